@@ -1,0 +1,4 @@
+export * from "./jwt.ts";
+export * from "./password.ts";
+export * from "./permissions.ts";
+export * from "./totp.ts";

@@ -1,0 +1,98 @@
+import { errors, jwtVerify, SignJWT } from "jose";
+
+export type Realm = "tenant" | "superadmin";
+
+export interface TenantClaims {
+  realm: "tenant";
+  sub: string;
+  tenantId: string;
+  sv: number;
+}
+
+export interface SuperAdminClaims {
+  realm: "superadmin";
+  sub: string;
+  sv: number;
+  /** Whether the login that produced this token passed a TOTP check. */
+  mfa: boolean;
+}
+
+export class TokenError extends Error {
+  constructor(
+    message: string,
+    readonly reason: "expired" | "invalid",
+  ) {
+    super(message);
+  }
+}
+
+const ISSUER = "proxpanel";
+const enc = new TextEncoder();
+
+/**
+ * Two realms, two keys, two audiences: a token from one realm fails signature checks in the other
+ * even before its audience is looked at.
+ */
+export class TokenService {
+  private readonly keys: Record<Realm, Uint8Array>;
+
+  constructor(
+    secrets: { tenant: string; superadmin: string },
+    private readonly ttl: { tenant: string; superadmin: string } = { tenant: "12h", superadmin: "2h" },
+  ) {
+    if (secrets.tenant === secrets.superadmin) {
+      throw new Error("tenant and super-admin JWT secrets must differ");
+    }
+    this.keys = { tenant: enc.encode(secrets.tenant), superadmin: enc.encode(secrets.superadmin) };
+  }
+
+  signTenant(c: Omit<TenantClaims, "realm">): Promise<string> {
+    return new SignJWT({ tenant_id: c.tenantId, sv: c.sv })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setSubject(c.sub)
+      .setIssuer(ISSUER)
+      .setAudience("tenant")
+      .setIssuedAt()
+      .setExpirationTime(this.ttl.tenant)
+      .sign(this.keys.tenant);
+  }
+
+  signSuperAdmin(c: Omit<SuperAdminClaims, "realm">): Promise<string> {
+    return new SignJWT({ sv: c.sv, mfa: c.mfa })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setSubject(c.sub)
+      .setIssuer(ISSUER)
+      .setAudience("superadmin")
+      .setIssuedAt()
+      .setExpirationTime(this.ttl.superadmin)
+      .sign(this.keys.superadmin);
+  }
+
+  async verifyTenant(token: string): Promise<TenantClaims> {
+    const p = await this.verify(token, "tenant");
+    if (typeof p.tenant_id !== "string" || typeof p.sv !== "number") throw new TokenError("malformed token", "invalid");
+    return { realm: "tenant", sub: p.sub, tenantId: p.tenant_id, sv: p.sv };
+  }
+
+  async verifySuperAdmin(token: string): Promise<SuperAdminClaims> {
+    const p = await this.verify(token, "superadmin");
+    if (typeof p.sv !== "number") throw new TokenError("malformed token", "invalid");
+    return { realm: "superadmin", sub: p.sub, sv: p.sv, mfa: p.mfa === true };
+  }
+
+  private async verify(token: string, realm: Realm) {
+    try {
+      const { payload } = await jwtVerify(token, this.keys[realm], {
+        issuer: ISSUER,
+        audience: realm,
+        algorithms: ["HS256"],
+      });
+      if (typeof payload.sub !== "string") throw new TokenError("malformed token", "invalid");
+      return payload as typeof payload & { sub: string };
+    } catch (err) {
+      if (err instanceof TokenError) throw err;
+      if (err instanceof errors.JWTExpired) throw new TokenError("token expired", "expired");
+      throw new TokenError("invalid token", "invalid");
+    }
+  }
+}

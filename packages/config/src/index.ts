@@ -1,0 +1,86 @@
+import { z } from "zod";
+
+// Empty strings in the environment mean "not set", so `FOO= npm start` falls back to the default.
+const optionalString = z.preprocess((v) => (v === "" ? undefined : v), z.string().optional());
+const csv = z.preprocess(
+  (v) =>
+    typeof v === "string"
+      ? v
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : v,
+  z.array(z.string()),
+);
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    HOST: z.string().default("0.0.0.0"),
+    BASE_DOMAIN: z
+      .string()
+      .default("localhost")
+      .transform((s) => s.toLowerCase().replace(/\.$/, "")),
+    DATABASE_URL: optionalString,
+    REDIS_URL: optionalString,
+    DATA_DIR: z.string().default(".data"),
+    EMBEDDED_PG_PORT: z.coerce.number().int().default(54329),
+    DB_POOL_MAX: z.coerce.number().int().min(1).default(20),
+    SAAS_TENANT_JWT_SECRET: optionalString,
+    SAAS_SUPERADMIN_JWT_SECRET: optionalString,
+    TENANT_TOKEN_TTL: z.string().default("12h"),
+    SUPERADMIN_TOKEN_TTL: z.string().default("2h"),
+    TRUSTED_PROXIES: csv.default([]),
+    TENANT_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(1).default(300),
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+    LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(50),
+    RESOLVER_TTL_MS: z.coerce.number().int().min(0).default(60_000),
+    RESOLVER_NEGATIVE_TTL_MS: z.coerce.number().int().min(0).default(5_000),
+    RESOLVER_MAX_ENTRIES: z.coerce.number().int().min(1).default(10_000),
+    TENANT_CLIENT_CACHE_MAX: z.coerce.number().int().min(1).default(1_000),
+    MIGRATE_CONCURRENCY: z.coerce.number().int().min(1).default(4),
+    SEED_DEMO: z
+      .enum(["true", "false"])
+      .default("true")
+      .transform((v) => v === "true"),
+    SUPERADMIN_EMAIL: z.string().email().default("admin@proxpanel.local"),
+    SUPERADMIN_PASSWORD: optionalString,
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  .superRefine((env, ctx) => {
+    // Sharing one secret across realms would let a tenant token pass as a super-admin token.
+    if (
+      env.SAAS_TENANT_JWT_SECRET &&
+      env.SAAS_SUPERADMIN_JWT_SECRET &&
+      env.SAAS_TENANT_JWT_SECRET === env.SAAS_SUPERADMIN_JWT_SECRET
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["SAAS_SUPERADMIN_JWT_SECRET"],
+        message: "SAAS_TENANT_JWT_SECRET and SAAS_SUPERADMIN_JWT_SECRET must differ",
+      });
+    }
+    if (env.NODE_ENV === "production") {
+      for (const key of ["SAAS_TENANT_JWT_SECRET", "SAAS_SUPERADMIN_JWT_SECRET", "DATABASE_URL"] as const) {
+        if (!env[key]) ctx.addIssue({ code: "custom", path: [key], message: `${key} is required in production` });
+      }
+    }
+    for (const key of ["SAAS_TENANT_JWT_SECRET", "SAAS_SUPERADMIN_JWT_SECRET"] as const) {
+      const v = env[key];
+      if (v && v.length < 32) ctx.addIssue({ code: "custom", path: [key], message: `${key} must be at least 32 characters` });
+    }
+  });
+
+export type Config = z.infer<typeof schema>;
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  return parsed.data;
+}

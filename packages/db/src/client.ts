@@ -1,0 +1,28 @@
+import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import * as publicSchema from "./public/index.ts";
+
+export type PublicSchema = typeof publicSchema;
+export type Db = PostgresJsDatabase<PublicSchema>;
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+/** Anything a service can run queries on: the pool-backed client or a caller's transaction. */
+export type Executor = Db | Tx;
+
+export interface Database {
+  sql: postgres.Sql;
+  db: Db;
+  close(): Promise<void>;
+}
+
+export function connect(url: string, opts: { max?: number } = {}): Database {
+  const sql = postgres(url, {
+    max: opts.max ?? 10,
+    onnotice: () => {},
+    // Tenant queries have distinct SQL text per schema; prepared statements still pay off per
+    // connection (measured: no slowdown cycling 500 schemas).
+    prepare: true,
+    connection: { application_name: "proxpanel" },
+  });
+  const db = drizzle(sql, { schema: publicSchema });
+  return { sql, db, close: () => sql.end({ timeout: 5 }) };
+}

@@ -1,0 +1,38 @@
+import path from "node:path";
+import { connect, type Database } from "./client.ts";
+import { startEmbeddedPostgres } from "./embedded.ts";
+
+export interface OpenedDatabase extends Database {
+  url: string;
+  embedded: boolean;
+}
+
+/**
+ * A configured DATABASE_URL always wins; without one a real PostgreSQL is started from the
+ * embedded binaries with its data under `dataDir`.
+ */
+export async function openDatabase(opts: {
+  url: string | undefined;
+  dataDir: string;
+  embeddedPort: number;
+  poolMax: number;
+  log?: (line: string) => void;
+}): Promise<OpenedDatabase> {
+  if (opts.url) return { ...connect(opts.url, { max: opts.poolMax }), url: opts.url, embedded: false };
+  const server = await startEmbeddedPostgres({
+    dir: path.join(opts.dataDir, "pg"),
+    port: opts.embeddedPort,
+    database: "proxpanel",
+    ...(opts.log ? { log: opts.log } : {}),
+  });
+  const database = connect(server.url, { max: opts.poolMax });
+  return {
+    ...database,
+    url: server.url,
+    embedded: true,
+    close: async () => {
+      await database.close();
+      await server.stop();
+    },
+  };
+}

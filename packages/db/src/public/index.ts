@@ -1,0 +1,3 @@
+export * from "./plans.ts";
+export * from "./super-admins.ts";
+export * from "./tenants.ts";

@@ -1,0 +1,7 @@
+// drizzle-kit reads this file to generate tenant migrations. The placeholder schema name is
+// replaced by the real one when a migration is applied to a tenant.
+import { tenantTables } from "./factory.ts";
+
+export const TEMPLATE_SCHEMA = "tenant_template";
+const t = tenantTables(TEMPLATE_SCHEMA);
+export const { schema, permissionGroups, users, systemPreferences, auditLogs } = t;
