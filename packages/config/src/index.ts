@@ -46,6 +46,11 @@ const schema = z
       .transform((v) => v === "true"),
     SUPERADMIN_EMAIL: z.string().email().default("admin@proxpanel.local"),
     SUPERADMIN_PASSWORD: optionalString,
+    // Production should say true: console access then needs a confirmed TOTP enrolment.
+    SUPERADMIN_REQUIRE_TOTP: z
+      .enum(["true", "false"])
+      .default("false")
+      .transform((v) => v === "true"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .superRefine((env, ctx) => {

@@ -1,5 +1,5 @@
 import { type Db, plans, type Tenant, type TenantStatus, tenants } from "@proxpanel/db";
-import { and, asc, count, desc, eq, ilike, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, getTableColumns, ilike, or, type SQL, sql } from "drizzle-orm";
 import { type Actor, recordSuperAdminAudit } from "./actor.ts";
 import { TenancyError } from "./errors.ts";
 import type { TenantResolver } from "./resolver.ts";
@@ -13,7 +13,7 @@ export interface AdminDeps {
 /** The registry row without the per-tenant secret, which never leaves the server. */
 export type TenantSummary = Omit<Tenant, "secret">;
 
-const { secret: _secret, ...summaryColumns } = tenants._.columns;
+const { secret: _secret, ...summaryColumns } = getTableColumns(tenants);
 
 const SORTS = {
   created: tenants.createdAt,

@@ -1,0 +1,22 @@
+import type { TokenService } from "@proxpanel/auth";
+import type { Config } from "@proxpanel/config";
+import type { Db, TenantClientCache } from "@proxpanel/db";
+import type { SharedState, TenantResolver } from "@proxpanel/tenancy";
+import type postgres from "postgres";
+import type { Logger } from "pino";
+import type { PrincipalCache } from "./auth/principals.ts";
+import type { Limiters } from "./middleware/rate-limit.ts";
+
+/** Everything a running API instance holds; built once by bootstrap and shared by all requests. */
+export interface AppDeps {
+  config: Config;
+  sql: postgres.Sql;
+  db: Db;
+  state: SharedState;
+  resolver: TenantResolver;
+  tenantClients: TenantClientCache;
+  tokens: TokenService;
+  principals: PrincipalCache;
+  limiters: Limiters;
+  logger: Logger;
+}

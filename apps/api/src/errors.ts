@@ -1,0 +1,76 @@
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { HTTPException } from "hono/http-exception";
+import { TenancyError, type TenancyErrorCode } from "@proxpanel/tenancy";
+import type { AppEnv } from "./env.ts";
+
+export const ErrorCode = {
+  validation: "validation_error",
+  unauthorized: "unauthorized",
+  tokenExpired: "token_expired",
+  totpRequired: "totp_required",
+  forbidden: "forbidden",
+  tenantSuspended: "tenant_suspended",
+  tenantMigrated: "tenant_migrated",
+  notFound: "not_found",
+  conflict: "conflict",
+  rateLimited: "rate_limited",
+  payloadTooLarge: "payload_too_large",
+  unavailable: "service_unavailable",
+  internal: "internal_error",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** The one error type handlers throw; `onError` turns it into the stable JSON body. */
+export class AppError extends HTTPException {
+  constructor(
+    status: ContentfulStatusCode,
+    readonly code: ErrorCode | TenancyErrorCode,
+    message: string,
+    readonly details?: unknown,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(status, { message });
+  }
+}
+
+export const notFound = (what = "Not found") => new AppError(404, ErrorCode.notFound, what);
+export const unauthorized = (message = "Authentication required") =>
+  new AppError(401, ErrorCode.unauthorized, message);
+export const forbidden = (message = "You do not have permission to do this") =>
+  new AppError(403, ErrorCode.forbidden, message);
+
+const TENANCY_STATUS: Record<TenancyErrorCode, ContentfulStatusCode> = {
+  invalid_slug: 400,
+  reserved_slug: 400,
+  unknown_plan: 400,
+  invalid_state: 409,
+  slug_taken: 409,
+  domain_taken: 409,
+  tenant_not_found: 404,
+};
+
+export function errorBody(c: Context<AppEnv>, code: string, message: string, details?: unknown) {
+  return {
+    error: { code, message, requestId: c.get("requestId") ?? null, ...(details === undefined ? {} : { details }) },
+  };
+}
+
+export function onError(err: Error, c: Context<AppEnv>) {
+  if (err instanceof TenancyError) {
+    return c.json(errorBody(c, err.code, err.message), TENANCY_STATUS[err.code]);
+  }
+  if (err instanceof AppError) {
+    for (const [k, v] of Object.entries(err.headers ?? {})) c.header(k, v);
+    return c.json(errorBody(c, err.code, err.message, err.details), err.status);
+  }
+  if (err instanceof HTTPException) {
+    // Hono's own refusals (e.g. a body over the size limit) keep their status but get our shape.
+    const status = err.status as ContentfulStatusCode;
+    const code =
+      status === 413 ? ErrorCode.payloadTooLarge : status === 401 ? ErrorCode.unauthorized : ErrorCode.validation;
+    return c.json(errorBody(c, code, err.message || "Bad request"), status);
+  }
+  c.get("logger")?.error({ err }, "unhandled error");
+  return c.json(errorBody(c, ErrorCode.internal, "Something went wrong on our side."), 500);
+}

@@ -1,0 +1,21 @@
+import { z } from "zod";
+
+/** Query parameters shared by every list endpoint. */
+export const pageQuery = {
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  search: z.string().trim().max(100).optional(),
+  order: z.enum(["asc", "desc"]).default("desc"),
+};
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  page: number;
+  limit: number;
+}
+
+/** Escapes LIKE wildcards so a search for "50%" matches literally. */
+export function likeEscape(s: string): string {
+  return s.replace(/[\\%_]/g, (m) => `\\${m}`);
+}

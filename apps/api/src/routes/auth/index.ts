@@ -1,0 +1,35 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import type { AppDeps } from "../../deps.ts";
+import type { AppEnv } from "../../env.ts";
+import { requireTenantAuth } from "../../middleware/auth.ts";
+import { LoginThrottle } from "../../middleware/rate-limit.ts";
+import { serviceCtx } from "../../services/context.ts";
+import { logoutEverywhere, tenantLogin } from "../../services/tenant-auth.ts";
+import { validate } from "../../validate.ts";
+
+const loginBody = z.object({
+  email: z.string().trim().email().max(254),
+  password: z.string().min(1).max(256),
+});
+
+export function tenantAuthRoutes(deps: AppDeps) {
+  const throttle = new LoginThrottle(deps.limiters);
+  const auth = requireTenantAuth(deps);
+  return new Hono<AppEnv>()
+    .post("/login", validate("json", loginBody), async (c) =>
+      c.json(await tenantLogin({ tokens: deps.tokens, throttle }, { ctx: serviceCtx(c), input: c.req.valid("json") })),
+    )
+    .get("/me", auth, (c) => {
+      const a = c.get("auth");
+      const t = c.get("tenant");
+      return c.json({
+        user: { id: a.userId, email: a.email, isOwner: a.isOwner, permissions: a.permissions },
+        tenant: { id: t.id, slug: t.slug },
+      });
+    })
+    .post("/logout-all", auth, async (c) => {
+      await logoutEverywhere(deps, { ctx: serviceCtx(c), input: { userId: c.get("auth").userId } });
+      return c.body(null, 204);
+    });
+}

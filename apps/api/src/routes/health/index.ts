@@ -1,0 +1,21 @@
+import { sql } from "drizzle-orm";
+import { Hono } from "hono";
+import type { AppDeps } from "../../deps.ts";
+import type { AppEnv } from "../../env.ts";
+
+/** Liveness says the process answers; readiness says its database and shared state do too. */
+export function healthRoutes(deps: AppDeps) {
+  return new Hono<AppEnv>()
+    .get("/healthz", (c) => c.json({ status: "ok" }))
+    .get("/readyz", async (c) => {
+      const [database, state] = await Promise.all([
+        deps.db.execute(sql`select 1`).then(
+          () => true,
+          () => false,
+        ),
+        deps.state.ping(),
+      ]);
+      const ready = database && state;
+      return c.json({ status: ready ? "ready" : "not_ready", checks: { database, state } }, ready ? 200 : 503);
+    });
+}

@@ -1,0 +1,101 @@
+import { TENANT_STATUSES } from "@proxpanel/db";
+import {
+  type Actor,
+  getTenant,
+  listTenants,
+  onboardTenant,
+  purgeTenant,
+  renameTenant,
+  setTenantStatus,
+  updateTenant,
+} from "@proxpanel/tenancy";
+import type { Context } from "hono";
+import { Hono } from "hono";
+import { z } from "zod";
+import type { AppDeps } from "../../deps.ts";
+import type { AppEnv } from "../../env.ts";
+import { requireSuperAdmin } from "../../middleware/auth.ts";
+import { pageQuery } from "../../pagination.ts";
+import { validate } from "../../validate.ts";
+import { signupBody } from "../signup/index.ts";
+
+const idParam = z.object({ id: z.string().uuid() });
+
+const listQuery = z.object({
+  ...pageQuery,
+  status: z.enum(TENANT_STATUSES).optional(),
+  plan: z.string().max(20).optional(),
+  sort: z.enum(["created", "slug", "company", "status", "plan"]).default("created"),
+});
+
+const createBody = signupBody.extend({
+  plan: z.enum(["trial", "starter", "pro", "custom"]).default("trial"),
+  subscriberCap: z.number().int().min(0).max(1_000_000).optional(),
+});
+
+const patchBody = z
+  .object({
+    slug: z.string().trim().toLowerCase().min(1).max(63).optional(),
+    plan: z.enum(["trial", "starter", "pro", "custom"]).optional(),
+    subscriberCap: z.number().int().min(0).max(1_000_000).optional(),
+    companyName: z.string().trim().min(1).max(200).optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, "nothing to change");
+
+function actorOf(c: Context<AppEnv>): Actor {
+  const sa = c.get("superAdmin");
+  return { superAdminId: sa.superAdminId, label: sa.email, ip: c.get("clientIp"), requestId: c.get("requestId") };
+}
+
+export function saasTenantRoutes(deps: AppDeps) {
+  const admin = { db: deps.db, resolver: deps.resolver };
+  return new Hono<AppEnv>()
+    .use(requireSuperAdmin(deps))
+    .get("/", validate("query", listQuery), async (c) => c.json(await listTenants(deps.db, c.req.valid("query"))))
+    .post("/", validate("json", createBody), async (c) => {
+      const tenant = await onboardTenant(admin, c.req.valid("json"), actorOf(c));
+      return c.json({ tenant: await getTenant(deps.db, tenant.id) }, 201);
+    })
+    .get("/:id", validate("param", idParam), async (c) =>
+      c.json({ tenant: await getTenant(deps.db, c.req.valid("param").id) }),
+    )
+    .patch("/:id", validate("param", idParam), validate("json", patchBody), async (c) => {
+      const { id } = c.req.valid("param");
+      const { slug, ...rest } = c.req.valid("json");
+      // Rename first: if the new slug is taken nothing else is changed either.
+      if (slug) await renameTenant(admin, { id, slug }, actorOf(c));
+      const tenant = await updateTenant(admin, { id, ...rest }, actorOf(c));
+      return c.json({ tenant });
+    })
+    .post("/:id/suspend", validate("param", idParam), async (c) =>
+      c.json({ tenant: await setTenantStatus(admin, { id: c.req.valid("param").id, status: "suspended" }, actorOf(c)) }),
+    )
+    .post("/:id/resume", validate("param", idParam), async (c) =>
+      c.json({ tenant: await setTenantStatus(admin, { id: c.req.valid("param").id, status: "active" }, actorOf(c)) }),
+    )
+    .post(
+      "/:id/migrated",
+      validate("param", idParam),
+      validate("json", z.object({ location: z.string().url().max(500) })),
+      async (c) =>
+        c.json({
+          tenant: await setTenantStatus(
+            admin,
+            { id: c.req.valid("param").id, status: "migrated", migratedTo: c.req.valid("json").location },
+            actorOf(c),
+          ),
+        }),
+    )
+    .delete("/:id", validate("param", idParam), async (c) =>
+      c.json({ tenant: await setTenantStatus(admin, { id: c.req.valid("param").id, status: "deleted" }, actorOf(c)) }),
+    )
+    .post(
+      "/:id/purge",
+      validate("param", idParam),
+      validate("json", z.object({ confirmSlug: z.string().min(1).max(63) })),
+      async (c) => {
+        await purgeTenant(admin, { id: c.req.valid("param").id, ...c.req.valid("json") }, actorOf(c));
+        return c.body(null, 204);
+      },
+    );
+}

@@ -1,0 +1,36 @@
+import { onboardTenant } from "@proxpanel/tenancy";
+import { Hono } from "hono";
+import { z } from "zod";
+import type { AppDeps } from "../../deps.ts";
+import type { AppEnv } from "../../env.ts";
+import { validate } from "../../validate.ts";
+
+export const signupBody = z.object({
+  slug: z.string().trim().toLowerCase().min(1).max(63),
+  companyName: z.string().trim().min(1).max(200),
+  plan: z.enum(["trial", "starter", "pro"]).default("trial"),
+  adminEmail: z.string().trim().email().max(254),
+  adminPassword: z.string().min(10, "must be at least 10 characters").max(256),
+  adminName: z.string().trim().max(200).optional(),
+  timezone: z.string().max(64).optional(),
+});
+
+/** Self-service signup on the apex; the new workspace answers on its subdomain at once. */
+export function signupRoutes(deps: AppDeps) {
+  return new Hono<AppEnv>().post("/", validate("json", signupBody), async (c) => {
+    const input = c.req.valid("json");
+    const tenant = await onboardTenant({ db: deps.db, resolver: deps.resolver }, input, {
+      superAdminId: null,
+      label: `signup:${input.adminEmail}`,
+      ip: c.get("clientIp"),
+      requestId: c.get("requestId"),
+    });
+    return c.json(
+      {
+        tenant: { id: tenant.id, slug: tenant.slug, companyName: tenant.companyName, plan: tenant.plan },
+        url: `http://${deps.resolver.hostFor(tenant.slug)}`,
+      },
+      201,
+    );
+  });
+}
