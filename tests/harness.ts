@@ -1,0 +1,147 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { hashPassword, currentTotp } from "@proxpanel/auth";
+import { loadConfig } from "@proxpanel/config";
+import { superAdmins } from "@proxpanel/db";
+import { MemoryState, openSharedState, type SharedState } from "@proxpanel/tenancy";
+import pino from "pino";
+import { createApp } from "../apps/api/src/app.ts";
+import { bootstrap, type Runtime } from "../apps/api/src/bootstrap.ts";
+
+export const BASE = "proxpanel.test";
+export const TEST_SECRETS = {
+  SAAS_TENANT_JWT_SECRET: "test-tenant-secret-0123456789abcdef0123456789",
+  SAAS_SUPERADMIN_JWT_SECRET: "test-superadmin-secret-0123456789abcdef012345",
+};
+
+export interface Response {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read response fields directly and assert on them
+  body: any;
+}
+
+export interface RequestOptions {
+  host?: string;
+  token?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface Stack {
+  runtime: Runtime;
+  port: number;
+  request(method: string, path: string, opts?: RequestOptions): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/** Raw HTTP so the Host header is ours to set (fetch always sends the URL's host). */
+export function httpRequest(port: number, method: string, path: string, opts: RequestOptions = {}): Promise<Response> {
+  const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+  const headers: Record<string, string> = {
+    host: opts.host ?? BASE,
+    ...(payload ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) } : {}),
+    ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+    ...opts.headers,
+  };
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: "127.0.0.1", port, method, path, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");
+        let body: unknown = text;
+        try {
+          body = text ? JSON.parse(text) : null;
+        } catch {
+          // not JSON; keep the text
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+      });
+    });
+    req.on("error", reject);
+    if (payload) req.write(payload);
+    req.end();
+  });
+}
+
+/** A real API instance on a random port, against the run's test database and (in CI) real Redis. */
+export async function startStack(env: Record<string, string> = {}, opts: { state?: SharedState } = {}): Promise<Stack> {
+  const url = process.env.TEST_DATABASE_URL;
+  if (!url) throw new Error("TEST_DATABASE_URL missing: run through vitest (global setup)");
+  const config = loadConfig({
+    NODE_ENV: "test",
+    DATABASE_URL: url,
+    BASE_DOMAIN: BASE,
+    LOG_LEVEL: "silent",
+    SEED_DEMO: "false",
+    DB_POOL_MAX: "5",
+    ...TEST_SECRETS,
+    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+    ...env,
+  });
+  const state = opts.state ?? (config.REDIS_URL ? openSharedState(config.REDIS_URL) : new MemoryState());
+  const runtime = await bootstrap(config, { logger: pino({ level: "silent" }), state, migrate: false });
+  const app = createApp(runtime.deps);
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    runtime,
+    port,
+    request: (method, path, o) => httpRequest(port, method, path, o),
+    close: async () => {
+      await new Promise<void>((r) => server.close(() => r()));
+      await runtime.close();
+      if (!opts.state) await state.close();
+    },
+  };
+}
+
+let counter = 0;
+export function uniqueSlug(prefix = "t"): string {
+  counter += 1;
+  return `${prefix}${Date.now().toString(36)}${process.pid.toString(36)}${counter}`.slice(0, 40);
+}
+
+export interface TestTenant {
+  id: string;
+  slug: string;
+  host: string;
+  token: string;
+  email: string;
+  password: string;
+}
+
+/** A fresh tenant through the real signup path, with its owner signed in. */
+export async function signupTenant(stack: Stack, slug = uniqueSlug()): Promise<TestTenant> {
+  const email = `owner@${slug}.example`;
+  const password = "correct-horse-battery";
+  const res = await stack.request("POST", "/api/signup", {
+    body: { slug, companyName: `Company ${slug}`, plan: "starter", adminEmail: email, adminPassword: password },
+  });
+  if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const host = `${slug}.${BASE}`;
+  const login = await stack.request("POST", "/api/auth/login", { host, body: { email, password } });
+  if (login.status !== 200) throw new Error(`login failed: ${login.status} ${JSON.stringify(login.body)}`);
+  return { id: res.body.tenant.id, slug, host, token: login.body.token, email, password };
+}
+
+/** An operator account created directly in the registry, then signed in through the API. */
+export async function superAdminSession(stack: Stack, opts: { totp?: boolean } = {}) {
+  const email = `op-${uniqueSlug()}@ops.example`;
+  const password = "operator-password-1";
+  await stack.runtime.deps.db.insert(superAdmins).values({ email, passwordHash: await hashPassword(password) });
+  let res = await stack.request("POST", "/api/saas/auth/login", { body: { email, password } });
+  let token: string = res.body.token;
+  let secret: string | undefined;
+  if (opts.totp) {
+    const enrol = await stack.request("POST", "/api/saas/auth/totp/enroll", { token });
+    secret = enrol.body.secret as string;
+    res = await stack.request("POST", "/api/saas/auth/totp/confirm", { token, body: { code: currentTotp(secret) } });
+    token = res.body.token;
+  }
+  return { email, password, token, secret };
+}
