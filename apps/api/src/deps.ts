@@ -2,8 +2,8 @@ import type { TokenService } from "@proxpanel/auth";
 import type { Config } from "@proxpanel/config";
 import type { Db, TenantClientCache } from "@proxpanel/db";
 import type { SharedState, TenantResolver } from "@proxpanel/tenancy";
-import type postgres from "postgres";
 import type { Logger } from "pino";
+import type postgres from "postgres";
 import type { PrincipalCache } from "./auth/principals.ts";
 import type { Limiters } from "./middleware/rate-limit.ts";
 

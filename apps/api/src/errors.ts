@@ -1,7 +1,7 @@
-import type { Context } from "hono";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { HTTPException } from "hono/http-exception";
 import { TenancyError, type TenancyErrorCode } from "@proxpanel/tenancy";
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "./env.ts";
 
 export const ErrorCode = {
@@ -35,8 +35,7 @@ export class AppError extends HTTPException {
 }
 
 export const notFound = (what = "Not found") => new AppError(404, ErrorCode.notFound, what);
-export const unauthorized = (message = "Authentication required") =>
-  new AppError(401, ErrorCode.unauthorized, message);
+export const unauthorized = (message = "Authentication required") => new AppError(401, ErrorCode.unauthorized, message);
 export const forbidden = (message = "You do not have permission to do this") =>
   new AppError(403, ErrorCode.forbidden, message);
 

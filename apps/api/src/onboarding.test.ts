@@ -2,7 +2,7 @@ import { tenants } from "@proxpanel/db";
 import { onboardTenant, SYSTEM_ACTOR } from "@proxpanel/tenancy";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BASE, signupTenant, type Stack, startStack, uniqueSlug } from "../../../tests/harness.ts";
+import { BASE, type Stack, signupTenant, startStack, uniqueSlug } from "../../../tests/harness.ts";
 
 let stack: Stack;
 beforeAll(async () => {

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BASE, signupTenant, type Stack, startStack, superAdminSession, type TestTenant } from "../../../tests/harness.ts";
+import {
+  BASE,
+  type Stack,
+  signupTenant,
+  startStack,
+  superAdminSession,
+  type TestTenant,
+} from "../../../tests/harness.ts";
 
 let stack: Stack;
 let a: TestTenant;
@@ -106,12 +113,18 @@ describe("tenant isolation at the HTTP edge", () => {
 
   it("logs a user out everywhere with one call", async () => {
     const t = await signupTenant(stack);
-    const second = await stack.request("POST", "/api/auth/login", { host: t.host, body: { email: t.email, password: t.password } });
+    const second = await stack.request("POST", "/api/auth/login", {
+      host: t.host,
+      body: { email: t.email, password: t.password },
+    });
     expect((await stack.request("POST", "/api/auth/logout-all", { host: t.host, token: t.token })).status).toBe(204);
     for (const token of [t.token, second.body.token]) {
       expect((await stack.request("GET", "/api/auth/me", { host: t.host, token })).status).toBe(401);
     }
-    const again = await stack.request("POST", "/api/auth/login", { host: t.host, body: { email: t.email, password: t.password } });
+    const again = await stack.request("POST", "/api/auth/login", {
+      host: t.host,
+      body: { email: t.email, password: t.password },
+    });
     expect((await stack.request("GET", "/api/auth/me", { host: t.host, token: again.body.token })).status).toBe(200);
   });
 });
@@ -145,7 +158,10 @@ describe("tenant status and renames", () => {
   it("renames a slug: the old host 404s, the new one works, existing tokens keep working", async () => {
     const t = await signupTenant(stack);
     const newSlug = `${t.slug}-new`.slice(0, 40);
-    const res = await stack.request("PATCH", `/api/saas/tenants/${t.id}`, { token: operator.token, body: { slug: newSlug } });
+    const res = await stack.request("PATCH", `/api/saas/tenants/${t.id}`, {
+      token: operator.token,
+      body: { slug: newSlug },
+    });
     expect(res.status).toBe(200);
     expect(res.body.tenant).toMatchObject({ id: t.id, slug: newSlug });
     notFoundBody((await stack.request("GET", "/api/auth/me", { host: t.host, token: t.token })).body);
@@ -161,7 +177,10 @@ describe("tenant status and renames", () => {
       body: { slug: a.slug, plan: "pro" },
     });
     expect(taken.status).toBe(409);
-    const reserved = await stack.request("PATCH", `/api/saas/tenants/${t.id}`, { token: operator.token, body: { slug: "www" } });
+    const reserved = await stack.request("PATCH", `/api/saas/tenants/${t.id}`, {
+      token: operator.token,
+      body: { slug: "www" },
+    });
     expect(reserved.status).toBe(400);
     const after = await stack.request("GET", `/api/saas/tenants/${t.id}`, { token: operator.token });
     expect(after.body.tenant).toMatchObject({ slug: t.slug, plan: "starter" });

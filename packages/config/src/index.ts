@@ -73,7 +73,8 @@ const schema = z
     }
     for (const key of ["SAAS_TENANT_JWT_SECRET", "SAAS_SUPERADMIN_JWT_SECRET"] as const) {
       const v = env[key];
-      if (v && v.length < 32) ctx.addIssue({ code: "custom", path: [key], message: `${key} must be at least 32 characters` });
+      if (v && v.length < 32)
+        ctx.addIssue({ code: "custom", path: [key], message: `${key} must be at least 32 characters` });
     }
   });
 

@@ -3,9 +3,8 @@ export * from "./columns.ts";
 export * from "./migrate/files.ts";
 export * from "./migrate/public.ts";
 export * from "./migrate/tenant.ts";
+export * from "./open.ts";
 export * from "./public/index.ts";
-export type { BoundTenantClient, TenantDb } from "./tenant-clients.ts";
-export { TenantClientCache } from "./tenant-clients.ts";
 export type {
   AuditLog,
   NewAuditLog,
@@ -15,4 +14,5 @@ export type {
   TenantUser,
 } from "./tenant/factory.ts";
 export { assertSchemaName, SCHEMA_NAME_RE } from "./tenant/factory.ts";
-export * from "./open.ts";
+export type { BoundTenantClient, TenantDb } from "./tenant-clients.ts";
+export { TenantClientCache } from "./tenant-clients.ts";

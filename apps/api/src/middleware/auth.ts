@@ -1,7 +1,7 @@
 import { hasPermission, type Permission, TokenError } from "@proxpanel/auth";
 import { superAdmins } from "@proxpanel/db";
-import type { Context } from "hono";
 import { eq } from "drizzle-orm";
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppDeps } from "../deps.ts";
 import type { AppEnv } from "../env.ts";

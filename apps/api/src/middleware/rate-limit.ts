@@ -1,8 +1,8 @@
-import type { RateLimiterAbstract, RateLimiterRes } from "rate-limiter-flexible";
+import type { Config } from "@proxpanel/config";
+import type { SharedState } from "@proxpanel/tenancy";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import type { SharedState } from "@proxpanel/tenancy";
-import type { Config } from "@proxpanel/config";
+import type { RateLimiterAbstract, RateLimiterRes } from "rate-limiter-flexible";
 import type { AppDeps } from "../deps.ts";
 import type { AppEnv } from "../env.ts";
 import { AppError, ErrorCode } from "../errors.ts";

@@ -1,5 +1,5 @@
-import { getConnInfo } from "@hono/node-server/conninfo";
 import type { IncomingMessage } from "node:http";
+import { getConnInfo } from "@hono/node-server/conninfo";
 import { createMiddleware } from "hono/factory";
 import proxyaddr from "proxy-addr";
 import type { AppDeps } from "../deps.ts";

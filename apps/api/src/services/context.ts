@@ -1,5 +1,5 @@
-import type { Context } from "hono";
 import type { TenantDb } from "@proxpanel/db";
+import type { Context } from "hono";
 import type { AppEnv, TenantContext } from "../env.ts";
 
 export interface ServiceActor {

@@ -24,11 +24,17 @@ interface Meta {
 }
 
 /** Password, then the TOTP code once the operator has enrolled. */
-export async function superAdminLogin(deps: Deps, input: { email: string; password: string; totp?: string }, meta: Meta) {
+export async function superAdminLogin(
+  deps: Deps,
+  input: { email: string; password: string; totp?: string },
+  meta: Meta,
+) {
   const email = input.email.toLowerCase();
   const key = `superadmin:login:${email}`;
   await deps.throttle.assertAllowed(key, meta.ip);
-  const admin = (await deps.db.select().from(superAdmins).where(sql`lower(${superAdmins.email}) = ${email}`).limit(1))[0];
+  const admin = (
+    await deps.db.select().from(superAdmins).where(sql`lower(${superAdmins.email}) = ${email}`).limit(1)
+  )[0];
   const ok = admin ? await verifyPassword(admin.passwordHash, input.password) : await burnPasswordCheck(input.password);
   if (!admin || !ok) {
     await deps.throttle.failed(key, meta.ip);
@@ -61,12 +67,20 @@ export async function beginTotpEnrolment(deps: Pick<Deps, "db">, adminId: string
     throw new AppError(409, ErrorCode.conflict, "TOTP is already enrolled for this account.");
   }
   const secret = newTotpSecret();
-  await deps.db.update(superAdmins).set({ totpSecret: secret, updatedAt: new Date() }).where(eq(superAdmins.id, adminId));
+  await deps.db
+    .update(superAdmins)
+    .set({ totpSecret: secret, updatedAt: new Date() })
+    .where(eq(superAdmins.id, adminId));
   return { secret, otpauthUri: totpUri(secret, admin.email) };
 }
 
 /** Confirms enrolment with a code; older tokens (issued without TOTP) stop working. */
-export async function confirmTotpEnrolment(deps: Pick<Deps, "db" | "tokens">, adminId: string, code: string, meta: Meta) {
+export async function confirmTotpEnrolment(
+  deps: Pick<Deps, "db" | "tokens">,
+  adminId: string,
+  code: string,
+  meta: Meta,
+) {
   return deps.db.transaction(async (tx) => {
     const admin = (await tx.select().from(superAdmins).where(eq(superAdmins.id, adminId)).for("update").limit(1))[0];
     if (!admin?.totpSecret) throw new AppError(409, ErrorCode.conflict, "Start TOTP enrolment first.");
@@ -77,7 +91,12 @@ export async function confirmTotpEnrolment(deps: Pick<Deps, "db" | "tokens">, ad
       .update(superAdmins)
       .set({ totpEnabledAt: new Date(), sessionVersion: sv, updatedAt: new Date() })
       .where(eq(superAdmins.id, adminId));
-    await recordSuperAdminAudit(tx, { superAdminId: admin.id, label: admin.email, ...meta }, "superadmin.totp_enrolled", null);
+    await recordSuperAdminAudit(
+      tx,
+      { superAdminId: admin.id, label: admin.email, ...meta },
+      "superadmin.totp_enrolled",
+      null,
+    );
     return { token: await deps.tokens.signSuperAdmin({ sub: admin.id, sv, mfa: true }) };
   });
 }

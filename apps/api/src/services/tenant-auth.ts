@@ -20,13 +20,7 @@ export async function tenantLogin(
   const accountKey = `tenant_${ctx.tenant.id}:login:${email}`;
   const ip = ctx.actor.ip ?? "unknown";
   await deps.throttle.assertAllowed(accountKey, ip);
-  const user = (
-    await ctx.db
-      .select()
-      .from(t.users)
-      .where(sql`lower(${t.users.email}) = ${email}`)
-      .limit(1)
-  )[0];
+  const user = (await ctx.db.select().from(t.users).where(sql`lower(${t.users.email}) = ${email}`).limit(1))[0];
   const ok = user ? await verifyPassword(user.passwordHash, input.password) : await burnPasswordCheck(input.password);
   if (!user || !ok || user.status !== "active") {
     await deps.throttle.failed(accountKey, ip);
@@ -35,11 +29,14 @@ export async function tenantLogin(
   await deps.throttle.succeeded(accountKey);
   await inTransaction(ctx, async (tx) => {
     await tx.db.update(t.users).set({ lastLoginAt: new Date() }).where(eq(t.users.id, user.id));
-    await writeAudit({ ...tx, actor: { ...tx.actor, userId: user.id, label: user.email } }, {
-      action: "auth.login",
-      entityType: "user",
-      entityId: user.id,
-    });
+    await writeAudit(
+      { ...tx, actor: { ...tx.actor, userId: user.id, label: user.email } },
+      {
+        action: "auth.login",
+        entityType: "user",
+        entityId: user.id,
+      },
+    );
   });
   const token = await deps.tokens.signTenant({ sub: user.id, tenantId: ctx.tenant.id, sv: user.sessionVersion });
   return { token, user: { id: user.id, email: user.email, name: user.name, isOwner: user.isOwner } };

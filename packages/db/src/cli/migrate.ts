@@ -1,7 +1,7 @@
 // `npm run db:migrate`: registry migrations, then every tenant schema.
 import { loadConfig } from "@proxpanel/config";
-import { migrateAllTenants } from "../migrate/tenant.ts";
 import { migratePublic } from "../migrate/public.ts";
+import { migrateAllTenants } from "../migrate/tenant.ts";
 import { openDatabase } from "../open.ts";
 
 const config = loadConfig();

@@ -61,10 +61,7 @@ export async function migrateAllTenants(db: Db, opts: { concurrency?: number } =
         try {
           await db.transaction(async (tx) => {
             const version = await migrateTenantSchema(tx, t.schemaName);
-            await tx
-              .update(tenants)
-              .set({ schemaVersion: version, updatedAt: new Date() })
-              .where(eq(tenants.id, t.id));
+            await tx.update(tenants).set({ schemaVersion: version, updatedAt: new Date() }).where(eq(tenants.id, t.id));
           });
           report.migrated.push(t.schemaName);
         } catch (err) {

@@ -29,7 +29,9 @@ export function saasAuthRoutes(deps: AppDeps) {
       ),
     )
     .get("/me", enrolling, (c) => c.json({ superAdmin: c.get("superAdmin") }))
-    .post("/totp/enroll", enrolling, async (c) => c.json(await beginTotpEnrolment(deps, c.get("superAdmin").superAdminId)))
+    .post("/totp/enroll", enrolling, async (c) =>
+      c.json(await beginTotpEnrolment(deps, c.get("superAdmin").superAdminId)),
+    )
     .post("/totp/confirm", enrolling, validate("json", z.object({ code: z.string().regex(/^\d{6}$/) })), async (c) =>
       c.json(
         await confirmTotpEnrolment(deps, c.get("superAdmin").superAdminId, c.req.valid("json").code, {

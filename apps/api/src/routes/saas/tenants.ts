@@ -68,7 +68,9 @@ export function saasTenantRoutes(deps: AppDeps) {
       return c.json({ tenant });
     })
     .post("/:id/suspend", validate("param", idParam), async (c) =>
-      c.json({ tenant: await setTenantStatus(admin, { id: c.req.valid("param").id, status: "suspended" }, actorOf(c)) }),
+      c.json({
+        tenant: await setTenantStatus(admin, { id: c.req.valid("param").id, status: "suspended" }, actorOf(c)),
+      }),
     )
     .post("/:id/resume", validate("param", idParam), async (c) =>
       c.json({ tenant: await setTenantStatus(admin, { id: c.req.valid("param").id, status: "active" }, actorOf(c)) }),
