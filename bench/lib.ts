@@ -1,0 +1,37 @@
+import { migratePublic } from "@proxpanel/db";
+import { startEmbeddedPostgres } from "@proxpanel/db/embedded";
+import postgres from "postgres";
+
+/**
+ * A database kept between benchmark runs (so the 1,000-tenant fixture is built once), on the
+ * configured server or an embedded one.
+ */
+export async function benchDatabase(name: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  let server = process.env.DATABASE_URL;
+  let stop = async () => {};
+  if (!server) {
+    const embedded = await startEmbeddedPostgres({ dir: ".data/bench-pg", port: 54349, database: "postgres" });
+    server = embedded.url;
+    stop = embedded.stop;
+  }
+  const admin = postgres(server, { max: 1, onnotice: () => {} });
+  const exists = await admin`select 1 from pg_database where datname = ${name}`;
+  if (exists.length === 0) await admin.unsafe(`create database "${name}"`);
+  await admin.end();
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  await migratePublic(url.toString());
+  return { url: url.toString(), stop };
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const idx = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, idx)] ?? Number.NaN;
+}
+
+export function median(xs: number[]): number {
+  return percentile([...xs].sort((a, b) => a - b), 50);
+}
+
+export const fmt = (n: number, digits = 1) => n.toFixed(digits);
