@@ -1,14 +1,15 @@
 // Onboarding latency while the cluster already holds 1,000 tenants: `npm run bench:onboarding`.
 // Measures POST /api/signup end to end over HTTP (validation, argon2id, the whole transaction,
 // cache invalidation). Target p95 < 300 ms.
+
+import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { loadConfig } from "@proxpanel/config";
-import { count, like } from "drizzle-orm";
 import { tenants } from "@proxpanel/db";
 import { onboardTenant, SYSTEM_ACTOR } from "@proxpanel/tenancy";
+import { count, like } from "drizzle-orm";
 import pLimit from "p-limit";
 import pino from "pino";
-import type { AddressInfo } from "node:net";
 import { createApp } from "../apps/api/src/app.ts";
 import { bootstrap } from "../apps/api/src/bootstrap.ts";
 import { httpRequest } from "../tests/harness.ts";
@@ -88,7 +89,10 @@ console.log(
 
 // Keep the fixture at its size: the measured tenants are removed again.
 const { purgeTenant, setTenantStatus } = await import("@proxpanel/tenancy");
-for (const row of await db.select().from(tenants).where(like(tenants.slug, `b${run}-%`))) {
+for (const row of await db
+  .select()
+  .from(tenants)
+  .where(like(tenants.slug, `b${run}-%`))) {
   const deps = { db, resolver: runtime.deps.resolver };
   await setTenantStatus(deps, { id: row.id, status: "deleted" }, SYSTEM_ACTOR);
   await purgeTenant(deps, { id: row.id, confirmSlug: row.slug }, SYSTEM_ACTOR);

@@ -32,7 +32,7 @@ export function requireTenantAuth(deps: AppDeps) {
     const tenant = c.get("tenant");
     if (claims.tenantId !== tenant.id) throw unauthorized("This token is not valid for this workspace");
     const user = await deps.principals.get(tenant.id, tenant, claims.sub);
-    if (!user || user.status !== "active" || user.sessionVersion !== claims.sv) {
+    if (user?.status !== "active" || user.sessionVersion !== claims.sv) {
       throw unauthorized("Your session is no longer valid; sign in again.");
     }
     c.set("auth", {

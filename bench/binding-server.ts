@@ -1,0 +1,97 @@
+// Child process of bench/binding.ts: the real API plus one extra route that runs the identical
+// query with no tenant binding (fixed schema, no host resolution, no auth, no rate limit).
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { loadConfig } from "@proxpanel/config";
+import { tenants } from "@proxpanel/db";
+import { tenantTables } from "@proxpanel/db/tenant/factory";
+import { onboardTenant, SYSTEM_ACTOR } from "@proxpanel/tenancy";
+import { eq, sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/postgres-js";
+import { Hono } from "hono";
+import pino from "pino";
+import { createApp } from "../apps/api/src/app.ts";
+import { bootstrap } from "../apps/api/src/bootstrap.ts";
+import type { TenantContext } from "../apps/api/src/env.ts";
+import { listUsers } from "../apps/api/src/services/users.ts";
+import { benchDatabase } from "./lib.ts";
+
+const bench = await benchDatabase("proxpanel_bench");
+const config = loadConfig({
+  DATABASE_URL: bench.url,
+  BASE_DOMAIN: "bench.test",
+  LOG_LEVEL: "silent",
+  SEED_DEMO: "false",
+  DB_POOL_MAX: "10",
+  TENANT_RATE_LIMIT_PER_MIN: "1000000000",
+  SAAS_TENANT_JWT_SECRET: "bench-tenant-secret-0123456789abcdef0123456789",
+  SAAS_SUPERADMIN_JWT_SECRET: "bench-superadmin-secret-0123456789abcdef0123",
+  ...(process.env.BENCH_REDIS === "1" && process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+});
+const runtime = await bootstrap(config, { logger: pino({ level: "silent" }) });
+const { db } = runtime.deps;
+
+const SLUG = "binding-bench";
+let row = (await db.select().from(tenants).where(eq(tenants.slug, SLUG)).limit(1))[0];
+if (!row) {
+  await onboardTenant(
+    { db },
+    {
+      slug: SLUG,
+      companyName: "Binding",
+      plan: "pro",
+      adminEmail: "owner@binding.test",
+      adminPassword: "binding-pass-1",
+    },
+    SYSTEM_ACTOR,
+  );
+  row = (await db.select().from(tenants).where(eq(tenants.slug, SLUG)).limit(1))[0];
+  if (!row) throw new Error("fixture tenant missing");
+  const s = sql.identifier(row.schemaName);
+  // 5,000 users in the tenant's table.
+  await db.execute(
+    sql`insert into ${s}.users (email, name, password_hash) select 'user' || g || '@binding.test', 'User ' || g, 'x' from generate_series(1, 5000) g`,
+  );
+  await db.execute(sql`analyze ${s}.users`);
+}
+
+const app = createApp(runtime.deps);
+const login = await app.request("/api/auth/login", {
+  method: "POST",
+  headers: { host: `${SLUG}.bench.test`, "content-type": "application/json" },
+  body: JSON.stringify({ email: "owner@binding.test", password: "binding-pass-1" }),
+});
+const { token } = (await login.json()) as { token: string };
+
+const t = tenantTables(row.schemaName);
+const fixed: TenantContext = {
+  id: row.id,
+  slug: SLUG,
+  schemaName: row.schemaName,
+  t,
+  db: drizzle(runtime.deps.sql, { schema: t }),
+};
+const input = { page: 1, limit: 50, search: "user1", sort: "email", order: "asc" } as const;
+const outer = new Hono()
+  .get("/baseline/users", async (c) =>
+    c.json(
+      await listUsers({
+        ctx: { tenant: fixed, db: fixed.db, actor: { userId: null, label: "bench", ip: null, requestId: null } },
+        input,
+      }),
+    ),
+  )
+  .route("/", app);
+
+const server = serve({ fetch: outer.fetch, port: 0, hostname: "127.0.0.1" }, () => {
+  const port = (server.address() as AddressInfo).port;
+  process.stdout.write(
+    `${JSON.stringify({ port, token, host: `${SLUG}.bench.test`, state: runtime.deps.state.kind })}\n`,
+  );
+});
+process.on("SIGTERM", async () => {
+  server.close();
+  await runtime.close();
+  await bench.stop();
+  process.exit(0);
+});
