@@ -1,6 +1,31 @@
-import { migratePublic } from "@proxpanel/db";
-import { startEmbeddedPostgres } from "@proxpanel/db/embedded";
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { migratePublic } from "@proxpanel/db/migrate/public";
 import postgres from "postgres";
+
+/** Starts the embedded server in a child process and returns its URL and a stop function. */
+async function embeddedServer(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "packages/db/src/cli/embedded-server.ts", ".data/test-pg", "54339"],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once("line", resolve);
+    child.once("exit", (code) => reject(new Error(`embedded PostgreSQL exited with ${code}`)));
+  });
+  const { url } = JSON.parse(line) as { url: string };
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
 
 /**
  * One throw-away database per test run on the configured server (DATABASE_URL), or on an embedded
@@ -14,7 +39,7 @@ export default async function setup() {
   let serverUrl = process.env.DATABASE_URL;
   let stopEmbedded: (() => Promise<void>) | undefined;
   if (!serverUrl) {
-    const embedded = await startEmbeddedPostgres({ dir: ".data/test-pg", port: 54339, database: "postgres" });
+    const embedded = await embeddedServer();
     serverUrl = embedded.url;
     stopEmbedded = embedded.stop;
   }

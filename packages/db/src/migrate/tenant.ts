@@ -8,9 +8,14 @@ import { forSchema, latestTenantVersion, tenantMigrations } from "./files.ts";
 /**
  * Brings one tenant schema to the latest version inside the caller's transaction and returns that
  * version. Each schema tracks what it has in its own `__migrations` table, so a half-migrated
- * cluster is resumed schema by schema.
+ * cluster is resumed schema by schema. `upTo` stops at an older version: a backup's rows are loaded
+ * into the tables as they were when it was taken, then migrated forward like any other schema.
  */
-export async function migrateTenantSchema(tx: Executor, schemaName: string, opts: { create?: boolean } = {}) {
+export async function migrateTenantSchema(
+  tx: Executor,
+  schemaName: string,
+  opts: { create?: boolean; upTo?: number } = {},
+) {
   assertSchemaName(schemaName);
   const q = `"${schemaName}"`;
   // Two instances starting at once must not apply the same migration to one schema twice.
@@ -25,6 +30,7 @@ export async function migrateTenantSchema(tx: Executor, schemaName: string, opts
   const applied = new Set(rows.map((r) => r.id));
   let version = 0;
   for (const m of tenantMigrations()) {
+    if (opts.upTo !== undefined && m.version > opts.upTo) break;
     if (!applied.has(m.id)) {
       for (const stmt of m.statements) await tx.execute(sql.raw(forSchema(stmt, schemaName)));
       await tx.execute(

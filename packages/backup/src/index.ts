@@ -1,0 +1,14 @@
+export * from "./archive.ts";
+export { ChunkAuthError } from "./chunked-aead.ts";
+export type { Contents, Manifest, TableSpec } from "./contents.ts";
+export * from "./dump.ts";
+export type { ArchiveHeader, Compression } from "./header.ts";
+export { MAGIC } from "./header.ts";
+export * from "./keys.ts";
+export { ArchiveContentError } from "./reader.ts";
+export * from "./restore.ts";
+export * from "./store/local.ts";
+export * from "./store/object-store.ts";
+export * from "./store/s3.ts";
+export * from "./store/tenant.ts";
+export * from "./verify.ts";

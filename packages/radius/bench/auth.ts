@@ -1,0 +1,178 @@
+/**
+ * PAP auth throughput: requests per server CPU-second (utime+stime from /proc) and requests/s,
+ * radclient -p 128 fed several 5,000-request files one after another (one big file makes
+ * radclient itself the bottleneck). Runs FreeRADIUS-files side by side when installed.
+ *
+ *   npx tsx packages/radius/bench/auth.ts [--rounds 3] [--files 4] [--no-freeradius]
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { freeradiusInstalled, startFreeradius } from "./freeradius.ts";
+import { cpuSeconds, median } from "./proc.ts";
+
+const SECRET = "bench-secret";
+const USERS = 1000;
+const PER_FILE = 5000;
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+const rounds = arg("rounds", 3);
+const filesPerRound = arg("files", 4);
+const withFreeradius = !process.argv.includes("--no-freeradius") && freeradiusInstalled();
+
+if (spawnSync("sh", ["-c", "command -v radclient"]).status !== 0) {
+  throw new Error("radclient not found: install Debian package freeradius-utils");
+}
+
+const dir = mkdtempSync(join(tmpdir(), "radius-bench-"));
+const files: string[] = [];
+for (let f = 0; f < filesPerRound; f++) {
+  const packets: string[] = [];
+  for (let i = 0; i < PER_FILE; i++) {
+    const u = (f * PER_FILE + i) % USERS;
+    packets.push(`User-Name = "user${u}"\nUser-Password = "pass${u}"\nMessage-Authenticator = 0x00\n`);
+  }
+  const file = join(dir, `auth-${f}.txt`);
+  writeFileSync(file, packets.join("\n"));
+  files.push(file);
+}
+
+interface RoundResult {
+  requests: number;
+  accepted: number;
+  lost: number;
+  wallSeconds: number;
+  cpuSeconds: number;
+}
+
+function radclientFile(port: number, file: string): Promise<{ accepted: number; lost: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("radclient", [
+      "-q",
+      "-s",
+      "-p",
+      "128",
+      "-r",
+      "3",
+      "-t",
+      "2",
+      "-f",
+      file,
+      `127.0.0.1:${port}`,
+      "auth",
+      SECRET,
+    ]);
+    let out = "";
+    child.stdout.on("data", (b: Buffer) => {
+      out += b.toString();
+    });
+    child.on("error", reject);
+    child.on("close", () => {
+      const num = (label: string) => Number(new RegExp(`${label}\\s*:\\s*(\\d+)`).exec(out)?.[1] ?? 0);
+      resolve({ accepted: num("Accepted"), lost: num("Lost") });
+    });
+  });
+}
+
+async function round(pid: number, port: number, useFiles: string[]): Promise<RoundResult> {
+  const cpu0 = cpuSeconds(pid);
+  const t0 = process.hrtime.bigint();
+  let accepted = 0;
+  let lost = 0;
+  for (const f of useFiles) {
+    const r = await radclientFile(port, f);
+    accepted += r.accepted;
+    lost += r.lost;
+  }
+  const wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { requests: useFiles.length * PER_FILE, accepted, lost, wallSeconds, cpuSeconds: cpuSeconds(pid) - cpu0 };
+}
+
+async function measure(
+  name: string,
+  pid: number,
+  port: number,
+): Promise<{ perCpu: number; perSec: number; lost: number }> {
+  await round(pid, port, files.slice(0, 1)); // warm-up (JIT, caches)
+  const results: RoundResult[] = [];
+  for (let r = 0; r < rounds; r++) results.push(await round(pid, port, files));
+  for (const [i, r] of results.entries()) {
+    console.log(
+      `  ${name} round ${i + 1}: ${r.requests} req, ${r.accepted} accepted, ${r.lost} lost, ` +
+        `${r.wallSeconds.toFixed(2)} s wall, ${r.cpuSeconds.toFixed(2)} s server CPU`,
+    );
+  }
+  return {
+    perCpu: median(results.map((r) => r.accepted / Math.max(r.cpuSeconds, 0.01))),
+    perSec: median(results.map((r) => r.accepted / r.wallSeconds)),
+    lost: results.reduce((s, r) => s + r.lost, 0),
+  };
+}
+
+async function startOurs(): Promise<{ child: ChildProcess; port: number }> {
+  const serverPath = fileURLToPath(new URL("./server.ts", import.meta.url));
+  // node itself (not a tsx wrapper process), so the PID's CPU time is the server's.
+  const child = spawn(process.execPath, ["--import", "tsx", serverPath], { stdio: ["pipe", "pipe", "inherit"] });
+  const line = await new Promise<string>((resolve, reject) => {
+    if (!child.stdout) return reject(new Error("no stdout"));
+    createInterface({ input: child.stdout }).once("line", resolve);
+    child.once("exit", (code) => reject(new Error(`bench server exited ${code}`)));
+  });
+  const { authPort } = JSON.parse(line) as { authPort: number };
+  return { child, port: authPort };
+}
+
+console.log(
+  `PAP auth, ${USERS} users, Message-Authenticator required; ${rounds} rounds x ${filesPerRound} files x ${PER_FILE} requests, radclient -p 128`,
+);
+const ours = await startOurs();
+const oursResult = await measure("proxpanel", ours.child.pid ?? 0, ours.port);
+ours.child.stdin?.end();
+
+let fr: { perCpu: number; perSec: number; lost: number } | undefined;
+if (withFreeradius) {
+  const users = Array.from({ length: USERS }, (_, i) => ({
+    name: `user${i}`,
+    password: `pass${i}`,
+    rateLimit: "10M/10M",
+    framedIp: `100.64.${Math.floor(i / 250)}.${(i % 250) + 1}`,
+  }));
+  const port = 30000 + Math.floor(Math.random() * 20000);
+  const server = await startFreeradius({ dir: join(dir, "fr"), authPort: port, secret: SECRET, users });
+  try {
+    fr = await measure("freeradius", server.pid, port);
+  } finally {
+    await server.stop();
+  }
+}
+rmSync(dir, { recursive: true, force: true });
+
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+console.log("\n| server | requests per server CPU-s | requests/s | lost |");
+console.log("|---|---|---|---|");
+console.log(
+  `| ProxPanel (this run, median) | ${fmt(oursResult.perCpu)} | ${fmt(oursResult.perSec)} | ${oursResult.lost} |`,
+);
+if (fr) {
+  console.log(`| FreeRADIUS 3.2 files (this run, median) | ${fmt(fr.perCpu)} | ${fmt(fr.perSec)} | ${fr.lost} |`);
+  console.log(
+    `\nratio ProxPanel / FreeRADIUS-files per CPU-s, same run: ${(oursResult.perCpu / fr.perCpu).toFixed(2)}x`,
+  );
+} else {
+  console.log("| FreeRADIUS side by side | not run (install Debian `freeradius`) | | |");
+}
+console.log("\nAnchors from shared/notes/benchmarking.md (medians of 3 x 20,000 packets, radclient -p 128):");
+console.log(
+  "| FreeRADIUS files, 1,000 users, PAP/CHAP | ~21,000-23,000 per CPU-s | client-bound (~14,000/s with 4 x 5k files) |",
+);
+console.log("| FreeRADIUS rlm_sql on PostgreSQL 15, PAP | ~5,700-6,000 per CPU-s | ~2,500-3,400/s |");
+console.log(
+  `\nProxPanel vs anchors per CPU-s: ${(oursResult.perCpu / 22_000).toFixed(2)}x FreeRADIUS-files (22,000), ` +
+    `${(oursResult.perCpu / 5_850).toFixed(2)}x FreeRADIUS-rlm_sql (5,850)`,
+);

@@ -1,0 +1,218 @@
+import { randomBytes } from "node:crypto";
+import {
+  Attr,
+  type AttributeList,
+  bufferAttr,
+  Code,
+  type DecodedPacket,
+  decryptUserPassword,
+  findRaw,
+  rawValue,
+  stringAttr,
+  vendorAttrs,
+} from "./codec.ts";
+import type { AuthMethod, NasRecord, RadiusDataSource, RejectReason, SubscriberRecord } from "./data-source.ts";
+import { md5, safeEqual } from "./hashes.ts";
+import {
+  encryptMppeKey,
+  generateAuthenticatorResponse,
+  generateNtResponse,
+  mppeKeys,
+  ntPasswordHash,
+  parseMsChap2Response,
+} from "./mschap.ts";
+
+export interface AuthOptions {
+  /** Acct-Interim-Interval when the subscriber has none (seconds). */
+  defaultInterimInterval: number;
+  now?: () => Date;
+}
+
+export interface AuthDecision {
+  code: typeof Code.AccessAccept | typeof Code.AccessReject;
+  attributes: AttributeList;
+  method: AuthMethod;
+  username: string;
+  reason?: RejectReason;
+  framedIp?: string;
+  callingStationId?: string;
+}
+
+const REJECT_MESSAGES: Record<RejectReason, string> = {
+  unknown_user: "Authentication failed",
+  wrong_password: "Authentication failed",
+  disabled: "Account disabled",
+  expired: "Account expired",
+  mac_mismatch: "Device not allowed for this account",
+  quota: "Data quota exhausted",
+  unsupported_method: "Authentication method not supported",
+};
+
+const MIKROTIK = 14988;
+const MICROSOFT = 311;
+
+type Credentials =
+  | { method: "pap"; password: Buffer }
+  | { method: "chap"; ident: number; response: Buffer; challenge: Buffer }
+  | { method: "mschapv2"; challenge: Buffer; ident: number; peerChallenge: Buffer; ntResponse: Buffer }
+  | { method: "none" };
+
+function credentials(packet: DecodedPacket, secret: string): Credentials {
+  const pw = findRaw(packet, Attr.UserPassword);
+  if (pw) {
+    const password = decryptUserPassword(rawValue(packet, pw), secret, packet.authenticator);
+    return password ? { method: "pap", password } : { method: "none" };
+  }
+  const chap = findRaw(packet, Attr.ChapPassword);
+  if (chap) {
+    const v = rawValue(packet, chap);
+    if (v.length !== 17) return { method: "none" };
+    const challengeAttr = findRaw(packet, Attr.ChapChallenge);
+    const challenge = challengeAttr ? rawValue(packet, challengeAttr) : packet.authenticator;
+    return { method: "chap", ident: v[0] ?? 0, response: v.subarray(1), challenge };
+  }
+  const vsa = vendorAttrs(packet.attributes);
+  const msChallenge = bufferAttr(vsa, "MS-CHAP-Challenge");
+  const msResponse = bufferAttr(vsa, "MS-CHAP2-Response");
+  if (msChallenge && msResponse) {
+    const r = parseMsChap2Response(msResponse);
+    if (r && msChallenge.length === 16) return { method: "mschapv2", challenge: msChallenge, ...r };
+  }
+  return { method: "none" };
+}
+
+function passwordMatches(sub: SubscriberRecord, cred: Credentials, username: string): boolean {
+  switch (cred.method) {
+    case "pap":
+      if (sub.password !== undefined) return safeEqual(Buffer.from(sub.password, "utf8"), cred.password);
+      return sub.ntHash !== undefined && safeEqual(ntPasswordHash(cred.password.toString("utf8")), sub.ntHash);
+    case "chap": {
+      if (sub.password === undefined) return false;
+      const expected = md5(Buffer.from([cred.ident]), sub.password, cred.challenge);
+      return safeEqual(expected, cred.response);
+    }
+    case "mschapv2": {
+      const hash = subscriberNtHash(sub);
+      if (!hash) return false;
+      return safeEqual(generateNtResponse(cred.challenge, cred.peerChallenge, username, hash), cred.ntResponse);
+    }
+    default:
+      return false;
+  }
+}
+
+function subscriberNtHash(sub: SubscriberRecord): Buffer | undefined {
+  return sub.ntHash ?? (sub.password !== undefined ? ntPasswordHash(sub.password) : undefined);
+}
+
+/** MACs arrive as "AA-BB-..", "aa:bb:..", "aabb.cc.."; compare hex digits only. */
+export function normalizeMac(mac: string): string {
+  return mac.toLowerCase().replace(/[^0-9a-f]/g, "");
+}
+
+type MaybePromise<T> = T | Promise<T>;
+
+/** Continue synchronously when the data source answered synchronously (the in-memory hot path). */
+function chain<T, U>(value: MaybePromise<T>, next: (v: T) => MaybePromise<U>): MaybePromise<U> {
+  return value instanceof Promise ? value.then(next) : next(value);
+}
+
+export function evaluateAccessRequest(
+  packet: DecodedPacket,
+  nas: NasRecord,
+  source: RadiusDataSource,
+  options: AuthOptions,
+): MaybePromise<AuthDecision> {
+  const username = stringAttr(packet.attributes, "User-Name") ?? "";
+  const callingStationId = stringAttr(packet.attributes, "Calling-Station-Id");
+  const cred = credentials(packet, nas.secret);
+  const reject = (reason: RejectReason): AuthDecision => {
+    const attributes: AttributeList = [["Reply-Message", REJECT_MESSAGES[reason]]];
+    if (cred.method === "mschapv2") {
+      // E=691 "authentication failure", R=0 no retry (RFC 2759 6).
+      const err = Buffer.concat([Buffer.from([cred.ident]), Buffer.from("E=691 R=0 V=3", "ascii")]);
+      attributes.push(["Vendor-Specific", MICROSOFT, [["MS-CHAP-Error", err]]]);
+    }
+    return {
+      code: Code.AccessReject,
+      attributes,
+      method: cred.method,
+      username,
+      reason,
+      ...(callingStationId !== undefined ? { callingStationId } : {}),
+    };
+  };
+
+  if (username === "") return reject("unknown_user");
+  if (cred.method === "none") return reject("unsupported_method");
+  return chain(source.findSubscriber(nas.tenantId, username), (sub) => {
+    if (!sub) return reject("unknown_user");
+    // Password first, so a guesser learns nothing about the account's state.
+    if (!passwordMatches(sub, cred, username)) return reject("wrong_password");
+    if (sub.status !== "active") return reject("disabled");
+    const now = options.now?.() ?? new Date();
+    if (sub.expiresAt && sub.expiresAt.getTime() <= now.getTime()) return reject("expired");
+    let binding: MaybePromise<void> | undefined;
+    if (sub.macBinding) {
+      if (!callingStationId || normalizeMac(callingStationId) !== normalizeMac(sub.macBinding)) {
+        return reject("mac_mismatch");
+      }
+    } else if (sub.lockMacOnFirstLogin && callingStationId) {
+      binding = source.bindMac?.(nas.tenantId, username, callingStationId);
+    }
+    let rateLimit = sub.rateLimit ?? undefined;
+    if (sub.quotaExhausted) {
+      if (!sub.quotaThrottleRateLimit) return reject("quota");
+      rateLimit = sub.quotaThrottleRateLimit;
+    }
+    const pooled =
+      !sub.framedIp && sub.framedPool && source.allocateIp
+        ? source.allocateIp(nas.tenantId, sub.framedPool, username)
+        : (sub.framedIp ?? undefined);
+    return chain(binding, () =>
+      chain(pooled, (framedIp) => {
+        const attributes: AttributeList = [];
+        if (rateLimit) attributes.push(["Vendor-Specific", MIKROTIK, [["Mikrotik-Rate-Limit", rateLimit]]]);
+        if (framedIp) attributes.push(["Framed-IP-Address", framedIp]);
+        if (sub.expiresAt) {
+          const seconds = Math.floor((sub.expiresAt.getTime() - now.getTime()) / 1000);
+          attributes.push(["Session-Timeout", Math.max(1, seconds)]);
+        }
+        attributes.push(["Acct-Interim-Interval", sub.interimInterval ?? options.defaultInterimInterval]);
+        if (cred.method === "mschapv2") {
+          attributes.push(["Vendor-Specific", MICROSOFT, msChapAccept(cred, sub, username, nas, packet)]);
+        }
+        return {
+          code: Code.AccessAccept,
+          attributes,
+          method: cred.method,
+          username,
+          ...(framedIp !== undefined ? { framedIp } : {}),
+          ...(callingStationId !== undefined ? { callingStationId } : {}),
+        };
+      }),
+    );
+  });
+}
+
+function msChapAccept(
+  cred: Extract<Credentials, { method: "mschapv2" }>,
+  sub: SubscriberRecord,
+  username: string,
+  nas: NasRecord,
+  packet: DecodedPacket,
+): AttributeList {
+  const hash = subscriberNtHash(sub) ?? Buffer.alloc(16);
+  const success = generateAuthenticatorResponse(hash, cred.ntResponse, cred.peerChallenge, cred.challenge, username);
+  const keys = mppeKeys(hash, cred.ntResponse);
+  // RFC 2548 2.4.2: each key in one packet needs its own salt.
+  const salt = randomBytes(2);
+  const otherSalt = Buffer.from([salt[0] ?? 0, (salt[1] ?? 0) ^ 1]);
+  return [
+    ["MS-CHAP2-Success", Buffer.concat([Buffer.from([cred.ident]), Buffer.from(success, "ascii")])],
+    ["MS-MPPE-Recv-Key", encryptMppeKey(keys.recv, nas.secret, packet.authenticator, salt)],
+    ["MS-MPPE-Send-Key", encryptMppeKey(keys.send, nas.secret, packet.authenticator, otherSalt)],
+    ["MS-MPPE-Encryption-Policy", 1],
+    ["MS-MPPE-Encryption-Types", 6],
+  ];
+}

@@ -1,0 +1,42 @@
+/** Plain numbers so a metrics exporter can read them without knowing the server. */
+export interface RadiusCounters {
+  received: number;
+  accessRequests: number;
+  accessAccepts: number;
+  accessRejects: number;
+  accountingRequests: number;
+  accountingResponses: number;
+  accountingIgnored: number;
+  accountingSinkFailures: number;
+  duplicates: number;
+  duplicatesInFlight: number;
+  droppedMalformed: number;
+  droppedUnknownNas: number;
+  droppedBadAuthenticator: number;
+  droppedBadMessageAuthenticator: number;
+  droppedMissingMessageAuthenticator: number;
+  droppedUnsupportedCode: number;
+  errors: number;
+}
+
+export function newCounters(): RadiusCounters {
+  return {
+    received: 0,
+    accessRequests: 0,
+    accessAccepts: 0,
+    accessRejects: 0,
+    accountingRequests: 0,
+    accountingResponses: 0,
+    accountingIgnored: 0,
+    accountingSinkFailures: 0,
+    duplicates: 0,
+    duplicatesInFlight: 0,
+    droppedMalformed: 0,
+    droppedUnknownNas: 0,
+    droppedBadAuthenticator: 0,
+    droppedBadMessageAuthenticator: 0,
+    droppedMissingMessageAuthenticator: 0,
+    droppedUnsupportedCode: 0,
+    errors: 0,
+  };
+}

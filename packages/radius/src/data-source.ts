@@ -1,0 +1,113 @@
+/**
+ * What the daemon needs from the rest of ProxPanel. The in-memory implementation
+ * (memory-source.ts) serves tests and the demo; the database-backed one keeps the same
+ * shape and answers from memory too (the hot path must not wait on PostgreSQL per packet).
+ */
+
+type MaybePromise<T> = T | Promise<T>;
+
+export interface NasRecord {
+  nasId: string;
+  tenantId: string;
+  secret: string;
+  /** Access-Requests without a valid Message-Authenticator are dropped (default on). */
+  requireMessageAuthenticator: boolean;
+  /** Where Disconnect/CoA requests go (RFC 5176 default 3799). */
+  coaPort?: number;
+}
+
+export type SubscriberStatus = "active" | "disabled";
+
+export interface SubscriberRecord {
+  username: string;
+  /** Cleartext password; needed for CHAP. */
+  password?: string;
+  /** MD4 of the UTF-16LE password; enough for PAP and MS-CHAPv2. */
+  ntHash?: Buffer;
+  status: SubscriberStatus;
+  expiresAt?: Date | null;
+  /** Calling-Station-Id (MAC) the account is bound to; null = not bound. */
+  macBinding?: string | null;
+  /** Bind to the first MAC seen when no binding exists yet. */
+  lockMacOnFirstLogin?: boolean;
+  /** Plan rate limit in MikroTik syntax, e.g. "10M/20M". */
+  rateLimit?: string | null;
+  /** Static address; otherwise one is asked for from `framedPool`. */
+  framedIp?: string | null;
+  framedPool?: string | null;
+  /** Data quota used up for this period. */
+  quotaExhausted?: boolean;
+  /** When set, an exhausted quota throttles to this rate instead of rejecting. */
+  quotaThrottleRateLimit?: string | null;
+  /** Seconds; falls back to the server default. */
+  interimInterval?: number | null;
+}
+
+export type RejectReason =
+  | "unknown_user"
+  | "wrong_password"
+  | "disabled"
+  | "expired"
+  | "mac_mismatch"
+  | "quota"
+  | "unsupported_method";
+
+export type AuthMethod = "pap" | "chap" | "mschapv2" | "none";
+
+export interface AuthResult {
+  tenantId: string;
+  nasId: string;
+  username: string;
+  method: AuthMethod;
+  accepted: boolean;
+  reason?: RejectReason;
+  callingStationId?: string;
+  framedIp?: string;
+  at: Date;
+}
+
+export type AcctStatus = "Start" | "Stop" | "Interim-Update" | "Accounting-On" | "Accounting-Off";
+
+export interface AccountingRecord {
+  tenantId: string;
+  nasId: string;
+  /** UDP source address of the NAS */
+  nasAddress: string;
+  status: AcctStatus;
+  sessionId?: string;
+  uniqueSessionId?: string;
+  username?: string;
+  nasIpAddress?: string;
+  nasPortId?: string;
+  framedIp?: string;
+  callingStationId?: string;
+  sessionTime?: number;
+  /** octets including the Gigawords multiplier */
+  inputOctets?: number;
+  outputOctets?: number;
+  inputPackets?: number;
+  outputPackets?: number;
+  terminateCause?: string;
+  delayTime?: number;
+  receivedAt: Date;
+}
+
+export interface RadiusDataSource {
+  /**
+   * The NAS a packet comes from. `nasIdentifier` matters only when several NAS share one
+   * source address; return undefined for unknown or ambiguous senders (they are dropped).
+   */
+  findNas(address: string, nasIdentifier: string | undefined): MaybePromise<NasRecord | undefined>;
+  findSubscriber(tenantId: string, username: string): MaybePromise<SubscriberRecord | undefined>;
+  /** Framed-IP from a pool; undefined when the pool is exhausted or unknown. */
+  allocateIp?(tenantId: string, pool: string, username: string): MaybePromise<string | undefined>;
+  /** Store the MAC for `lockMacOnFirstLogin`. */
+  bindMac?(tenantId: string, username: string, mac: string): MaybePromise<void>;
+  /** Per-tenant auth log. Failures here never change the answer to the NAS. */
+  recordAuth(result: AuthResult): MaybePromise<void>;
+  /**
+   * Resolves once the record is durable or safely queued: the Accounting-Response is sent only
+   * then, and not at all if this rejects (the NAS retransmits).
+   */
+  recordAccounting(record: AccountingRecord): Promise<void>;
+}
