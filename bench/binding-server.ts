@@ -14,6 +14,7 @@ import { createApp } from "../apps/api/src/app.ts";
 import { bootstrap } from "../apps/api/src/bootstrap.ts";
 import type { TenantContext } from "../apps/api/src/env.ts";
 import { listUsers } from "../apps/api/src/services/users.ts";
+import { httpRequest } from "../tests/harness.ts";
 import { benchDatabase } from "./lib.ts";
 
 const bench = await benchDatabase("proxpanel_bench");
@@ -56,12 +57,6 @@ if (!row) {
 }
 
 const app = createApp(runtime.deps);
-const login = await app.request("/api/auth/login", {
-  method: "POST",
-  headers: { host: `${SLUG}.bench.test`, "content-type": "application/json" },
-  body: JSON.stringify({ email: "owner@binding.test", password: "binding-pass-1" }),
-});
-const { token } = (await login.json()) as { token: string };
 
 const t = tenantTables(row.schemaName);
 const fixed: TenantContext = {
@@ -73,6 +68,11 @@ const fixed: TenantContext = {
 };
 const input = { page: 1, limit: 50, search: "user1", sort: "email", order: "asc" } as const;
 const outer = new Hono()
+  // Server CPU (user + system, µs) so the parent can report CPU per request for each path.
+  .get("/bench/cpu", (c) => {
+    const u = process.cpuUsage();
+    return c.json({ micros: u.user + u.system });
+  })
   .get("/baseline/users", async (c) =>
     c.json(
       await listUsers({
@@ -83,11 +83,16 @@ const outer = new Hono()
   )
   .route("/", app);
 
-const server = serve({ fetch: outer.fetch, port: 0, hostname: "127.0.0.1" }, () => {
+const server = serve({ fetch: outer.fetch, port: 0, hostname: "127.0.0.1" }, async () => {
   const port = (server.address() as AddressInfo).port;
-  process.stdout.write(
-    `${JSON.stringify({ port, token, host: `${SLUG}.bench.test`, state: runtime.deps.state.kind })}\n`,
-  );
+  const host = `${SLUG}.bench.test`;
+  const login = await httpRequest(port, "POST", "/api/auth/login", {
+    host,
+    body: { email: "owner@binding.test", password: "binding-pass-1" },
+  });
+  if (login.status !== 200) throw new Error(`login failed: ${login.status} ${JSON.stringify(login.body)}`);
+  const token = login.body.token as string;
+  process.stdout.write(`${JSON.stringify({ port, token, host, state: runtime.deps.state.kind })}\n`);
 });
 process.on("SIGTERM", async () => {
   server.close();

@@ -21,7 +21,15 @@ const first = await new Promise<string>((resolve, reject) => {
 });
 const { port, token, host, state } = JSON.parse(first) as { port: number; token: string; host: string; state: string };
 
+async function cpuMicros(): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${port}/bench/cpu`);
+  return ((await res.json()) as { micros: number }).micros;
+}
+
+const cpuPerRequest: Record<string, number[]> = {};
+
 async function run(path: string, headers: Record<string, string>): Promise<number> {
+  const before = await cpuMicros();
   const result = await autocannon({
     url: `http://127.0.0.1:${port}${path}`,
     headers,
@@ -30,6 +38,8 @@ async function run(path: string, headers: Record<string, string>): Promise<numbe
   });
   if (result.non2xx > 0 || result.errors > 0)
     throw new Error(`${path}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  const used = (await cpuMicros()) - before;
+  cpuPerRequest[path] = [...(cpuPerRequest[path] ?? []), used / result["2xx"]];
   return result.requests.average;
 }
 
@@ -49,4 +59,9 @@ console.log(`shared state: ${state}; ${CONNECTIONS} connections, ${ROUNDS} × ${
 console.log(`no binding (query only):      ${fmt(b, 0)} req/s  (rounds: ${baseline.map((x) => fmt(x, 0)).join(", ")})`);
 console.log(`full stack (host→tenant→auth): ${fmt(s, 0)} req/s  (rounds: ${bound.map((x) => fmt(x, 0)).join(", ")})`);
 console.log(`overhead ratio (no binding / full stack): ${fmt(b / s, 3)}× (target ≤ 1.05×)`);
+const cpuBase = median((cpuPerRequest["/baseline/users"] ?? []).slice(1));
+const cpuFull = median((cpuPerRequest[listPath] ?? []).slice(1));
+console.log(
+  `API process CPU per request: no binding ${fmt(cpuBase, 0)} µs, full stack ${fmt(cpuFull, 0)} µs (+${fmt(cpuFull - cpuBase, 0)} µs, ${fmt(cpuFull / cpuBase, 3)}×)`,
+);
 child.kill("SIGTERM");

@@ -1,4 +1,4 @@
-import { tenants } from "@proxpanel/db";
+import { latestTenantVersion, tenants } from "@proxpanel/db";
 import { onboardTenant, SYSTEM_ACTOR } from "@proxpanel/tenancy";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -27,7 +27,12 @@ describe("self-service signup", () => {
     expect(me.body.tenant).toEqual({ id: t.id, slug: t.slug });
 
     const row = (await stack.runtime.deps.db.select().from(tenants).where(eq(tenants.id, t.id)))[0];
-    expect(row).toMatchObject({ status: "active", plan: "starter", subscriberCap: 5000, schemaVersion: 1 });
+    expect(row).toMatchObject({
+      status: "active",
+      plan: "starter",
+      subscriberCap: 5000,
+      schemaVersion: latestTenantVersion(),
+    });
     const audit = await stack.request("GET", "/api/audit-logs?action=tenant.created", { host: t.host, token: t.token });
     expect(audit.body.items).toHaveLength(1);
     const branding = await stack.request("GET", "/api/branding", { host: t.host });

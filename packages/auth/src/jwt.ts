@@ -1,4 +1,5 @@
 import { errors, jwtVerify, SignJWT } from "jose";
+import { LRUCache } from "lru-cache";
 
 export type Realm = "tenant" | "superadmin";
 
@@ -35,6 +36,11 @@ const enc = new TextEncoder();
  */
 export class TokenService {
   private readonly keys: Record<Realm, Uint8Array>;
+  // Clients send the same token on every request; remembering verified ones (keyed by the whole
+  // token, signature included, and only until it expires) saves an HMAC per request.
+  private readonly verified = new LRUCache<string, { payload: Record<string, unknown> & { sub: string }; exp: number }>(
+    { max: 20_000 },
+  );
 
   constructor(
     secrets: { tenant: string; superadmin: string },
@@ -81,6 +87,13 @@ export class TokenService {
   }
 
   private async verify(token: string, realm: Realm) {
+    const key = `${realm}:${token}`;
+    const hit = this.verified.get(key);
+    if (hit) {
+      if (hit.exp * 1000 > Date.now()) return hit.payload;
+      this.verified.delete(key);
+      throw new TokenError("token expired", "expired");
+    }
     try {
       const { payload } = await jwtVerify(token, this.keys[realm], {
         issuer: ISSUER,
@@ -88,7 +101,9 @@ export class TokenService {
         algorithms: ["HS256"],
       });
       if (typeof payload.sub !== "string") throw new TokenError("malformed token", "invalid");
-      return payload as typeof payload & { sub: string };
+      const verified = payload as typeof payload & { sub: string };
+      if (typeof payload.exp === "number") this.verified.set(key, { payload: verified, exp: payload.exp });
+      return verified;
     } catch (err) {
       if (err instanceof TokenError) throw err;
       if (err instanceof errors.JWTExpired) throw new TokenError("token expired", "expired");

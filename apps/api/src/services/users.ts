@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, ilike, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, or, type SQL, sql } from "drizzle-orm";
 import { likeEscape, type Page } from "../pagination.ts";
 import type { ServiceCtx } from "./context.ts";
 
@@ -19,8 +19,8 @@ export async function listUsers({ ctx, input }: { ctx: ServiceCtx; input: ListUs
   if (input.status) filters.push(eq(t.users.status, input.status));
   if (input.search) {
     const term = likeEscape(input.search.toLowerCase());
-    // The e-mail prefix match uses the text_pattern_ops index; names fall back to a scan.
-    const match = or(sql`lower(${t.users.email}) like ${`${term}%`}`, ilike(t.users.name, `%${term}%`));
+    // Prefix matches on e-mail or name, each served by a text_pattern_ops index.
+    const match = or(sql`lower(${t.users.email}) like ${`${term}%`}`, sql`lower(${t.users.name}) like ${`${term}%`}`);
     if (match) filters.push(match);
   }
   const where = filters.length ? and(...filters) : undefined;

@@ -38,5 +38,6 @@ export const usersTable = (s: PgSchema, groups: ReturnType<typeof permissionGrou
     (t) => [
       uniqueIndex("users_email_key").on(sql`lower(${t.email})`),
       index("users_email_pattern_idx").on(sql`lower(${t.email}) text_pattern_ops`),
+      index("users_name_pattern_idx").on(sql`lower(${t.name}) text_pattern_ops`),
     ],
   );

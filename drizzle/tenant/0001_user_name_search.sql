@@ -1,0 +1,1 @@
+CREATE INDEX "users_name_pattern_idx" ON "tenant_template"."users" USING btree (lower("name") text_pattern_ops);
