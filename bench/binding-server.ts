@@ -76,7 +76,11 @@ const outer = new Hono()
   .get("/baseline/users", async (c) =>
     c.json(
       await listUsers({
-        ctx: { tenant: fixed, db: fixed.db, actor: { userId: null, label: "bench", ip: null, requestId: null } },
+        ctx: {
+          tenant: fixed,
+          db: fixed.db,
+          actor: { userId: null, resellerId: null, permissions: [], label: "bench", ip: null, requestId: null },
+        },
         input,
       }),
     ),

@@ -4,7 +4,7 @@ import path from "node:path";
 import { TokenService } from "@proxpanel/auth";
 import type { Config } from "@proxpanel/config";
 import { migrateAllTenants, migratePublic, type OpenedDatabase, openDatabase, TenantClientCache } from "@proxpanel/db";
-import { openSharedState, type SharedState, TenantResolver } from "@proxpanel/tenancy";
+import { openSharedState, type SharedState, TenantKeyRing, TenantResolver } from "@proxpanel/tenancy";
 import pino, { type Logger } from "pino";
 import { PrincipalCache } from "./auth/principals.ts";
 import type { AppDeps } from "./deps.ts";
@@ -14,16 +14,21 @@ import { createLimiters } from "./middleware/rate-limit.ts";
  * Outside production, missing JWT secrets are generated once and kept under the data directory so
  * tokens survive a restart. Production refuses to start without them (see config).
  */
-export function resolveSecrets(config: Config): { tenant: string; superadmin: string } {
-  if (config.SAAS_TENANT_JWT_SECRET && config.SAAS_SUPERADMIN_JWT_SECRET) {
-    return { tenant: config.SAAS_TENANT_JWT_SECRET, superadmin: config.SAAS_SUPERADMIN_JWT_SECRET };
+export function resolveSecrets(config: Config): { tenant: string; superadmin: string; data: string } {
+  if (config.SAAS_TENANT_JWT_SECRET && config.SAAS_SUPERADMIN_JWT_SECRET && config.DATA_ENCRYPTION_KEY) {
+    return {
+      tenant: config.SAAS_TENANT_JWT_SECRET,
+      superadmin: config.SAAS_SUPERADMIN_JWT_SECRET,
+      data: config.DATA_ENCRYPTION_KEY,
+    };
   }
   const file = path.join(config.DATA_DIR, "secrets.json");
-  let stored: { tenant?: string; superadmin?: string } = {};
+  let stored: { tenant?: string; superadmin?: string; data?: string } = {};
   if (existsSync(file)) stored = JSON.parse(readFileSync(file, "utf8")) as typeof stored;
   const secrets = {
     tenant: config.SAAS_TENANT_JWT_SECRET ?? stored.tenant ?? randomBytes(32).toString("base64url"),
     superadmin: config.SAAS_SUPERADMIN_JWT_SECRET ?? stored.superadmin ?? randomBytes(32).toString("base64url"),
+    data: config.DATA_ENCRYPTION_KEY ?? stored.data ?? randomBytes(32).toString("base64url"),
   };
   mkdirSync(config.DATA_DIR, { recursive: true });
   writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
@@ -71,6 +76,7 @@ export async function bootstrap(
     state,
     resolver,
     tenantClients: new TenantClientCache(database.sql, config.TENANT_CLIENT_CACHE_MAX),
+    keys: new TenantKeyRing(database.db, secrets.data),
     tokens: new TokenService(secrets, { tenant: config.TENANT_TOKEN_TTL, superadmin: config.SUPERADMIN_TOKEN_TTL }),
     principals,
     limiters: createLimiters(state, config),

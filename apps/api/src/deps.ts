@@ -1,7 +1,7 @@
 import type { TokenService } from "@proxpanel/auth";
 import type { Config } from "@proxpanel/config";
 import type { Db, TenantClientCache } from "@proxpanel/db";
-import type { SharedState, TenantResolver } from "@proxpanel/tenancy";
+import type { SharedState, TenantKeyRing, TenantResolver } from "@proxpanel/tenancy";
 import type { Logger } from "pino";
 import type postgres from "postgres";
 import type { PrincipalCache } from "./auth/principals.ts";
@@ -16,6 +16,8 @@ export interface AppDeps {
   resolver: TenantResolver;
   tenantClients: TenantClientCache;
   tokens: TokenService;
+  /** Per-tenant keys for sealed secrets (PPPoE passwords, NAS secrets, WireGuard keys). */
+  keys: TenantKeyRing;
   principals: PrincipalCache;
   limiters: Limiters;
   logger: Logger;

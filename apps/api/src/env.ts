@@ -14,6 +14,8 @@ export interface TenantPrincipal {
   email: string;
   isOwner: boolean;
   permissions: readonly string[];
+  /** Non-null for a reseller's login: services scope every read and write to this reseller. */
+  resellerId: string | null;
 }
 
 export interface SuperAdminPrincipal {

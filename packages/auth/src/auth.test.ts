@@ -79,4 +79,10 @@ describe("permissions", () => {
     expect(hasPermission(["subscribers.view"], "subscribers.delete")).toBe(false);
     expect(hasPermission(["backups.*"], "subscribers.view")).toBe(false);
   });
+
+  it("never implies a restricted permission through a wildcard", () => {
+    expect(hasPermission(["*"], "backups.restore_from_other_tenant")).toBe(false);
+    expect(hasPermission(["backups.*"], "backups.restore_from_other_tenant")).toBe(false);
+    expect(hasPermission(["backups.restore_from_other_tenant"], "backups.restore_from_other_tenant")).toBe(true);
+  });
 });

@@ -4,7 +4,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
-import { connect, type Database, latestTenantVersion, migrateTenantSchema } from "@proxpanel/db";
+import { connect, type Database, latestTenantVersion, migrateTenantSchema, tenantTableNames } from "@proxpanel/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "./cli.ts";
 import { PIECE_BYTES } from "./contents.ts";
@@ -93,12 +93,7 @@ describe("tenant backup and restore", () => {
     const { manifest, header, bytes } = await backupTo(archive, path.join(dir, "uploads"));
     expect(bytes).toBe((await fs.stat(archive)).size);
     expect(header.schemaVersion).toBe(latestTenantVersion());
-    expect(manifest.tables.map((t) => t.name).sort()).toEqual([
-      "audit_logs",
-      "permission_groups",
-      "system_preferences",
-      "users",
-    ]);
+    expect(manifest.tables.map((t) => t.name).sort()).toEqual(tenantTableNames());
     const rows = Object.fromEntries(manifest.tables.map((t) => [t.name, t.rows]));
     expect(rows).toEqual({ audit_logs: 12000, permission_groups: 2, system_preferences: 2, users: 3 });
     expect(manifest.tables.find((t) => t.name === "audit_logs")?.bytes).toBeGreaterThan(PIECE_BYTES);

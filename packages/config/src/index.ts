@@ -29,6 +29,9 @@ const schema = z
     DB_POOL_MAX: z.coerce.number().int().min(1).default(20),
     SAAS_TENANT_JWT_SECRET: optionalString,
     SAAS_SUPERADMIN_JWT_SECRET: optionalString,
+    // Cluster key from which per-tenant keys for stored secrets are derived (generated outside
+    // production, like the JWT secrets).
+    DATA_ENCRYPTION_KEY: optionalString,
     TENANT_TOKEN_TTL: z.string().default("12h"),
     SUPERADMIN_TOKEN_TTL: z.string().default("2h"),
     TRUSTED_PROXIES: csv.default([]),
@@ -67,7 +70,12 @@ const schema = z
       });
     }
     if (env.NODE_ENV === "production") {
-      for (const key of ["SAAS_TENANT_JWT_SECRET", "SAAS_SUPERADMIN_JWT_SECRET", "DATABASE_URL"] as const) {
+      for (const key of [
+        "SAAS_TENANT_JWT_SECRET",
+        "SAAS_SUPERADMIN_JWT_SECRET",
+        "DATABASE_URL",
+        "DATA_ENCRYPTION_KEY",
+      ] as const) {
         if (!env[key]) ctx.addIssue({ code: "custom", path: [key], message: `${key} is required in production` });
       }
     }

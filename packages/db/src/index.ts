@@ -7,12 +7,21 @@ export * from "./open.ts";
 export * from "./public/index.ts";
 export type {
   AuditLog,
+  Invoice,
+  IpPool,
+  NasDevice,
   NewAuditLog,
   NewTenantUser,
+  NotificationTemplate,
   PermissionGroup,
+  RadacctRow,
+  Reseller,
+  ServicePlan,
+  Subscriber,
   TenantTables,
   TenantUser,
+  Transaction,
 } from "./tenant/factory.ts";
-export { assertSchemaName, SCHEMA_NAME_RE } from "./tenant/factory.ts";
+export { assertSchemaName, SCHEMA_NAME_RE, tenantTableNames } from "./tenant/factory.ts";
 export type { BoundTenantClient, TenantDb } from "./tenant-clients.ts";
 export { TenantClientCache } from "./tenant-clients.ts";

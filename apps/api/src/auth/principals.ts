@@ -10,6 +10,8 @@ export interface CachedUser {
   isOwner: boolean;
   sessionVersion: number;
   permissions: readonly string[];
+  /** Set when the user signs in as a reseller: everything they see is scoped to it. */
+  resellerId: string | null;
 }
 
 const CHANNEL = "proxpanel:auth:invalidate";
@@ -56,9 +58,11 @@ export class PrincipalCache {
           isOwner: t.users.isOwner,
           sessionVersion: t.users.sessionVersion,
           permissions: t.permissionGroups.permissions,
+          resellerId: t.resellers.id,
         })
         .from(t.users)
         .leftJoin(t.permissionGroups, eq(t.permissionGroups.id, t.users.permissionGroupId))
+        .leftJoin(t.resellers, eq(t.resellers.userId, t.users.id))
         .where(eq(t.users.id, userId))
         .limit(1)
     )[0];

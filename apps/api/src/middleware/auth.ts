@@ -41,6 +41,7 @@ export function requireTenantAuth(deps: AppDeps) {
       email: user.email,
       isOwner: user.isOwner,
       permissions: user.permissions,
+      resellerId: user.resellerId,
     });
     await next();
   });
@@ -49,7 +50,8 @@ export function requireTenantAuth(deps: AppDeps) {
 export function requirePermission(permission: Permission) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const auth = c.get("auth");
-    if (!auth.isOwner && !hasPermission(auth.permissions, permission)) {
+    // Owners hold "*" through their group; restricted names still need an explicit grant.
+    if (!hasPermission(auth.permissions, permission)) {
       throw forbidden(`Missing permission ${permission}`);
     }
     await next();

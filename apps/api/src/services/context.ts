@@ -4,6 +4,9 @@ import type { AppEnv, TenantContext } from "../env.ts";
 
 export interface ServiceActor {
   userId: string | null;
+  /** When set, the caller is a reseller and may only touch that reseller's subscribers. */
+  resellerId: string | null;
+  permissions: readonly string[];
   label: string;
   ip: string | null;
   requestId: string | null;
@@ -24,6 +27,8 @@ export function serviceCtx(c: Context<AppEnv>): ServiceCtx {
     db: tenant.db,
     actor: {
       userId: auth?.userId ?? null,
+      resellerId: auth?.resellerId ?? null,
+      permissions: auth?.permissions ?? [],
       label: auth?.email ?? "anonymous",
       ip: c.get("clientIp") || null,
       requestId: c.get("requestId") ?? null,

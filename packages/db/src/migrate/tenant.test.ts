@@ -3,6 +3,7 @@ import { eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type Database } from "../client.ts";
 import { tenants } from "../public/tenants.ts";
+import { tenantTableNames } from "../tenant/factory.ts";
 import { latestTenantVersion, tenantMigrations } from "./files.ts";
 import { migrateAllTenants, migrateTenantSchema } from "./tenant.ts";
 
@@ -59,13 +60,7 @@ describe("tenant migrations", () => {
       const tables = await database.db.execute<{ table_name: string }>(
         sql`select table_name from information_schema.tables where table_schema = ${s} order by 1`,
       );
-      expect(tables.map((r) => r.table_name)).toEqual([
-        "__migrations",
-        "audit_logs",
-        "permission_groups",
-        "system_preferences",
-        "users",
-      ]);
+      expect(tables.map((r) => r.table_name)).toEqual(["__migrations", ...tenantTableNames()]);
     }
 
     const again = await migrateAllTenants(database.db, { concurrency: 4 });

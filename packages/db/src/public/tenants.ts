@@ -23,6 +23,8 @@ export const tenants = pgTable(
     timezone: text("timezone").notNull().default("UTC"),
     schemaVersion: integer("schema_version").notNull().default(0),
     migratedTo: text("migrated_to"),
+    /** Super-admin override of the plan's modules; null means "as the plan says". */
+    modules: text("modules").array(),
     // Per-tenant secret that later feeds backup key derivation; never leaves the registry.
     secret: text("secret").notNull(),
     deletedAt: timestamp("deleted_at", { withTimezone: true }),

@@ -1,7 +1,13 @@
-import type { InferInsertModel, InferSelectModel } from "drizzle-orm";
+import { getTableName, type InferInsertModel, type InferSelectModel } from "drizzle-orm";
 import { pgSchema } from "drizzle-orm/pg-core";
 import { auditLogsTable } from "./audit.ts";
+import { invoicesTable, resellersTable, transactionsTable } from "./billing.ts";
+import { ipAllocationsTable, ipPoolsTable, nasDevicesTable, wireguardPeersTable } from "./network.ts";
+import { notificationOutboxTable, notificationTemplatesTable } from "./notifications.ts";
+import { servicePlansTable } from "./plans.ts";
 import { systemPreferencesTable } from "./preferences.ts";
+import { radacctTable } from "./sessions.ts";
+import { subscribersTable } from "./subscribers.ts";
 import { permissionGroupsTable, usersTable } from "./users.ts";
 
 // The only valid shape of a tenant schema name. Checked before a name is ever put into SQL text.
@@ -25,6 +31,18 @@ export function tenantTables(schemaName: string) {
     users: usersTable(schema, permissionGroups),
     systemPreferences: systemPreferencesTable(schema),
     auditLogs: auditLogsTable(schema),
+    servicePlans: servicePlansTable(schema),
+    subscribers: subscribersTable(schema),
+    nasDevices: nasDevicesTable(schema),
+    ipPools: ipPoolsTable(schema),
+    ipAllocations: ipAllocationsTable(schema),
+    wireguardPeers: wireguardPeersTable(schema),
+    radacct: radacctTable(schema),
+    resellers: resellersTable(schema),
+    invoices: invoicesTable(schema),
+    transactions: transactionsTable(schema),
+    notificationTemplates: notificationTemplatesTable(schema),
+    notificationOutbox: notificationOutboxTable(schema),
   };
 }
 
@@ -34,3 +52,20 @@ export type NewTenantUser = InferInsertModel<TenantTables["users"]>;
 export type PermissionGroup = InferSelectModel<TenantTables["permissionGroups"]>;
 export type AuditLog = InferSelectModel<TenantTables["auditLogs"]>;
 export type NewAuditLog = InferInsertModel<TenantTables["auditLogs"]>;
+export type ServicePlan = InferSelectModel<TenantTables["servicePlans"]>;
+export type Subscriber = InferSelectModel<TenantTables["subscribers"]>;
+export type NasDevice = InferSelectModel<TenantTables["nasDevices"]>;
+export type IpPool = InferSelectModel<TenantTables["ipPools"]>;
+export type Reseller = InferSelectModel<TenantTables["resellers"]>;
+export type Invoice = InferSelectModel<TenantTables["invoices"]>;
+export type Transaction = InferSelectModel<TenantTables["transactions"]>;
+export type RadacctRow = InferSelectModel<TenantTables["radacct"]>;
+export type NotificationTemplate = InferSelectModel<TenantTables["notificationTemplates"]>;
+
+/** Names of every table a tenant schema holds (without the migrations tracking table), sorted. */
+export function tenantTableNames(): string[] {
+  const { schema: _schema, ...tables } = tenantTables("tenant_template");
+  return Object.values(tables)
+    .map((t) => getTableName(t))
+    .sort();
+}

@@ -4,4 +4,22 @@ import { tenantTables } from "./factory.ts";
 
 export const TEMPLATE_SCHEMA = "tenant_template";
 const t = tenantTables(TEMPLATE_SCHEMA);
-export const { schema, permissionGroups, users, systemPreferences, auditLogs } = t;
+export const {
+  schema,
+  permissionGroups,
+  users,
+  systemPreferences,
+  auditLogs,
+  servicePlans,
+  subscribers,
+  nasDevices,
+  ipPools,
+  ipAllocations,
+  wireguardPeers,
+  radacct,
+  resellers,
+  invoices,
+  transactions,
+  notificationTemplates,
+  notificationOutbox,
+} = t;
