@@ -95,9 +95,13 @@ describe("tenant backup and restore", () => {
     expect(header.schemaVersion).toBe(latestTenantVersion());
     expect(manifest.tables.map((t) => t.name).sort()).toEqual(tenantTableNames());
     const rows = Object.fromEntries(manifest.tables.map((t) => [t.name, t.rows]));
-    expect(rows).toEqual({ audit_logs: 12000, permission_groups: 2, system_preferences: 2, users: 3 });
+    // Tables this fixture fills; every other tenant table is present and empty.
+    const filled = { audit_logs: 12000, permission_groups: 2, system_preferences: 2, users: 3 };
+    expect(rows).toEqual({ ...Object.fromEntries(tenantTableNames().map((n) => [n, 0])), ...filled });
     expect(manifest.tables.find((t) => t.name === "audit_logs")?.bytes).toBeGreaterThan(PIECE_BYTES);
-    expect(manifest.sequences.map((s) => s.name)).toEqual(["audit_logs_id_seq"]);
+    expect(manifest.sequences.map((s) => s.name)).toEqual(
+      expect.arrayContaining(["audit_logs_id_seq", "radacct_id_seq", "invoices_number_seq"]),
+    );
     expect(manifest.uploads.map((u) => u.path)).toEqual(["empty.txt", "logo.png", "pdf/invoices/2025-01.pdf"]);
     // Parents before children: users reference permission_groups.
     const order = manifest.tables.map((t) => t.name);
