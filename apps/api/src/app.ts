@@ -11,9 +11,21 @@ import { auditRoutes } from "./routes/audit/index.ts";
 import { tenantAuthRoutes } from "./routes/auth/index.ts";
 import { brandingRoutes } from "./routes/branding/index.ts";
 import { healthRoutes } from "./routes/health/index.ts";
+import { invoiceRoutes } from "./routes/invoices/index.ts";
+import { ipPoolRoutes } from "./routes/ip-pools/index.ts";
+import { nasRoutes } from "./routes/nas/index.ts";
+import { notificationRoutes } from "./routes/notifications/index.ts";
+import { permissionGroupRoutes } from "./routes/permission-groups/index.ts";
+import { planRoutes } from "./routes/plans/index.ts";
+import { resellerRoutes } from "./routes/resellers/index.ts";
 import { saasRoutes } from "./routes/saas/index.ts";
+import { sessionRoutes } from "./routes/sessions/index.ts";
+import { settingsRoutes } from "./routes/settings/index.ts";
 import { signupRoutes } from "./routes/signup/index.ts";
+import { subscriberRoutes } from "./routes/subscribers/index.ts";
+import { transactionRoutes } from "./routes/transactions/index.ts";
 import { userRoutes } from "./routes/users/index.ts";
+import { wireguardRoutes } from "./routes/wireguard/index.ts";
 
 export function createApp(deps: AppDeps) {
   const limitTenant = tenantRateLimit(deps);
@@ -47,6 +59,18 @@ export function createApp(deps: AppDeps) {
   app.route("/api/branding", brandingRoutes());
   app.route("/api/users", userRoutes(deps));
   app.route("/api/audit-logs", auditRoutes(deps));
+  app.route("/api/permission-groups", permissionGroupRoutes(deps));
+  app.route("/api/settings", settingsRoutes(deps));
+  app.route("/api/plans", planRoutes(deps));
+  app.route("/api/subscribers", subscriberRoutes(deps));
+  app.route("/api/sessions", sessionRoutes(deps));
+  app.route("/api/nas", nasRoutes(deps));
+  app.route("/api/ip-pools", ipPoolRoutes(deps));
+  app.route("/api/wireguard", wireguardRoutes(deps));
+  app.route("/api/invoices", invoiceRoutes(deps));
+  app.route("/api/transactions", transactionRoutes(deps));
+  app.route("/api/resellers", resellerRoutes(deps));
+  app.route("/api/notifications", notificationRoutes(deps));
   return app;
 }
 

@@ -10,6 +10,8 @@ export const ErrorCode = {
   tokenExpired: "token_expired",
   totpRequired: "totp_required",
   forbidden: "forbidden",
+  moduleDisabled: "module_disabled",
+  quotaExceeded: "quota_exceeded",
   tenantSuspended: "tenant_suspended",
   tenantMigrated: "tenant_migrated",
   notFound: "not_found",

@@ -1,5 +1,5 @@
-import { type Db, type TenantStatus, tenants } from "@proxpanel/db";
-import { and, eq, isNotNull, type SQL } from "drizzle-orm";
+import { type Db, plans, type TenantStatus, tenants } from "@proxpanel/db";
+import { and, eq, isNotNull, type SQL, sql } from "drizzle-orm";
 import { LRUCache } from "lru-cache";
 import { SLUG_MAX, SLUG_RE } from "./slug.ts";
 import type { SharedState } from "./state/types.ts";
@@ -11,6 +11,8 @@ export interface ResolvedTenant {
   schemaName: string;
   status: TenantStatus;
   migratedTo: string | null;
+  /** Optional modules switched on: the tenant's override, else its plan's list. */
+  modules: readonly string[];
 }
 
 export type Resolution = { kind: "apex" } | { kind: "tenant"; tenant: ResolvedTenant } | { kind: "unknown" };
@@ -125,6 +127,7 @@ export class TenantResolver {
       schemaName: tenants.schemaName,
       status: tenants.status,
       migratedTo: tenants.migratedTo,
+      modules: sql<string[]>`coalesce(${tenants.modules}, ${plans.modules}, '{}'::text[])`,
     };
     let where: SQL | undefined;
     if (host.endsWith(this.suffix)) {
