@@ -39,7 +39,9 @@ export interface Stack {
 
 /** Raw HTTP so the Host header is ours to set (fetch always sends the URL's host). */
 export function httpRequest(port: number, method: string, path: string, opts: RequestOptions = {}): Promise<Response> {
-  const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+  // Strings are sent as they are (CSV uploads); anything else as JSON.
+  const payload =
+    opts.body === undefined ? undefined : typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body);
   const headers: Record<string, string> = {
     host: opts.host ?? BASE,
     ...(payload ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) } : {}),

@@ -1,8 +1,165 @@
 import { Hono } from "hono";
+import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
+import { AppError, ErrorCode } from "../../errors.ts";
+import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
+import { pageQuery } from "../../pagination.ts";
+import { serviceCtx } from "../../services/context.ts";
+import { subscriberUsage } from "../../services/sessions.ts";
+import { exportSubscribers, importSubscribers } from "../../services/subscriber-csv.ts";
+import {
+  changeSubscriberPlan,
+  createSubscriber,
+  deleteSubscriber,
+  getSubscriber,
+  listSubscribers,
+  revealPassword,
+  SUBSCRIBER_SORTS,
+  setSubscriberStatus,
+  updateSubscriber,
+} from "../../services/subscribers.ts";
+import { validate } from "../../validate.ts";
 
-// Placeholder mounted by app.ts; replaced by the resource's routes.
-export function subscriberRoutes(_deps: AppDeps) {
-  return new Hono<AppEnv>();
+const mac = z
+  .string()
+  .regex(/^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$/, "must look like AA:BB:CC:DD:EE:FF")
+  .transform((m) => m.toUpperCase().replaceAll("-", ":"));
+
+const fields = {
+  fullName: z.string().trim().max(200).optional(),
+  email: z.string().trim().email().max(254).nullable().optional(),
+  phone: z.string().trim().max(40).nullable().optional(),
+  address: z.string().trim().max(500).nullable().optional(),
+  notes: z.string().max(2000).optional(),
+  staticIp: z.ipv4().nullable().optional(),
+  ipPoolId: z.string().uuid().nullable().optional(),
+  macAddress: mac.nullable().optional(),
+  macLockOnFirstLogin: z.boolean().optional(),
+  expiresAt: z.coerce.date().nullable().optional(),
+};
+const username = z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, "letters, digits and . _ @ - only, at most 64");
+const password = z.string().min(4).max(64);
+
+const createBody = z
+  .object({
+    ...fields,
+    username,
+    password,
+    planId: z.string().uuid(),
+    status: z.enum(["active", "disabled"]).optional(),
+    resellerId: z.string().uuid().nullable().optional(),
+  })
+  .strict();
+const updateBody = z
+  .object({ ...fields, username: username.optional(), password: password.optional() })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, "nothing to change");
+
+const listQuery = z.object({
+  ...pageQuery,
+  status: z.enum(["active", "disabled", "expired"]).optional(),
+  planId: z.string().uuid().optional(),
+  resellerId: z.string().uuid().optional(),
+  expiringWithinDays: z.coerce.number().int().min(0).max(3650).optional(),
+  sort: z.enum(SUBSCRIBER_SORTS).default("username"),
+  order: z.enum(["asc", "desc"]).default("asc"),
+});
+const idParam = z.object({ id: z.string().uuid() });
+
+export function subscriberRoutes(deps: AppDeps) {
+  const key = async (tenantId: string) => ({ key: await deps.keys.forTenant(tenantId) });
+  return new Hono<AppEnv>()
+    .use(requireTenantAuth(deps))
+    .get("/", requirePermission("subscribers.view"), validate("query", listQuery), async (c) =>
+      c.json(await listSubscribers({ ctx: serviceCtx(c), input: c.req.valid("query") })),
+    )
+    .get("/export.csv", requirePermission("subscribers.view"), async (c) => {
+      c.header("Content-Type", "text/csv; charset=utf-8");
+      c.header("Content-Disposition", 'attachment; filename="subscribers.csv"');
+      return c.body(await exportSubscribers({ ctx: serviceCtx(c) }));
+    })
+    .post(
+      "/import",
+      requirePermission("subscribers.create"),
+      validate("query", z.object({ dryRun: z.enum(["true", "false"]).default("true") })),
+      async (c) => {
+        const type = c.req.header("content-type") ?? "";
+        if (!/^text\/(csv|plain)/.test(type)) {
+          throw new AppError(415, ErrorCode.validation, "Send the file as text/csv.");
+        }
+        const csv = await c.req.text();
+        const ctx = serviceCtx(c);
+        const report = await importSubscribers(await key(ctx.tenant.id), {
+          ctx,
+          input: { csv, dryRun: c.req.valid("query").dryRun === "true" },
+        });
+        return c.json(report, report.dryRun ? 200 : 201);
+      },
+    )
+    .post("/", requirePermission("subscribers.create"), validate("json", createBody), async (c) => {
+      const ctx = serviceCtx(c);
+      return c.json(
+        { subscriber: await createSubscriber(await key(ctx.tenant.id), { ctx, input: c.req.valid("json") }) },
+        201,
+      );
+    })
+    .get("/:id", requirePermission("subscribers.view"), validate("param", idParam), async (c) =>
+      c.json({ subscriber: await getSubscriber({ ctx: serviceCtx(c), input: c.req.valid("param") }) }),
+    )
+    .get("/:id/usage", requirePermission("subscribers.view"), validate("param", idParam), async (c) =>
+      c.json(await subscriberUsage({ ctx: serviceCtx(c), input: { ...c.req.valid("param"), days: 30 } })),
+    )
+    .post("/:id/reveal-password", requirePermission("subscribers.edit"), validate("param", idParam), async (c) => {
+      const ctx = serviceCtx(c);
+      return c.json({ password: await revealPassword(await key(ctx.tenant.id), { ctx, input: c.req.valid("param") }) });
+    })
+    .patch(
+      "/:id",
+      requirePermission("subscribers.edit"),
+      validate("param", idParam),
+      validate("json", updateBody),
+      async (c) => {
+        const ctx = serviceCtx(c);
+        return c.json({
+          subscriber: await updateSubscriber(await key(ctx.tenant.id), {
+            ctx,
+            input: { id: c.req.valid("param").id, changes: c.req.valid("json") },
+          }),
+        });
+      },
+    )
+    .post("/:id/disable", requirePermission("subscribers.edit"), validate("param", idParam), async (c) =>
+      c.json({
+        subscriber: await setSubscriberStatus({
+          ctx: serviceCtx(c),
+          input: { id: c.req.valid("param").id, status: "disabled" },
+        }),
+      }),
+    )
+    .post("/:id/enable", requirePermission("subscribers.edit"), validate("param", idParam), async (c) =>
+      c.json({
+        subscriber: await setSubscriberStatus({
+          ctx: serviceCtx(c),
+          input: { id: c.req.valid("param").id, status: "active" },
+        }),
+      }),
+    )
+    .post(
+      "/:id/change-plan",
+      requirePermission("subscribers.edit"),
+      validate("param", idParam),
+      validate("json", z.object({ planId: z.string().uuid() })),
+      async (c) =>
+        c.json({
+          subscriber: await changeSubscriberPlan({
+            ctx: serviceCtx(c),
+            input: { id: c.req.valid("param").id, planId: c.req.valid("json").planId },
+          }),
+        }),
+    )
+    .delete("/:id", requirePermission("subscribers.delete"), validate("param", idParam), async (c) => {
+      await deleteSubscriber({ ctx: serviceCtx(c), input: c.req.valid("param") });
+      return c.body(null, 204);
+    });
 }
