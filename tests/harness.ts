@@ -79,7 +79,8 @@ export async function startStack(env: Record<string, string> = {}, opts: { state
     BASE_DOMAIN: BASE,
     LOG_LEVEL: "silent",
     SEED_DEMO: "false",
-    DB_POOL_MAX: "5",
+    DB_POOL_MAX: "8",
+    TENANT_CONCURRENCY: "4",
     // Every test connects from 127.0.0.1 and Redis outlives a run: a per-address budget would
     // spill between files and runs. Tests of the per-address limit set their own.
     LOGIN_MAX_FAILURES_PER_IP: "1000000",

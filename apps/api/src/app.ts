@@ -7,6 +7,7 @@ import { AppError, ErrorCode, errorBody, onError } from "./errors.ts";
 import { tenantRateLimit } from "./middleware/rate-limit.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { siteResolution } from "./middleware/site.ts";
+import { tenantConcurrency } from "./middleware/tenant-concurrency.ts";
 import { auditRoutes } from "./routes/audit/index.ts";
 import { tenantAuthRoutes } from "./routes/auth/index.ts";
 import { brandingRoutes } from "./routes/branding/index.ts";
@@ -20,7 +21,7 @@ import { planRoutes } from "./routes/plans/index.ts";
 import { resellerRoutes } from "./routes/resellers/index.ts";
 import { saasRoutes } from "./routes/saas/index.ts";
 import { sessionRoutes } from "./routes/sessions/index.ts";
-import { settingsRoutes } from "./routes/settings/index.ts";
+import { isBrandingUpload, settingsRoutes, UPLOAD_BODY_LIMIT } from "./routes/settings/index.ts";
 import { signupRoutes } from "./routes/signup/index.ts";
 import { subscriberRoutes } from "./routes/subscribers/index.ts";
 import { transactionRoutes } from "./routes/transactions/index.ts";
@@ -35,20 +36,28 @@ export function createApp(deps: AppDeps) {
   app.use(requestContext(deps));
   app.route("/", healthRoutes(deps));
 
-  app.use(
-    "/api/*",
-    bodyLimit({
-      maxSize: 1024 * 1024,
-      onError: () => {
-        throw new AppError(413, ErrorCode.payloadTooLarge, "Request body is larger than 1 MiB.");
-      },
-    }),
+  const jsonBodyLimit = bodyLimit({
+    maxSize: 1024 * 1024,
+    onError: () => {
+      throw new AppError(413, ErrorCode.payloadTooLarge, "Request body is larger than 1 MiB.");
+    },
+  });
+  // Branding image uploads are the one exception: a 2 MiB file plus its multipart envelope.
+  const uploadBodyLimit = bodyLimit({
+    maxSize: UPLOAD_BODY_LIMIT,
+    onError: () => {
+      throw new AppError(413, ErrorCode.payloadTooLarge, "The upload is larger than 2 MiB.");
+    },
+  });
+  app.use("/api/*", (c, next) =>
+    (isBrandingUpload(c.req.method, c.req.path) ? uploadBodyLimit : jsonBodyLimit)(c, next),
   );
   app.use("/api/*", siteResolution(deps));
   app.use(
     "/api/*",
     createMiddleware<AppEnv>(async (c, next) => (c.get("site").kind === "tenant" ? limitTenant(c, next) : next())),
   );
+  app.use("/api/*", tenantConcurrency(deps));
 
   // Apex only (site resolution refuses these paths on tenant hosts).
   app.route("/api/signup", signupRoutes(deps));
@@ -56,7 +65,7 @@ export function createApp(deps: AppDeps) {
 
   // Tenant hosts only.
   app.route("/api/auth", tenantAuthRoutes(deps));
-  app.route("/api/branding", brandingRoutes());
+  app.route("/api/branding", brandingRoutes(deps));
   app.route("/api/users", userRoutes(deps));
   app.route("/api/audit-logs", auditRoutes(deps));
   app.route("/api/permission-groups", permissionGroupRoutes(deps));

@@ -53,6 +53,7 @@ export async function bootstrap(
     dataDir: config.DATA_DIR,
     embeddedPort: config.EMBEDDED_PG_PORT,
     poolMax: config.DB_POOL_MAX,
+    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
   });
   if (opts.migrate !== false) {
     await migratePublic(database.url);

@@ -16,9 +16,14 @@ export const ErrorCode = {
   tenantMigrated: "tenant_migrated",
   notFound: "not_found",
   conflict: "conflict",
+  insufficientBalance: "insufficient_balance",
+  poolExhausted: "pool_exhausted",
   rateLimited: "rate_limited",
   payloadTooLarge: "payload_too_large",
+  unsupportedMediaType: "unsupported_media_type",
   unavailable: "service_unavailable",
+  tenantBusy: "tenant_busy",
+  queryTimeout: "query_timeout",
   internal: "internal_error",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -64,6 +69,11 @@ export function onError(err: Error, c: Context<AppEnv>) {
   if (err instanceof AppError) {
     for (const [k, v] of Object.entries(err.headers ?? {})) c.header(k, v);
     return c.json(errorBody(c, err.code, err.message, err.details), err.status);
+  }
+  const pgCode = (err as { cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code;
+  if (pgCode === "57014") {
+    // statement_timeout fired: the work was cancelled and its transaction rolled back.
+    return c.json(errorBody(c, ErrorCode.queryTimeout, "This request took too long and was cancelled."), 503);
   }
   if (err instanceof HTTPException) {
     // Hono's own refusals (e.g. a body over the size limit) keep their status but get our shape.

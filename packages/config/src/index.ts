@@ -27,6 +27,12 @@ const schema = z
     DATA_DIR: z.string().default(".data"),
     EMBEDDED_PG_PORT: z.coerce.number().int().default(54329),
     DB_POOL_MAX: z.coerce.number().int().min(1).default(20),
+    // Per statement, on the API's pool: a runaway report is cancelled instead of holding a connection.
+    DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+    // Requests one tenant may have in flight per API instance; the rest queue. Keep it well under
+    // DB_POOL_MAX so one tenant can never take the whole pool.
+    TENANT_CONCURRENCY: z.coerce.number().int().min(1).default(6),
+    TENANT_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
     SAAS_TENANT_JWT_SECRET: optionalString,
     SAAS_SUPERADMIN_JWT_SECRET: optionalString,
     // Cluster key from which per-tenant keys for stored secrets are derived (generated outside
@@ -57,6 +63,13 @@ const schema = z
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .superRefine((env, ctx) => {
+    if (env.TENANT_CONCURRENCY >= env.DB_POOL_MAX) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["TENANT_CONCURRENCY"],
+        message: "TENANT_CONCURRENCY must be lower than DB_POOL_MAX, or one tenant could take every connection",
+      });
+    }
     // Sharing one secret across realms would let a tenant token pass as a super-admin token.
     if (
       env.SAAS_TENANT_JWT_SECRET &&

