@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
+import { openAPIRouteHandler } from "hono-openapi";
 import type { AppDeps } from "./deps.ts";
 import type { AppEnv } from "./env.ts";
 import { AppError, ErrorCode, errorBody, onError } from "./errors.ts";
@@ -35,6 +36,23 @@ export function createApp(deps: AppDeps) {
   app.notFound((c) => c.json(errorBody(c, ErrorCode.notFound, "Not found"), 404));
   app.use(requestContext(deps));
   app.route("/", healthRoutes(deps));
+  // Registered before the host checks so every host (apex or tenant) can fetch the document.
+  app.get(
+    "/api/openapi.json",
+    openAPIRouteHandler(app, {
+      documentation: {
+        openapi: "3.1.0",
+        info: {
+          title: "ProxPanel API",
+          version: "1",
+          description:
+            "Tenant routes answer on <slug>.<base-domain> (and verified custom domains); /api/saas/* and /api/signup only on the apex. Errors: { error: { code, message, requestId } }.",
+        },
+        components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },
+        security: [{ bearer: [] }],
+      },
+    }),
+  );
 
   const jsonBodyLimit = bodyLimit({
     maxSize: 1024 * 1024,

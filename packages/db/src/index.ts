@@ -5,6 +5,8 @@ export * from "./migrate/public.ts";
 export * from "./migrate/tenant.ts";
 export * from "./open.ts";
 export * from "./public/index.ts";
+// Value lists of tenant columns (not the table factories, which stay behind the bound client).
+export { INVOICE_STATUSES, TRANSACTION_TYPES } from "./tenant/billing.ts";
 export type {
   AuditLog,
   Invoice,
@@ -23,5 +25,10 @@ export type {
   Transaction,
 } from "./tenant/factory.ts";
 export { assertSchemaName, SCHEMA_NAME_RE, tenantTableNames } from "./tenant/factory.ts";
+export { NAS_TYPES } from "./tenant/network.ts";
+export { NOTIFICATION_CHANNELS, NOTIFICATION_EVENTS, OUTBOX_STATUSES } from "./tenant/notifications.ts";
+export { FUP_ACTIONS, QUOTA_PERIODS } from "./tenant/plans.ts";
+export { SUBSCRIBER_STATUSES } from "./tenant/subscribers.ts";
+export { USER_STATUSES } from "./tenant/users.ts";
 export type { BoundTenantClient, TenantDb } from "./tenant-clients.ts";
 export { TenantClientCache } from "./tenant-clients.ts";

@@ -154,7 +154,7 @@ export async function renameTenant(
 
 export async function updateTenant(
   deps: AdminDeps,
-  input: { id: string; plan?: string; subscriberCap?: number; companyName?: string },
+  input: { id: string; plan?: string; subscriberCap?: number; companyName?: string; modules?: string[] | null },
   actor: Actor,
 ): Promise<TenantSummary> {
   const updated = await deps.db.transaction(async (tx) => {
@@ -167,6 +167,7 @@ export async function updateTenant(
       ...(input.plan !== undefined ? { plan: input.plan } : {}),
       ...(input.subscriberCap !== undefined ? { subscriberCap: input.subscriberCap } : {}),
       ...(input.companyName !== undefined ? { companyName: input.companyName } : {}),
+      ...(input.modules !== undefined ? { modules: input.modules } : {}),
     };
     if (Object.keys(changes).length === 0) return row;
     const [next] = await tx
@@ -175,7 +176,7 @@ export async function updateTenant(
       .where(eq(tenants.id, input.id))
       .returning();
     await recordSuperAdminAudit(tx, actor, "tenant.update", input.id, {
-      before: { plan: row.plan, subscriberCap: row.subscriberCap, companyName: row.companyName },
+      before: { plan: row.plan, subscriberCap: row.subscriberCap, companyName: row.companyName, modules: row.modules },
       after: changes,
     });
     return next ?? row;

@@ -15,6 +15,7 @@ import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { requireSuperAdmin } from "../../middleware/auth.ts";
+import { MODULES } from "../../middleware/modules.ts";
 import { pageQuery } from "../../pagination.ts";
 import { validate } from "../../validate.ts";
 import { signupBody } from "../signup/index.ts";
@@ -39,6 +40,8 @@ const patchBody = z
     plan: z.enum(["trial", "starter", "pro", "custom"]).optional(),
     subscriberCap: z.number().int().min(0).max(1_000_000).optional(),
     companyName: z.string().trim().min(1).max(200).optional(),
+    // null returns the tenant to its plan's modules.
+    modules: z.array(z.enum(MODULES)).max(MODULES.length).nullable().optional(),
   })
   .refine((b) => Object.keys(b).length > 0, "nothing to change");
 
