@@ -138,7 +138,12 @@ export class TenantResolver {
     } else {
       where = and(eq(tenants.customDomain, host), isNotNull(tenants.customDomainVerifiedAt));
     }
-    const rows = await this.db.select(cols).from(tenants).where(where).limit(1);
+    const rows = await this.db
+      .select(cols)
+      .from(tenants)
+      .leftJoin(plans, eq(plans.code, tenants.plan))
+      .where(where)
+      .limit(1);
     return rows[0] ?? null;
   }
 }
