@@ -132,6 +132,33 @@ describe("subscribers", () => {
     expect((await api("POST", `/api/subscribers/${sub.id}/disable`)).body.subscriber.status).toBe("disabled");
     expect((await api("POST", `/api/subscribers/${sub.id}/enable`)).body.subscriber.status).toBe("active");
     expect((await api("DELETE", `/api/plans/${other.body.plan.id}`)).status).toBe(409);
+    const plans = await api("GET", "/api/plans?search=Other");
+    expect(plans.body.items[0].subscribers).toBe(1);
+  });
+});
+
+describe("renewal", () => {
+  it("extends by the plan's validity, charges the balance and records invoice and transaction", async () => {
+    const sub = (await api("POST", "/api/subscribers", { username: "renewme", password: "pass1234", planId })).body
+      .subscriber;
+    const poor = await api("POST", `/api/subscribers/${sub.id}/renew`);
+    expect(poor.status).toBe(409);
+    expect(poor.body.error.code).toBe("insufficient_balance");
+    expect((await api("GET", `/api/subscribers/${sub.id}`)).body.subscriber.expiresAt).toBe(sub.expiresAt);
+    const pay = await api("POST", "/api/transactions/payments", {
+      subscriberId: sub.id,
+      amountCents: 2000,
+      description: "cash at the office",
+    });
+    expect(pay.status, JSON.stringify(pay.body)).toBeLessThan(300);
+    const renewed = await api("POST", `/api/subscribers/${sub.id}/renew`);
+    expect(renewed.status).toBe(200);
+    const after = (await api("GET", `/api/subscribers/${sub.id}`)).body.subscriber;
+    expect(new Date(after.expiresAt).getTime() - new Date(sub.expiresAt).getTime()).toBe(30 * 86_400_000);
+    expect(after.balanceCents).toBe(500);
+    const invoices = await api("GET", `/api/invoices?subscriberId=${sub.id}`);
+    expect(invoices.body.items).toHaveLength(1);
+    expect(invoices.body.items[0]).toMatchObject({ amountCents: 1500, status: "paid" });
   });
 });
 

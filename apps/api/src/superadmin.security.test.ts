@@ -142,3 +142,26 @@ describe("tenant management", () => {
     expect(missing.body.error.code).toBe("tenant_not_found");
   });
 });
+
+describe("modules", () => {
+  it("switches a module off for one tenant at once and back to the plan's default", async () => {
+    const op = await superAdminSession(stack);
+    const t = await signupTenant(stack);
+    const planBody = { name: "R", downloadKbps: 100, uploadKbps: 100 };
+    expect((await stack.request("POST", "/api/plans", { host: t.host, token: t.token, body: planBody })).status).toBe(
+      201,
+    );
+    const off = await stack.request("PATCH", `/api/saas/tenants/${t.id}`, { token: op.token, body: { modules: [] } });
+    expect(off.body.tenant.modules).toEqual([]);
+    const blocked = await stack.request("GET", "/api/resellers", { host: t.host, token: t.token });
+    expect(blocked.status).toBe(403);
+    expect(blocked.body.error.code).toBe("module_disabled");
+    const bad = await stack.request("PATCH", `/api/saas/tenants/${t.id}`, {
+      token: op.token,
+      body: { modules: ["root"] },
+    });
+    expect(bad.status).toBe(400);
+    await stack.request("PATCH", `/api/saas/tenants/${t.id}`, { token: op.token, body: { modules: null } });
+    expect((await stack.request("GET", "/api/resellers", { host: t.host, token: t.token })).status).not.toBe(403);
+  });
+});

@@ -71,7 +71,9 @@ export async function listPlans({
   const col = { name: t.servicePlans.name, price: t.servicePlans.priceCents, created: t.servicePlans.createdAt }[
     input.sort
   ];
-  const subscriberCount = sql<number>`(select count(*)::int from ${t.subscribers} where ${t.subscribers.planId} = ${t.servicePlans.id})`;
+  // Spelled out with the schema-qualified outer table: Drizzle leaves columns unqualified in a
+  // one-table select, which would bind them to the subquery's own table.
+  const subscriberCount = sql<number>`(select count(*)::int from ${t.subscribers} s where s.plan_id = ${t.servicePlans}.id)`;
   const [items, totals] = await Promise.all([
     ctx.db
       .select({ plan: t.servicePlans, subscribers: subscriberCount })

@@ -1,8 +1,74 @@
 import { Hono } from "hono";
+import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
+import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
+import { pageQuery } from "../../pagination.ts";
+import {
+  createInvoice,
+  getInvoice,
+  INVOICE_SORTS,
+  listInvoices,
+  payInvoice,
+  voidInvoice,
+} from "../../services/billing.ts";
+import { serviceCtx } from "../../services/context.ts";
+import { validate } from "../../validate.ts";
 
-// Placeholder mounted by app.ts; replaced by the resource's routes.
-export function invoiceRoutes(_deps: AppDeps) {
-  return new Hono<AppEnv>();
+const cents = z.number().int().min(1).max(1_000_000_000);
+const date = z.coerce.date();
+
+const listQuery = z.object({
+  page: pageQuery.page,
+  limit: pageQuery.limit,
+  order: pageQuery.order,
+  sort: z.enum(INVOICE_SORTS).default("created"),
+  status: z.enum(["unpaid", "paid", "void"]).optional(),
+  subscriberId: z.uuid().optional(),
+  resellerId: z.uuid().optional(),
+  from: date.optional(),
+  to: date.optional(),
+});
+const createBody = z
+  .object({
+    subscriberId: z.uuid(),
+    amountCents: cents,
+    description: z.string().trim().min(1).max(500),
+    dueAt: date.nullable().optional(),
+    periodStart: date.nullable().optional(),
+    periodEnd: date.nullable().optional(),
+  })
+  .strict();
+const payBody = z
+  .object({
+    amountCents: cents.optional(),
+    fromBalance: z.boolean().optional(),
+    description: z.string().trim().min(1).max(500).optional(),
+  })
+  .strict();
+const idParam = z.object({ id: z.uuid() });
+
+export function invoiceRoutes(deps: AppDeps) {
+  const view = requirePermission("billing.view");
+  const edit = requirePermission("billing.edit");
+  return new Hono<AppEnv>()
+    .use(requireTenantAuth(deps))
+    .get("/", view, validate("query", listQuery), async (c) =>
+      c.json(await listInvoices({ ctx: serviceCtx(c), input: c.req.valid("query") })),
+    )
+    .get("/:id", view, validate("param", idParam), async (c) =>
+      c.json({ invoice: await getInvoice({ ctx: serviceCtx(c), input: c.req.valid("param") }) }),
+    )
+    .post("/", edit, validate("json", createBody), async (c) =>
+      c.json({ invoice: await createInvoice({ ctx: serviceCtx(c), input: c.req.valid("json") }) }, 201),
+    )
+    .post("/:id/payments", edit, validate("param", idParam), validate("json", payBody), async (c) =>
+      c.json(
+        await payInvoice({ ctx: serviceCtx(c), input: { id: c.req.valid("param").id, ...c.req.valid("json") } }),
+        201,
+      ),
+    )
+    .post("/:id/void", edit, validate("param", idParam), async (c) =>
+      c.json({ invoice: await voidInvoice({ ctx: serviceCtx(c), input: c.req.valid("param") }) }),
+    );
 }

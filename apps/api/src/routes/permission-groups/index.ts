@@ -1,8 +1,54 @@
 import { Hono } from "hono";
+import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
+import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
+import { serviceCtx } from "../../services/context.ts";
+import {
+  createPermissionGroup,
+  deletePermissionGroup,
+  getPermissionGroup,
+  isGrantable,
+  listPermissionGroups,
+  updatePermissionGroup,
+} from "../../services/permission-groups.ts";
+import { validate } from "../../validate.ts";
 
-// Placeholder mounted by app.ts; replaced by the resource's routes.
-export function permissionGroupRoutes(_deps: AppDeps) {
-  return new Hono<AppEnv>();
+const permissions = z
+  .array(z.string().refine(isGrantable, { message: 'unknown permission (use a catalogue name, "*" or "area.*")' }))
+  .max(100);
+const groupBody = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    description: z.string().trim().max(500).optional(),
+    permissions,
+  })
+  .strict();
+const updateBody = groupBody.partial().refine((b) => Object.keys(b).length > 0, { message: "nothing to change" });
+const idParam = z.object({ id: z.uuid() });
+
+export function permissionGroupRoutes(deps: AppDeps) {
+  const view = requirePermission("users.view");
+  const edit = requirePermission("users.edit");
+  return new Hono<AppEnv>()
+    .use(requireTenantAuth(deps))
+    .get("/", view, async (c) => c.json(await listPermissionGroups({ ctx: serviceCtx(c) })))
+    .get("/:id", view, validate("param", idParam), async (c) =>
+      c.json({ group: await getPermissionGroup({ ctx: serviceCtx(c), input: c.req.valid("param") }) }),
+    )
+    .post("/", edit, validate("json", groupBody), async (c) =>
+      c.json({ group: await createPermissionGroup({ ctx: serviceCtx(c), input: c.req.valid("json") }) }, 201),
+    )
+    .patch("/:id", edit, validate("param", idParam), validate("json", updateBody), async (c) =>
+      c.json({
+        group: await updatePermissionGroup(deps, {
+          ctx: serviceCtx(c),
+          input: { id: c.req.valid("param").id, changes: c.req.valid("json") },
+        }),
+      }),
+    )
+    .delete("/:id", edit, validate("param", idParam), async (c) => {
+      await deletePermissionGroup({ ctx: serviceCtx(c), input: c.req.valid("param") });
+      return c.body(null, 204);
+    });
 }

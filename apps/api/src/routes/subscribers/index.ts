@@ -5,6 +5,7 @@ import type { AppEnv } from "../../env.ts";
 import { AppError, ErrorCode } from "../../errors.ts";
 import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
 import { pageQuery } from "../../pagination.ts";
+import { renewSubscriber } from "../../services/billing.ts";
 import { serviceCtx } from "../../services/context.ts";
 import { subscriberUsage } from "../../services/sessions.ts";
 import { exportSubscribers, importSubscribers } from "../../services/subscriber-csv.ts";
@@ -144,6 +145,9 @@ export function subscriberRoutes(deps: AppDeps) {
           input: { id: c.req.valid("param").id, status: "active" },
         }),
       }),
+    )
+    .post("/:id/renew", requirePermission("subscribers.edit"), validate("param", idParam), async (c) =>
+      c.json(await renewSubscriber({ ctx: serviceCtx(c), input: { subscriberId: c.req.valid("param").id } })),
     )
     .post(
       "/:id/change-plan",

@@ -1,8 +1,70 @@
+import { TRANSACTION_TYPES } from "@proxpanel/db/tenant/billing";
 import { Hono } from "hono";
+import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
+import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
+import { pageQuery } from "../../pagination.ts";
+import { listTransactions, recordSubscriberMovement } from "../../services/billing.ts";
+import { serviceCtx } from "../../services/context.ts";
+import { validate } from "../../validate.ts";
 
-// Placeholder mounted by app.ts; replaced by the resource's routes.
-export function transactionRoutes(_deps: AppDeps) {
-  return new Hono<AppEnv>();
+const listQuery = z.object({
+  page: pageQuery.page,
+  limit: pageQuery.limit,
+  order: pageQuery.order,
+  type: z.enum(TRANSACTION_TYPES).optional(),
+  subscriberId: z.uuid().optional(),
+  resellerId: z.uuid().optional(),
+  invoiceId: z.uuid().optional(),
+  from: z.coerce.date().optional(),
+  to: z.coerce.date().optional(),
+});
+const description = z.string().trim().min(1).max(500);
+const paymentBody = z
+  .object({ subscriberId: z.uuid(), amountCents: z.number().int().min(1).max(1_000_000_000), description })
+  .strict();
+// Signed: a correction either way; the reason is mandatory because nothing else explains it.
+const adjustmentBody = z
+  .object({
+    subscriberId: z.uuid(),
+    amountCents: z
+      .number()
+      .int()
+      .min(-1_000_000_000)
+      .max(1_000_000_000)
+      .refine((n) => n !== 0, { message: "must not be zero" }),
+    description,
+  })
+  .strict();
+
+export function transactionRoutes(deps: AppDeps) {
+  const edit = requirePermission("billing.edit");
+  return new Hono<AppEnv>()
+    .use(requireTenantAuth(deps))
+    .get("/", requirePermission("billing.view"), validate("query", listQuery), async (c) =>
+      c.json(await listTransactions({ ctx: serviceCtx(c), input: c.req.valid("query") })),
+    )
+    .post("/payments", edit, validate("json", paymentBody), async (c) =>
+      c.json(
+        {
+          transaction: await recordSubscriberMovement({
+            ctx: serviceCtx(c),
+            input: { ...c.req.valid("json"), type: "payment" },
+          }),
+        },
+        201,
+      ),
+    )
+    .post("/adjustments", edit, validate("json", adjustmentBody), async (c) =>
+      c.json(
+        {
+          transaction: await recordSubscriberMovement({
+            ctx: serviceCtx(c),
+            input: { ...c.req.valid("json"), type: "adjustment" },
+          }),
+        },
+        201,
+      ),
+    );
 }
