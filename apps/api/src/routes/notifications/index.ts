@@ -1,8 +1,94 @@
 import { Hono } from "hono";
+import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
+import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
+import { requireModule } from "../../middleware/modules.ts";
+import { pageQuery } from "../../pagination.ts";
+import { serviceCtx } from "../../services/context.ts";
+import { NOTIFICATION_CHANNELS, NOTIFICATION_EVENTS } from "../../services/notifications/template.ts";
+import {
+  createTemplate,
+  deleteTemplate,
+  getTemplate,
+  listOutbox,
+  listTemplates,
+  listVariables,
+  OUTBOX_STATUSES,
+  previewTemplate,
+  updateTemplate,
+} from "../../services/notifications.ts";
+import { validate } from "../../validate.ts";
 
-// Placeholder mounted by app.ts; replaced by the resource's routes.
-export function notificationRoutes(_deps: AppDeps) {
-  return new Hono<AppEnv>();
+const event = z.enum(NOTIFICATION_EVENTS);
+const channel = z.enum(NOTIFICATION_CHANNELS);
+// Lengths per channel and the variables are checked by the service, which lists every problem.
+const subject = z.string().max(1_000);
+const body = z.string().min(1).max(20_000);
+
+const templateBody = z
+  .object({ event, channel, subject: subject.default(""), body, isActive: z.boolean().optional() })
+  .strict();
+const templatePatch = z
+  .object({ subject: subject.optional(), body: body.optional(), isActive: z.boolean().optional() })
+  .strict();
+const previewBody = z.object({ event, channel, subject: subject.default(""), body }).strict();
+const listQuery = z.object({ event: event.optional(), channel: channel.optional() });
+const outboxQuery = z.object({
+  page: pageQuery.page,
+  limit: pageQuery.limit,
+  order: pageQuery.order,
+  status: z.enum(OUTBOX_STATUSES).optional(),
+  event: event.optional(),
+  subscriberId: z.string().uuid().optional(),
+});
+const idParam = z.object({ id: z.string().uuid() });
+
+export function notificationRoutes(deps: AppDeps) {
+  return (
+    new Hono<AppEnv>()
+      .use(requireTenantAuth(deps))
+      .use(requireModule("notifications"))
+      .get("/variables", requirePermission("notifications.view"), (c) => c.json({ events: listVariables() }))
+      .get("/templates", requirePermission("notifications.view"), validate("query", listQuery), async (c) =>
+        c.json(await listTemplates({ ctx: serviceCtx(c), input: c.req.valid("query") })),
+      )
+      .get("/templates/:id", requirePermission("notifications.view"), validate("param", idParam), async (c) =>
+        c.json({ template: await getTemplate({ ctx: serviceCtx(c), input: c.req.valid("param") }) }),
+      )
+      .post("/templates", requirePermission("notifications.edit"), validate("json", templateBody), async (c) =>
+        c.json({ template: await createTemplate({ ctx: serviceCtx(c), input: c.req.valid("json") }) }, 201),
+      )
+      .patch(
+        "/templates/:id",
+        requirePermission("notifications.edit"),
+        validate("param", idParam),
+        validate("json", templatePatch),
+        async (c) => {
+          const input = { id: c.req.valid("param").id, changes: c.req.valid("json") };
+          return c.json({ template: await updateTemplate({ ctx: serviceCtx(c), input }) });
+        },
+      )
+      .delete("/templates/:id", requirePermission("notifications.edit"), validate("param", idParam), async (c) => {
+        await deleteTemplate({ ctx: serviceCtx(c), input: c.req.valid("param") });
+        return c.body(null, 204);
+      })
+      // Previews change nothing, so viewing is enough; POST because the template travels in the body.
+      .post("/preview", requirePermission("notifications.view"), validate("json", previewBody), async (c) =>
+        c.json(await previewTemplate({ ctx: serviceCtx(c), input: c.req.valid("json") })),
+      )
+      .post(
+        "/templates/:id/preview",
+        requirePermission("notifications.view"),
+        validate("param", idParam),
+        async (c) => {
+          const ctx = serviceCtx(c);
+          const tpl = await getTemplate({ ctx, input: c.req.valid("param") });
+          return c.json(await previewTemplate({ ctx, input: tpl }));
+        },
+      )
+      .get("/outbox", requirePermission("notifications.view"), validate("query", outboxQuery), async (c) =>
+        c.json(await listOutbox({ ctx: serviceCtx(c), input: c.req.valid("query") })),
+      )
+  );
 }
