@@ -5,6 +5,7 @@ export * from "./migrate/public.ts";
 export * from "./migrate/tenant.ts";
 export * from "./open.ts";
 export * from "./public/index.ts";
+export { BACKUP_FREQUENCIES } from "./tenant/backups.ts";
 // Value lists of tenant columns (not the table factories, which stay behind the bound client).
 export { INVOICE_STATUSES, TRANSACTION_TYPES } from "./tenant/billing.ts";
 export type {
@@ -28,6 +29,7 @@ export { assertSchemaName, SCHEMA_NAME_RE, tenantTableNames } from "./tenant/fac
 export { NAS_TYPES } from "./tenant/network.ts";
 export { NOTIFICATION_CHANNELS, NOTIFICATION_EVENTS, OUTBOX_STATUSES } from "./tenant/notifications.ts";
 export { FUP_ACTIONS, QUOTA_PERIODS } from "./tenant/plans.ts";
+export { AUTH_RESULTS } from "./tenant/radius-log.ts";
 export { SUBSCRIBER_STATUSES } from "./tenant/subscribers.ts";
 export { USER_STATUSES } from "./tenant/users.ts";
 export type { BoundTenantClient, TenantDb } from "./tenant-clients.ts";

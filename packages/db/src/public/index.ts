@@ -1,3 +1,4 @@
+export * from "./backups.ts";
 export * from "./network.ts";
 export * from "./plans.ts";
 export * from "./super-admins.ts";

@@ -1,11 +1,13 @@
 import { getTableName, type InferInsertModel, type InferSelectModel } from "drizzle-orm";
 import { pgSchema } from "drizzle-orm/pg-core";
 import { auditLogsTable } from "./audit.ts";
+import { backupSchedulesTable } from "./backups.ts";
 import { invoicesTable, resellersTable, transactionsTable } from "./billing.ts";
 import { ipAllocationsTable, ipPoolsTable, nasDevicesTable, wireguardPeersTable } from "./network.ts";
 import { notificationOutboxTable, notificationTemplatesTable } from "./notifications.ts";
 import { servicePlansTable } from "./plans.ts";
 import { systemPreferencesTable } from "./preferences.ts";
+import { authLogsTable } from "./radius-log.ts";
 import { radacctTable } from "./sessions.ts";
 import { subscribersTable } from "./subscribers.ts";
 import { permissionGroupsTable, usersTable } from "./users.ts";
@@ -43,6 +45,8 @@ export function tenantTables(schemaName: string) {
     transactions: transactionsTable(schema),
     notificationTemplates: notificationTemplatesTable(schema),
     notificationOutbox: notificationOutboxTable(schema),
+    authLogs: authLogsTable(schema),
+    backupSchedules: backupSchedulesTable(schema),
   };
 }
 

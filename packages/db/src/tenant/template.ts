@@ -22,4 +22,6 @@ export const {
   transactions,
   notificationTemplates,
   notificationOutbox,
+  authLogs,
+  backupSchedules,
 } = t;

@@ -1,0 +1,52 @@
+import { sql } from "drizzle-orm";
+import { bigint, boolean, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { uuidPk } from "../columns.ts";
+
+export const BACKUP_STATUSES = ["pending_upload", "uploaded", "failed"] as const;
+export const BACKUP_KINDS = ["manual", "scheduled", "import"] as const;
+
+/** One row per tenant archive; every list, download and delete filters on tenant_id. */
+export const cloudBackups = pgTable(
+  "cloud_backups",
+  {
+    id: uuidPk(),
+    tenantId: uuid("tenant_id").notNull(),
+    filename: text("filename").notNull(),
+    objectKey: text("object_key").notNull(),
+    sizeBytes: bigint("size_bytes", { mode: "number" }).notNull().default(0),
+    status: text("status", { enum: BACKUP_STATUSES }).notNull().default("pending_upload"),
+    kind: text("kind", { enum: BACKUP_KINDS }).notNull().default("manual"),
+    schemaVersion: integer("schema_version").notNull(),
+    keyId: text("key_id").notNull(),
+    sha256: text("sha256"),
+    pinned: boolean("pinned").notNull().default(false),
+    attempts: integer("attempts").notNull().default(0),
+    error: text("error"),
+    createdBy: text("created_by"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    uploadedAt: timestamp("uploaded_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("cloud_backups_object_key").on(t.objectKey),
+    index("cloud_backups_tenant_idx").on(t.tenantId, t.createdAt),
+    index("cloud_backups_pending_idx").on(t.createdAt).where(sql`${t.status} = 'pending_upload'`),
+  ],
+);
+
+export const ALERT_KINDS = ["over_quota", "failing_runs", "staging_full", "upload_failing"] as const;
+
+/** Operator alerts (backup health first); open until resolved. */
+export const alerts = pgTable(
+  "alerts",
+  {
+    id: uuidPk(),
+    tenantId: uuid("tenant_id"),
+    kind: text("kind", { enum: ALERT_KINDS }).notNull(),
+    message: text("message").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    resolvedAt: timestamp("resolved_at", { withTimezone: true }),
+  },
+  (t) => [index("alerts_open_idx").on(t.createdAt).where(sql`${t.resolvedAt} is null`)],
+);
+
+export type CloudBackup = typeof cloudBackups.$inferSelect;
