@@ -4,7 +4,6 @@
 // alternately, the identical service call on a fixed schema with nothing in front; reports the
 // API process's CPU per request for each (medians of alternating rounds). Needs the fixture that
 // `npm run bench:binding` creates.
-import { loadConfig } from "@proxpanel/config";
 import { tenants } from "@proxpanel/db";
 import { tenantTables } from "@proxpanel/db/tenant/factory";
 import { eq } from "drizzle-orm";
@@ -15,21 +14,14 @@ import { createApp } from "../apps/api/src/app.ts";
 import { bootstrap } from "../apps/api/src/bootstrap.ts";
 import type { AppEnv } from "../apps/api/src/env.ts";
 import { listUsers } from "../apps/api/src/services/users.ts";
-import { benchDatabase, fmt, median } from "./lib.ts";
+import { benchConfig, benchDatabase, fmt, median } from "./lib.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const N = Number(process.env.BENCH_REQUESTS ?? 1500);
 
 const bench = await benchDatabase("proxpanel_bench");
-const config = loadConfig({
-  DATABASE_URL: bench.url,
-  BASE_DOMAIN: "bench.test",
-  LOG_LEVEL: "silent",
-  SEED_DEMO: "false",
+const config = benchConfig(bench.url, {
   TENANT_RATE_LIMIT_PER_MIN: "1000000000",
-  SAAS_TENANT_JWT_SECRET: "bench-tenant-secret-0123456789abcdef0123456789",
-  SAAS_SUPERADMIN_JWT_SECRET: "bench-superadmin-secret-0123456789abcdef0123",
-  DATA_ENCRYPTION_KEY: "bench-data-key-0123456789abcdef0123456789abcd",
 });
 const runtime = await bootstrap(config, { logger: pino({ level: "silent" }), migrate: false });
 const row = (await runtime.deps.db.select().from(tenants).where(eq(tenants.slug, "binding-bench")))[0];

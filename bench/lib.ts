@@ -1,3 +1,4 @@
+import { loadConfig } from "@proxpanel/config";
 import { migratePublic } from "@proxpanel/db";
 import { startEmbeddedPostgres } from "@proxpanel/db/embedded";
 import postgres from "postgres";
@@ -38,3 +39,17 @@ export function median(xs: number[]): number {
 }
 
 export const fmt = (n: number, digits = 1) => n.toFixed(digits);
+
+/** The API configuration every benchmark runs with, plus its own overrides. */
+export function benchConfig(url: string, extra: Record<string, string | undefined> = {}) {
+  return loadConfig({
+    DATABASE_URL: url,
+    BASE_DOMAIN: "bench.test",
+    LOG_LEVEL: "silent",
+    SEED_DEMO: "false",
+    SAAS_TENANT_JWT_SECRET: "bench-tenant-secret-0123456789abcdef0123456789",
+    SAAS_SUPERADMIN_JWT_SECRET: "bench-superadmin-secret-0123456789abcdef0123",
+    DATA_ENCRYPTION_KEY: "bench-data-key-0123456789abcdef0123456789abcd",
+    ...extra,
+  });
+}

@@ -4,7 +4,6 @@
 
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { loadConfig } from "@proxpanel/config";
 import { tenants } from "@proxpanel/db";
 import { onboardTenant, SYSTEM_ACTOR } from "@proxpanel/tenancy";
 import { count, like } from "drizzle-orm";
@@ -13,19 +12,13 @@ import pino from "pino";
 import { createApp } from "../apps/api/src/app.ts";
 import { bootstrap } from "../apps/api/src/bootstrap.ts";
 import { httpRequest } from "../tests/harness.ts";
-import { benchDatabase, fmt, percentile } from "./lib.ts";
+import { benchConfig, benchDatabase, fmt, percentile } from "./lib.ts";
 
 const PRESENT = Number(process.env.BENCH_TENANTS ?? 1000);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 60);
 
 const bench = await benchDatabase("proxpanel_bench");
-const config = loadConfig({
-  DATABASE_URL: bench.url,
-  BASE_DOMAIN: "bench.test",
-  LOG_LEVEL: "silent",
-  SEED_DEMO: "false",
-  SAAS_TENANT_JWT_SECRET: "bench-tenant-secret-0123456789abcdef0123456789",
-  SAAS_SUPERADMIN_JWT_SECRET: "bench-superadmin-secret-0123456789abcdef0123",
+const config = benchConfig(bench.url, {
   ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
 });
 const runtime = await bootstrap(config, { logger: pino({ level: "silent" }) });

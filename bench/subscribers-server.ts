@@ -2,7 +2,6 @@
 // holds 5,000 subscribers.
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { loadConfig } from "@proxpanel/config";
 import { tenants } from "@proxpanel/db";
 import { onboardTenant, SYSTEM_ACTOR } from "@proxpanel/tenancy";
 import { eq, sql } from "drizzle-orm";
@@ -10,18 +9,11 @@ import pino from "pino";
 import { createApp } from "../apps/api/src/app.ts";
 import { bootstrap } from "../apps/api/src/bootstrap.ts";
 import { httpRequest } from "../tests/harness.ts";
-import { benchDatabase } from "./lib.ts";
+import { benchConfig, benchDatabase } from "./lib.ts";
 
 const bench = await benchDatabase("proxpanel_bench");
-const config = loadConfig({
-  DATABASE_URL: bench.url,
-  BASE_DOMAIN: "bench.test",
-  LOG_LEVEL: "silent",
-  SEED_DEMO: "false",
+const config = benchConfig(bench.url, {
   TENANT_RATE_LIMIT_PER_MIN: "1000000000",
-  SAAS_TENANT_JWT_SECRET: "bench-tenant-secret-0123456789abcdef0123456789",
-  SAAS_SUPERADMIN_JWT_SECRET: "bench-superadmin-secret-0123456789abcdef0123",
-  DATA_ENCRYPTION_KEY: "bench-data-key-0123456789abcdef0123456789abcd",
   ...(process.env.BENCH_REDIS === "1" && process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
 });
 const runtime = await bootstrap(config, { logger: pino({ level: "silent" }) });

@@ -1,3 +1,4 @@
+import { PG_QUERY_CANCELED, pgError } from "@proxpanel/db";
 import { TenancyError, type TenancyErrorCode } from "@proxpanel/tenancy";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -70,8 +71,7 @@ export function onError(err: Error, c: Context<AppEnv>) {
     for (const [k, v] of Object.entries(err.headers ?? {})) c.header(k, v);
     return c.json(errorBody(c, err.code, err.message, err.details), err.status);
   }
-  const pgCode = (err as { cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code;
-  if (pgCode === "57014") {
+  if (pgError(err)?.code === PG_QUERY_CANCELED) {
     // statement_timeout fired: the work was cancelled and its transaction rolled back.
     return c.json(errorBody(c, ErrorCode.queryTimeout, "This request took too long and was cancelled."), 503);
   }

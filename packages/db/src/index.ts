@@ -1,5 +1,6 @@
 export * from "./client.ts";
 export * from "./columns.ts";
+export * from "./errors.ts";
 export * from "./migrate/files.ts";
 export * from "./migrate/public.ts";
 export * from "./migrate/tenant.ts";

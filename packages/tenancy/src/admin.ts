@@ -1,4 +1,4 @@
-import { type Db, plans, type Tenant, type TenantStatus, tenants } from "@proxpanel/db";
+import { type Db, PG_UNIQUE_VIOLATION, pgError, plans, type Tenant, type TenantStatus, tenants } from "@proxpanel/db";
 import { and, asc, count, desc, eq, getTableColumns, ilike, or, type SQL, sql } from "drizzle-orm";
 import { type Actor, recordSuperAdminAudit } from "./actor.ts";
 import { TenancyError } from "./errors.ts";
@@ -140,8 +140,8 @@ export async function renameTenant(
       return next ?? row;
     })
     .catch((err: unknown) => {
-      const e = (err as { cause?: { code?: string } }).cause ?? (err as { code?: string });
-      if (e?.code === "23505") throw new TenancyError("slug_taken", `The slug "${slug}" is already taken.`);
+      if (pgError(err)?.code === PG_UNIQUE_VIOLATION)
+        throw new TenancyError("slug_taken", `The slug "${slug}" is already taken.`);
       throw err;
     });
   await deps.resolver.invalidate({

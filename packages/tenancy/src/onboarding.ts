@@ -1,6 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { ALL, hashPassword } from "@proxpanel/auth";
-import { type Db, migrateTenantSchema, plans, type Tenant, type Tx, tenants } from "@proxpanel/db";
+import {
+  type Db,
+  migrateTenantSchema,
+  PG_UNIQUE_VIOLATION,
+  pgError,
+  plans,
+  type Tenant,
+  type Tx,
+  tenants,
+} from "@proxpanel/db";
 import { tenantTables } from "@proxpanel/db/tenant/factory";
 import { eq, sql } from "drizzle-orm";
 import { type Actor, isValidTimezone, recordSuperAdminAudit } from "./actor.ts";
@@ -38,16 +47,9 @@ export const DEFAULT_BRANDING = {
   customCss: "",
 } as const;
 
-const PG_UNIQUE_VIOLATION = "23505";
-
 function isUniqueViolation(err: unknown, constraint: string): boolean {
-  const e = (err as { cause?: unknown })?.cause ?? err;
-  return (
-    typeof e === "object" &&
-    e !== null &&
-    (e as { code?: string }).code === PG_UNIQUE_VIOLATION &&
-    (e as { constraint_name?: string }).constraint_name === constraint
-  );
+  const e = pgError(err);
+  return e?.code === PG_UNIQUE_VIOLATION && e.constraint_name === constraint;
 }
 
 /** `tenant_<slug>`, or with a numeric suffix when a renamed tenant still owns that schema. */

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { and, asc, count, desc, eq, gte, isNotNull, isNull, lte, type SQL, sql } from "drizzle-orm";
+import { conflictOn } from "../db-errors.ts";
 import { AppError, ErrorCode, notFound } from "../errors.ts";
 import { likeEscape, type Page } from "../pagination.ts";
 import { writeAudit } from "./audit.ts";
@@ -66,17 +67,11 @@ export function poolRange(input: { cidr: string; rangeStart?: string | undefined
 
 // --- Pools ------------------------------------------------------------------------------------
 
-function nameTaken(err: unknown): never {
-  const e = (err as { cause?: { code?: string; constraint_name?: string } }).cause;
-  if (e?.code === "23505") {
-    const msg =
-      e.constraint_name === "ip_pools_name_key"
-        ? "An IP pool with this name already exists."
-        : "These addresses already belong to another pool.";
-    throw new AppError(409, ErrorCode.conflict, msg);
-  }
-  throw err;
-}
+const nameTaken = conflictOn((c) =>
+  c === "ip_pools_name_key"
+    ? "An IP pool with this name already exists."
+    : "These addresses already belong to another pool.",
+);
 
 function poolColumns(ctx: ServiceCtx) {
   const { t } = ctx.tenant;

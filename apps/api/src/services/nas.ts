@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { seal, unseal } from "@proxpanel/auth";
 import { type NasDevice, nasRoutes } from "@proxpanel/db";
 import { and, asc, count, desc, eq, ne, or, type SQL, sql } from "drizzle-orm";
+import { conflictOn } from "../db-errors.ts";
 import { AppError, ErrorCode, notFound } from "../errors.ts";
 import { likeEscape, type Page } from "../pagination.ts";
 import { writeAudit } from "./audit.ts";
@@ -48,17 +49,11 @@ export function publicNas(row: NasDevice): PublicNas {
 /** 24 random bytes as base64url: 32 printable characters every NAS vendor accepts. */
 export const generateSecret = () => randomBytes(24).toString("base64url");
 
-function conflict(err: unknown): never {
-  const e = (err as { cause?: { code?: string; constraint_name?: string } }).cause;
-  if (e?.code === "23505") {
-    const msg =
-      e.constraint_name === "nas_devices_name_key"
-        ? "A NAS with this name already exists."
-        : "A NAS with this address and NAS-Identifier already exists.";
-    throw new AppError(409, ErrorCode.conflict, msg);
-  }
-  throw err;
-}
+const conflict = conflictOn((c) =>
+  c === "nas_devices_name_key"
+    ? "A NAS with this name already exists."
+    : "A NAS with this address and NAS-Identifier already exists.",
+);
 
 /**
  * The RADIUS daemon picks a tenant from (source address, NAS-Identifier) alone, so across every

@@ -1,4 +1,5 @@
 import { and, asc, count, desc, eq, inArray, type SQL } from "drizzle-orm";
+import { conflictOn } from "../db-errors.ts";
 import { AppError, ErrorCode, notFound } from "../errors.ts";
 import { writeAudit } from "./audit.ts";
 import { inTransaction, type ServiceCtx } from "./context.ts";
@@ -32,13 +33,7 @@ function assertValid(t: TemplateFields) {
   }
 }
 
-function uniqueTemplate(err: unknown): never {
-  const e = (err as { cause?: { code?: string } }).cause;
-  if (e?.code === "23505") {
-    throw new AppError(409, ErrorCode.conflict, "A template for this event and channel already exists.");
-  }
-  throw err;
-}
+const uniqueTemplate = conflictOn("A template for this event and channel already exists.");
 
 export function listVariables() {
   return EVENT_VARIABLES;

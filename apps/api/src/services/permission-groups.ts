@@ -1,6 +1,7 @@
 import { ALL, hasPermission, isPermission, PERMISSIONS, type Permission } from "@proxpanel/auth";
 import { asc, count, eq, sql } from "drizzle-orm";
 import type { PrincipalCache } from "../auth/principals.ts";
+import { conflictOn } from "../db-errors.ts";
 import { AppError, ErrorCode, forbidden, notFound } from "../errors.ts";
 import { writeAudit } from "./audit.ts";
 import { inTransaction, type ServiceCtx } from "./context.ts";
@@ -55,11 +56,7 @@ function normalize(perms: readonly string[]): string[] {
   return [...new Set(perms)].sort();
 }
 
-function uniqueName(err: unknown): never {
-  const e = (err as { cause?: { code?: string } }).cause;
-  if (e?.code === "23505") throw new AppError(409, ErrorCode.conflict, "A group with this name already exists.");
-  throw err;
-}
+const uniqueName = conflictOn("A group with this name already exists.");
 
 const memberCount = (t: ServiceCtx["tenant"]["t"]) =>
   // Spelled out: Drizzle leaves columns unqualified in a one-table select, so `${col}` here would

@@ -1,4 +1,5 @@
 import { and, asc, count, desc, eq, ilike, type SQL, sql } from "drizzle-orm";
+import { conflictOn } from "../db-errors.ts";
 import { AppError, ErrorCode, notFound } from "../errors.ts";
 import { likeEscape } from "../pagination.ts";
 import { writeAudit } from "./audit.ts";
@@ -25,11 +26,7 @@ export interface PlanInput {
 
 export const PLAN_SORTS = ["name", "price", "created"] as const;
 
-function uniqueName(err: unknown): never {
-  const e = (err as { cause?: { code?: string; constraint_name?: string } }).cause;
-  if (e?.code === "23505") throw new AppError(409, ErrorCode.conflict, "A plan with this name already exists.");
-  throw err;
-}
+const uniqueName = conflictOn("A plan with this name already exists.");
 
 /** MikroTik's rate-limit string: "rx/tx [burst-rx/burst-tx threshold-rx/threshold-tx time/time]". */
 export function mikrotikRateLimit(p: {

@@ -1,5 +1,6 @@
 import { hashPassword } from "@proxpanel/auth";
 import { and, asc, count, desc, eq, type SQL, sql } from "drizzle-orm";
+import { conflictOn } from "../db-errors.ts";
 import { AppError, ErrorCode, forbidden, notFound } from "../errors.ts";
 import { likeEscape, type Page } from "../pagination.ts";
 import { writeAudit } from "./audit.ts";
@@ -45,14 +46,9 @@ function assertStaff(ctx: ServiceCtx) {
   if (ctx.actor.resellerId) throw forbidden("Resellers cannot manage resellers");
 }
 
-function conflict(err: unknown): never {
-  const e = (err as { cause?: { code?: string; constraint_name?: string } }).cause;
-  if (e?.code === "23505") {
-    const what = e.constraint_name?.startsWith("users_") ? "A user with this e-mail" : "A reseller with this name";
-    throw new AppError(409, ErrorCode.conflict, `${what} already exists.`);
-  }
-  throw err;
-}
+const conflict = conflictOn(
+  (c) => `${c?.startsWith("users_") ? "A user with this e-mail" : "A reseller with this name"} already exists.`,
+);
 
 export async function listResellers({
   ctx,

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { seal, unseal } from "@proxpanel/auth";
 import { tenants } from "@proxpanel/db";
 import { and, asc, count, desc, eq, lte, type SQL, sql } from "drizzle-orm";
+import { conflictOn } from "../db-errors.ts";
 import { AppError, ErrorCode, forbidden, notFound } from "../errors.ts";
 import { likeEscape } from "../pagination.ts";
 import { writeAudit } from "./audit.ts";
@@ -38,14 +39,9 @@ export function publicSubscriber<T extends { passwordEnc: string }>(row: T): Omi
 
 const sealContext = (id: string) => `subscriber:${id}`;
 
-function conflict(err: unknown): never {
-  const e = (err as { cause?: { code?: string; constraint_name?: string } }).cause;
-  if (e?.code === "23505") {
-    const what = e.constraint_name === "subscribers_static_ip_key" ? "static IP" : "username";
-    throw new AppError(409, ErrorCode.conflict, `Another subscriber already has this ${what}.`);
-  }
-  throw err;
-}
+const conflict = conflictOn(
+  (c) => `Another subscriber already has this ${c === "subscribers_static_ip_key" ? "static IP" : "username"}.`,
+);
 
 /** Resellers reach only their own subscribers; everyone else reaches all of the tenant's. */
 function scope(ctx: ServiceCtx): SQL | undefined {

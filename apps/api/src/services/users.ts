@@ -1,5 +1,6 @@
 import { hashPassword } from "@proxpanel/auth";
 import { and, asc, count, desc, eq, or, type SQL, sql } from "drizzle-orm";
+import { conflictOn } from "../db-errors.ts";
 import { AppError, ErrorCode, forbidden, notFound } from "../errors.ts";
 import { likeEscape, type Page } from "../pagination.ts";
 import { writeAudit } from "./audit.ts";
@@ -130,11 +131,7 @@ async function assertMayManage(ctx: ServiceCtx, user: UserRow, opts: { selfAllow
   await assertMayGrant(ctx, await groupPermissions(ctx, user.permissionGroupId));
 }
 
-function uniqueEmail(err: unknown): never {
-  const e = (err as { cause?: { code?: string } }).cause;
-  if (e?.code === "23505") throw new AppError(409, ErrorCode.conflict, "A user with this e-mail already exists.");
-  throw err;
-}
+const uniqueEmail = conflictOn("A user with this e-mail already exists.");
 
 export interface CreateUserInput {
   email: string;
