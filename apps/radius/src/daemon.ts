@@ -1,41 +1,79 @@
-import { MemoryDataSource, type RadiusDataSource, RadiusServer } from "@proxpanel/radius";
+import type { Db } from "@proxpanel/db";
+import { type RadiusDataSource, RadiusServer } from "@proxpanel/radius";
+import type { SharedState, TenantKeyRing } from "@proxpanel/tenancy";
+import { DbDataSource } from "./db/source.ts";
+
+type Log = (line: Record<string, unknown>) => void;
 
 export interface DaemonOptions {
   authPort: number;
   acctPort: number;
   host: string;
-  /** Until the database-backed source exists, the demo source below is used. */
-  dataSource?: RadiusDataSource;
-  demoSecret?: string;
-  log?: (line: Record<string, unknown>) => void;
+  dataSource: RadiusDataSource;
+  log?: Log;
 }
 
-/** The demo tenant's NAS (127.0.0.1) and subscriber, mirroring the API's demo tenant. */
-export function demoDataSource(secret: string): MemoryDataSource {
-  const source = new MemoryDataSource();
-  source.addNas({ nasId: "demo-nas", tenantId: "demo", address: "127.0.0.1", secret });
-  source.addSubscriber("demo", {
-    username: "demo",
-    password: "demo-password",
-    status: "active",
-    rateLimit: "10M/10M",
-    framedIp: "10.0.0.10",
-  });
-  return source;
+export interface RunningDaemon {
+  server: RadiusServer;
+  authPort: number;
+  acctPort: number;
+  stop(): Promise<void>;
 }
 
-export async function startDaemon(
-  options: DaemonOptions,
-): Promise<{ server: RadiusServer; authPort: number; acctPort: number }> {
-  const log = options.log ?? ((line) => console.log(JSON.stringify(line)));
+const defaultLog: Log = (line) => console.log(JSON.stringify(line));
+
+export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
+  const log = options.log ?? defaultLog;
   const server = new RadiusServer({
-    dataSource: options.dataSource ?? demoDataSource(options.demoSecret ?? "testing123"),
+    dataSource: options.dataSource,
     authPort: options.authPort,
     acctPort: options.acctPort,
     host: options.host,
     onError: (err, where) => log({ level: "error", where, err: String(err) }),
   });
-  const ports = await server.start();
-  log({ level: "info", msg: "radius listening", ...ports });
-  return { server, ...ports };
+  try {
+    const ports = await server.start();
+    log({ level: "info", msg: "radius listening", ...ports });
+    return { server, ...ports, stop: () => server.stop() };
+  } catch (err) {
+    // One socket may be bound already (auth ok, acct refused): release it before giving up.
+    await server.stop().catch(() => {});
+    throw err;
+  }
+}
+
+export interface DbDaemonOptions extends Omit<DaemonOptions, "dataSource"> {
+  db: Db;
+  keys: TenantKeyRing;
+  state: SharedState;
+  refreshIntervalMs?: number;
+}
+
+/** The production daemon: tenant routing and subscribers from PostgreSQL, changes from the bus. */
+export async function startDbDaemon(options: DbDaemonOptions): Promise<RunningDaemon & { source: DbDataSource }> {
+  const log = options.log ?? defaultLog;
+  const source = new DbDataSource({
+    db: options.db,
+    keys: options.keys,
+    state: options.state,
+    onError: (err, where) => log({ level: "error", where, err: String(err) }),
+    ...(options.refreshIntervalMs !== undefined ? { refreshIntervalMs: options.refreshIntervalMs } : {}),
+  });
+  await source.start();
+  let daemon: RunningDaemon;
+  try {
+    daemon = await startDaemon({ ...options, dataSource: source, log });
+  } catch (err) {
+    await source.stop();
+    throw err;
+  }
+  return {
+    ...daemon,
+    source,
+    // Sockets first, so nothing new arrives while the queued writes are flushed.
+    stop: async () => {
+      await daemon.stop();
+      await source.stop();
+    },
+  };
 }

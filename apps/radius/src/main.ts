@@ -1,25 +1,47 @@
 /**
- * The RADIUS daemon process. Ports: RADIUS_AUTH_PORT / RADIUS_ACCT_PORT (default 1812/1813),
- * bind address RADIUS_HOST; these move into @proxpanel/config when the daemon joins `npm start`.
+ * The RADIUS daemon as its own process (production). `npm start` runs the same daemon inside the
+ * API process. Needs DATABASE_URL (the API's database) and, in a cluster, REDIS_URL: without
+ * Redis, changes made through the API reach this process only at the periodic refresh.
  */
-import { startDaemon } from "./daemon.ts";
+import { ConfigError, loadConfig } from "@proxpanel/config";
+import { connect } from "@proxpanel/db";
+import { openSharedState, TenantKeyRing } from "@proxpanel/tenancy";
+import { startDbDaemon } from "./daemon.ts";
+import { dataKey } from "./secrets.ts";
 
-function port(name: string, fallback: number): number {
-  const raw = process.env[name];
-  const n = raw === undefined || raw === "" ? fallback : Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number, got "${raw}"`);
-  return n;
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
 }
 
-const { server } = await startDaemon({
-  authPort: port("RADIUS_AUTH_PORT", 1812),
-  acctPort: port("RADIUS_ACCT_PORT", 1813),
-  host: process.env.RADIUS_HOST ?? "0.0.0.0",
-  demoSecret: process.env.RADIUS_DEMO_SECRET ?? "testing123",
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) fail(err.message);
+  throw err;
+}
+if (!config.DATABASE_URL) fail("DATABASE_URL is required (`npm start` already runs RADIUS inside the API process)");
+
+const database = connect(config.DATABASE_URL, { max: config.DB_POOL_MAX });
+const state = openSharedState(config.REDIS_URL);
+const daemon = await startDbDaemon({
+  db: database.db,
+  keys: new TenantKeyRing(database.db, dataKey(config)),
+  state,
+  host: config.RADIUS_HOST,
+  authPort: config.RADIUS_AUTH_PORT,
+  acctPort: config.RADIUS_ACCT_PORT,
 });
 
+let closing = false;
 const shutdown = () => {
-  void server.stop().then(() => process.exit(0));
+  if (closing) return;
+  closing = true;
+  void daemon
+    .stop()
+    .then(() => Promise.all([state.close(), database.close()]))
+    .finally(() => process.exit(0));
 };
 process.on("SIGINT", shutdown);
 process.on("SIGTERM", shutdown);

@@ -46,6 +46,8 @@ const REJECT_MESSAGES: Record<RejectReason, string> = {
   mac_mismatch: "Device not allowed for this account",
   quota: "Data quota exhausted",
   unsupported_method: "Authentication method not supported",
+  tenant_inactive: "Service suspended",
+  over_cap: "Subscriber limit reached",
 };
 
 const MIKROTIK = 14988;
@@ -149,6 +151,8 @@ export function evaluateAccessRequest(
     if (!sub) return reject("unknown_user");
     // Password first, so a guesser learns nothing about the account's state.
     if (!passwordMatches(sub, cred, username)) return reject("wrong_password");
+    if (sub.denied) return reject(sub.denied);
+    if (sub.status === "expired") return reject("expired");
     if (sub.status !== "active") return reject("disabled");
     const now = options.now?.() ?? new Date();
     if (sub.expiresAt && sub.expiresAt.getTime() <= now.getTime()) return reject("expired");

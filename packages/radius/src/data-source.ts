@@ -16,7 +16,10 @@ export interface NasRecord {
   coaPort?: number;
 }
 
-export type SubscriberStatus = "active" | "disabled";
+export type SubscriberStatus = "active" | "disabled" | "expired";
+
+/** Refusals that come from the tenant, not the account: the password is still checked first. */
+export type TenantDenial = "tenant_inactive" | "over_cap";
 
 export interface SubscriberRecord {
   username: string;
@@ -41,6 +44,8 @@ export interface SubscriberRecord {
   quotaThrottleRateLimit?: string | null;
   /** Seconds; falls back to the server default. */
   interimInterval?: number | null;
+  /** Set when the tenant may not admit this account (suspended, or beyond its subscriber cap). */
+  denied?: TenantDenial;
 }
 
 export type RejectReason =
@@ -50,7 +55,8 @@ export type RejectReason =
   | "expired"
   | "mac_mismatch"
   | "quota"
-  | "unsupported_method";
+  | "unsupported_method"
+  | TenantDenial;
 
 export type AuthMethod = "pap" | "chap" | "mschapv2" | "none";
 

@@ -7,6 +7,7 @@ import { pageQuery } from "../../pagination.ts";
 import { serviceCtx } from "../../services/context.ts";
 import { createPlan, deletePlan, getPlan, listPlans, PLAN_SORTS, updatePlan } from "../../services/plans.ts";
 import { validate } from "../../validate.ts";
+import { publishRadiusChange } from "../subscribers/index.ts";
 
 const kbps = z.number().int().min(1).max(100_000_000);
 const optKbps = kbps.nullable().optional();
@@ -53,6 +54,7 @@ const idParam = z.object({ id: z.string().uuid() });
 export function planRoutes(deps: AppDeps) {
   return new Hono<AppEnv>()
     .use(requireTenantAuth(deps))
+    .use(publishRadiusChange(deps))
     .get("/", requirePermission("plans.view"), validate("query", listQuery), async (c) =>
       c.json(await listPlans({ ctx: serviceCtx(c), input: c.req.valid("query") })),
     )

@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
@@ -68,10 +68,25 @@ const listQuery = z.object({
 });
 const idParam = z.object({ id: z.string().uuid() });
 
+/** After a successful change (the service has committed) the RADIUS daemon reloads this tenant. */
+export function publishRadiusChange(deps: AppDeps): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    await next();
+    if (c.req.method === "GET" || c.res.status >= 400) return;
+    const tenantId = c.var.tenant?.id;
+    if (!tenantId) return;
+    // The change is committed whatever happens here; the daemon's periodic refresh covers a lost message.
+    await deps.state
+      .publish("proxpanel:radius:subscriber", JSON.stringify({ tenantId }))
+      .catch((err: unknown) => c.var.logger.warn({ err: String(err) }, "radius change not published"));
+  };
+}
+
 export function subscriberRoutes(deps: AppDeps) {
   const key = async (tenantId: string) => ({ key: await deps.keys.forTenant(tenantId) });
   return new Hono<AppEnv>()
     .use(requireTenantAuth(deps))
+    .use(publishRadiusChange(deps))
     .get("/", requirePermission("subscribers.view"), validate("query", listQuery), async (c) =>
       c.json(await listSubscribers({ ctx: serviceCtx(c), input: c.req.valid("query") })),
     )

@@ -1,0 +1,156 @@
+import type { Db } from "@proxpanel/db";
+import type { AccountingRecord, AuthResult, NasRecord, RadiusDataSource, SubscriberRecord } from "@proxpanel/radius";
+import { INVALIDATION_CHANNEL, type SharedState, type TenantKeyRing } from "@proxpanel/tenancy";
+import { sql } from "drizzle-orm";
+import { AccountingSink, type SinkOptions } from "./accounting-sink.ts";
+import { AuthLogWriter } from "./auth-log.ts";
+import { NasTable } from "./nas-table.ts";
+import { TenantCache } from "./tenant-cache.ts";
+
+/** Published by the API (apps/api/src/services/nas.ts) after a NAS change commits. */
+export const NAS_CHANNEL = "proxpanel:radius:nas";
+/** Published by the API after a subscriber or plan change commits: `{ tenantId, subscriberId? }`. */
+export const SUBSCRIBER_CHANNEL = "proxpanel:radius:subscriber";
+
+export interface DbSourceOptions {
+  db: Db;
+  keys: TenantKeyRing;
+  state: SharedState;
+  onError?: (err: unknown, where: string) => void;
+  /** Full reload of NAS routes and cached tenants, in case a bus message was lost (Redis reconnect). */
+  refreshIntervalMs?: number;
+  accounting?: SinkOptions;
+}
+
+type MaybePromise<T> = T | Promise<T>;
+
+/**
+ * RadiusDataSource over PostgreSQL. NAS routes and each tenant's subscribers live in memory and
+ * are reloaded when the API announces a change, so auth needs no query per packet; only pool
+ * allocation, MAC locking and the batched writes touch the database.
+ */
+export class DbDataSource implements RadiusDataSource {
+  readonly nas: NasTable;
+  readonly tenants: TenantCache;
+  private readonly sink: AccountingSink;
+  private readonly authLog: AuthLogWriter;
+  private readonly onError: (err: unknown, where: string) => void;
+  private unsubscribers: Array<() => Promise<void>> = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly opts: DbSourceOptions) {
+    this.onError = opts.onError ?? (() => {});
+    this.nas = new NasTable(opts.db, opts.keys, this.onError);
+    this.tenants = new TenantCache(opts.db, opts.keys, this.onError);
+    this.sink = new AccountingSink(opts.db, this.tenants, opts.accounting);
+    this.authLog = new AuthLogWriter(opts.db, this.tenants, this.onError);
+  }
+
+  async start(): Promise<void> {
+    const { state } = this.opts;
+    // Subscribe before the first load, so a change committed during it is not missed.
+    this.unsubscribers = await Promise.all([
+      state.subscribe(NAS_CHANNEL, (msg) => this.onEvent(msg, (id) => this.nas.reloadTenant(id))),
+      state.subscribe(SUBSCRIBER_CHANNEL, (msg) => this.onEvent(msg, (id) => this.tenants.invalidate(id))),
+      state.subscribe(INVALIDATION_CHANNEL, (msg) =>
+        this.onEvent(msg, (id) => {
+          this.tenants.invalidate(id);
+          return this.nas.reloadTenant(id);
+        }),
+      ),
+    ]);
+    await this.nas.loadAll();
+    const every = this.opts.refreshIntervalMs ?? 60_000;
+    if (every > 0) {
+      this.timer = setInterval(() => {
+        this.tenants.invalidateAll();
+        this.nas.loadAll().catch((err: unknown) => this.onError(err, "NAS refresh"));
+      }, every);
+      this.timer.unref();
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await Promise.all(this.unsubscribers.map((u) => u()));
+    this.unsubscribers = [];
+    await Promise.all([this.sink.flush(), this.authLog.flush()]);
+  }
+
+  private onEvent(message: string, apply: (tenantId: string) => unknown): void {
+    let tenantId: unknown;
+    try {
+      tenantId = (JSON.parse(message) as { tenantId?: unknown }).tenantId;
+    } catch {
+      return;
+    }
+    if (typeof tenantId !== "string") return;
+    Promise.resolve(apply(tenantId)).catch((err: unknown) => this.onError(err, "radius cache event"));
+  }
+
+  findNas(address: string, nasIdentifier: string | undefined): NasRecord | undefined {
+    return this.nas.find(address, nasIdentifier);
+  }
+
+  findSubscriber(tenantId: string, username: string): MaybePromise<SubscriberRecord | undefined> {
+    return this.tenants.lookup(tenantId, username);
+  }
+
+  /** `pool` is the pool id. The lease is remembered, so a re-login costs no query until Stop. */
+  async allocateIp(tenantId: string, pool: string, username: string): Promise<string | undefined> {
+    const snap = await this.tenants.get(tenantId);
+    const sub = snap && this.tenants.find(snap, username);
+    if (!snap || !sub) return undefined;
+    if (sub.lease) return sub.lease;
+    const a = snap.t.ipAllocations;
+    const rows = await this.opts.db.execute<{ address: string }>(sql`
+      with held as (
+        select host(address) as address from ${a} where pool_id = ${pool}::uuid and subscriber_id = ${sub.row.id}::uuid limit 1
+      ), claimed as (
+        update ${a} set subscriber_id = ${sub.row.id}::uuid, allocated_at = now()
+        where not exists (select 1 from held) and (pool_id, address) = (
+          select pool_id, address from ${a}
+          where pool_id = ${pool}::uuid and subscriber_id is null
+          order by address limit 1 for update skip locked)
+        returning host(address) as address
+      )
+      select address from held union all select address from claimed`);
+    const address = rows[0]?.address;
+    if (address) sub.lease = address;
+    return address;
+  }
+
+  /** Lock-on-first-login: only an unbound row is written, so two NAS racing cannot rebind. */
+  async bindMac(tenantId: string, username: string, mac: string): Promise<void> {
+    const snap = await this.tenants.get(tenantId);
+    const sub = snap && this.tenants.find(snap, username);
+    if (!snap || !sub) return;
+    const value = canonicalMac(mac);
+    const s = snap.t.subscribers;
+    await this.opts.db.execute(
+      sql`update ${s} set mac_address = ${value}, updated_at = now() where id = ${sub.row.id}::uuid and mac_address is null`,
+    );
+    sub.row.macAddress = value;
+    sub.record = undefined;
+  }
+
+  recordAuth(result: AuthResult): void {
+    this.authLog.add(result);
+  }
+
+  recordAccounting(record: AccountingRecord): Promise<void> {
+    return this.sink.add(record);
+  }
+
+  /** Writes whatever is queued (tests, shutdown). */
+  flush(): Promise<void> {
+    return Promise.all([this.sink.flush(), this.authLog.flush()]).then(() => undefined);
+  }
+}
+
+/** The API stores MACs as AA:BB:CC:DD:EE:FF; NAS send several spellings. */
+function canonicalMac(mac: string): string {
+  const hex = mac.toLowerCase().replace(/[^0-9a-f]/g, "");
+  if (hex.length !== 12) return mac;
+  return (hex.match(/../g) ?? []).join(":").toUpperCase();
+}

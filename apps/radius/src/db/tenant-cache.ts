@@ -1,0 +1,210 @@
+import { unseal } from "@proxpanel/auth";
+import { type Db, type ServicePlan, type Subscriber, type TenantStatus, tenants } from "@proxpanel/db";
+import { type TenantTables, tenantTables } from "@proxpanel/db/tenant/factory";
+import type { SubscriberRecord } from "@proxpanel/radius";
+import type { TenantKeyRing } from "@proxpanel/tenancy";
+import { asc, eq } from "drizzle-orm";
+import { planRateLimit, throttleRateLimit } from "./rate-limit.ts";
+
+type MaybePromise<T> = T | Promise<T>;
+
+type SubscriberRow = Pick<
+  Subscriber,
+  | "id"
+  | "username"
+  | "passwordEnc"
+  | "status"
+  | "planId"
+  | "expiresAt"
+  | "staticIp"
+  | "ipPoolId"
+  | "macAddress"
+  | "macLockOnFirstLogin"
+  | "bytesIn"
+  | "bytesOut"
+>;
+
+export interface CachedSubscriber {
+  row: SubscriberRow;
+  /** Position by creation: the oldest `subscriberCap` accounts keep working when a cap is lowered. */
+  rank: number;
+  /** Unsealed on first use; AES-GCM per packet would be wasted work. */
+  password?: string;
+  record?: SubscriberRecord;
+  /** Pool address handed out and not yet released by a Stop. */
+  lease?: string;
+}
+
+export interface TenantSnapshot {
+  id: string;
+  status: TenantStatus;
+  subscriberCap: number;
+  t: TenantTables;
+  key: Buffer;
+  plans: Map<string, ServicePlan>;
+  byName: Map<string, CachedSubscriber>;
+  byId: Map<string, CachedSubscriber>;
+}
+
+interface Entry {
+  promise: Promise<TenantSnapshot | undefined>;
+  value?: TenantSnapshot | undefined;
+  loaded: boolean;
+}
+
+/**
+ * Everything auth needs of one tenant, loaded in three queries on first use and replaced as a
+ * whole on any change event: subscriber edits are rare next to auth traffic, and a whole reload
+ * cannot leave half-applied state (a rename, a plan change, a new cap) behind.
+ */
+export class TenantCache {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly keys: TenantKeyRing,
+    private readonly onError: (err: unknown, where: string) => void,
+  ) {}
+
+  get(tenantId: string): MaybePromise<TenantSnapshot | undefined> {
+    const entry = this.entries.get(tenantId) ?? this.load(tenantId);
+    return entry.loaded ? entry.value : entry.promise;
+  }
+
+  /** Lookups from now on wait for the fresh snapshot, so a disabled account is never admitted. */
+  invalidate(tenantId: string): void {
+    if (this.entries.has(tenantId)) this.load(tenantId);
+  }
+
+  invalidateAll(): void {
+    for (const id of [...this.entries.keys()]) this.load(id);
+  }
+
+  lookup(tenantId: string, username: string): MaybePromise<SubscriberRecord | undefined> {
+    const snap = this.get(tenantId);
+    if (snap instanceof Promise) return snap.then((s) => s && this.record(s, username));
+    return snap && this.record(snap, username);
+  }
+
+  find(snap: TenantSnapshot, username: string): CachedSubscriber | undefined {
+    return snap.byName.get(username.toLowerCase());
+  }
+
+  /** Usage counters move with accounting; the quota decision must see them without a reload. */
+  addUsage(tenantId: string, subscriberId: string, bytesIn: number, bytesOut: number): void {
+    const entry = this.entries.get(tenantId);
+    const sub = entry?.value?.byId.get(subscriberId);
+    if (!sub) return;
+    sub.row.bytesIn += bytesIn;
+    sub.row.bytesOut += bytesOut;
+    sub.record = undefined;
+  }
+
+  private load(tenantId: string): Entry {
+    const entry: Entry = { loaded: false, promise: this.fetch(tenantId) };
+    this.entries.set(tenantId, entry);
+    entry.promise.then(
+      (value) => {
+        entry.value = value;
+        entry.loaded = true;
+      },
+      (err: unknown) => {
+        // The next packet retries; keeping a failed promise would refuse the tenant forever.
+        if (this.entries.get(tenantId) === entry) this.entries.delete(tenantId);
+        this.onError(err, "tenant cache load");
+      },
+    );
+    return entry;
+  }
+
+  private async fetch(tenantId: string): Promise<TenantSnapshot | undefined> {
+    const [tenant] = await this.db
+      .select({
+        schemaName: tenants.schemaName,
+        status: tenants.status,
+        subscriberCap: tenants.subscriberCap,
+      })
+      .from(tenants)
+      .where(eq(tenants.id, tenantId))
+      .limit(1);
+    if (!tenant || tenant.status === "deleted" || tenant.status === "migrated") return undefined;
+    const t = tenantTables(tenant.schemaName);
+    const s = t.subscribers;
+    const [key, plans, subs] = await Promise.all([
+      this.keys.forTenant(tenantId),
+      this.db.select().from(t.servicePlans),
+      this.db
+        .select({
+          id: s.id,
+          username: s.username,
+          passwordEnc: s.passwordEnc,
+          status: s.status,
+          planId: s.planId,
+          expiresAt: s.expiresAt,
+          staticIp: s.staticIp,
+          ipPoolId: s.ipPoolId,
+          macAddress: s.macAddress,
+          macLockOnFirstLogin: s.macLockOnFirstLogin,
+          bytesIn: s.bytesIn,
+          bytesOut: s.bytesOut,
+        })
+        .from(s)
+        .orderBy(asc(s.createdAt), asc(s.id)),
+    ]);
+    const snap: TenantSnapshot = {
+      id: tenantId,
+      status: tenant.status,
+      subscriberCap: tenant.subscriberCap,
+      t,
+      key,
+      plans: new Map(plans.map((p) => [p.id, p])),
+      byName: new Map(),
+      byId: new Map(),
+    };
+    subs.forEach((row, rank) => {
+      const cached: CachedSubscriber = { row, rank };
+      snap.byName.set(row.username.toLowerCase(), cached);
+      snap.byId.set(row.id, cached);
+    });
+    return snap;
+  }
+
+  private record(snap: TenantSnapshot, username: string): SubscriberRecord | undefined {
+    const sub = this.find(snap, username);
+    if (!sub) return undefined;
+    if (sub.record) return withDenial(sub.record, snap, sub);
+    const { row } = sub;
+    if (sub.password === undefined) {
+      try {
+        sub.password = unseal(snap.key, row.passwordEnc, `subscriber:${row.id}`);
+      } catch (err) {
+        // A row that cannot be opened is treated as unknown rather than crashing the request.
+        this.onError(err, "unseal subscriber password");
+        return undefined;
+      }
+    }
+    const plan = row.planId ? snap.plans.get(row.planId) : undefined;
+    const quotaExhausted = !!plan?.quotaBytes && row.bytesIn + row.bytesOut >= plan.quotaBytes;
+    const record: SubscriberRecord = {
+      username: row.username,
+      password: sub.password,
+      status: row.status,
+      expiresAt: row.expiresAt,
+      macBinding: row.macAddress,
+      lockMacOnFirstLogin: row.macLockOnFirstLogin,
+      rateLimit: plan ? planRateLimit(plan) : null,
+      framedIp: row.staticIp,
+      framedPool: row.ipPoolId ?? plan?.ipPoolId ?? null,
+      quotaExhausted,
+      quotaThrottleRateLimit: plan ? (throttleRateLimit(plan) ?? null) : null,
+    };
+    sub.record = record;
+    return withDenial(record, snap, sub);
+  }
+}
+
+function withDenial(record: SubscriberRecord, snap: TenantSnapshot, sub: CachedSubscriber): SubscriberRecord {
+  if (snap.status !== "active") return { ...record, denied: "tenant_inactive" };
+  if (sub.rank >= snap.subscriberCap) return { ...record, denied: "over_cap" };
+  return record;
+}
