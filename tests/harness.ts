@@ -14,6 +14,7 @@ export const TEST_SECRETS = {
   SAAS_TENANT_JWT_SECRET: "test-tenant-secret-0123456789abcdef0123456789",
   SAAS_SUPERADMIN_JWT_SECRET: "test-superadmin-secret-0123456789abcdef012345",
   DATA_ENCRYPTION_KEY: "test-data-key-0123456789abcdef0123456789abcd",
+  BACKUP_LICENSE_KEY: "test-backup-license-0123456789abcdef",
 };
 
 export interface Response {

@@ -11,7 +11,9 @@ import { siteResolution } from "./middleware/site.ts";
 import { tenantConcurrency } from "./middleware/tenant-concurrency.ts";
 import { auditRoutes } from "./routes/audit/index.ts";
 import { tenantAuthRoutes } from "./routes/auth/index.ts";
+import { backupRoutes } from "./routes/backups/index.ts";
 import { brandingRoutes } from "./routes/branding/index.ts";
+import { domainRoutes } from "./routes/domains/index.ts";
 import { healthRoutes } from "./routes/health/index.ts";
 import { invoiceRoutes } from "./routes/invoices/index.ts";
 import { ipPoolRoutes } from "./routes/ip-pools/index.ts";
@@ -25,6 +27,7 @@ import { sessionRoutes } from "./routes/sessions/index.ts";
 import { isBrandingUpload, settingsRoutes, UPLOAD_BODY_LIMIT } from "./routes/settings/index.ts";
 import { signupRoutes } from "./routes/signup/index.ts";
 import { subscriberRoutes } from "./routes/subscribers/index.ts";
+import { tlsAskRoutes } from "./routes/tls-ask/index.ts";
 import { transactionRoutes } from "./routes/transactions/index.ts";
 import { userRoutes } from "./routes/users/index.ts";
 import { wireguardRoutes } from "./routes/wireguard/index.ts";
@@ -36,6 +39,7 @@ export function createApp(deps: AppDeps) {
   app.notFound((c) => c.json(errorBody(c, ErrorCode.notFound, "Not found"), 404));
   app.use(requestContext(deps));
   app.route("/", healthRoutes(deps));
+  app.route("/internal/tls/ask", tlsAskRoutes(deps));
   // Registered before the host checks so every host (apex or tenant) can fetch the document.
   app.get(
     "/api/openapi.json",
@@ -87,6 +91,7 @@ export function createApp(deps: AppDeps) {
   app.route("/api/users", userRoutes(deps));
   app.route("/api/audit-logs", auditRoutes(deps));
   app.route("/api/permission-groups", permissionGroupRoutes(deps));
+  app.route("/api/settings/domain", domainRoutes(deps));
   app.route("/api/settings", settingsRoutes(deps));
   app.route("/api/plans", planRoutes(deps));
   app.route("/api/subscribers", subscriberRoutes(deps));
@@ -98,6 +103,7 @@ export function createApp(deps: AppDeps) {
   app.route("/api/transactions", transactionRoutes(deps));
   app.route("/api/resellers", resellerRoutes(deps));
   app.route("/api/notifications", notificationRoutes(deps));
+  app.route("/api/backups", backupRoutes(deps));
   return app;
 }
 

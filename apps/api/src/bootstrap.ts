@@ -5,6 +5,7 @@ import { TokenService } from "@proxpanel/auth";
 import type { Config } from "@proxpanel/config";
 import { migrateAllTenants, migratePublic, type OpenedDatabase, openDatabase, TenantClientCache } from "@proxpanel/db";
 import { openSharedState, type SharedState, TenantKeyRing, TenantResolver } from "@proxpanel/tenancy";
+import { backupRuntimeFromConfig } from "@proxpanel/worker/store";
 import pino, { type Logger } from "pino";
 import { PrincipalCache } from "./auth/principals.ts";
 import type { AppDeps } from "./deps.ts";
@@ -14,21 +15,29 @@ import { createLimiters } from "./middleware/rate-limit.ts";
  * Outside production, missing JWT secrets are generated once and kept under the data directory so
  * tokens survive a restart. Production refuses to start without them (see config).
  */
-export function resolveSecrets(config: Config): { tenant: string; superadmin: string; data: string } {
-  if (config.SAAS_TENANT_JWT_SECRET && config.SAAS_SUPERADMIN_JWT_SECRET && config.DATA_ENCRYPTION_KEY) {
+export function resolveSecrets(config: Config): { tenant: string; superadmin: string; data: string; backup: string } {
+  if (
+    config.SAAS_TENANT_JWT_SECRET &&
+    config.SAAS_SUPERADMIN_JWT_SECRET &&
+    config.DATA_ENCRYPTION_KEY &&
+    config.BACKUP_LICENSE_KEY
+  ) {
     return {
       tenant: config.SAAS_TENANT_JWT_SECRET,
       superadmin: config.SAAS_SUPERADMIN_JWT_SECRET,
       data: config.DATA_ENCRYPTION_KEY,
+      backup: config.BACKUP_LICENSE_KEY,
     };
   }
   const file = path.join(config.DATA_DIR, "secrets.json");
-  let stored: { tenant?: string; superadmin?: string; data?: string } = {};
+  let stored: { tenant?: string; superadmin?: string; data?: string; backup?: string } = {};
   if (existsSync(file)) stored = JSON.parse(readFileSync(file, "utf8")) as typeof stored;
   const secrets = {
     tenant: config.SAAS_TENANT_JWT_SECRET ?? stored.tenant ?? randomBytes(32).toString("base64url"),
     superadmin: config.SAAS_SUPERADMIN_JWT_SECRET ?? stored.superadmin ?? randomBytes(32).toString("base64url"),
     data: config.DATA_ENCRYPTION_KEY ?? stored.data ?? randomBytes(32).toString("base64url"),
+    // Losing this key makes every archive of the cluster unreadable: back up secrets.json too.
+    backup: config.BACKUP_LICENSE_KEY ?? stored.backup ?? randomBytes(32).toString("base64url"),
   };
   mkdirSync(config.DATA_DIR, { recursive: true });
   writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
@@ -82,6 +91,7 @@ export async function bootstrap(
     principals,
     limiters: createLimiters(state, config),
     logger,
+    backup: backupRuntimeFromConfig(config, secrets.backup),
   };
   return {
     deps,

@@ -1,4 +1,5 @@
 import type { TokenService } from "@proxpanel/auth";
+import type { BackupRuntime } from "@proxpanel/backup";
 import type { Config } from "@proxpanel/config";
 import type { Db, TenantClientCache } from "@proxpanel/db";
 import type { SharedState, TenantKeyRing, TenantResolver } from "@proxpanel/tenancy";
@@ -21,4 +22,6 @@ export interface AppDeps {
   principals: PrincipalCache;
   limiters: Limiters;
   logger: Logger;
+  /** Backup store (S3 or the local directory), license key and staging directory. */
+  backup: BackupRuntime;
 }

@@ -13,6 +13,8 @@ export const ErrorCode = {
   forbidden: "forbidden",
   moduleDisabled: "module_disabled",
   quotaExceeded: "quota_exceeded",
+  backupQuotaExceeded: "backup_quota_exceeded",
+  planRestriction: "plan_restriction",
   tenantSuspended: "tenant_suspended",
   tenantMigrated: "tenant_migrated",
   notFound: "not_found",

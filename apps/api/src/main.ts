@@ -1,5 +1,7 @@
 import { serve } from "@hono/node-server";
 import { ConfigError, loadConfig } from "@proxpanel/config";
+import { type RunningDaemon, startDbDaemon } from "@proxpanel/radius-app/daemon";
+import { startWorker } from "@proxpanel/worker";
 import { createApp } from "./app.ts";
 import { bootstrap } from "./bootstrap.ts";
 import { DEMO, seed } from "./seed.ts";
@@ -17,8 +19,42 @@ try {
 
 const runtime = await bootstrap(config);
 const { deps } = runtime;
+startWorker(deps);
 const seeded = await seed(deps);
 const app = createApp(deps);
+
+/** RADIUS in the same process, on the API's pool and bus; a failure to bind leaves the API running. */
+async function startRadius(): Promise<{ daemon?: RunningDaemon; banner: string }> {
+  if (!config.RADIUS_ENABLED) return { banner: "off (RADIUS_ENABLED=false)" };
+  try {
+    const daemon = await startDbDaemon({
+      db: deps.db,
+      keys: deps.keys,
+      state: deps.state,
+      host: config.RADIUS_HOST,
+      authPort: config.RADIUS_AUTH_PORT,
+      acctPort: config.RADIUS_ACCT_PORT,
+      log: (line) => {
+        if (line.level === "error") deps.logger.error(line, "radius");
+      },
+    });
+    return {
+      daemon,
+      banner: `auth udp/${daemon.authPort}, accounting udp/${daemon.acctPort} on ${config.RADIUS_HOST}`,
+    };
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    const hint =
+      code === "EACCES"
+        ? `ports ${config.RADIUS_AUTH_PORT}/${config.RADIUS_ACCT_PORT} need privileges: set RADIUS_AUTH_PORT=11812 RADIUS_ACCT_PORT=11813, or grant cap_net_bind_service to node`
+        : code === "EADDRINUSE"
+          ? `port ${config.RADIUS_AUTH_PORT} or ${config.RADIUS_ACCT_PORT} is in use (another RADIUS server?): set RADIUS_AUTH_PORT / RADIUS_ACCT_PORT`
+          : String(err);
+    deps.logger.warn({ err: String(err) }, "RADIUS not started");
+    return { banner: `NOT RUNNING: ${hint}` };
+  }
+}
+const radius = await startRadius();
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
   const port = info.port;
   const base = config.BASE_DOMAIN;
@@ -29,6 +65,7 @@ const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOS
     `  shared state:   ${deps.state.kind === "redis" ? "Redis (REDIS_URL)" : "in-process (set REDIS_URL for a cluster)"}`,
     `  console (apex): http://${base}:${port}/`,
     `  demo tenant:    http://${DEMO.slug}.${base}:${port}/`,
+    `  radius:         ${radius.banner}`,
     "",
     `  super-admin:    ${config.SUPERADMIN_EMAIL} / ${seeded.superAdmin?.password ?? (config.SUPERADMIN_PASSWORD ? "(SUPERADMIN_PASSWORD)" : "superadmin-password-1 (unless changed)")}`,
     config.SEED_DEMO ? `  demo admin:     ${DEMO.email} / ${DEMO.password}` : "",
@@ -46,6 +83,7 @@ async function shutdown(signal: string) {
   deps.logger.info({ signal }, "shutting down");
   // Stop accepting, let in-flight requests finish, then release the pool and the embedded server.
   server.close();
+  await radius.daemon?.stop();
   await runtime.close();
   process.exit(0);
 }

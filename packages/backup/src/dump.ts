@@ -57,6 +57,8 @@ class ByteCounter extends Transform {
 export async function writeBackup(opts: BackupOptions, out: Writable): Promise<BackupSummary> {
   assertSchemaName(opts.schemaName);
   return opts.sql.begin("isolation level repeatable read read only", async (tx) => {
+    // A pool's per-statement timeout (the API's guards requests) must not cut a long COPY short.
+    await tx`set local statement_timeout = 0`;
     const schemaVersion = await schemaVersionOf(tx, opts.schemaName);
     const tables = await listTables(tx, opts.schemaName);
     const { header, stages } = sealArchive({ ...opts, schemaVersion });

@@ -4,6 +4,7 @@ export type { Contents, Manifest, TableSpec } from "./contents.ts";
 export * from "./dump.ts";
 export type { ArchiveHeader, Compression } from "./header.ts";
 export { MAGIC } from "./header.ts";
+export * from "./jobs/index.ts";
 export * from "./keys.ts";
 export { ArchiveContentError } from "./reader.ts";
 export * from "./restore.ts";

@@ -24,6 +24,8 @@ export interface RestoreOptions {
   /** Directory to replace with the archive's uploads; without it uploads are only verified. */
   uploadsDir?: string;
   onProgress?: (p: { phase: "verify" | "load" | "migrate" | "done"; table?: string }) => void;
+  /** Runs inside the restore transaction after the last migration, e.g. to end every session. */
+  afterLoad?: (db: Tx) => Promise<void>;
 }
 
 export interface RestoreSummary extends VerifiedArchive {
@@ -56,6 +58,7 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreSummar
   try {
     const schemaVersion = await opts.db.transaction(async (db) => {
       const tx = rawTransaction(db);
+      await tx`set local statement_timeout = 0`;
       await tx.unsafe(`drop schema if exists ${q(opts.targetSchema)} cascade`);
       await migrateTenantSchema(db, opts.targetSchema, { create: true, upTo: header.schemaVersion });
 
@@ -75,7 +78,9 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreSummar
         source.destroy();
       }
       opts.onProgress?.({ phase: "migrate" });
-      return migrateTenantSchema(db, opts.targetSchema);
+      const version = await migrateTenantSchema(db, opts.targetSchema);
+      await opts.afterLoad?.(db);
+      return version;
     });
     if (staging && opts.uploadsDir) await swapIn(staging, path.resolve(opts.uploadsDir));
     opts.onProgress?.({ phase: "done" });

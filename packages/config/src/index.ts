@@ -38,9 +38,21 @@ const schema = z
     // Cluster key from which per-tenant keys for stored secrets are derived (generated outside
     // production, like the JWT secrets).
     DATA_ENCRYPTION_KEY: optionalString,
+    // Backups: cluster license key (generated outside production), staging directory for archives
+    // waiting to upload (default <DATA_DIR>/backup-staging), optional S3 store (default: a local
+    // directory under <DATA_DIR>/object-store).
+    BACKUP_LICENSE_KEY: optionalString,
+    BACKUP_STAGING_DIR: optionalString,
+    S3_ENDPOINT: optionalString,
+    S3_BUCKET: optionalString,
+    S3_ACCESS_KEY: optionalString,
+    S3_SECRET_KEY: optionalString,
+    S3_REGION: z.string().default("us-east-1"),
     TENANT_TOKEN_TTL: z.string().default("12h"),
     SUPERADMIN_TOKEN_TTL: z.string().default("2h"),
     TRUSTED_PROXIES: csv.default([]),
+    // Resolvers for custom-domain TXT checks ("ip" or "ip:port", comma list); empty = the system's.
+    DNS_SERVERS: csv.default([]),
     TENANT_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(1).default(300),
     LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
     LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(50),
@@ -60,6 +72,14 @@ const schema = z
       .enum(["true", "false"])
       .default("false")
       .transform((v) => v === "true"),
+    // The RADIUS daemon: inside `npm start` when enabled, and apps/radius as its own process.
+    RADIUS_ENABLED: z
+      .enum(["true", "false"])
+      .default("true")
+      .transform((v) => v === "true"),
+    RADIUS_HOST: z.string().default("0.0.0.0"),
+    RADIUS_AUTH_PORT: z.coerce.number().int().min(0).max(65535).default(1812),
+    RADIUS_ACCT_PORT: z.coerce.number().int().min(0).max(65535).default(1813),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .superRefine((env, ctx) => {
@@ -88,9 +108,19 @@ const schema = z
         "SAAS_SUPERADMIN_JWT_SECRET",
         "DATABASE_URL",
         "DATA_ENCRYPTION_KEY",
+        "BACKUP_LICENSE_KEY",
       ] as const) {
         if (!env[key]) ctx.addIssue({ code: "custom", path: [key], message: `${key} is required in production` });
       }
+    }
+    // Half a store would silently fall back to the local directory; refuse it instead.
+    const s3 = [env.S3_ENDPOINT, env.S3_BUCKET, env.S3_ACCESS_KEY, env.S3_SECRET_KEY];
+    if (s3.some(Boolean) && !s3.every(Boolean)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["S3_ENDPOINT"],
+        message: "S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY and S3_SECRET_KEY go together",
+      });
     }
     for (const key of ["SAAS_TENANT_JWT_SECRET", "SAAS_SUPERADMIN_JWT_SECRET"] as const) {
       const v = env[key];

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createWriteStream } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
@@ -42,7 +42,8 @@ export class LocalObjectStore implements ObjectStore {
     const handle = await fs.open(file, "r").catch((err: NodeJS.ErrnoException) => {
       throw err.code === "ENOENT" ? new ObjectNotFoundError(key) : err;
     });
-    return createReadStream("", { fd: handle.fd, autoClose: true });
+    // The stream owns the handle: a bare fd would leave the FileHandle to be closed again by GC (EBADF).
+    return handle.createReadStream({ autoClose: true });
   }
 
   async stat(key: string): Promise<ObjectInfo | undefined> {

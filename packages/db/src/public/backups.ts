@@ -1,5 +1,16 @@
 import { sql } from "drizzle-orm";
-import { bigint, boolean, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { uuidPk } from "../columns.ts";
 
 export const BACKUP_STATUSES = ["pending_upload", "uploaded", "failed"] as const;
@@ -25,6 +36,8 @@ export const cloudBackups = pgTable(
     createdBy: text("created_by"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     uploadedAt: timestamp("uploaded_at", { withTimezone: true }),
+    // When the retry loop may try a pending upload again (backoff grows with `attempts`).
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }),
   },
   (t) => [
     uniqueIndex("cloud_backups_object_key").on(t.objectKey),
@@ -47,6 +60,22 @@ export const alerts = pgTable(
     resolvedAt: timestamp("resolved_at", { withTimezone: true }),
   },
   (t) => [index("alerts_open_idx").on(t.createdAt).where(sql`${t.resolvedAt} is null`)],
+);
+
+/**
+ * The next run of every enabled schedule, kept in the registry so a scheduler tick reads only the
+ * rows that are due instead of visiting every tenant schema.
+ */
+export const backupDue = pgTable(
+  "backup_due",
+  {
+    tenantId: uuid("tenant_id").notNull(),
+    scheduleId: uuid("schedule_id").notNull(),
+    dueAt: timestamp("due_at", { withTimezone: true }).notNull(),
+    // Scheduled runs that failed in a row; three raise a `failing_runs` alert.
+    failures: integer("failures").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.scheduleId] }), index("backup_due_due_at_idx").on(t.dueAt)],
 );
 
 export type CloudBackup = typeof cloudBackups.$inferSelect;

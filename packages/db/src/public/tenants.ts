@@ -20,6 +20,8 @@ export const tenants = pgTable(
     subscriberCap: integer("subscriber_cap").notNull().default(5000),
     customDomain: text("custom_domain"),
     customDomainVerifiedAt: timestamp("custom_domain_verified_at", { withTimezone: true }),
+    // The TXT challenge value for the pending custom domain; only the tenant's admins ever see it.
+    customDomainToken: text("custom_domain_token"),
     timezone: text("timezone").notNull().default("UTC"),
     schemaVersion: integer("schema_version").notNull().default(0),
     migratedTo: text("migrated_to"),

@@ -3,11 +3,13 @@ import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { saasAuditRoutes } from "./audit.ts";
 import { saasAuthRoutes } from "./auth.ts";
+import { saasBackupRoutes } from "./backups.ts";
 import { saasTenantRoutes } from "./tenants.ts";
 
 export function saasRoutes(deps: AppDeps) {
   return new Hono<AppEnv>()
     .route("/auth", saasAuthRoutes(deps))
     .route("/tenants", saasTenantRoutes(deps))
-    .route("/audit", saasAuditRoutes(deps));
+    .route("/audit", saasAuditRoutes(deps))
+    .route("/backups", saasBackupRoutes(deps));
 }

@@ -1,0 +1,52 @@
+import type { Actor } from "@proxpanel/tenancy";
+import type { Context } from "hono";
+import { Hono } from "hono";
+import { z } from "zod";
+import type { AppDeps } from "../../deps.ts";
+import type { AppEnv } from "../../env.ts";
+import { requireSuperAdmin } from "../../middleware/auth.ts";
+import {
+  backupHealth,
+  dryRun,
+  forceBackup,
+  listAlerts,
+  resolveAlert,
+  setPinned,
+} from "../../services/backups-admin.ts";
+import { validate } from "../../validate.ts";
+
+const idParam = z.object({ id: z.uuid() });
+const alertQuery = z.object({
+  status: z.enum(["open", "all"]).default("open"),
+  tenantId: z.uuid().optional(),
+});
+
+function actorOf(c: Context<AppEnv>): Actor {
+  const sa = c.get("superAdmin");
+  return { superAdminId: sa.superAdminId, label: sa.email, ip: c.get("clientIp"), requestId: c.get("requestId") };
+}
+
+export function saasBackupRoutes(deps: AppDeps) {
+  return new Hono<AppEnv>()
+    .use(requireSuperAdmin(deps))
+    .get("/health", async (c) => c.json({ items: await backupHealth(deps) }))
+    .get("/alerts", validate("query", alertQuery), async (c) => {
+      const q = c.req.valid("query");
+      return c.json({ items: await listAlerts(deps, { open: q.status === "open", tenantId: q.tenantId }) });
+    })
+    .post("/alerts/:id/resolve", validate("param", idParam), async (c) =>
+      c.json({ alert: await resolveAlert(deps, actorOf(c), c.req.valid("param").id) }),
+    )
+    .post("/tenants/:id/backup", validate("param", idParam), async (c) =>
+      c.json({ backup: await forceBackup(deps, actorOf(c), c.req.valid("param").id) }, 201),
+    )
+    .post("/:id/pin", validate("param", idParam), async (c) =>
+      c.json({ backup: await setPinned(deps, actorOf(c), c.req.valid("param").id, true) }),
+    )
+    .post("/:id/unpin", validate("param", idParam), async (c) =>
+      c.json({ backup: await setPinned(deps, actorOf(c), c.req.valid("param").id, false) }),
+    )
+    .post("/:id/dry-run", validate("param", idParam), async (c) =>
+      c.json({ report: await dryRun(deps, actorOf(c), c.req.valid("param").id) }),
+    );
+}

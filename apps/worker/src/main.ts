@@ -1,0 +1,56 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { ConfigError, loadConfig } from "@proxpanel/config";
+import { openDatabase, TenantClientCache } from "@proxpanel/db";
+import pino from "pino";
+import { startWorker } from "./index.ts";
+import { backupRuntimeFromConfig } from "./store.ts";
+
+// The worker on its own (`npm start` already runs it inside the API process). It does not migrate:
+// the API owns migrations and generates the development secrets this reads.
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(1);
+  }
+  throw err;
+}
+
+function licenseKey(): string {
+  if (config.BACKUP_LICENSE_KEY) return config.BACKUP_LICENSE_KEY;
+  const file = path.join(config.DATA_DIR, "secrets.json");
+  const stored = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { backup?: string }) : {};
+  if (!stored.backup) {
+    console.error("BACKUP_LICENSE_KEY is not set and the API has not generated one yet (start the API once).");
+    process.exit(1);
+  }
+  return stored.backup;
+}
+
+const logger = pino({ level: config.LOG_LEVEL });
+const database = await openDatabase({
+  url: config.DATABASE_URL,
+  dataDir: config.DATA_DIR,
+  embeddedPort: config.EMBEDDED_PG_PORT,
+  poolMax: 4,
+  statementTimeoutMs: 0,
+});
+const worker = startWorker({
+  db: database.db,
+  sql: database.sql,
+  tenantClients: new TenantClientCache(database.sql, 100),
+  backup: backupRuntimeFromConfig(config, licenseKey()),
+  logger,
+});
+logger.info("backup worker running");
+
+async function shutdown() {
+  worker.stop();
+  await database.close();
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown());
+process.on("SIGTERM", () => void shutdown());
