@@ -4,6 +4,7 @@ import { type RunningDaemon, startDbDaemon } from "@proxpanel/radius-app/daemon"
 import { startWorker } from "@proxpanel/worker";
 import { createApp } from "./app.ts";
 import { bootstrap } from "./bootstrap.ts";
+import { startLocalTls } from "./local-tls.ts";
 import { DEMO, seed } from "./seed.ts";
 
 let config: ReturnType<typeof loadConfig>;
@@ -17,6 +18,8 @@ try {
   throw err;
 }
 
+// Behind the local Caddy the API must believe its forwarded headers, from loopback only.
+if (config.START_TLS && config.TRUSTED_PROXIES.length === 0) config = { ...config, TRUSTED_PROXIES: ["loopback"] };
 const runtime = await bootstrap(config);
 const { deps } = runtime;
 startWorker(deps);
@@ -66,6 +69,7 @@ const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOS
     `  console (apex): http://${base}:${port}/`,
     `  demo tenant:    http://${DEMO.slug}.${base}:${port}/`,
     `  radius:         ${radius.banner}`,
+    config.START_TLS ? `  https (caddy):  ${startLocalTls(config, port).banner}` : "",
     "",
     `  super-admin:    ${config.SUPERADMIN_EMAIL} / ${seeded.superAdmin?.password ?? (config.SUPERADMIN_PASSWORD ? "(SUPERADMIN_PASSWORD)" : "superadmin-password-1 (unless changed)")}`,
     config.SEED_DEMO ? `  demo admin:     ${DEMO.email} / ${DEMO.password}` : "",

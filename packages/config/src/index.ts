@@ -61,6 +61,13 @@ const schema = z
     RESOLVER_MAX_ENTRIES: z.coerce.number().int().min(1).default(10_000),
     TENANT_CLIENT_CACHE_MAX: z.coerce.number().int().min(1).default(1_000),
     MIGRATE_CONCURRENCY: z.coerce.number().int().min(1).default(4),
+    // `START_TLS=true npm start` puts a local Caddy (internal CA) in front of the API.
+    START_TLS: z
+      .enum(["true", "false"])
+      .default("false")
+      .transform((v) => v === "true"),
+    TLS_PORT: z.coerce.number().int().min(1).max(65535).default(8443),
+    TLS_HTTP_PORT: z.coerce.number().int().min(1).max(65535).default(8081),
     SEED_DEMO: z
       .enum(["true", "false"])
       .default("true")
