@@ -1,3 +1,4 @@
+import type { ChildProcess } from "node:child_process";
 import { serve } from "@hono/node-server";
 import { ConfigError, loadConfig } from "@proxpanel/config";
 import { type RunningDaemon, startDbDaemon } from "@proxpanel/radius-app/daemon";
@@ -58,6 +59,12 @@ async function startRadius(): Promise<{ daemon?: RunningDaemon; banner: string }
   }
 }
 const radius = await startRadius();
+let caddy: ChildProcess | undefined;
+function startTls(apiPort: number): string {
+  const started = startLocalTls(config, apiPort);
+  caddy = started.child;
+  return started.banner;
+}
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
   const port = info.port;
   const base = config.BASE_DOMAIN;
@@ -69,7 +76,7 @@ const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOS
     `  console (apex): http://${base}:${port}/`,
     `  demo tenant:    http://${DEMO.slug}.${base}:${port}/`,
     `  radius:         ${radius.banner}`,
-    config.START_TLS ? `  https (caddy):  ${startLocalTls(config, port).banner}` : "",
+    config.START_TLS ? `  https (caddy):  ${startTls(port)}` : "",
     "",
     `  super-admin:    ${config.SUPERADMIN_EMAIL} / ${seeded.superAdmin?.password ?? (config.SUPERADMIN_PASSWORD ? "(SUPERADMIN_PASSWORD)" : "superadmin-password-1 (unless changed)")}`,
     config.SEED_DEMO ? `  demo admin:     ${DEMO.email} / ${DEMO.password}` : "",
@@ -87,6 +94,7 @@ async function shutdown(signal: string) {
   deps.logger.info({ signal }, "shutting down");
   // Stop accepting, let in-flight requests finish, then release the pool and the embedded server.
   server.close();
+  caddy?.kill();
   await radius.daemon?.stop();
   await runtime.close();
   process.exit(0);
