@@ -19,3 +19,12 @@ export interface Page<T> {
 export function likeEscape(s: string): string {
   return s.replace(/[\\%_]/g, (m) => `\\${m}`);
 }
+
+/** The input every paged, searchable, sortable list service takes. */
+export interface ListInput<Sort extends string> {
+  page: number;
+  limit: number;
+  search?: string | undefined;
+  sort: Sort;
+  order: "asc" | "desc";
+}

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { and, asc, count, desc, eq, gte, isNotNull, isNull, lte, type SQL, sql } from "drizzle-orm";
 import { conflictOn } from "../db-errors.ts";
 import { AppError, ErrorCode, notFound } from "../errors.ts";
-import { likeEscape, type Page } from "../pagination.ts";
+import { type ListInput, likeEscape, type Page } from "../pagination.ts";
 import { writeAudit } from "./audit.ts";
 import { inTransaction, type ServiceCtx } from "./context.ts";
 
@@ -91,19 +91,7 @@ function poolColumns(ctx: ServiceCtx) {
 
 export type PoolView = Awaited<ReturnType<typeof getPool>>;
 
-export async function listPools({
-  ctx,
-  input,
-}: {
-  ctx: ServiceCtx;
-  input: {
-    page: number;
-    limit: number;
-    search?: string | undefined;
-    sort: (typeof POOL_SORTS)[number];
-    order: "asc" | "desc";
-  };
-}) {
+export async function listPools({ ctx, input }: { ctx: ServiceCtx; input: ListInput<(typeof POOL_SORTS)[number]> }) {
   const { t } = ctx.tenant;
   const where = input.search
     ? sql`lower(${t.ipPools.name}) like ${`${likeEscape(input.search.toLowerCase())}%`}`

@@ -4,7 +4,7 @@ import { type NasDevice, nasRoutes } from "@proxpanel/db";
 import { and, asc, count, desc, eq, ne, or, type SQL, sql } from "drizzle-orm";
 import { conflictOn } from "../db-errors.ts";
 import { AppError, ErrorCode, notFound } from "../errors.ts";
-import { likeEscape, type Page } from "../pagination.ts";
+import { type ListInput, likeEscape, type Page } from "../pagination.ts";
 import { writeAudit } from "./audit.ts";
 import { inTransaction, type ServiceCtx } from "./context.ts";
 
@@ -118,14 +118,7 @@ export async function listNas({
   input,
 }: {
   ctx: ServiceCtx;
-  input: {
-    page: number;
-    limit: number;
-    search?: string | undefined;
-    type?: "mikrotik" | "generic" | undefined;
-    sort: (typeof NAS_SORTS)[number];
-    order: "asc" | "desc";
-  };
+  input: ListInput<(typeof NAS_SORTS)[number]> & { type?: "mikrotik" | "generic" | undefined };
 }): Promise<Page<PublicNas>> {
   const { t } = ctx.tenant;
   const f: SQL[] = [];

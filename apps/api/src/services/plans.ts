@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, ilike, type SQL, sql } from "drizzle-orm";
 import { conflictOn } from "../db-errors.ts";
 import { AppError, ErrorCode, notFound } from "../errors.ts";
-import { likeEscape } from "../pagination.ts";
+import { type ListInput, likeEscape } from "../pagination.ts";
 import { writeAudit } from "./audit.ts";
 import { inTransaction, type ServiceCtx } from "./context.ts";
 
@@ -51,14 +51,7 @@ export async function listPlans({
   input,
 }: {
   ctx: ServiceCtx;
-  input: {
-    page: number;
-    limit: number;
-    search?: string | undefined;
-    active?: boolean | undefined;
-    sort: (typeof PLAN_SORTS)[number];
-    order: "asc" | "desc";
-  };
+  input: ListInput<(typeof PLAN_SORTS)[number]> & { active?: boolean | undefined };
 }) {
   const { t } = ctx.tenant;
   const f: SQL[] = [];

@@ -2,7 +2,7 @@ import { hashPassword } from "@proxpanel/auth";
 import { and, asc, count, desc, eq, type SQL, sql } from "drizzle-orm";
 import { conflictOn } from "../db-errors.ts";
 import { AppError, ErrorCode, forbidden, notFound } from "../errors.ts";
-import { likeEscape, type Page } from "../pagination.ts";
+import { type ListInput, likeEscape, type Page } from "../pagination.ts";
 import { writeAudit } from "./audit.ts";
 import { changeResellerBalance } from "./billing.ts";
 import { inTransaction, type ServiceCtx } from "./context.ts";
@@ -55,13 +55,7 @@ export async function listResellers({
   input,
 }: {
   ctx: ServiceCtx;
-  input: {
-    page: number;
-    limit: number;
-    search?: string | undefined;
-    sort: (typeof RESELLER_SORTS)[number];
-    order: "asc" | "desc";
-  };
+  input: ListInput<(typeof RESELLER_SORTS)[number]>;
 }) {
   const { t } = ctx.tenant;
   const f: (SQL | undefined)[] = [ownOnly(ctx)];

@@ -9,9 +9,9 @@ import { writeAudit } from "./audit.ts";
 import { inTransaction, type ServiceCtx } from "./context.ts";
 import { assertUnderCap } from "./subscribers.ts";
 
-export const CSV_COLUMNS = [
+// Columns shared by import and export; import adds the password, export the balance.
+const CSV_FIELDS = [
   "username",
-  "password",
   "plan",
   "status",
   "expires_at",
@@ -23,6 +23,8 @@ export const CSV_COLUMNS = [
   "mac_address",
   "notes",
 ] as const;
+export const IMPORT_COLUMNS = ["username", "password", ...CSV_FIELDS.slice(1)] as const;
+export const EXPORT_COLUMNS = [...CSV_FIELDS, "balance"] as const;
 
 const empty = (v: unknown) => (v === "" ? undefined : v);
 const row = z.object({
@@ -203,20 +205,7 @@ export async function exportSubscribers({ ctx }: { ctx: ServiceCtx }): Promise<s
     ]),
     {
       header: true,
-      columns: [
-        "username",
-        "plan",
-        "status",
-        "expires_at",
-        "full_name",
-        "email",
-        "phone",
-        "address",
-        "static_ip",
-        "mac_address",
-        "notes",
-        "balance",
-      ],
+      columns: [...EXPORT_COLUMNS],
     },
   );
 }
