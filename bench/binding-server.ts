@@ -80,8 +80,23 @@ const outer = new Hono()
   )
   .route("/", app);
 
+// The same app with the tenant binding taken out: the host is not resolved and the bound client
+// is not looked up; the tenant is a constant. Everything else (auth, limits, validation) stays.
+const resolved = (await runtime.deps.resolver.resolve(`${SLUG}.bench.test`)) as Extract<
+  Awaited<ReturnType<typeof runtime.deps.resolver.resolve>>,
+  { kind: "tenant" }
+>;
+const bound = runtime.deps.tenantClients.get(row.schemaName);
+const fixedResolver = Object.create(runtime.deps.resolver) as typeof runtime.deps.resolver;
+fixedResolver.resolve = async () => resolved;
+const fixedClients = Object.create(runtime.deps.tenantClients) as typeof runtime.deps.tenantClients;
+fixedClients.get = () => bound;
+const unbound = createApp({ ...runtime.deps, resolver: fixedResolver, tenantClients: fixedClients });
+const unboundServer = serve({ fetch: unbound.fetch, port: 0, hostname: "127.0.0.1" });
+
 const server = serve({ fetch: outer.fetch, port: 0, hostname: "127.0.0.1" }, async () => {
   const port = (server.address() as AddressInfo).port;
+  const unboundPort = (unboundServer.address() as AddressInfo).port;
   const host = `${SLUG}.bench.test`;
   const login = await httpRequest(port, "POST", "/api/auth/login", {
     host,
@@ -89,7 +104,7 @@ const server = serve({ fetch: outer.fetch, port: 0, hostname: "127.0.0.1" }, asy
   });
   if (login.status !== 200) throw new Error(`login failed: ${login.status} ${JSON.stringify(login.body)}`);
   const token = login.body.token as string;
-  process.stdout.write(`${JSON.stringify({ port, token, host, state: runtime.deps.state.kind })}\n`);
+  process.stdout.write(`${JSON.stringify({ port, unboundPort, token, host, state: runtime.deps.state.kind })}\n`);
 });
 process.on("SIGTERM", async () => {
   server.close();

@@ -19,7 +19,13 @@ const first = await new Promise<string>((resolve, reject) => {
   createInterface({ input: child.stdout }).once("line", resolve);
   child.once("exit", (code) => reject(new Error(`server exited ${code}`)));
 });
-const { port, token, host, state } = JSON.parse(first) as { port: number; token: string; host: string; state: string };
+const { port, unboundPort, token, host, state } = JSON.parse(first) as {
+  port: number;
+  unboundPort: number;
+  token: string;
+  host: string;
+  state: string;
+};
 
 async function cpuMicros(): Promise<number> {
   const res = await fetch(`http://127.0.0.1:${port}/bench/cpu`);
@@ -28,10 +34,10 @@ async function cpuMicros(): Promise<number> {
 
 const cpuPerRequest: Record<string, number[]> = {};
 
-async function run(path: string, headers: Record<string, string>): Promise<number> {
+async function run(path: string, headers: Record<string, string>, on = port): Promise<number> {
   const before = await cpuMicros();
   const result = await autocannon({
-    url: `http://127.0.0.1:${port}${path}`,
+    url: `http://127.0.0.1:${on}${path}`,
     headers,
     connections: CONNECTIONS,
     duration: DURATION,
@@ -39,29 +45,38 @@ async function run(path: string, headers: Record<string, string>): Promise<numbe
   if (result.non2xx > 0 || result.errors > 0)
     throw new Error(`${path}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   const used = (await cpuMicros()) - before;
-  cpuPerRequest[path] = [...(cpuPerRequest[path] ?? []), used / result["2xx"]];
+  const key = `${on}${path}`;
+  cpuPerRequest[key] = [...(cpuPerRequest[key] ?? []), used / result["2xx"]];
   return result.requests.average;
 }
 
 const bound: number[] = [];
+const unbound: number[] = [];
 const baseline: number[] = [];
 const listPath = "/api/users?search=user1&limit=50&sort=email&order=asc";
-// Warm-up for both paths.
+const auth = { host, authorization: `Bearer ${token}` };
+// Warm-up for every path.
 await run("/baseline/users", {});
-await run(listPath, { host, authorization: `Bearer ${token}` });
+await run(listPath, auth);
+await run(listPath, auth, unboundPort);
 for (let i = 0; i < ROUNDS; i++) {
   baseline.push(await run("/baseline/users", {}));
-  bound.push(await run(listPath, { host, authorization: `Bearer ${token}` }));
+  unbound.push(await run(listPath, auth, unboundPort));
+  bound.push(await run(listPath, auth));
 }
 const b = median(baseline);
+const u = median(unbound);
 const s = median(bound);
+const rounds = (xs: number[]) => xs.map((x) => fmt(x, 0)).join(", ");
 console.log(`shared state: ${state}; ${CONNECTIONS} connections, ${ROUNDS} × ${DURATION} s alternating`);
-console.log(`no binding (query only):      ${fmt(b, 0)} req/s  (rounds: ${baseline.map((x) => fmt(x, 0)).join(", ")})`);
-console.log(`full stack (host→tenant→auth): ${fmt(s, 0)} req/s  (rounds: ${bound.map((x) => fmt(x, 0)).join(", ")})`);
-console.log(`overhead ratio (no binding / full stack): ${fmt(b / s, 3)}× (target ≤ 1.05×)`);
-const cpuBase = median((cpuPerRequest["/baseline/users"] ?? []).slice(1));
-const cpuFull = median((cpuPerRequest[listPath] ?? []).slice(1));
+console.log(`bare service call (no middleware at all):       ${fmt(b, 0)} req/s  (rounds: ${rounds(baseline)})`);
+console.log(`full stack, tenant binding taken out:           ${fmt(u, 0)} req/s  (rounds: ${rounds(unbound)})`);
+console.log(`full stack with tenant binding (host → tenant): ${fmt(s, 0)} req/s  (rounds: ${rounds(bound)})`);
+console.log(`tenant binding overhead (same stack without / with binding): ${fmt(u / s, 3)}× (target ≤ 1.05×)`);
+console.log(`whole middleware stack vs bare call: ${fmt(b / s, 3)}×`);
+const cpu = (key: string) => median((cpuPerRequest[key] ?? []).slice(1));
+const [cb, cu, cs] = [cpu(`${port}/baseline/users`), cpu(`${unboundPort}${listPath}`), cpu(`${port}${listPath}`)];
 console.log(
-  `API process CPU per request: no binding ${fmt(cpuBase, 0)} µs, full stack ${fmt(cpuFull, 0)} µs (+${fmt(cpuFull - cpuBase, 0)} µs, ${fmt(cpuFull / cpuBase, 3)}×)`,
+  `API process CPU per request: bare ${fmt(cb, 0)} µs, stack without binding ${fmt(cu, 0)} µs, with binding ${fmt(cs, 0)} µs`,
 );
 child.kill("SIGTERM");
