@@ -1,7 +1,8 @@
 import { tenants } from "@proxpanel/db";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Response, type Stack, signupTenant, startStack, type TestTenant } from "../../../tests/harness.ts";
+import { expectError } from "../../../tests/expect-error.ts";
+import { type Stack, signupTenant, startStack, type TestTenant } from "../../../tests/harness.ts";
 
 let stack: Stack;
 let a: TestTenant;
@@ -9,17 +10,6 @@ let b: TestTenant;
 
 const api = (method: string, path: string, body?: unknown, t: TestTenant = a) =>
   stack.request(method, path, { host: t.host, token: t.token, ...(body === undefined ? {} : { body }) });
-
-function expectError(res: Response, status: number, code: string) {
-  expect(res.status).toBe(status);
-  expect(
-    Object.keys(res.body.error)
-      .filter((k) => k !== "details")
-      .sort(),
-  ).toEqual(["code", "message", "requestId"]);
-  expect(res.body.error.code).toBe(code);
-  expect(res.body.error.requestId).toBe(res.headers["x-request-id"]);
-}
 
 /** Subscribers straight into the tenant's table: the allocation code only needs them to exist. */
 async function subscribers(t: TestTenant, n: number, prefix: string): Promise<string[]> {

@@ -1,7 +1,8 @@
 import { nasRoutes, tenants } from "@proxpanel/db";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Response, type Stack, signupTenant, startStack, type TestTenant } from "../../../tests/harness.ts";
+import { expectError } from "../../../tests/expect-error.ts";
+import { type Stack, signupTenant, startStack, type TestTenant } from "../../../tests/harness.ts";
 
 // Addresses from TEST-NET-2 belong to this file alone: nas_routes is cluster-wide.
 let stack: Stack;
@@ -10,13 +11,6 @@ let b: TestTenant;
 
 const api = (t: TestTenant, method: string, path: string, body?: unknown) =>
   stack.request(method, path, { host: t.host, token: t.token, ...(body === undefined ? {} : { body }) });
-
-function expectError(res: Response, status: number, code: string) {
-  expect(res.status).toBe(status);
-  expect(Object.keys(res.body.error).sort()).toEqual(["code", "message", "requestId"]);
-  expect(res.body.error.code).toBe(code);
-  expect(res.body.error.requestId).toBe(res.headers["x-request-id"]);
-}
 
 const routesAt = async (ip: string) =>
   (

@@ -1,7 +1,8 @@
 import { nasRoutes } from "@proxpanel/db";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type Response, type Stack, signupTenant, startStack, type TestTenant } from "../../../tests/harness.ts";
+import { expectError } from "../../../tests/expect-error.ts";
+import { type Stack, signupTenant, startStack, type TestTenant } from "../../../tests/harness.ts";
 import { NAS_CHANNEL } from "./services/nas.ts";
 
 // Addresses from TEST-NET-1 belong to this file alone: nas_routes is cluster-wide.
@@ -12,18 +13,6 @@ let unsubscribe: () => Promise<void>;
 
 const api = (method: string, path: string, body?: unknown) =>
   stack.request(method, path, { host: a.host, token: a.token, ...(body === undefined ? {} : { body }) });
-
-function expectError(res: Response, status: number, code: string) {
-  expect(res.status).toBe(status);
-  expect(
-    Object.keys(res.body.error)
-      .filter((k) => k !== "details")
-      .sort(),
-  ).toEqual(["code", "message", "requestId"]);
-  expect(res.body.error.code).toBe(code);
-  expect(res.body.error.message).toEqual(expect.any(String));
-  expect(res.body.error.requestId).toBe(res.headers["x-request-id"]);
-}
 
 const route = async (nasId: string) =>
   (await stack.runtime.deps.db.select().from(nasRoutes).where(eq(nasRoutes.nasId, nasId)))[0];

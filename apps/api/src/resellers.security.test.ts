@@ -1,7 +1,8 @@
 import { tenants } from "@proxpanel/db";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Response, type Stack, signupTenant, startStack, type TestTenant } from "../../../tests/harness.ts";
+import { expectError } from "../../../tests/expect-error.ts";
+import { type Stack, signupTenant, startStack, type TestTenant } from "../../../tests/harness.ts";
 import type { TenantContext } from "./env.ts";
 import { renewSubscriber } from "./services/billing.ts";
 import type { ServiceCtx } from "./services/context.ts";
@@ -29,13 +30,6 @@ const owner = (method: string, path: string, body?: unknown) =>
   stack.request(method, path, { host: a.host, token: a.token, body });
 const as = (l: Login) => (method: string, path: string, body?: unknown) =>
   stack.request(method, path, { host: a.host, token: l.token, body });
-
-function expectError(res: Response, status: number, code: string) {
-  expect(res.status).toBe(status);
-  expect(res.body.error.code).toBe(code);
-  expect(typeof res.body.error.message).toBe("string");
-  expect(res.body.error.requestId).toBe(res.headers["x-request-id"]);
-}
 
 async function makeReseller(name: string): Promise<Login> {
   const email = `${name}@resellers.example`;

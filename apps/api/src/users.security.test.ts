@@ -1,6 +1,7 @@
 import { hasPermission } from "@proxpanel/auth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Response, type Stack, signupTenant, startStack, type TestTenant } from "../../../tests/harness.ts";
+import { expectError } from "../../../tests/expect-error.ts";
+import { type Stack, signupTenant, startStack, type TestTenant } from "../../../tests/harness.ts";
 
 let stack: Stack;
 let a: TestTenant;
@@ -15,13 +16,6 @@ afterAll(() => stack.close());
 const as = (token: string) => (method: string, path: string, body?: unknown) =>
   stack.request(method, path, { host: a.host, token, body });
 const owner = (method: string, path: string, body?: unknown) => as(a.token)(method, path, body);
-
-function expectError(res: Response, status: number, code: string) {
-  expect(res.status).toBe(status);
-  expect(res.body.error.code).toBe(code);
-  expect(typeof res.body.error.message).toBe("string");
-  expect(res.body.error.requestId).toBe(res.headers["x-request-id"]);
-}
 
 let n = 0;
 async function group(permissions: string[]) {

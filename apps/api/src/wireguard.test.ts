@@ -2,9 +2,9 @@ import { createPrivateKey, createPublicKey } from "node:crypto";
 import { wireguardAllocations } from "@proxpanel/db";
 import { inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectError } from "../../../tests/expect-error.ts";
 import {
   BASE,
-  type Response,
   type Stack,
   signupTenant,
   startStack,
@@ -21,17 +21,6 @@ let b: TestTenant;
 
 const api = (t: TestTenant, method: string, path: string, body?: unknown) =>
   stack.request(method, path, { host: t.host, token: t.token, ...(body === undefined ? {} : { body }) });
-
-function expectError(res: Response, status: number, code: string) {
-  expect(res.status).toBe(status);
-  expect(
-    Object.keys(res.body.error)
-      .filter((k) => k !== "details")
-      .sort(),
-  ).toEqual(["code", "message", "requestId"]);
-  expect(res.body.error.code).toBe(code);
-  expect(res.body.error.requestId).toBe(res.headers["x-request-id"]);
-}
 
 async function nas(t: TestTenant, name: string, ipAddress: string): Promise<string> {
   const res = await api(t, "POST", "/api/nas", { name, ipAddress });

@@ -3,7 +3,6 @@ import http from "node:http";
 import { hashPassword } from "@proxpanel/auth";
 import { type BoundTenantClient, tenants } from "@proxpanel/db";
 import { eq } from "drizzle-orm";
-import { expect } from "vitest";
 import type { Response, Stack, TestTenant } from "../../../../../tests/harness.ts";
 import type { ServiceCtx } from "../../services/context.ts";
 
@@ -111,11 +110,4 @@ export async function userWith(stack: Stack, t: TestTenant, permissions: string[
   return login.body.token as string;
 }
 
-/** The error body every failure shares. */
-export function expectError(res: Response, status: number, code: string): void {
-  expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status, code });
-  const { details: _details, ...rest } = res.body.error;
-  expect(Object.keys(rest).sort()).toEqual(["code", "message", "requestId"]);
-  expect(typeof rest.message).toBe("string");
-  expect(rest.requestId).toBe(res.headers["x-request-id"]);
-}
+export { expectError } from "../../../../../tests/expect-error.ts";
