@@ -1,6 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import { serve } from "@hono/node-server";
-import { ConfigError, loadConfig } from "@proxpanel/config";
+import { loadConfigOrExit } from "@proxpanel/config";
 import { type RunningDaemon, startDbDaemon } from "@proxpanel/radius-app/daemon";
 import { startWorker } from "@proxpanel/worker";
 import { createApp } from "./app.ts";
@@ -8,16 +8,7 @@ import { bootstrap } from "./bootstrap.ts";
 import { startLocalTls } from "./local-tls.ts";
 import { DEMO, seed } from "./seed.ts";
 
-let config: ReturnType<typeof loadConfig>;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (err instanceof ConfigError) {
-    console.error(err.message);
-    process.exit(1);
-  }
-  throw err;
-}
+let config = loadConfigOrExit();
 
 // Behind the local Caddy the API must believe its forwarded headers, from loopback only.
 if (config.START_TLS && config.TRUSTED_PROXIES.length === 0) config = { ...config, TRUSTED_PROXIES: ["loopback"] };

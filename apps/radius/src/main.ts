@@ -3,7 +3,7 @@
  * API process. Needs DATABASE_URL (the API's database) and, in a cluster, REDIS_URL: without
  * Redis, changes made through the API reach this process only at the periodic refresh.
  */
-import { ConfigError, loadConfig } from "@proxpanel/config";
+import { loadConfigOrExit } from "@proxpanel/config";
 import { connect } from "@proxpanel/db";
 import { openSharedState, TenantKeyRing } from "@proxpanel/tenancy";
 import { startDbDaemon } from "./daemon.ts";
@@ -14,13 +14,7 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-let config: ReturnType<typeof loadConfig>;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (err instanceof ConfigError) fail(err.message);
-  throw err;
-}
+const config = loadConfigOrExit();
 if (!config.DATABASE_URL) fail("DATABASE_URL is required (`npm start` already runs RADIUS inside the API process)");
 
 const database = connect(config.DATABASE_URL, { max: config.DB_POOL_MAX });

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { ConfigError, loadConfig } from "@proxpanel/config";
+import { loadConfigOrExit } from "@proxpanel/config";
 import { openDatabase, TenantClientCache } from "@proxpanel/db";
 import pino from "pino";
 import { startWorker } from "./index.ts";
@@ -8,16 +8,7 @@ import { backupRuntimeFromConfig } from "./store.ts";
 
 // The worker on its own (`npm start` already runs it inside the API process). It does not migrate:
 // the API owns migrations and generates the development secrets this reads.
-let config: ReturnType<typeof loadConfig>;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (err instanceof ConfigError) {
-    console.error(err.message);
-    process.exit(1);
-  }
-  throw err;
-}
+const config = loadConfigOrExit();
 
 function licenseKey(): string {
   if (config.BACKUP_LICENSE_KEY) return config.BACKUP_LICENSE_KEY;
