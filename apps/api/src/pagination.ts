@@ -28,3 +28,13 @@ export interface ListInput<Sort extends string> {
   sort: Sort;
   order: "asc" | "desc";
 }
+
+/**
+ * Keyset pages: the caller fetched `limit + 1` rows ordered by descending id; the extra row only
+ * says whether another page exists, and the last id shown is the next cursor.
+ */
+export function keysetPage<T extends { id: number }>(rows: T[], limit: number) {
+  const more = rows.length > limit;
+  const items = more ? rows.slice(0, limit) : rows;
+  return { items, nextCursor: more ? (items.at(-1)?.id ?? null) : null };
+}

@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
+import { keysetPage } from "../../pagination.ts";
 import { validate } from "../../validate.ts";
 
 const query = z.object({
@@ -39,8 +40,6 @@ export function auditRoutes(deps: AppDeps) {
         .where(f.length ? and(...f) : undefined)
         .orderBy(desc(a.id))
         .limit(q.limit + 1);
-      const more = items.length > q.limit;
-      const page = more ? items.slice(0, q.limit) : items;
-      return c.json({ items: page, nextCursor: more ? (page.at(-1)?.id ?? null) : null });
+      return c.json(keysetPage(items, q.limit));
     });
 }

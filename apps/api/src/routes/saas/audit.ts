@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { requireSuperAdmin } from "../../middleware/auth.ts";
+import { keysetPage } from "../../pagination.ts";
 import { validate } from "../../validate.ts";
 
 const query = z.object({
@@ -27,8 +28,6 @@ export function saasAuditRoutes(deps: AppDeps) {
       .where(f.length ? and(...f) : undefined)
       .orderBy(desc(superAdminAudit.id))
       .limit(q.limit + 1);
-    const more = rows.length > q.limit;
-    const items = more ? rows.slice(0, q.limit) : rows;
-    return c.json({ items, nextCursor: more ? (items.at(-1)?.id ?? null) : null });
+    return c.json(keysetPage(rows, q.limit));
   });
 }
