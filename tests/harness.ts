@@ -4,10 +4,30 @@ import { serve } from "@hono/node-server";
 import { currentTotp, hashPassword } from "@proxpanel/auth";
 import { loadConfig } from "@proxpanel/config";
 import { superAdmins } from "@proxpanel/db";
-import { MemoryState, openSharedState, type SharedState } from "@proxpanel/tenancy";
+import { MemoryState, openSharedState, type SharedState, TenantResolver } from "@proxpanel/tenancy";
+import type { Hono } from "hono";
 import pino from "pino";
+import { inject } from "vitest";
 import { createApp } from "../apps/api/src/app.ts";
 import { bootstrap, type Runtime } from "../apps/api/src/bootstrap.ts";
+import type { AppEnv } from "../apps/api/src/env.ts";
+import { ensureStandaloneTenant } from "../apps/api/src/standalone.ts";
+
+/**
+ * `PROXPANEL_TEST_MODE=standalone` (the "standalone" vitest project) re-runs API suites against
+ * standalone-mode apps: each `signupTenant` creates its tenant through onboarding and serves its
+ * host with an app whose resolver is pinned to it (PROXPANEL_MODE=standalone), so the suites' own
+ * isolation checks still have two installs to compare. Other hosts reach an unpinned app, so a
+ * suite may still use the operator console as a fixture tool; standalone.security.test.ts proves
+ * that a real standalone stack answers 404 there on every host.
+ */
+export const STANDALONE_TEST_MODE = process.env.PROXPANEL_TEST_MODE === "standalone";
+
+interface StandaloneApps {
+  byHost: Map<string, Hono<AppEnv>>;
+  resolvers: TenantResolver[];
+}
+const standaloneApps = new WeakMap<Stack, StandaloneApps>();
 
 export const BASE = "proxpanel.test";
 export const TEST_SECRETS = {
@@ -72,7 +92,7 @@ export function httpRequest(port: number, method: string, path: string, opts: Re
 
 /** A real API instance on a random port, against the run's test database and (in CI) real Redis. */
 export async function startStack(env: Record<string, string> = {}, opts: { state?: SharedState } = {}): Promise<Stack> {
-  const url = process.env.TEST_DATABASE_URL;
+  const url = STANDALONE_TEST_MODE ? inject("standaloneDatabaseUrl") : process.env.TEST_DATABASE_URL;
   if (!url) throw new Error("TEST_DATABASE_URL missing: run through vitest (global setup)");
   const config = loadConfig({
     NODE_ENV: "test",
@@ -87,25 +107,57 @@ export async function startStack(env: Record<string, string> = {}, opts: { state
     LOGIN_MAX_FAILURES_PER_IP: "1000000",
     ...TEST_SECRETS,
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+    ...(STANDALONE_TEST_MODE ? { PROXPANEL_MODE: "standalone" } : {}),
     ...env,
   });
   const state = opts.state ?? (config.REDIS_URL ? openSharedState(config.REDIS_URL) : new MemoryState());
   const runtime = await bootstrap(config, { logger: pino({ level: "silent" }), state, migrate: false });
   const app = createApp(runtime.deps);
+  const apps: StandaloneApps | undefined =
+    config.PROXPANEL_MODE === "standalone" ? { byHost: new Map(), resolvers: [] } : undefined;
+  const fetch: typeof app.fetch = apps
+    ? (req, env, ctx) => (apps.byHost.get(req.headers.get("host") ?? "") ?? app).fetch(req, env, ctx)
+    : app.fetch;
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
+    const s = serve({ fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
   });
   const port = (server.address() as AddressInfo).port;
-  return {
+  const stack: Stack = {
     runtime,
     port,
     request: (method, path, o) => httpRequest(port, method, path, o),
     close: async () => {
       await new Promise<void>((r) => server.close(() => r()));
+      await Promise.all((apps?.resolvers ?? []).map((r) => r.stop()));
       await runtime.close();
       if (!opts.state) await state.close();
     },
   };
+  if (apps) standaloneApps.set(stack, apps);
+  return stack;
+}
+
+/** Standalone test mode: a tenant created by onboarding, served on `host` by an app pinned to it. */
+async function standaloneTenant(stack: Stack, apps: StandaloneApps, slug: string, email: string, password: string) {
+  const { deps } = stack.runtime;
+  const { id } = await ensureStandaloneTenant(deps, {
+    slug,
+    companyName: `Company ${slug}`,
+    adminEmail: email,
+    adminPassword: password,
+  });
+  const c = deps.config;
+  const resolver = new TenantResolver(deps.db, deps.state, {
+    baseDomain: c.BASE_DOMAIN,
+    ttlMs: c.RESOLVER_TTL_MS,
+    negativeTtlMs: c.RESOLVER_NEGATIVE_TTL_MS,
+    maxEntries: c.RESOLVER_MAX_ENTRIES,
+  });
+  await resolver.start();
+  resolver.pinStandalone(slug);
+  apps.resolvers.push(resolver);
+  apps.byHost.set(`${slug}.${BASE}`, createApp({ ...deps, resolver }));
+  return id;
 }
 
 let counter = 0;
@@ -127,14 +179,21 @@ export interface TestTenant {
 export async function signupTenant(stack: Stack, slug = uniqueSlug()): Promise<TestTenant> {
   const email = `owner@${slug}.example`;
   const password = "correct-horse-battery";
-  const res = await stack.request("POST", "/api/signup", {
-    body: { slug, companyName: `Company ${slug}`, plan: "starter", adminEmail: email, adminPassword: password },
-  });
-  if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const apps = standaloneApps.get(stack);
+  let id: string;
+  if (apps) {
+    id = await standaloneTenant(stack, apps, slug, email, password);
+  } else {
+    const res = await stack.request("POST", "/api/signup", {
+      body: { slug, companyName: `Company ${slug}`, plan: "starter", adminEmail: email, adminPassword: password },
+    });
+    if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${JSON.stringify(res.body)}`);
+    id = res.body.tenant.id;
+  }
   const host = `${slug}.${BASE}`;
   const login = await stack.request("POST", "/api/auth/login", { host, body: { email, password } });
   if (login.status !== 200) throw new Error(`login failed: ${login.status} ${JSON.stringify(login.body)}`);
-  return { id: res.body.tenant.id, slug, host, token: login.body.token, email, password };
+  return { id, slug, host, token: login.body.token, email, password };
 }
 
 /** An operator account created directly in the registry, then signed in through the API. */

@@ -26,11 +26,14 @@ import { saasRoutes } from "./routes/saas/index.ts";
 import { sessionRoutes } from "./routes/sessions/index.ts";
 import { isBrandingUpload, settingsRoutes, UPLOAD_BODY_LIMIT } from "./routes/settings/index.ts";
 import { signupRoutes } from "./routes/signup/index.ts";
+import { siteRoutes } from "./routes/site/index.ts";
 import { subscriberRoutes } from "./routes/subscribers/index.ts";
 import { tlsAskRoutes } from "./routes/tls-ask/index.ts";
 import { transactionRoutes } from "./routes/transactions/index.ts";
 import { userRoutes } from "./routes/users/index.ts";
+import { billingWebhookRoutes } from "./routes/webhooks/billing.ts";
 import { wireguardRoutes } from "./routes/wireguard/index.ts";
+import { panelStatic } from "./static-panel.ts";
 
 export function createApp(deps: AppDeps) {
   const limitTenant = tenantRateLimit(deps);
@@ -44,6 +47,9 @@ export function createApp(deps: AppDeps) {
   app.get(
     "/api/openapi.json",
     openAPIRouteHandler(app, {
+      // Routes without a validator (GET /api/auth/me, /api/branding...) belong in the document too:
+      // the panel's typed client is generated from it.
+      includeEmptyPaths: true,
       documentation: {
         openapi: "3.1.0",
         info: {
@@ -71,9 +77,11 @@ export function createApp(deps: AppDeps) {
       throw new AppError(413, ErrorCode.payloadTooLarge, "The upload is larger than 2 MiB.");
     },
   });
-  app.use("/api/*", (c, next) =>
-    (isBrandingUpload(c.req.method, c.req.path) ? uploadBodyLimit : jsonBodyLimit)(c, next),
-  );
+  app.use("/api/*", (c, next) => {
+    // An uploaded archive streams to disk and is capped by the plan's backup quota in the service.
+    if (c.req.method === "POST" && c.req.path === "/api/backups/restore-upload") return next();
+    return (isBrandingUpload(c.req.method, c.req.path) ? uploadBodyLimit : jsonBodyLimit)(c, next);
+  });
   app.use("/api/*", siteResolution(deps));
   app.use(
     "/api/*",
@@ -81,9 +89,13 @@ export function createApp(deps: AppDeps) {
   );
   app.use("/api/*", tenantConcurrency(deps));
 
+  // Both kinds of host: the panel's boot question.
+  app.route("/api/site", siteRoutes(deps));
+
   // Apex only (site resolution refuses these paths on tenant hosts).
   app.route("/api/signup", signupRoutes(deps));
   app.route("/api/saas", saasRoutes(deps));
+  app.route("/api/webhooks", billingWebhookRoutes(deps));
 
   // Tenant hosts only.
   app.route("/api/auth", tenantAuthRoutes(deps));
@@ -104,6 +116,8 @@ export function createApp(deps: AppDeps) {
   app.route("/api/resellers", resellerRoutes(deps));
   app.route("/api/notifications", notificationRoutes(deps));
   app.route("/api/backups", backupRoutes(deps));
+  // Last: the browser panel (SPA) for every non-/api GET on the apex and tenant hosts.
+  app.use("*", panelStatic(deps));
   return app;
 }
 

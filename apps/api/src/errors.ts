@@ -14,6 +14,8 @@ export const ErrorCode = {
   moduleDisabled: "module_disabled",
   quotaExceeded: "quota_exceeded",
   backupQuotaExceeded: "backup_quota_exceeded",
+  backupKeyMismatch: "backup_key_mismatch",
+  backupArchiveInvalid: "backup_archive_invalid",
   planRestriction: "plan_restriction",
   tenantSuspended: "tenant_suspended",
   tenantMigrated: "tenant_migrated",
@@ -28,6 +30,14 @@ export const ErrorCode = {
   tenantBusy: "tenant_busy",
   queryTimeout: "query_timeout",
   internal: "internal_error",
+  webhookSignatureInvalid: "webhook_signature_invalid",
+  webhookTimestampStale: "webhook_timestamp_stale",
+  billingTenantUnknown: "billing_tenant_unknown",
+  resetTokenInvalid: "reset_token_invalid",
+  /** The NAS answered a Disconnect/CoA with a NAK (502). */
+  nasRejected: "nas_rejected",
+  /** The NAS did not answer a Disconnect/CoA in time, or could not be reached (504). */
+  nasNoAnswer: "nas_no_answer",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -2,20 +2,32 @@ import type { ChildProcess } from "node:child_process";
 import { serve } from "@hono/node-server";
 import { loadConfigOrExit } from "@proxpanel/config";
 import { type RunningDaemon, startDbDaemon } from "@proxpanel/radius-app/daemon";
+import { setDynAuthDispatcher } from "@proxpanel/radius-app/dynauth";
 import { startWorker } from "@proxpanel/worker";
 import { createApp } from "./app.ts";
 import { bootstrap } from "./bootstrap.ts";
 import { startLocalTls } from "./local-tls.ts";
 import { DEMO, seed } from "./seed.ts";
+import { startStandalone } from "./standalone.ts";
+import { ensurePanelBuilt } from "./static-panel.ts";
 
 let config = loadConfigOrExit();
+// The API serves the browser panel; a fresh checkout has no build of it yet.
+ensurePanelBuilt();
 
 // Behind the local Caddy the API must believe its forwarded headers, from loopback only.
 if (config.START_TLS && config.TRUSTED_PROXIES.length === 0) config = { ...config, TRUSTED_PROXIES: ["loopback"] };
 const runtime = await bootstrap(config);
 const { deps } = runtime;
+// Disconnect/CoA after subscriber and plan changes commit (apps/radius/src/dynauth.ts).
+setDynAuthDispatcher({
+  db: deps.db,
+  keys: deps.keys,
+  onError: (err, where) => deps.logger.warn({ err: String(err), where }, "radius disconnect/CoA"),
+});
 startWorker(deps);
 const seeded = await seed(deps);
+const standalone = config.PROXPANEL_MODE === "standalone" ? await startStandalone(deps) : undefined;
 const app = createApp(deps);
 
 /** RADIUS in the same process, on the API's pool and bus; a failure to bind leaves the API running. */
@@ -29,6 +41,7 @@ async function startRadius(): Promise<{ daemon?: RunningDaemon; banner: string }
       host: config.RADIUS_HOST,
       authPort: config.RADIUS_AUTH_PORT,
       acctPort: config.RADIUS_ACCT_PORT,
+      interimInterval: config.RADIUS_INTERIM_INTERVAL,
       log: (line) => {
         if (line.level === "error") deps.logger.error(line, "radius");
       },
@@ -59,7 +72,17 @@ function startTls(apiPort: number): string {
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
   const port = info.port;
   const base = config.BASE_DOMAIN;
-  const lines = [
+  const standaloneLines = standalone
+    ? [
+        "",
+        `ProxPanel is running in standalone mode (tenant "${standalone.slug}" on every host).`,
+        `  panel:          http://${base}:${port}/`,
+        `  radius:         ${radius.banner}`,
+        standalone.password ? `  first admin:    ${config.STANDALONE_ADMIN_EMAIL} / ${standalone.password}` : "",
+        "",
+      ]
+    : undefined;
+  const lines = standaloneLines ?? [
     "",
     "ProxPanel is running.",
     `  database:       ${runtime.database.embedded ? `embedded PostgreSQL (data in ${config.DATA_DIR}/pg)` : "DATABASE_URL"}`,

@@ -13,6 +13,10 @@ const OPEN = [
   /^\/api\/openapi\.json$/,
   /^\/api\/saas(\/|$)/,
   /^\/api\/signup$/,
+  // Which site this host is and its plan's features: any signed-in user of the tenant may read them.
+  /^\/api\/site(\/|$)/,
+  // Apex only, authenticated by the provider's signature rather than a user token.
+  /^\/api\/webhooks(\/|$)/,
 ];
 
 let stack: Stack;

@@ -17,6 +17,8 @@ export const DEMO = {
  */
 export async function seed(deps: AppDeps): Promise<{ superAdmin?: { email: string; password: string }; demo?: true }> {
   const result: { superAdmin?: { email: string; password: string }; demo?: true } = {};
+  // A standalone install has no console and exactly one tenant (see standalone.ts).
+  if (deps.config.PROXPANEL_MODE === "standalone") return result;
   const [existing] = await deps.db.select({ n: count() }).from(superAdmins);
   if (!existing?.n) {
     const password = deps.config.SUPERADMIN_PASSWORD ?? DEMO.superAdminPassword;

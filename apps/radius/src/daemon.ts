@@ -2,6 +2,7 @@ import type { Db } from "@proxpanel/db";
 import { type RadiusDataSource, RadiusServer } from "@proxpanel/radius";
 import type { SharedState, TenantKeyRing } from "@proxpanel/tenancy";
 import { DbDataSource } from "./db/source.ts";
+import { startStatsPublisher } from "./stats-publisher.ts";
 
 type Log = (line: Record<string, unknown>) => void;
 
@@ -10,6 +11,8 @@ export interface DaemonOptions {
   acctPort: number;
   host: string;
   dataSource: RadiusDataSource;
+  /** Acct-Interim-Interval sent to NAS (s), RADIUS_INTERIM_INTERVAL. */
+  interimInterval?: number;
   log?: Log;
 }
 
@@ -29,6 +32,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     authPort: options.authPort,
     acctPort: options.acctPort,
     host: options.host,
+    // Bursts from many NAS wait in the kernel while the event loop is busy (capped by rmem_max).
+    receiveBufferBytes: 4 * 1024 * 1024,
+    ...(options.interimInterval !== undefined ? { defaultInterimInterval: options.interimInterval } : {}),
     onError: (err, where) => log({ level: "error", where, err: String(err) }),
   });
   try {
@@ -67,11 +73,18 @@ export async function startDbDaemon(options: DbDaemonOptions): Promise<RunningDa
     await source.stop();
     throw err;
   }
+  // Counters as rates for the console's system health (see stats-publisher.ts).
+  const stats = startStatsPublisher({
+    state: options.state,
+    counters: daemon.server.counters,
+    onError: (err) => log({ level: "warn", where: "radius stats", err: String(err) }),
+  });
   return {
     ...daemon,
     source,
     // Sockets first, so nothing new arrives while the queued writes are flushed.
     stop: async () => {
+      stats.stop();
       await daemon.stop();
       await source.stop();
     },

@@ -1,5 +1,6 @@
 import { tenants } from "@proxpanel/db";
 import { tenantTables } from "@proxpanel/db/tenant/factory";
+import type { AccountingRecord } from "@proxpanel/radius";
 import { type RadclientResult, radclient, requireRadclient } from "@proxpanel/radius/testing/radclient";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,7 +12,8 @@ import {
   type TestTenant,
   uniqueSlug,
 } from "../../../tests/harness.ts";
-import { type RunningDaemon, startDbDaemon } from "./daemon.ts";
+import { startDbDaemon } from "./daemon.ts";
+import { AccountingSink } from "./db/accounting-sink.ts";
 
 const RATE = "Mikrotik-Rate-Limit";
 
@@ -29,7 +31,7 @@ const code = (r: RadclientResult) => r.replies[0]?.code;
 
 describe("RADIUS daemon over the database, driven through the API and radclient", () => {
   let stack: Stack;
-  let daemon: RunningDaemon;
+  let daemon: Awaited<ReturnType<typeof startDbDaemon>>;
   let a: TestTenant;
   let b: TestTenant;
   const ids = { a: uniqueSlug("nas-a"), b: uniqueSlug("nas-b") };
@@ -215,6 +217,43 @@ describe("RADIUS daemon over the database, driven through the API and radclient"
     expect(sub.lastSeenAt).not.toBeNull();
     const other = (await api(b, "GET", `/api/subscribers/${subs.b}`)).subscriber;
     expect(other.bytesIn).toBe(0);
+  });
+
+  it("counts usage exactly once when batches for the same sessions are written side by side", async () => {
+    const db = stack.runtime.deps.db;
+    const ta = await tables(a);
+    const [nas] = await db.select({ id: ta.nasDevices.id }).from(ta.nasDevices).limit(1);
+    if (!nas) throw new Error("no NAS");
+    const usage = async () => (await api(a, "GET", `/api/subscribers/${subs.bob}`)).subscriber.bytesIn as number;
+    const before = await usage();
+    // Tiny batches and four writers: consecutive updates of one session land in different
+    // batches that would run at once unless the sink orders them.
+    const sink = new AccountingSink(db, daemon.source.tenants, { maxBatch: 3, maxDelayMs: 1, maxConcurrent: 4 });
+    const records: AccountingRecord[] = [];
+    for (let i = 1; i <= 30; i++) {
+      for (const session of ["par-1", "par-2"]) {
+        records.push({
+          tenantId: a.id,
+          nasId: nas.id,
+          nasAddress: "127.0.0.1",
+          status: i === 1 ? "Start" : "Interim-Update",
+          receivedAt: new Date(),
+          sessionId: session,
+          username: "bob",
+          sessionTime: i,
+          inputOctets: i * 100,
+          outputOctets: i * 10,
+        });
+      }
+    }
+    await Promise.all(records.map((r) => sink.add(r)));
+    await sink.flush();
+    const rows = await db
+      .select({ id: ta.radacct.acctSessionId, inputOctets: ta.radacct.inputOctets })
+      .from(ta.radacct)
+      .where(eq(ta.radacct.username, "bob"));
+    expect(rows.filter((r) => r.id.startsWith("par-")).map((r) => r.inputOctets)).toEqual([3000, 3000]);
+    expect((await usage()) - before).toBe(2 * 3000);
   });
 
   it("hands out a pool address, locks the MAC on first login, and releases the address on Stop", async () => {

@@ -26,6 +26,7 @@ const daemon = await startDbDaemon({
   host: config.RADIUS_HOST,
   authPort: config.RADIUS_AUTH_PORT,
   acctPort: config.RADIUS_ACCT_PORT,
+  interimInterval: config.RADIUS_INTERIM_INTERVAL,
 });
 
 let closing = false;

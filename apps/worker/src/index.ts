@@ -1,22 +1,30 @@
 import { applyRetention, type BackupRuntime, backupEnv, retryPendingUploads } from "@proxpanel/backup";
 import type { Db, TenantClientCache } from "@proxpanel/db";
+import type { SharedState, TenantKeyRing } from "@proxpanel/tenancy";
 import { Cron } from "croner";
 import type { Logger } from "pino";
 import type postgres from "postgres";
+import { clusterBackupJob, retryClusterUploads } from "./cluster-backup.ts";
+import { type SystemJobDeps, systemJobs } from "./mail-jobs.ts";
+import { radiusJobs } from "./radius-jobs.ts";
 import { checkStagingSpace } from "./staging.ts";
 import { runDueSchedules } from "./tick.ts";
 
+export * from "./cluster-backup.ts";
 export * from "./due.ts";
 export * from "./staging.ts";
 export * from "./store.ts";
 export * from "./tick.ts";
 
-export interface WorkerDeps {
+export interface WorkerDeps extends Pick<SystemJobDeps, "config" | "resolver"> {
   db: Db;
   sql: postgres.Sql;
   tenantClients: TenantClientCache;
   backup: BackupRuntime;
   logger: Logger;
+  /** RADIUS jobs: NAS secrets for expiry disconnects, the bus to tell daemons about freed leases. */
+  keys?: Pick<TenantKeyRing, "forTenant">;
+  state?: SharedState;
 }
 
 export interface RunningWorker {
@@ -31,6 +39,7 @@ export interface RunningWorker {
 export function startWorker(deps: WorkerDeps): RunningWorker {
   const env = { ...backupEnv(deps), tenantClients: deps.tenantClients };
   const log = deps.logger.child({ component: "worker" });
+  const cluster = clusterBackupJob(deps);
   const job = (name: string, pattern: string, fn: () => Promise<unknown>) =>
     new Cron(pattern, { name, protect: true, unref: true }, async () => {
       try {
@@ -43,12 +52,21 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     job("backup-schedules", "* * * * *", () => runDueSchedules(env)),
     job("backup-upload-retry", "* * * * *", async () => {
       await retryPendingUploads(env);
+      await retryClusterUploads(deps);
       await checkStagingSpace(deps.db, deps.backup.stagingDir);
+    }),
+    job("cluster-backup", cluster.pattern, async () => {
+      const r = await cluster.run();
+      log.info({ file: r.filename, bytes: r.bytes, uploaded: r.uploaded, removed: r.removed.length }, "cluster backup");
     }),
     job("backup-retention", "30 3 * * *", async () => {
       const removed = await applyRetention(env);
       if (removed.length) log.info({ removed: removed.length }, "expired backups removed");
     }),
+    // Mail relay, operator alert mails, billing grace (each only when configured).
+    ...systemJobs(deps, job),
+    // Stale RADIUS sessions and expiry disconnects.
+    ...radiusJobs(deps, job),
   ];
   return {
     stop: () => {

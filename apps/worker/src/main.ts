@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { loadConfigOrExit } from "@proxpanel/config";
 import { openDatabase, TenantClientCache } from "@proxpanel/db";
+import { openSharedState, TenantResolver } from "@proxpanel/tenancy";
 import pino from "pino";
 import { startWorker } from "./index.ts";
 import { backupRuntimeFromConfig } from "./store.ts";
@@ -29,17 +30,29 @@ const database = await openDatabase({
   poolMax: 4,
   statementTimeoutMs: 0,
 });
+// The billing grace job suspends tenants: its resolver announces that on the shared bus (Redis),
+// so every API instance drops the cached tenant at once.
+const state = openSharedState(config.REDIS_URL);
+const resolver = new TenantResolver(database.db, state, {
+  baseDomain: config.BASE_DOMAIN,
+  ttlMs: config.RESOLVER_TTL_MS,
+  negativeTtlMs: config.RESOLVER_NEGATIVE_TTL_MS,
+  maxEntries: 100,
+});
 const worker = startWorker({
   db: database.db,
   sql: database.sql,
   tenantClients: new TenantClientCache(database.sql, 100),
   backup: backupRuntimeFromConfig(config, licenseKey()),
   logger,
+  config,
+  resolver,
 });
 logger.info("backup worker running");
 
 async function shutdown() {
   worker.stop();
+  await state.close();
   await database.close();
   process.exit(0);
 }

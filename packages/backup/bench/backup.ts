@@ -28,6 +28,9 @@ async function fixture(): Promise<void> {
   await database.sql.unsafe(`drop schema if exists "${schema}" cascade`);
   await database.db.transaction((tx) => migrateTenantSchema(tx, schema, { create: true }));
   const s = `"${schema}"`;
+  // The tenant migrations now have their own subscribers/radacct/invoices; this script keeps its
+  // pg_dump-era shapes for the compression comparison (tenant.ts uses the real tables).
+  await database.sql.unsafe(`drop table ${s}.radacct, ${s}.invoices, ${s}.subscribers cascade`);
   await database.sql.unsafe(`
     create table ${s}.subscribers (
       id bigserial primary key, username text not null unique, password text not null, full_name text,

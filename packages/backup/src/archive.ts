@@ -36,7 +36,7 @@ const ZLIB_CHUNK = 256 * 1024;
 function compressor(c: Compression, level: number | undefined): Transform {
   const common = { chunkSize: ZLIB_CHUNK, highWaterMark: ZLIB_CHUNK };
   if (c === "brotli") {
-    return zlib.createBrotliCompress({ ...common, params: { [zlib.constants.BROTLI_PARAM_QUALITY]: level ?? 2 } });
+    return zlib.createBrotliCompress({ ...common, params: { [zlib.constants.BROTLI_PARAM_QUALITY]: level ?? 1 } });
   }
   return zlib.createGzip({ ...common, level: level ?? 6 });
 }

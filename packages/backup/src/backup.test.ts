@@ -185,8 +185,8 @@ describe("tenant backup and restore", () => {
       restoreBackup({
         db: database.db,
         keys: KEYS_A,
-        // First open (verification) sees the real archive, the second (load) a damaged one: the
-        // tables were already dropped and partly reloaded inside the transaction when it fails.
+        // First open (header) sees the real archive, the second (load) a damaged one: the staging
+        // schema was already partly loaded when it fails, the live schema never touched.
         open: () => Readable.from([opens++ === 0 ? good : bad]),
         targetSchema: source,
         uploadsDir: uploads,
@@ -196,6 +196,58 @@ describe("tenant backup and restore", () => {
     expect(await snapshot(source)).toEqual(changed);
     expect(await readTree(uploads)).toEqual(files);
     expect((await fs.readdir(dir)).filter((n) => n.includes(".restore-"))).toEqual([]);
+  });
+
+  it("one-pass mode (verifyFirst: false) rolls a damaged archive back and restores a good one", async () => {
+    const changed = await snapshot(source);
+    const good = await fs.readFile(archive);
+    const bad = Buffer.from(good);
+    bad[bad.length - 20] = (bad[bad.length - 20] ?? 0) ^ 0x01;
+    const uploads = path.join(dir, "uploads");
+    const files = await readTree(uploads);
+    let opens = 0;
+    await expect(
+      restoreBackup({
+        db: database.db,
+        keys: KEYS_A,
+        open: () => {
+          opens++;
+          return Readable.from([bad]);
+        },
+        targetSchema: source,
+        uploadsDir: uploads,
+        verifyFirst: false,
+      }),
+    ).rejects.toThrow(/failed authentication/);
+    // Header check, then the single loading pass: the archive is read once, not verified before.
+    expect(opens).toBe(2);
+    expect(await snapshot(source)).toEqual(changed);
+    expect(await readTree(uploads)).toEqual(files);
+    await expect(
+      restoreBackup({
+        db: database.db,
+        keys: KEYS_B,
+        open: () => Readable.from([good]),
+        targetSchema: source,
+        verifyFirst: false,
+      }),
+    ).rejects.toThrow(/belongs to tenant/);
+
+    // The same archive restored both ways gives the same rows.
+    const [twoPass, onePass] = [`${scratch}2`, `${scratch}1`];
+    schemas.push(twoPass, onePass);
+    await restoreBackup({ db: database.db, keys: KEYS_A, open: () => Readable.from([good]), targetSchema: twoPass });
+    const summary = await restoreBackup({
+      db: database.db,
+      keys: KEYS_A,
+      open: () => Readable.from([good]),
+      targetSchema: onePass,
+      verifyFirst: false,
+    });
+    expect(summary.manifest.tables.length).toBeGreaterThan(0);
+    const restored = await snapshot(onePass);
+    expect(restored.users?.length).toBeGreaterThan(0);
+    expect(restored).toEqual(await snapshot(twoPass));
   });
 
   it("backs up a tenant without an uploads directory", async () => {

@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { readArchiveHeader } from "./archive.ts";
 import type { ArchiveHeader } from "./header.ts";
 import type { KeyMaterial } from "./keys.ts";
+import { runTransfer, TRANSFER_USAGE } from "./transfer/cli.ts";
 import { verifyArchive } from "./verify.ts";
 
 const USAGE = `usage:
@@ -13,7 +14,8 @@ const USAGE = `usage:
 verify reads the key material from the files given, else from the environment variables
 PROXPANEL_LICENSE_KEY and PROXPANEL_TENANT_SECRET (never from the command line, where other users
 of the machine could read it). The tenant id defaults to the one in the archive header.
-Nothing is restored or written.`;
+Nothing is restored or written.
+${TRANSFER_USAGE}`;
 
 export interface CliIo {
   out: (line: string) => void;
@@ -49,10 +51,16 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         "tenant-id": { type: "string" },
         "license-key-file": { type: "string" },
         "tenant-secret-file": { type: "string" },
+        "data-key-file": { type: "string" },
+        out: { type: "string" },
+        archive: { type: "boolean" },
         help: { type: "boolean" },
       },
     });
     const [command, file] = positionals;
+    if (!values.help && (command === "export" || command === "import")) {
+      return await runTransfer({ command, positionals: positionals.slice(1), values }, io);
+    }
     if (values.help || !file || positionals.length !== 2 || (command !== "header" && command !== "verify")) {
       io.err(USAGE);
       return values.help ? 0 : 2;

@@ -30,6 +30,8 @@ export interface BackupOptions extends Omit<SealOptions, "schemaVersion"> {
   schemaName: string;
   /** The tenant's uploads directory; missing or empty is fine. */
   uploadsDir?: string;
+  /** Called as each table starts streaming (for progress reports). */
+  onTable?: (table: string) => void;
 }
 
 export interface BackupSummary {
@@ -56,10 +58,22 @@ class ByteCounter extends Transform {
  */
 export async function writeBackup(opts: BackupOptions, out: Writable): Promise<BackupSummary> {
   assertSchemaName(opts.schemaName);
+  return writeSchemaSnapshot(opts, out, (tx) => schemaVersionOf(tx, opts.schemaName));
+}
+
+/**
+ * The same archive for any schema whose version `versionOf` reads; the cluster backup of `public`
+ * uses it with the registry's migration count. `opts.schemaName` must be trusted (it is quoted).
+ */
+export async function writeSchemaSnapshot(
+  opts: BackupOptions,
+  out: Writable,
+  versionOf: (tx: postgres.TransactionSql) => Promise<number>,
+): Promise<BackupSummary> {
   return opts.sql.begin("isolation level repeatable read read only", async (tx) => {
     // A pool's per-statement timeout (the API's guards requests) must not cut a long COPY short.
     await tx`set local statement_timeout = 0`;
-    const schemaVersion = await schemaVersionOf(tx, opts.schemaName);
+    const schemaVersion = await versionOf(tx);
     const tables = await listTables(tx, opts.schemaName);
     const { header, stages } = sealArchive({ ...opts, schemaVersion });
     const pack = tar.pack();
@@ -95,7 +109,10 @@ async function produce(
     sequences: [],
     uploads: [],
   };
-  for (const t of tables) manifest.tables.push({ ...t, ...(await dumpTable(tx, pack, opts.schemaName, t)) });
+  for (const t of tables) {
+    opts.onTable?.(t.name);
+    manifest.tables.push({ ...t, ...(await dumpTable(tx, pack, opts.schemaName, t)) });
+  }
 
   // Read after the rows: sequences are not transactional, so a value read now is at least what any
   // row in the snapshot used, and restoring it can never hand out an existing id again.

@@ -1,5 +1,6 @@
 export * from "./archive.ts";
 export { ChunkAuthError } from "./chunked-aead.ts";
+export * from "./cluster.ts";
 export type { Contents, Manifest, TableSpec } from "./contents.ts";
 export * from "./dump.ts";
 export type { ArchiveHeader, Compression } from "./header.ts";
@@ -7,7 +8,9 @@ export { MAGIC } from "./header.ts";
 export * from "./jobs/index.ts";
 export * from "./keys.ts";
 export { ArchiveContentError } from "./reader.ts";
+export * from "./rebuild.ts";
 export * from "./restore.ts";
+export { dropOrphanRestoreSchemas } from "./restore-staging.ts";
 export * from "./store/local.ts";
 export * from "./store/object-store.ts";
 export * from "./store/s3.ts";

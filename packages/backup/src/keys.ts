@@ -8,12 +8,29 @@ export interface KeyMaterial {
   tenantId: string;
   /** The per-tenant secret kept in the registry (`tenants.secret`). */
   tenantSecret: string;
+  /**
+   * "cluster": the archive of the `public` schema, opened by the license key alone (the tenant
+   * secrets are inside it), under its own HKDF info and key-id salt so that neither kind of key can
+   * ever stand in for the other.
+   */
+  scope?: "tenant" | "cluster";
+}
+
+/** The archive "tenant id" of cluster archives; tenant ids are UUIDs, so it can never clash. */
+export const CLUSTER_ARCHIVE_ID = "cluster";
+
+export function clusterKeys(licenseKey: string): KeyMaterial {
+  return { licenseKey, tenantId: CLUSTER_ARCHIVE_ID, tenantSecret: CLUSTER_ARCHIVE_ID, scope: "cluster" };
 }
 
 export const SALT_BYTES = 32;
 const KEY_INFO = Buffer.from("proxpanel backup v2: archive key");
 const KEY_ID_SALT = Buffer.from("proxpanel backup v2: key id");
 const KEY_ID_INFO = Buffer.from("proxpanel backup v2: fingerprint");
+const CLUSTER_KEY_INFO = Buffer.from("proxpanel backup v2: cluster archive key");
+const CLUSTER_KEY_ID_SALT = Buffer.from("proxpanel backup v2: cluster key id");
+
+const isCluster = (m: KeyMaterial) => m.scope === "cluster";
 
 /**
  * Length-prefixed so that ("ab", "c") and ("a", "bc") give different input: plain concatenation (as
@@ -33,7 +50,7 @@ function inputKeyMaterial(m: KeyMaterial): Buffer {
 /** The AES-256 key of one archive: HKDF-SHA256 with that archive's own random salt. */
 export function deriveArchiveKey(m: KeyMaterial, salt: Buffer): Buffer {
   if (salt.length !== SALT_BYTES) throw new Error("archive salt has the wrong length");
-  return Buffer.from(hkdfSync("sha256", inputKeyMaterial(m), salt, KEY_INFO, 32));
+  return Buffer.from(hkdfSync("sha256", inputKeyMaterial(m), salt, isCluster(m) ? CLUSTER_KEY_INFO : KEY_INFO, 32));
 }
 
 /**
@@ -41,7 +58,8 @@ export function deriveArchiveKey(m: KeyMaterial, salt: Buffer): Buffer {
  * wrong key from a damaged archive before any decryption; HKDF output reveals nothing of its input.
  */
 export function keyId(m: KeyMaterial): string {
-  const okm = Buffer.from(hkdfSync("sha256", inputKeyMaterial(m), KEY_ID_SALT, KEY_ID_INFO, 16));
+  const idSalt = isCluster(m) ? CLUSTER_KEY_ID_SALT : KEY_ID_SALT;
+  const okm = Buffer.from(hkdfSync("sha256", inputKeyMaterial(m), idSalt, KEY_ID_INFO, 16));
   return createHash("sha256").update(okm).digest("hex").slice(0, 32);
 }
 

@@ -48,6 +48,10 @@ const schema = z
     S3_ACCESS_KEY: optionalString,
     S3_SECRET_KEY: optionalString,
     S3_REGION: z.string().default("us-east-1"),
+    // Cluster backup of the `public` schema to cloud_backups/cluster/ (cron in cluster time) and
+    // how many of those archives the store keeps.
+    CLUSTER_BACKUP_CRON: z.string().default("15 3 * * *"),
+    CLUSTER_BACKUP_KEEP: z.coerce.number().int().min(1).default(14),
     TENANT_TOKEN_TTL: z.string().default("12h"),
     SUPERADMIN_TOKEN_TTL: z.string().default("2h"),
     TRUSTED_PROXIES: csv.default([]),
@@ -87,7 +91,33 @@ const schema = z
     RADIUS_HOST: z.string().default("0.0.0.0"),
     RADIUS_AUTH_PORT: z.coerce.number().int().min(0).max(65535).default(1812),
     RADIUS_ACCT_PORT: z.coerce.number().int().min(0).max(65535).default(1813),
+    // Acct-Interim-Interval sent to NAS (s); sessions silent for 3x this are closed by the worker.
+    RADIUS_INTERIM_INTERVAL: z.coerce.number().int().min(60).max(86_400).default(300),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    // E-mail relay: smtp://user:pass@host:port (smtps:// for implicit TLS). Unset = mail stays queued.
+    SMTP_URL: optionalString,
+    MAIL_FROM: z.string().default("ProxPanel <no-reply@localhost>"),
+    // Where operator alerts (backups, tenants over quota) are mailed; unset = not mailed.
+    OPERATOR_ALERT_EMAIL: optionalString,
+    MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(8),
+    PASSWORD_RESET_TTL_MIN: z.coerce.number().int().min(1).max(1440).default(30),
+    // Billing webhook (Stripe-compatible signatures). Unset secret = the endpoint refuses everything.
+    BILLING_WEBHOOK_SECRET: optionalString,
+    BILLING_WEBHOOK_TOLERANCE_S: z.coerce.number().int().min(1).default(300),
+    // How long a lapsed subscription keeps working before the tenant is suspended.
+    BILLING_GRACE_PERIOD_S: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(7 * 24 * 3600),
+    // `standalone`: a single-ISP install. Every host is the one tenant below; signup and the
+    // super-admin console answer 404. Only the tenant resolution differs from `saas`.
+    PROXPANEL_MODE: z.enum(["saas", "standalone"]).default("saas"),
+    STANDALONE_TENANT_SLUG: z.string().default("isp"),
+    // First start of a standalone install only: the tenant and its owner are created from these.
+    STANDALONE_COMPANY_NAME: z.string().default("My ISP"),
+    STANDALONE_ADMIN_EMAIL: z.string().email().default("admin@isp.local"),
+    STANDALONE_ADMIN_PASSWORD: optionalString,
   })
   .superRefine((env, ctx) => {
     if (env.TENANT_CONCURRENCY >= env.DB_POOL_MAX) {
@@ -119,6 +149,13 @@ const schema = z
       ] as const) {
         if (!env[key]) ctx.addIssue({ code: "custom", path: [key], message: `${key} is required in production` });
       }
+    }
+    if (env.NODE_ENV === "production" && env.PROXPANEL_MODE === "standalone" && !env.STANDALONE_ADMIN_PASSWORD) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["STANDALONE_ADMIN_PASSWORD"],
+        message: "STANDALONE_ADMIN_PASSWORD is required in production standalone mode (used on first start only)",
+      });
     }
     // Half a store would silently fall back to the local directory; refuse it instead.
     const s3 = [env.S3_ENDPOINT, env.S3_BUCKET, env.S3_ACCESS_KEY, env.S3_SECRET_KEY];

@@ -6,3 +6,4 @@ export function pgError(err: unknown): { code?: string; constraint_name?: string
 
 export const PG_UNIQUE_VIOLATION = "23505";
 export const PG_QUERY_CANCELED = "57014";
+export const PG_LOCK_NOT_AVAILABLE = "55P03";

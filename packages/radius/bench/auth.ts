@@ -3,7 +3,10 @@
  * radclient -p 128 fed several 5,000-request files one after another (one big file makes
  * radclient itself the bottleneck). Runs FreeRADIUS-files side by side when installed.
  *
- *   npx tsx packages/radius/bench/auth.ts [--rounds 3] [--files 4] [--no-freeradius]
+ *   npx tsx packages/radius/bench/auth.ts [--rounds 3] [--files 4] [--no-freeradius] [--sql]
+ *
+ * --sql also runs FreeRADIUS with rlm_sql on PostgreSQL (DATABASE_URL's server, a throw-away
+ * database with FreeRADIUS's schema; Debian `freeradius-postgresql`).
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -11,8 +14,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import postgres from "postgres";
 import { freeradiusInstalled, startFreeradius } from "./freeradius.ts";
-import { cpuSeconds, median } from "./proc.ts";
+import { backendCpu, backendCpuDelta, cpuSeconds, median } from "./proc.ts";
+import { createFreeradiusDb } from "./sql.ts";
 
 const SECRET = "bench-secret";
 const USERS = 1000;
@@ -25,6 +30,7 @@ function arg(name: string, fallback: number): number {
 const rounds = arg("rounds", 3);
 const filesPerRound = arg("files", 4);
 const withFreeradius = !process.argv.includes("--no-freeradius") && freeradiusInstalled();
+const withSql = process.argv.includes("--sql");
 
 if (spawnSync("sh", ["-c", "command -v radclient"]).status !== 0) {
   throw new Error("radclient not found: install Debian package freeradius-utils");
@@ -43,12 +49,21 @@ for (let f = 0; f < filesPerRound; f++) {
   files.push(file);
 }
 
+interface Result {
+  perCpu: number;
+  perCpuWithPg: number;
+  perSec: number;
+  lost: number;
+}
+
 interface RoundResult {
   requests: number;
   accepted: number;
   lost: number;
   wallSeconds: number;
   cpuSeconds: number;
+  /** CPU of the PostgreSQL backends serving the server's database (rlm_sql only). */
+  pgSeconds: number;
 }
 
 function radclientFile(port: number, file: string): Promise<{ accepted: number; lost: number }> {
@@ -80,7 +95,19 @@ function radclientFile(port: number, file: string): Promise<{ accepted: number; 
   });
 }
 
+/** Set while FreeRADIUS-rlm_sql runs: its database, whose backends' CPU is charged to it. */
+let pgDatabase: string | undefined;
+const pgAdmin =
+  withSql && process.env.DATABASE_URL ? postgres(process.env.DATABASE_URL, { max: 1, onnotice: () => {} }) : undefined;
+const activity = (database: string) =>
+  pgAdmin
+    ? pgAdmin<
+        { pid: number }[]
+      >`select pid from pg_stat_activity where datname = ${database} and backend_type = 'client backend'`
+    : Promise.resolve([]);
+
 async function round(pid: number, port: number, useFiles: string[]): Promise<RoundResult> {
+  const pg0 = pgDatabase ? await backendCpu(activity, pgDatabase) : undefined;
   const cpu0 = cpuSeconds(pid);
   const t0 = process.hrtime.bigint();
   let accepted = 0;
@@ -91,24 +118,24 @@ async function round(pid: number, port: number, useFiles: string[]): Promise<Rou
     lost += r.lost;
   }
   const wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { requests: useFiles.length * PER_FILE, accepted, lost, wallSeconds, cpuSeconds: cpuSeconds(pid) - cpu0 };
+  const cpu = cpuSeconds(pid) - cpu0;
+  const pg = pg0 && pgDatabase ? backendCpuDelta(pg0, await backendCpu(activity, pgDatabase)) : 0;
+  return { requests: useFiles.length * PER_FILE, accepted, lost, wallSeconds, cpuSeconds: cpu, pgSeconds: pg };
 }
 
-async function measure(
-  name: string,
-  pid: number,
-  port: number,
-): Promise<{ perCpu: number; perSec: number; lost: number }> {
+async function measure(name: string, pid: number, port: number): Promise<Result> {
   await round(pid, port, files.slice(0, 1)); // warm-up (JIT, caches)
   const results: RoundResult[] = [];
   for (let r = 0; r < rounds; r++) results.push(await round(pid, port, files));
   for (const [i, r] of results.entries()) {
     console.log(
       `  ${name} round ${i + 1}: ${r.requests} req, ${r.accepted} accepted, ${r.lost} lost, ` +
-        `${r.wallSeconds.toFixed(2)} s wall, ${r.cpuSeconds.toFixed(2)} s server CPU`,
+        `${r.wallSeconds.toFixed(2)} s wall, ${r.cpuSeconds.toFixed(2)} s server CPU` +
+        (pgDatabase ? ` + ${r.pgSeconds.toFixed(2)} s PostgreSQL backends` : ""),
     );
   }
   return {
+    perCpuWithPg: median(results.map((r) => r.accepted / Math.max(r.cpuSeconds + r.pgSeconds, 0.01))),
     perCpu: median(results.map((r) => r.accepted / Math.max(r.cpuSeconds, 0.01))),
     perSec: median(results.map((r) => r.accepted / r.wallSeconds)),
     lost: results.reduce((s, r) => s + r.lost, 0),
@@ -135,7 +162,8 @@ const ours = await startOurs();
 const oursResult = await measure("proxpanel", ours.child.pid ?? 0, ours.port);
 ours.child.stdin?.end();
 
-let fr: { perCpu: number; perSec: number; lost: number } | undefined;
+let fr: Result | undefined;
+let frSql: Result | undefined;
 if (withFreeradius) {
   const users = Array.from({ length: USERS }, (_, i) => ({
     name: `user${i}`,
@@ -149,6 +177,31 @@ if (withFreeradius) {
     fr = await measure("freeradius", server.pid, port);
   } finally {
     await server.stop();
+  }
+  // rlm_sql on PostgreSQL (needs Debian freeradius-postgresql and DATABASE_URL).
+  if (withSql) {
+    const serverUrl = process.env.DATABASE_URL;
+    if (!serverUrl) throw new Error("--sql needs DATABASE_URL");
+    const frDb = await createFreeradiusDb(serverUrl, users);
+    const sqlPort = 30000 + Math.floor(Math.random() * 20000);
+    try {
+      const sqlServer = await startFreeradius({
+        dir: join(dir, "fr-sql"),
+        authPort: sqlPort,
+        secret: SECRET,
+        users,
+        sql: frDb.conn,
+      });
+      try {
+        pgDatabase = frDb.conn.database;
+        frSql = await measure("freeradius-sql", sqlServer.pid, sqlPort);
+      } finally {
+        pgDatabase = undefined;
+        await sqlServer.stop();
+      }
+    } finally {
+      await frDb.drop();
+    }
   }
 }
 rmSync(dir, { recursive: true, force: true });
@@ -167,6 +220,22 @@ if (fr) {
 } else {
   console.log("| FreeRADIUS side by side | not run (install Debian `freeradius`) | | |");
 }
+if (frSql) {
+  console.log(
+    `| FreeRADIUS 3.2 rlm_sql PostgreSQL (this run, median) | ${fmt(frSql.perCpu)} | ${fmt(frSql.perSec)} | ${frSql.lost} |`,
+  );
+  console.log(
+    `ratio ProxPanel / FreeRADIUS-rlm_sql per CPU-s, same run: ${(oursResult.perCpu / frSql.perCpu).toFixed(2)}x`,
+  );
+  // Ours answers from memory (no PostgreSQL per request; the production daemon's batched auth
+  // log insert is not part of this server), so its CPU with PostgreSQL is its own CPU.
+  console.log(
+    `FreeRADIUS-rlm_sql per CPU-s counting its PostgreSQL backends too: ${fmt(frSql.perCpuWithPg)}; ` +
+      `ratio ProxPanel / that: ${(oursResult.perCpu / frSql.perCpuWithPg).toFixed(2)}x; ` +
+      `requests/s ratio: ${(oursResult.perSec / frSql.perSec).toFixed(2)}x`,
+  );
+}
+await pgAdmin?.end();
 console.log("\nAnchors from shared/notes/benchmarking.md (medians of 3 x 20,000 packets, radclient -p 128):");
 console.log(
   "| FreeRADIUS files, 1,000 users, PAP/CHAP | ~21,000-23,000 per CPU-s | client-bound (~14,000/s with 4 x 5k files) |",

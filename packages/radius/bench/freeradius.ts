@@ -3,7 +3,7 @@
  * run: a copy of /etc/freeradius/3.0 with its own log/run dirs, ports, client and users file.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export function freeradiusInstalled(): boolean {
@@ -17,9 +17,15 @@ export interface RunningFreeradius {
 
 export async function startFreeradius(args: {
   dir: string;
+  /** Accounting listens on authPort + 1. */
   authPort: number;
   secret: string;
   users: { name: string; password: string; rateLimit: string; framedIp: string }[];
+  /**
+   * rlm_sql on PostgreSQL (Debian `freeradius-postgresql`) instead of the `files` users: the
+   * database must hold FreeRADIUS's schema and the users in radcheck/radreply (see sql.ts).
+   */
+  sql?: { host: string; port: number; user: string; password: string; database: string };
 }): Promise<RunningFreeradius> {
   const d = join(args.dir, "raddb");
   cpSync("/etc/freeradius/3.0", d, { recursive: true, verbatimSymlinks: true });
@@ -46,15 +52,35 @@ export async function startFreeradius(args: {
     join(d, "clients.conf"),
     `client bench {\n\tipaddr = 127.0.0.1\n\tsecret = ${args.secret}\n\trequire_message_authenticator = yes\n}\n`,
   );
-  writeFileSync(
-    join(d, "mods-config/files/authorize"),
-    args.users
-      .map(
-        (u) =>
-          `${u.name} Cleartext-Password := "${u.password}"\n\tMikrotik-Rate-Limit = "${u.rateLimit}",\n\tFramed-IP-Address = ${u.framedIp}\n`,
-      )
-      .join("\n"),
-  );
+  if (!args.sql)
+    writeFileSync(
+      join(d, "mods-config/files/authorize"),
+      args.users
+        .map(
+          (u) =>
+            `${u.name} Cleartext-Password := "${u.password}"\n\tMikrotik-Rate-Limit = "${u.rateLimit}",\n\tFramed-IP-Address = ${u.framedIp}\n`,
+        )
+        .join("\n"),
+    );
+  if (args.sql) {
+    const q = args.sql;
+    edit("mods-available/sql", (s) =>
+      s
+        .replace(/^\tdialect = "sqlite"$/m, '\tdialect = "postgresql"')
+        .replace(/^\tdriver = "rlm_sql_null"$/m, '\tdriver = "rlm_sql_postgresql"')
+        .replace(/^#\tserver = "localhost"$/m, `\tserver = "${q.host}"`)
+        .replace(/^#\tport = 3306$/m, `\tport = ${q.port}`)
+        .replace(/^#\tlogin = "radius"$/m, `\tlogin = "${q.user}"`)
+        .replace(/^#\tpassword = "radpass"$/m, `\tpassword = "${q.password}"`)
+        .replace(/^\tradius_db = "radius"$/m, `\tradius_db = "${q.database}"`),
+    );
+    symlinkSync("../mods-available/sql", join(d, "mods-enabled/sql"));
+    // Accounting goes to radacct only, like ours: no detail file, no radwtmp (both cost
+    // FreeRADIUS CPU that our daemon does not spend, so leaving them in would flatter us).
+    edit("sites-available/default", (s) => s.replace(/^\tdetail$/m, "#\tdetail").replace(/^\tunix$/m, "#\tunix"));
+    // Only SQL knows the users.
+    writeFileSync(join(d, "mods-config/files/authorize"), "");
+  }
   const child: ChildProcess = spawn("freeradius", ["-f", "-d", d, "-l", "stdout"], {
     stdio: ["ignore", "pipe", "pipe"],
   });

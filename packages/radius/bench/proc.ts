@@ -17,3 +17,30 @@ export function median(values: number[]): number {
   const mid = Math.floor(s.length / 2);
   return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
 }
+
+/**
+ * CPU seconds of PostgreSQL backends serving one database, by backend PID, so a benchmark can
+ * charge each server for the PostgreSQL work it causes (other databases' sessions, e.g. other
+ * people's tests, are left out). Background processes (WAL writer, checkpointer) are not counted.
+ */
+export async function backendCpu(
+  query: (database: string) => Promise<{ pid: number }[]>,
+  database: string,
+): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  for (const { pid } of await query(database)) {
+    try {
+      out.set(pid, cpuSeconds(pid));
+    } catch {
+      // The backend ended between the query and the read.
+    }
+  }
+  return out;
+}
+
+/** CPU the backends used between two snapshots; a backend that appeared meanwhile counts whole. */
+export function backendCpuDelta(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, cpu] of after) total += cpu - (before.get(pid) ?? 0);
+  return total;
+}

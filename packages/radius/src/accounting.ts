@@ -1,4 +1,5 @@
-import { type DecodedPacket, numberAttr, stringAttr } from "./codec.ts";
+import radius from "radius";
+import { type DecodedPacket, rawValue } from "./codec.ts";
 import type { AccountingRecord, AcctStatus, NasRecord } from "./data-source.ts";
 
 const STATUS_BY_NUMBER: Record<number, AcctStatus> = {
@@ -8,48 +9,110 @@ const STATUS_BY_NUMBER: Record<number, AcctStatus> = {
   7: "Accounting-On",
   8: "Accounting-Off",
 };
-const STATUSES = new Set<string>(Object.values(STATUS_BY_NUMBER));
 
-function status(attrs: Record<string, unknown>): AcctStatus | undefined {
-  const v = attrs["Acct-Status-Type"];
-  if (typeof v === "number") return STATUS_BY_NUMBER[v];
-  return typeof v === "string" && STATUSES.has(v) ? (v as AcctStatus) : undefined;
+// RFC 2865/2866/2869 attribute numbers of what a radacct row needs.
+const A = {
+  UserName: 1,
+  NasIpAddress: 4,
+  FramedIpAddress: 8,
+  CallingStationId: 31,
+  StatusType: 40,
+  DelayTime: 41,
+  InputOctets: 42,
+  OutputOctets: 43,
+  SessionId: 44,
+  SessionTime: 46,
+  InputPackets: 47,
+  OutputPackets: 48,
+  TerminateCause: 49,
+  MultiSessionId: 50,
+  InputGigawords: 52,
+  OutputGigawords: 53,
+  NasPortId: 87,
+} as const;
+
+// The package keeps its dictionary private; `_attr_to(id, vendor, 3)` is its value → name table,
+// read once so terminate causes keep the dictionary's names ("User-Request").
+const dict = radius as unknown as {
+  load_dictionaries(): void;
+  _attr_to(attr: string | number, vendor: number | undefined, field: number): unknown;
+};
+let causeNames: Record<string, string> | undefined;
+function terminateCauseName(n: number): string {
+  if (!causeNames) {
+    dict.load_dictionaries();
+    causeNames = (dict._attr_to(A.TerminateCause, undefined, 3) ?? {}) as Record<string, string>;
+  }
+  return causeNames[String(n)] ?? String(n);
 }
 
-function octets(attrs: Record<string, unknown>, low: string, high: string): number | undefined {
-  const lo = numberAttr(attrs, low);
-  if (lo === undefined) return undefined;
-  return (numberAttr(attrs, high) ?? 0) * 2 ** 32 + lo;
-}
+const ints: Array<number | undefined> = new Array(A.NasPortId + 1).fill(undefined);
+const strs: Array<string | undefined> = new Array(A.NasPortId + 1).fill(undefined);
 
-/** Undefined for a status we do not record (Failed, tunnel events, missing). */
+/**
+ * Undefined for a status we do not record (Failed, tunnel events, missing). Reads the raw
+ * attributes in one pass: the package's dictionary decoder was most of the daemon's CPU per
+ * accounting packet. First value wins for repeated attributes, as before; an integer or address
+ * attribute of the wrong length reads as absent.
+ */
 export function parseAccounting(
   packet: DecodedPacket,
   nas: NasRecord,
   nasAddress: string,
   receivedAt: Date,
 ): AccountingRecord | undefined {
-  const a = packet.attributes;
-  const st = status(a);
-  if (!st) return undefined;
-  const record: AccountingRecord = { tenantId: nas.tenantId, nasId: nas.nasId, nasAddress, status: st, receivedAt };
-  const set = <K extends keyof AccountingRecord>(key: K, value: AccountingRecord[K] | undefined) => {
-    if (value !== undefined) record[key] = value;
-  };
-  set("sessionId", stringAttr(a, "Acct-Session-Id"));
-  set("uniqueSessionId", stringAttr(a, "Acct-Multi-Session-Id"));
-  set("username", stringAttr(a, "User-Name"));
-  set("nasIpAddress", stringAttr(a, "NAS-IP-Address"));
-  set("nasPortId", stringAttr(a, "NAS-Port-Id"));
-  set("framedIp", stringAttr(a, "Framed-IP-Address"));
-  set("callingStationId", stringAttr(a, "Calling-Station-Id"));
-  set("sessionTime", numberAttr(a, "Acct-Session-Time"));
-  set("inputOctets", octets(a, "Acct-Input-Octets", "Acct-Input-Gigawords"));
-  set("outputOctets", octets(a, "Acct-Output-Octets", "Acct-Output-Gigawords"));
-  set("inputPackets", numberAttr(a, "Acct-Input-Packets"));
-  set("outputPackets", numberAttr(a, "Acct-Output-Packets"));
-  set("delayTime", numberAttr(a, "Acct-Delay-Time"));
-  const cause = a["Acct-Terminate-Cause"];
-  if (typeof cause === "string" || typeof cause === "number") record.terminateCause = String(cause);
+  // Reused tables indexed by attribute number (a fresh sparse array per packet showed as garbage).
+  ints.fill(undefined);
+  strs.fill(undefined);
+  const data = packet.data;
+  for (const a of packet.raw) {
+    const t = a.type;
+    switch (t) {
+      case A.UserName:
+      case A.CallingStationId:
+      case A.SessionId:
+      case A.MultiSessionId:
+      case A.NasPortId:
+        if (strs[t] === undefined && a.length > 0) strs[t] = data.toString("utf8", a.offset, a.offset + a.length);
+        break;
+      case A.NasIpAddress:
+      case A.FramedIpAddress:
+        if (strs[t] === undefined && a.length === 4) strs[t] = rawValue(packet, a).join(".");
+        break;
+      case A.StatusType:
+      case A.DelayTime:
+      case A.InputOctets:
+      case A.OutputOctets:
+      case A.SessionTime:
+      case A.InputPackets:
+      case A.OutputPackets:
+      case A.TerminateCause:
+      case A.InputGigawords:
+      case A.OutputGigawords:
+        if (ints[t] === undefined && a.length === 4) ints[t] = data.readUInt32BE(a.offset);
+        break;
+    }
+  }
+  const st = ints[A.StatusType];
+  const status = st === undefined ? undefined : STATUS_BY_NUMBER[st];
+  if (!status) return undefined;
+  const record: AccountingRecord = { tenantId: nas.tenantId, nasId: nas.nasId, nasAddress, status, receivedAt };
+  if (strs[A.SessionId] !== undefined) record.sessionId = strs[A.SessionId];
+  if (strs[A.MultiSessionId] !== undefined) record.uniqueSessionId = strs[A.MultiSessionId];
+  if (strs[A.UserName] !== undefined) record.username = strs[A.UserName];
+  if (strs[A.NasIpAddress] !== undefined) record.nasIpAddress = strs[A.NasIpAddress];
+  if (strs[A.NasPortId] !== undefined) record.nasPortId = strs[A.NasPortId];
+  if (strs[A.FramedIpAddress] !== undefined) record.framedIp = strs[A.FramedIpAddress];
+  if (strs[A.CallingStationId] !== undefined) record.callingStationId = strs[A.CallingStationId];
+  if (ints[A.SessionTime] !== undefined) record.sessionTime = ints[A.SessionTime];
+  const inOctets = ints[A.InputOctets];
+  if (inOctets !== undefined) record.inputOctets = (ints[A.InputGigawords] ?? 0) * 2 ** 32 + inOctets;
+  const outOctets = ints[A.OutputOctets];
+  if (outOctets !== undefined) record.outputOctets = (ints[A.OutputGigawords] ?? 0) * 2 ** 32 + outOctets;
+  if (ints[A.InputPackets] !== undefined) record.inputPackets = ints[A.InputPackets];
+  if (ints[A.OutputPackets] !== undefined) record.outputPackets = ints[A.OutputPackets];
+  if (ints[A.DelayTime] !== undefined) record.delayTime = ints[A.DelayTime];
+  const cause = ints[A.TerminateCause];
+  if (cause !== undefined) record.terminateCause = terminateCauseName(cause);
   return record;
 }

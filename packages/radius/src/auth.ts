@@ -7,8 +7,8 @@ import {
   type DecodedPacket,
   decryptUserPassword,
   findRaw,
+  rawString,
   rawValue,
-  stringAttr,
   vendorAttrs,
 } from "./codec.ts";
 import type { AuthMethod, NasRecord, RadiusDataSource, RejectReason, SubscriberRecord } from "./data-source.ts";
@@ -119,84 +119,110 @@ function chain<T, U>(value: MaybePromise<T>, next: (v: T) => MaybePromise<U>): M
   return value instanceof Promise ? value.then(next) : next(value);
 }
 
+/**
+ * The in-memory PAP/CHAP path runs without a closure or promise per packet (profiles showed
+ * them, and tsx's name-keeping wrappers around each closure); an asynchronous data source, pool
+ * allocation or MAC lock continues through promises.
+ */
 export function evaluateAccessRequest(
   packet: DecodedPacket,
   nas: NasRecord,
   source: RadiusDataSource,
   options: AuthOptions,
 ): MaybePromise<AuthDecision> {
-  const username = stringAttr(packet.attributes, "User-Name") ?? "";
-  const callingStationId = stringAttr(packet.attributes, "Calling-Station-Id");
+  const username = rawString(packet, Attr.UserName) ?? "";
+  const callingStationId = rawString(packet, Attr.CallingStationId);
   const cred = credentials(packet, nas.secret);
-  const reject = (reason: RejectReason): AuthDecision => {
-    const attributes: AttributeList = [["Reply-Message", REJECT_MESSAGES[reason]]];
-    if (cred.method === "mschapv2") {
-      // E=691 "authentication failure", R=0 no retry (RFC 2759 6).
-      const err = Buffer.concat([Buffer.from([cred.ident]), Buffer.from("E=691 R=0 V=3", "ascii")]);
-      attributes.push(["Vendor-Specific", MICROSOFT, [["MS-CHAP-Error", err]]]);
-    }
-    return {
-      code: Code.AccessReject,
-      attributes,
-      method: cred.method,
-      username,
-      reason,
-      ...(callingStationId !== undefined ? { callingStationId } : {}),
-    };
-  };
+  const req: Request = { packet, nas, source, options, username, callingStationId, cred };
+  if (username === "") return reject(req, "unknown_user");
+  if (cred.method === "none") return reject(req, "unsupported_method");
+  const found = source.findSubscriber(nas.tenantId, username);
+  return found instanceof Promise ? found.then((sub) => decide(req, sub)) : decide(req, found);
+}
 
-  if (username === "") return reject("unknown_user");
-  if (cred.method === "none") return reject("unsupported_method");
-  return chain(source.findSubscriber(nas.tenantId, username), (sub) => {
-    if (!sub) return reject("unknown_user");
-    // Password first, so a guesser learns nothing about the account's state.
-    if (!passwordMatches(sub, cred, username)) return reject("wrong_password");
-    if (sub.denied) return reject(sub.denied);
-    if (sub.status === "expired") return reject("expired");
-    if (sub.status !== "active") return reject("disabled");
-    const now = options.now?.() ?? new Date();
-    if (sub.expiresAt && sub.expiresAt.getTime() <= now.getTime()) return reject("expired");
-    let binding: MaybePromise<void> | undefined;
-    if (sub.macBinding) {
-      if (!callingStationId || normalizeMac(callingStationId) !== normalizeMac(sub.macBinding)) {
-        return reject("mac_mismatch");
-      }
-    } else if (sub.lockMacOnFirstLogin && callingStationId) {
-      binding = source.bindMac?.(nas.tenantId, username, callingStationId);
+interface Request {
+  packet: DecodedPacket;
+  nas: NasRecord;
+  source: RadiusDataSource;
+  options: AuthOptions;
+  username: string;
+  callingStationId: string | undefined;
+  cred: Credentials;
+}
+
+function reject(req: Request, reason: RejectReason): AuthDecision {
+  const { cred } = req;
+  const attributes: AttributeList = [["Reply-Message", REJECT_MESSAGES[reason]]];
+  if (cred.method === "mschapv2") {
+    // E=691 "authentication failure", R=0 no retry (RFC 2759 6).
+    const err = Buffer.concat([Buffer.from([cred.ident]), Buffer.from("E=691 R=0 V=3", "ascii")]);
+    attributes.push(["Vendor-Specific", MICROSOFT, [["MS-CHAP-Error", err]]]);
+  }
+  const decision: AuthDecision = {
+    code: Code.AccessReject,
+    attributes,
+    method: cred.method,
+    username: req.username,
+    reason,
+  };
+  if (req.callingStationId !== undefined) decision.callingStationId = req.callingStationId;
+  return decision;
+}
+
+function decide(req: Request, sub: SubscriberRecord | undefined): MaybePromise<AuthDecision> {
+  const { nas, source, username, callingStationId, cred } = req;
+  if (!sub) return reject(req, "unknown_user");
+  // Password first, so a guesser learns nothing about the account's state.
+  if (!passwordMatches(sub, cred, username)) return reject(req, "wrong_password");
+  if (sub.denied) return reject(req, sub.denied);
+  if (sub.status === "expired") return reject(req, "expired");
+  if (sub.status !== "active") return reject(req, "disabled");
+  const now = req.options.now?.() ?? new Date();
+  if (sub.expiresAt && sub.expiresAt.getTime() <= now.getTime()) return reject(req, "expired");
+  let binding: MaybePromise<void> | undefined;
+  if (sub.macBinding) {
+    if (!callingStationId || normalizeMac(callingStationId) !== normalizeMac(sub.macBinding)) {
+      return reject(req, "mac_mismatch");
     }
-    let rateLimit = sub.rateLimit ?? undefined;
-    if (sub.quotaExhausted) {
-      if (!sub.quotaThrottleRateLimit) return reject("quota");
-      rateLimit = sub.quotaThrottleRateLimit;
-    }
-    const pooled =
-      !sub.framedIp && sub.framedPool && source.allocateIp
-        ? source.allocateIp(nas.tenantId, sub.framedPool, username)
-        : (sub.framedIp ?? undefined);
-    return chain(binding, () =>
-      chain(pooled, (framedIp) => {
-        const attributes: AttributeList = [];
-        if (rateLimit) attributes.push(["Vendor-Specific", MIKROTIK, [["Mikrotik-Rate-Limit", rateLimit]]]);
-        if (framedIp) attributes.push(["Framed-IP-Address", framedIp]);
-        if (sub.expiresAt) {
-          const seconds = Math.floor((sub.expiresAt.getTime() - now.getTime()) / 1000);
-          attributes.push(["Session-Timeout", Math.max(1, seconds)]);
-        }
-        attributes.push(["Acct-Interim-Interval", sub.interimInterval ?? options.defaultInterimInterval]);
-        if (cred.method === "mschapv2") {
-          attributes.push(["Vendor-Specific", MICROSOFT, msChapAccept(cred, sub, username, nas, packet)]);
-        }
-        return {
-          code: Code.AccessAccept,
-          attributes,
-          method: cred.method,
-          username,
-          ...(framedIp !== undefined ? { framedIp } : {}),
-          ...(callingStationId !== undefined ? { callingStationId } : {}),
-        };
-      }),
-    );
-  });
+  } else if (sub.lockMacOnFirstLogin && callingStationId) {
+    binding = source.bindMac?.(nas.tenantId, username, callingStationId);
+  }
+  let rateLimit = sub.rateLimit ?? undefined;
+  if (sub.quotaExhausted) {
+    if (!sub.quotaThrottleRateLimit) return reject(req, "quota");
+    rateLimit = sub.quotaThrottleRateLimit;
+  }
+  const pooled =
+    !sub.framedIp && sub.framedPool && source.allocateIp
+      ? source.allocateIp(nas.tenantId, sub.framedPool, username)
+      : (sub.framedIp ?? undefined);
+  if (!(binding instanceof Promise) && !(pooled instanceof Promise)) return accept(req, sub, now, rateLimit, pooled);
+  return chain(binding, () => chain(pooled, (framedIp) => accept(req, sub, now, rateLimit, framedIp)));
+}
+
+function accept(
+  req: Request,
+  sub: SubscriberRecord,
+  now: Date,
+  rateLimit: string | undefined,
+  framedIp: string | undefined,
+): AuthDecision {
+  const { cred, username } = req;
+  const attributes: AttributeList = [];
+  if (rateLimit) attributes.push(["Vendor-Specific", MIKROTIK, [["Mikrotik-Rate-Limit", rateLimit]]]);
+  if (framedIp) attributes.push(["Framed-IP-Address", framedIp]);
+  if (sub.expiresAt) {
+    const seconds = Math.floor((sub.expiresAt.getTime() - now.getTime()) / 1000);
+    attributes.push(["Session-Timeout", Math.max(1, seconds)]);
+  }
+  attributes.push(["Acct-Interim-Interval", sub.interimInterval ?? req.options.defaultInterimInterval]);
+  if (cred.method === "mschapv2") {
+    attributes.push(["Vendor-Specific", MICROSOFT, msChapAccept(cred, sub, username, req.nas, req.packet)]);
+  }
+  const decision: AuthDecision = { code: Code.AccessAccept, attributes, method: cred.method, username };
+  if (framedIp !== undefined) decision.framedIp = framedIp;
+  if (req.callingStationId !== undefined) decision.callingStationId = req.callingStationId;
+  return decision;
 }
 
 function msChapAccept(

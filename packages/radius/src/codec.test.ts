@@ -87,6 +87,24 @@ describe("DuplicateCache", () => {
     expect(c.check(k, 1500)).toBeUndefined();
   });
 
+  it("tells apart requests that differ only in NAS, code, identifier or authenticator", () => {
+    const c = new DuplicateCache(1000);
+    const base = DuplicateCache.key("n", 1, 2, auth);
+    expect(c.check(base, 0)).toBeUndefined();
+    c.complete(base, Buffer.from("r"));
+    const other = Buffer.from(auth);
+    other[15] = (other[15] ?? 0) ^ 1;
+    for (const k of [
+      DuplicateCache.key("m", 1, 2, auth),
+      DuplicateCache.key("n", 4, 2, auth),
+      DuplicateCache.key("n", 1, 3, auth),
+      DuplicateCache.key("n", 1, 2, other),
+    ]) {
+      expect(c.check(k, 1)).toBeUndefined();
+    }
+    expect(c.check(DuplicateCache.key("n", 1, 2, Buffer.from(auth)), 2)).toEqual({ reply: Buffer.from("r") });
+  });
+
   it("stays within its size bound", () => {
     const c = new DuplicateCache(60_000, 100);
     for (let i = 0; i < 1000; i++) c.check(DuplicateCache.key("n", 1, i % 256, Buffer.from(String(i))), 0);

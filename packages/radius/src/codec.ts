@@ -1,6 +1,8 @@
 import { fileURLToPath } from "node:url";
 import radius from "radius";
-import { hmacMd5, md5, safeEqual } from "./hashes.ts";
+import { type AttributeList, UnsupportedAttribute, writeAttributes } from "./encoder.ts";
+import { hmacKey, hmacMd5, md5, safeEqual, secretBytes } from "./hashes.ts";
+import { equal16, HmacMd5Key, hmacMd5With, md5Concat } from "./md5.ts";
 
 // The package loads dictionaries lazily on first use, so ours must be registered first.
 radius.add_dictionary(fileURLToPath(new URL("../dictionaries", import.meta.url)));
@@ -25,6 +27,8 @@ export const Attr = {
   UserPassword: 2,
   ChapPassword: 3,
   VendorSpecific: 26,
+  CallingStationId: 31,
+  NasIdentifier: 32,
   ProxyState: 33,
   ChapChallenge: 60,
   MessageAuthenticator: 80,
@@ -52,14 +56,18 @@ export interface DecodedPacket {
 }
 
 /**
- * Strict framing check, then the radius package's decoder. The package tolerates a truncated
- * last attribute and an over-long Length; RFC 2865 says such packets are silently discarded,
- * so we check the framing ourselves. Returns undefined for anything malformed.
+ * Strict framing check over the raw octets; the radius package's decoder runs only when a
+ * caller asks for `attributes` by name. The package tolerates a truncated last attribute and an
+ * over-long Length; RFC 2865 says such packets are silently discarded, so we check the framing
+ * ourselves. Returns undefined for anything malformed. The PAP/CHAP path reads what it needs
+ * from `raw` and never pays for the dictionary walk.
  */
 export function decodePacket(msg: Buffer): DecodedPacket | undefined {
   if (msg.length < HEADER_LENGTH) return undefined;
   const length = msg.readUInt16BE(2);
   if (length < HEADER_LENGTH || length > MAX_PACKET_LENGTH || length > msg.length) return undefined;
+  const code = msg[0] ?? 0;
+  if (CODE_NAMES[code] === undefined) return undefined;
   const data = msg.length === length ? msg : msg.subarray(0, length);
   const raw: RawAttribute[] = [];
   let pos = HEADER_LENGTH;
@@ -70,20 +78,35 @@ export function decodePacket(msg: Buffer): DecodedPacket | undefined {
     raw.push({ type: data[pos] ?? 0, offset: pos + 2, length: attrLength - 2 });
     pos += attrLength;
   }
-  let attributes: Record<string, unknown>;
-  try {
-    attributes = radius.decode_without_secret({ packet: data }).attributes;
-  } catch {
-    return undefined;
-  }
+  let attributes: Record<string, unknown> | undefined;
   return {
-    code: data[0] ?? 0,
+    code,
     identifier: data[1] ?? 0,
     authenticator: data.subarray(4, HEADER_LENGTH),
     data,
     raw,
-    attributes,
+    get attributes(): Record<string, unknown> {
+      if (attributes !== undefined) return attributes;
+      let decoded: Record<string, unknown>;
+      try {
+        decoded = radius.decode_without_secret({ packet: data }).attributes ?? {};
+      } catch {
+        // An attribute the dictionary cannot parse (short integer, bad VSA) reads as absent,
+        // as FreeRADIUS treats malformed attributes as unknown ones.
+        decoded = {};
+      }
+      attributes = decoded;
+      return decoded;
+    },
   };
+}
+
+/** First value of a raw (non-vendor) attribute as UTF-8, without the dictionary decoder. */
+export function rawString(packet: DecodedPacket, type: number): string | undefined {
+  for (const a of packet.raw) {
+    if (a.type === type) return packet.data.toString("utf8", a.offset, a.offset + a.length);
+  }
+  return undefined;
 }
 
 export function rawValue(packet: DecodedPacket, attr: RawAttribute): Buffer {
@@ -142,33 +165,35 @@ export function checkMessageAuthenticator(
   }
   if (!ma) return "missing";
   if (ma.length !== 16) return "bad";
-  // Zeroed in place and restored: the hot path avoids copying the packet.
-  const data = packet.data;
-  const received = Buffer.from(data.subarray(ma.offset, ma.offset + 16));
-  const authenticator = zeroAuthenticator ? Buffer.from(data.subarray(4, HEADER_LENGTH)) : undefined;
-  data.fill(0, ma.offset, ma.offset + 16);
-  if (authenticator) data.fill(0, 4, HEADER_LENGTH);
-  const expected = hmacMd5(secret, data);
-  received.copy(data, ma.offset);
-  authenticator?.copy(data, 4);
-  return safeEqual(expected, received) ? "ok" : "bad";
+  // The hash reads the two fields as zeroes; the packet itself is neither copied nor changed.
+  const expected = hmacMd5With(
+    hmacKey(secret),
+    packet.data,
+    digest,
+    0,
+    ma.offset,
+    ma.offset + 16,
+    zeroAuthenticator ? 4 : 0,
+    zeroAuthenticator ? HEADER_LENGTH : 0,
+  );
+  return equal16(expected, 0, packet.data, ma.offset) ? "ok" : "bad";
 }
 
 /** RFC 2866 / 5176 Request Authenticator: MD5 over the packet with a zero authenticator, plus the secret. */
 export function checkRequestAuthenticator(packet: DecodedPacket, secret: string): boolean {
-  const copy = Buffer.from(packet.data);
-  copy.fill(0, 4, HEADER_LENGTH);
-  return safeEqual(md5(copy, secret), packet.authenticator);
+  md5Concat([packet.data, secretBytes(secret)], digest, 0, 4, HEADER_LENGTH);
+  return equal16(digest, 0, packet.authenticator, 0);
 }
 
 /** RFC 2865 5.2 User-Password hiding, reversed. */
 export function decryptUserPassword(value: Buffer, secret: string, authenticator: Buffer): Buffer | undefined {
   if (value.length < 16 || value.length > 128 || value.length % 16 !== 0) return undefined;
-  const out = Buffer.alloc(value.length);
+  const out = Buffer.allocUnsafe(value.length);
+  const key = secretBytes(secret);
   let prev = authenticator;
   for (let i = 0; i < value.length; i += 16) {
-    const b = md5(secret, prev);
-    for (let j = 0; j < 16; j++) out[i + j] = (value[i + j] ?? 0) ^ (b[j] ?? 0);
+    md5Concat([key, prev], digest);
+    for (let j = 0; j < 16; j++) out[i + j] = (value[i + j] as number) ^ (digest[j] as number);
     prev = value.subarray(i, i + 16);
   }
   let end = out.length;
@@ -189,40 +214,88 @@ export function encryptUserPassword(password: Buffer, secret: string, authentica
   return out;
 }
 
-/** An attribute as the radius package's encoder takes it: [name, value] or a VSA [name, vendor, [...]]. */
-export type AttributeValue = string | number | Buffer | Date;
-export type AttributeList = Array<[string | number, AttributeValue] | ["Vendor-Specific", number, AttributeList]>;
+export type { AttributeList, AttributeValue } from "./encoder.ts";
 
 const ZERO16 = Buffer.alloc(16);
+// Digests the hot path compares or XORs and then forgets: one buffer, never handed out.
+const digest = Buffer.alloc(16);
+// Replies are assembled here and copied out at their final length: one allocation per reply.
+const scratch = Buffer.allocUnsafe(MAX_PACKET_LENGTH);
+
+/** Replies that needed the package's encoder (read by tests: the hot path must not land here). */
+export const encoderStats = { fallbacks: 0 };
+
+export interface ResponseArgs {
+  code: number;
+  identifier: number;
+  requestAuthenticator: Buffer;
+  secret: string | Buffer;
+  attributes: AttributeList;
+  proxyState?: Buffer[];
+}
 
 /**
  * Encodes a reply with Message-Authenticator as the FIRST attribute, as the BlastRADIUS
  * (CVE-2024-3596) guidance asks of servers, then the Response Authenticator over it.
  */
-export function encodeResponse(args: {
-  code: number;
-  identifier: number;
-  requestAuthenticator: Buffer;
-  secret: string;
-  attributes: AttributeList;
-  proxyState?: Buffer[];
-}): Buffer {
+export function encodeResponse(args: ResponseArgs): Buffer {
+  let length: number;
+  try {
+    length = writeResponseBody(args);
+  } catch (err) {
+    if (!(err instanceof UnsupportedAttribute) && !(err instanceof RangeError)) throw err;
+    encoderStats.fallbacks++;
+    return encodeResponseWithPackage(args);
+  }
+  const buf = Buffer.allocUnsafe(length);
+  scratch.copy(buf, 0, 0, length);
+  signResponse(buf, args.code, args.requestAuthenticator, args.secret);
+  return buf;
+}
+
+function writeResponseBody(args: ResponseArgs): number {
+  scratch[0] = args.code;
+  scratch[1] = args.identifier;
+  scratch[HEADER_LENGTH] = Attr.MessageAuthenticator;
+  scratch[HEADER_LENGTH + 1] = 18;
+  let pos = writeAttributes(scratch, HEADER_LENGTH + 18, args.attributes);
+  for (const p of args.proxyState ?? []) {
+    if (pos + 2 + p.length > MAX_PACKET_LENGTH) throw new RangeError("reply too long");
+    scratch[pos] = Attr.ProxyState;
+    scratch[pos + 1] = p.length + 2;
+    p.copy(scratch, pos + 2);
+    pos += p.length + 2;
+  }
+  if (pos > MAX_PACKET_LENGTH) throw new RangeError("reply too long");
+  scratch.writeUInt16BE(pos, 2);
+  return pos;
+}
+
+function signResponse(buf: Buffer, code: number, requestAuthenticator: Buffer, secret: string | Buffer): void {
+  // FreeRADIUS (and so radclient) takes an Accounting-Response's HMAC over a zero authenticator,
+  // like a request's; replies to Access and CoA requests use the request's authenticator.
+  if (code === Code.AccountingResponse) buf.fill(0, 4, HEADER_LENGTH);
+  else requestAuthenticator.copy(buf, 4);
+  buf.fill(0, HEADER_LENGTH + 2, HEADER_LENGTH + 18);
+  // Both digests are written straight into the reply (the input is copied before hashing).
+  const key = typeof secret === "string" ? hmacKey(secret) : new HmacMd5Key(secret);
+  hmacMd5With(key, buf, buf, HEADER_LENGTH + 2);
+  requestAuthenticator.copy(buf, 4);
+  md5Concat([buf, typeof secret === "string" ? secretBytes(secret) : secret], buf, 4);
+}
+
+/** The reference path: the radius package's encoder, for attributes ours does not write. */
+export function encodeResponseWithPackage(args: ResponseArgs): Buffer {
   const attributes: AttributeList = [["Message-Authenticator", ZERO16], ...args.attributes];
   for (const p of args.proxyState ?? []) attributes.push([Attr.ProxyState, p]);
   const buf = radius.encode({
     code: codeName(args.code),
     identifier: args.identifier,
-    secret: args.secret,
+    secret: typeof args.secret === "string" ? args.secret : args.secret.toString("latin1"),
     attributes,
     add_message_authenticator: false,
   });
-  // FreeRADIUS (and so radclient) takes an Accounting-Response's HMAC over a zero authenticator,
-  // like a request's; replies to Access and CoA requests use the request's authenticator.
-  if (args.code === Code.AccountingResponse) buf.fill(0, 4, HEADER_LENGTH);
-  else args.requestAuthenticator.copy(buf, 4);
-  hmacMd5(args.secret, buf).copy(buf, HEADER_LENGTH + 2);
-  args.requestAuthenticator.copy(buf, 4);
-  md5(buf, args.secret).copy(buf, 4);
+  signResponse(buf, args.code, args.requestAuthenticator, args.secret);
   return buf;
 }
 

@@ -16,6 +16,9 @@ export interface RadiusCounters {
   droppedBadMessageAuthenticator: number;
   droppedMissingMessageAuthenticator: number;
   droppedUnsupportedCode: number;
+  /** dropped because the sending tenant's fair-queue share was full (see RadiusServer.tenantQueueDrops) */
+  droppedQueueFull: number;
+  statusServer: number;
   errors: number;
 }
 
@@ -37,6 +40,8 @@ export function newCounters(): RadiusCounters {
     droppedBadMessageAuthenticator: 0,
     droppedMissingMessageAuthenticator: 0,
     droppedUnsupportedCode: 0,
+    droppedQueueFull: 0,
+    statusServer: 0,
     errors: 0,
   };
 }

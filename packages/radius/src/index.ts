@@ -1,6 +1,12 @@
 export { parseAccounting } from "./accounting.ts";
 export { evaluateAccessRequest, normalizeMac } from "./auth.ts";
-export { type DynamicAuthResult, type DynamicAuthTarget, sendCoa, sendDisconnect } from "./coa-client.ts";
+export {
+  type DynamicAuthOptions,
+  type DynamicAuthResult,
+  type DynamicAuthTarget,
+  sendCoa,
+  sendDisconnect,
+} from "./coa-client.ts";
 export { type AttributeList, Code, decodePacket, encodeRequest, encodeResponse, verifyResponse } from "./codec.ts";
 export type { RadiusCounters } from "./counters.ts";
 export type * from "./data-source.ts";

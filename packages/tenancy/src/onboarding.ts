@@ -35,6 +35,8 @@ export interface OnboardingDeps {
   resolver?: TenantResolver;
   /** Test hook: throwing from it at a stage must leave nothing behind. */
   failpoint?: (stage: OnboardingStage) => void | Promise<void>;
+  /** Runs inside the signup transaction (e.g. queueing the welcome e-mail): it commits with the tenant or not at all. */
+  onCreated?: (tx: Tx, tenant: Tenant) => Promise<void>;
 }
 
 export const DEFAULT_BRANDING = {
@@ -132,6 +134,7 @@ export async function onboardTenant(deps: OnboardingDeps, input: OnboardingInput
         requestId: actor.requestId ?? null,
       });
       await recordSuperAdminAudit(tx, actor, "tenant.create", row.id, { slug, plan: plan.code });
+      await deps.onCreated?.(tx, row);
       await deps.failpoint?.("admin");
       return row;
     });

@@ -39,6 +39,9 @@ export function normalizeHost(raw: string | undefined | null): string {
 
 type Entry = { tenant: ResolvedTenant | null };
 
+/** Cache key of the standalone tenant; no normalized host can contain a space. */
+const STANDALONE_KEY = "standalone tenant";
+
 /**
  * Maps a request host to a tenant: `<slug>.<base>` by slug, anything else by verified custom
  * domain, the bare base domain to the console. Answers from a TTL cache; unknown hosts are cached
@@ -50,6 +53,8 @@ export class TenantResolver {
   private readonly inflight = new Map<string, Promise<Entry>>();
   private readonly suffix: string;
   private unsubscribe: (() => Promise<void>) | undefined;
+  /** Standalone mode: the one tenant every host resolves to. */
+  private standaloneSlug: string | undefined;
 
   constructor(
     private readonly db: Db,
@@ -78,12 +83,40 @@ export class TenantResolver {
     return `${slug}${this.suffix}`;
   }
 
+  /**
+   * Standalone mode: from now on every request, whatever its host, belongs to this tenant, and no
+   * host is the apex (so signup and the console are the same 404 as an unknown path).
+   */
+  pinStandalone(slug: string): void {
+    this.standaloneSlug = slug;
+    this.cache.clear();
+  }
+
   async resolve(rawHost: string | undefined | null): Promise<Resolution> {
+    if (this.standaloneSlug !== undefined) {
+      const entry = await this.lookup(STANDALONE_KEY);
+      return entry.tenant ? { kind: "tenant", tenant: entry.tenant } : { kind: "unknown" };
+    }
     const host = normalizeHost(rawHost);
     if (!host) return { kind: "unknown" };
     if (host === this.opts.baseDomain) return { kind: "apex" };
     const entry = await this.lookup(host);
     return entry.tenant ? { kind: "tenant", tenant: entry.tenant } : { kind: "unknown" };
+  }
+
+  /**
+   * For the on-demand TLS gate, which must not approve every name even in standalone mode: there
+   * only the base domain, the tenant's own subdomain and its verified custom domain qualify.
+   */
+  async resolveCertificateName(rawHost: string | undefined | null): Promise<Resolution> {
+    if (this.standaloneSlug === undefined) return this.resolve(rawHost);
+    const host = normalizeHost(rawHost);
+    if (!host) return { kind: "unknown" };
+    const pinned = (await this.lookup(STANDALONE_KEY)).tenant;
+    if (!pinned) return { kind: "unknown" };
+    if (host === this.opts.baseDomain) return { kind: "tenant", tenant: pinned };
+    const named = (await this.lookup(host)).tenant;
+    return named?.id === pinned.id ? { kind: "tenant", tenant: pinned } : { kind: "unknown" };
   }
 
   /** Drops cached entries here and on every other instance. */
@@ -93,6 +126,8 @@ export class TenantResolver {
   }
 
   invalidateLocal(inv: Invalidation): void {
+    // One entry in standalone mode; any change may concern it (it may even be cached as missing).
+    if (this.standaloneSlug !== undefined) this.cache.delete(STANDALONE_KEY);
     for (const h of inv.hosts ?? []) this.cache.delete(normalizeHost(h));
     if (inv.tenantId) {
       for (const [host, entry] of this.cache.entries()) {
@@ -130,7 +165,9 @@ export class TenantResolver {
       modules: sql<string[]>`coalesce(${tenants.modules}, ${plans.modules}, '{}'::text[])`,
     };
     let where: SQL | undefined;
-    if (host.endsWith(this.suffix)) {
+    if (host === STANDALONE_KEY && this.standaloneSlug !== undefined) {
+      where = eq(tenants.slug, this.standaloneSlug);
+    } else if (host.endsWith(this.suffix)) {
       const label = host.slice(0, -this.suffix.length);
       // Only a single, well-formed label can be a slug; nothing else reaches the database.
       if (label.length > SLUG_MAX || !SLUG_RE.test(label)) return null;

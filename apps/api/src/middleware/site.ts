@@ -5,8 +5,17 @@ import { AppError, ErrorCode, notFound } from "../errors.ts";
 
 /** Paths served only on the apex (the console and signup); every other /api path is a tenant's. */
 export function isApexPath(path: string): boolean {
-  return path === "/api/signup" || path === "/api/saas" || path.startsWith("/api/saas/");
+  return (
+    path === "/api/signup" ||
+    path === "/api/saas" ||
+    path.startsWith("/api/saas/") ||
+    // Billing providers call the apex only; a tenant host never receives plan changes.
+    path.startsWith("/api/webhooks/")
+  );
 }
+
+/** The panel's boot question ("apex or which tenant?") answers on both kinds of host. */
+const BOTH_KINDS_PATH = "/api/site";
 
 /**
  * Resolves the host into the apex, a tenant, or nothing. An unknown host, a tenant path on the
@@ -19,7 +28,7 @@ export function siteResolution(deps: AppDeps) {
     const apexPath = isApexPath(c.req.path);
     if (resolution.kind === "unknown") throw notFound();
     if (resolution.kind === "apex") {
-      if (!apexPath) throw notFound();
+      if (!apexPath && c.req.path !== BOTH_KINDS_PATH) throw notFound();
       c.set("site", { kind: "apex" });
       return next();
     }

@@ -14,6 +14,7 @@ import { and, desc, eq } from "drizzle-orm";
 import type { AppDeps } from "../deps.ts";
 import { AppError, ErrorCode, notFound } from "../errors.ts";
 import { writeAudit } from "./audit.ts";
+import { type BackupJob, jobHub } from "./backups-progress.ts";
 import type { ServiceCtx } from "./context.ts";
 
 type Deps = Pick<AppDeps, "db" | "sql" | "backup">;
@@ -70,9 +71,16 @@ export async function listBackups(deps: Deps, { ctx }: { ctx: ServiceCtx }) {
   return { items: rows.map(publicBackup), quota: await quotaUsage(deps, ctx.tenant.id) };
 }
 
-export async function createBackupNow(deps: Deps, { ctx }: { ctx: ServiceCtx }) {
+export async function createBackupNow(
+  deps: Deps,
+  { ctx, onProgress }: { ctx: ServiceCtx; onProgress?: (p: { phase: "dump" | "upload"; table?: string }) => void },
+) {
   try {
-    const row = await createBackup(backupEnv(deps), ctx.tenant.id, { kind: "manual", createdBy: ctx.actor.label });
+    const row = await createBackup(backupEnv(deps), ctx.tenant.id, {
+      kind: "manual",
+      createdBy: ctx.actor.label,
+      ...(onProgress ? { onProgress } : {}),
+    });
     await writeAudit(ctx, {
       action: "backup.create",
       entityType: "backup",
@@ -113,4 +121,31 @@ export async function deleteBackup(deps: Deps, { ctx, input }: { ctx: ServiceCtx
     entityId: row.id,
     details: { filename: row.filename },
   });
+}
+
+/**
+ * The same on-demand backup as a job: answers at once, and the panel follows the dump table by table
+ * (polling or SSE) from any API instance.
+ */
+export async function startBackupJob(
+  deps: Deps & Pick<AppDeps, "state" | "logger">,
+  { ctx }: { ctx: ServiceCtx },
+): Promise<BackupJob> {
+  const hub = jobHub(deps.state);
+  const job = await hub.start({ kind: "backup", tenantId: ctx.tenant.id, backupId: null });
+  createBackupNow(deps, {
+    ctx,
+    onProgress: (p) => hub.update(job.id, { phase: p.phase, table: p.table ?? null }),
+  }).then(
+    (b) => hub.update(job.id, { status: "succeeded", phase: "done", table: null, backupId: b.id }),
+    (err: unknown) => {
+      deps.logger.warn({ err, tenantId: ctx.tenant.id, jobId: job.id }, "backup job failed");
+      hub.update(job.id, { status: "failed", error: err instanceof Error ? err.message : String(err) });
+    },
+  );
+  return job;
+}
+
+export function getBackupJob(deps: Pick<AppDeps, "state">, tenantId: string, jobId: string): Promise<BackupJob> {
+  return jobHub(deps.state).get(tenantId, jobId, ["backup"]);
 }

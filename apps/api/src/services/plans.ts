@@ -1,3 +1,4 @@
+import { dispatchPlanCoa } from "@proxpanel/radius-app/dynauth";
 import { and, asc, count, desc, eq, ilike, type SQL, sql } from "drizzle-orm";
 import { conflictOn } from "../db-errors.ts";
 import { AppError, ErrorCode, notFound } from "../errors.ts";
@@ -115,7 +116,7 @@ export async function updatePlan({
   input: { id: string; changes: Partial<PlanInput> };
 }) {
   const { t } = ctx.tenant;
-  return inTransaction(ctx, async (tx) => {
+  const result = await inTransaction(ctx, async (tx) => {
     const before = (
       await tx.db.select().from(t.servicePlans).where(eq(t.servicePlans.id, input.id)).for("update").limit(1)
     )[0];
@@ -128,8 +129,13 @@ export async function updatePlan({
       .returning()
       .catch(uniqueName);
     await writeAudit(tx, { action: "plan.update", entityType: "plan", entityId: input.id, details: { before, after } });
-    return after ?? before;
+    return { plan: after ?? before, rateChanged: mikrotikRateLimit(before) !== mikrotikRateLimit(after ?? before) };
   });
+  // Committed: online subscribers on this plan get the new rate (CoA, or Disconnect).
+  if (result.rateChanged && ctx.db === ctx.tenant.db) {
+    dispatchPlanCoa(ctx.tenant, input.id, mikrotikRateLimit(result.plan));
+  }
+  return result.plan;
 }
 
 export async function deletePlan({ ctx, input }: { ctx: ServiceCtx; input: { id: string } }) {

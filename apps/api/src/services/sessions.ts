@@ -1,4 +1,5 @@
-import { and, asc, count, desc, eq, gte, isNull, type SQL, sql } from "drizzle-orm";
+import { isValidTimezone } from "@proxpanel/tenancy";
+import { and, asc, count, desc, eq, isNull, type SQL, sql } from "drizzle-orm";
 import { notFound } from "../errors.ts";
 import { likeEscape } from "../pagination.ts";
 import type { ServiceCtx } from "./context.ts";
@@ -39,7 +40,7 @@ export async function listSessions({ ctx, input }: { ctx: ServiceCtx; input: Lis
   return { items, total: totals[0]?.n ?? 0, page: input.page, limit: input.limit };
 }
 
-/** Daily traffic of one subscriber over the last `days` days (by session start, tenant time zone later). */
+/** Daily traffic of one subscriber over the last `days` days of the tenant's calendar. */
 export async function subscriberUsage({ ctx, input }: { ctx: ServiceCtx; input: { id: string; days: number } }) {
   const { t } = ctx.tenant;
   const s = t.subscribers;
@@ -49,18 +50,62 @@ export async function subscriberUsage({ ctx, input }: { ctx: ServiceCtx; input: 
     .where(and(eq(s.id, input.id), ctx.actor.resellerId ? eq(s.resellerId, ctx.actor.resellerId) : undefined))
     .limit(1);
   if (!owner.length) throw notFound("Subscriber not found");
-  const r = t.radacct;
-  const day = sql<string>`to_char(date_trunc('day', ${r.startTime}), 'YYYY-MM-DD')`;
-  const rows = await ctx.db
-    .select({
-      day,
-      inputOctets: sql<number>`sum(${r.inputOctets})::float8`,
-      outputOctets: sql<number>`sum(${r.outputOctets})::float8`,
-      sessions: count(),
-    })
-    .from(r)
-    .where(and(eq(r.subscriberId, input.id), gte(r.startTime, new Date(Date.now() - input.days * 86_400_000))))
-    .groupBy(day)
-    .orderBy(day);
-  return { subscriberId: input.id, days: input.days, usage: rows };
+  const { usage } = await dailyUsage(ctx, input.days, eq(t.radacct.subscriberId, input.id));
+  return { subscriberId: input.id, days: input.days, usage };
+}
+
+/** Daily traffic and session count of the whole tenant (a reseller: its own subscribers), for the dashboard. */
+export async function tenantUsage({ ctx, input }: { ctx: ServiceCtx; input: { days: number } }) {
+  const { t } = ctx.tenant;
+  const scope = ctx.actor.resellerId
+    ? sql`${t.radacct.subscriberId} in (select ${t.subscribers.id} from ${t.subscribers} where ${t.subscribers.resellerId} = ${ctx.actor.resellerId})`
+    : undefined;
+  const { timezone, usage } = await dailyUsage(ctx, input.days, scope);
+  return { days: input.days, timezone, usage };
+}
+
+export type DailyUsage = {
+  /** YYYY-MM-DD in the tenant's time zone. */
+  day: string;
+  /** Octets from the subscriber (upload). */
+  inputOctets: number;
+  /** Octets to the subscriber (download). */
+  outputOctets: number;
+  sessions: number;
+};
+
+/** The tenant's IANA time zone from Settings, so a chart's "day" is the operator's day, not UTC's. */
+async function tenantTimezone(ctx: ServiceCtx): Promise<string> {
+  const sp = ctx.tenant.t.systemPreferences;
+  const [row] = await ctx.db.select({ value: sp.value }).from(sp).where(eq(sp.key, "timezone")).limit(1);
+  return typeof row?.value === "string" && isValidTimezone(row.value) ? row.value : "UTC";
+}
+
+/**
+ * Totals per local calendar day over the last `days` days, today included, counted by session
+ * start. Every day is listed (zeros included) so a chart's bars line up with the calendar.
+ */
+async function dailyUsage(ctx: ServiceCtx, days: number, filter: SQL | undefined) {
+  const timezone = await tenantTimezone(ctx);
+  const r = ctx.tenant.t.radacct;
+  const firstDay = sql`(now() at time zone ${timezone})::date - ${days - 1}::int`;
+  const rows = await ctx.db.execute<DailyUsage>(sql`
+    with agg as (
+      select (${r.startTime} at time zone ${timezone})::date as day,
+             sum(${r.inputOctets})::float8 as input_octets,
+             sum(${r.outputOctets})::float8 as output_octets,
+             count(*)::int as sessions
+      from ${r}
+      where ${r.startTime} >= (${firstDay})::timestamp at time zone ${timezone}
+        ${filter ? sql`and ${filter}` : sql``}
+      group by 1
+    )
+    select to_char(d, 'YYYY-MM-DD') as "day",
+           coalesce(agg.input_octets, 0)::float8 as "inputOctets",
+           coalesce(agg.output_octets, 0)::float8 as "outputOctets",
+           coalesce(agg.sessions, 0)::int as "sessions"
+    from generate_series((${firstDay})::timestamp, (now() at time zone ${timezone})::date::timestamp, interval '1 day') d
+    left join agg on agg.day = d::date
+    order by d`);
+  return { timezone, usage: [...rows] };
 }

@@ -1,12 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { seal, unseal } from "@proxpanel/auth";
 import { tenants } from "@proxpanel/db";
+import { dispatchDynAuth } from "@proxpanel/radius-app/dynauth";
 import { and, asc, count, desc, eq, lte, type SQL, sql } from "drizzle-orm";
 import { conflictOn } from "../db-errors.ts";
 import { AppError, ErrorCode, forbidden, notFound } from "../errors.ts";
 import { likeEscape } from "../pagination.ts";
 import { writeAudit } from "./audit.ts";
 import { inTransaction, type ServiceCtx } from "./context.ts";
+import { mikrotikRateLimit } from "./plans.ts";
 
 export const SUBSCRIBER_SORTS = ["username", "created", "expires", "status"] as const;
 
@@ -252,7 +254,7 @@ export async function setSubscriberStatus({
   input: { id: string; status: "active" | "disabled" };
 }) {
   const { t } = ctx.tenant;
-  return inTransaction(ctx, async (tx) => {
+  const result = await inTransaction(ctx, async (tx) => {
     const before = await loadForUpdate(tx, input.id);
     if (input.status === "active" && before.expiresAt && before.expiresAt < new Date()) {
       throw new AppError(409, ErrorCode.conflict, "This subscriber has expired; renew instead of enabling.");
@@ -270,13 +272,19 @@ export async function setSubscriberStatus({
     });
     return publicSubscriber(after ?? before);
   });
+  // Committed (when this call owned the transaction): end the live sessions at the NAS.
+  if (input.status === "disabled" && ctx.db === ctx.tenant.db) {
+    dispatchDynAuth(ctx.tenant, input.id, { kind: "disconnect", reason: "disabled" });
+  }
+  return result;
 }
 
 export async function changeSubscriberPlan({ ctx, input }: { ctx: ServiceCtx; input: { id: string; planId: string } }) {
   const { t } = ctx.tenant;
-  return inTransaction(ctx, async (tx) => {
+  let rateLimit: string | null = null;
+  const result = await inTransaction(ctx, async (tx) => {
     const before = await loadForUpdate(tx, input.id);
-    await activePlan(tx, input.planId);
+    rateLimit = mikrotikRateLimit(await activePlan(tx, input.planId));
     const [after] = await tx.db
       .update(t.subscribers)
       .set({ planId: input.planId, updatedAt: new Date() })
@@ -290,6 +298,11 @@ export async function changeSubscriberPlan({ ctx, input }: { ctx: ServiceCtx; in
     });
     return publicSubscriber(after ?? before);
   });
+  // Committed: the live session gets the new rate (CoA, or Disconnect where the NAS cannot).
+  if (ctx.db === ctx.tenant.db) {
+    dispatchDynAuth(ctx.tenant, input.id, { kind: "coa", reason: "plan_change", rateLimit });
+  }
+  return result;
 }
 
 export async function deleteSubscriber({ ctx, input }: { ctx: ServiceCtx; input: { id: string } }) {

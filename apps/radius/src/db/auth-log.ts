@@ -1,5 +1,6 @@
 import type { Db } from "@proxpanel/db";
 import type { AuthResult } from "@proxpanel/radius";
+import { sql } from "drizzle-orm";
 import type { TenantCache } from "./tenant-cache.ts";
 
 /**
@@ -51,18 +52,25 @@ export class AuthLogWriter {
         try {
           const snap = await this.cache.get(tenantId);
           if (!snap) return;
-          await this.db.insert(snap.t.authLogs).values(
-            results.map((r) => ({
-              username: r.username.slice(0, 253),
-              subscriberId: this.cache.find(snap, r.username)?.row.id ?? null,
-              nasId: r.nasId,
-              result: r.accepted ? ("accept" as const) : ("reject" as const),
-              reason: r.reason ?? null,
-              method: r.method,
-              callingStationId: r.callingStationId ?? null,
-              createdAt: r.at,
-            })),
+          // One JSON parameter rather than eight bound parameters per row: building and binding
+          // 4,000 parameters per batch cost the daemon more CPU than answering the requests.
+          const rows = JSON.stringify(
+            results.map((r) => [
+              r.username.slice(0, 253),
+              this.cache.find(snap, r.username)?.row.id ?? null,
+              r.nasId,
+              r.accepted ? "accept" : "reject",
+              r.reason ?? null,
+              r.method,
+              r.callingStationId ?? null,
+              r.at,
+            ]),
           );
+          await this.db.execute(sql`
+            insert into ${snap.t.authLogs} (username, subscriber_id, nas_id, result, reason, method,
+              calling_station_id, created_at)
+            select e->>0, (e->>1)::uuid, (e->>2)::uuid, e->>3, e->>4, e->>5, e->>6, (e->>7)::timestamptz
+            from jsonb_array_elements(${rows}::jsonb) as e`);
         } catch (err) {
           this.onError(err, "auth log write");
         }

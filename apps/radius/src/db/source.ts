@@ -19,7 +19,7 @@ export interface DbSourceOptions {
   onError?: (err: unknown, where: string) => void;
   /** Full reload of NAS routes and cached tenants, in case a bus message was lost (Redis reconnect). */
   refreshIntervalMs?: number;
-  accounting?: SinkOptions;
+  accounting?: Partial<SinkOptions>;
 }
 
 type MaybePromise<T> = T | Promise<T>;

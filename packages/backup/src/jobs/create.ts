@@ -34,6 +34,8 @@ export async function usedBackupBytes(db: Executor, tenantId: string): Promise<n
 export interface CreateBackupOptions {
   kind?: (typeof BACKUP_KINDS)[number];
   createdBy?: string | null;
+  /** Progress: each table as it is dumped, then the upload. */
+  onProgress?: (p: { phase: "dump" | "upload"; table?: string }) => void;
 }
 
 /**
@@ -45,7 +47,7 @@ export async function createBackup(env: BackupEnv, tenantId: string, opts: Creat
   const tenant = await loadBackupTenant(env.db, tenantId);
   if (!tenant) throw new BackupTenantNotFoundError(`no tenant ${tenantId}`);
   const filename = newBackupFilename();
-  const staged = await stageBackup(env, tenant, filename);
+  const staged = await stageBackup(env, tenant, filename, (table) => opts.onProgress?.({ phase: "dump", table }));
 
   const outcome = await env.db.transaction(async (tx) => {
     // Serialises concurrent backups of one tenant, so two cannot both fit under the same headroom.
@@ -76,5 +78,6 @@ export async function createBackup(env: BackupEnv, tenantId: string, opts: Creat
     await raiseAlert(env.db, tenant.id, "over_quota", `Tenant ${tenant.slug}: ${err.message}`);
     throw err;
   }
+  opts.onProgress?.({ phase: "upload" });
   return uploadBackup(env, outcome.row);
 }

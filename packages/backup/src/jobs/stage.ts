@@ -24,7 +24,12 @@ export interface StagedArchive extends BackupSummary {
  * Dumps the tenant into its staging file, hashing on the way. The archive always lands on local
  * disk first: the upload needs its size, and a store outage must not lose it.
  */
-export async function stageBackup(env: BackupEnv, tenant: BackupTenant, filename: string): Promise<StagedArchive> {
+export async function stageBackup(
+  env: BackupEnv,
+  tenant: BackupTenant,
+  filename: string,
+  onTable?: (table: string) => void,
+): Promise<StagedArchive> {
   const file = stagingFile(env, tenant.id, filename);
   await fs.mkdir(path.dirname(file), { recursive: true });
   const hasher = new Sha256();
@@ -35,6 +40,7 @@ export async function stageBackup(env: BackupEnv, tenant: BackupTenant, filename
       schemaName: tenant.schemaName,
       keys: keysFor(env, tenant),
       uploadsDir: uploadsDirOf(env, tenant.id),
+      ...(onTable ? { onTable } : {}),
     };
     const [summary] = await Promise.all([writeBackup(opts, hasher), writing]);
     return { ...summary, file, sha256: hasher.hash.digest("hex") };

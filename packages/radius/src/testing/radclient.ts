@@ -29,7 +29,7 @@ export interface RadclientResult {
 
 export interface RadclientArgs {
   port: number;
-  type: "auth" | "acct";
+  type: "auth" | "acct" | "status";
   secret: string;
   /** One entry per packet, attribute lines in radclient syntax. */
   packets: string[];

@@ -7,6 +7,7 @@ import { LoginThrottle } from "../../middleware/rate-limit.ts";
 import { serviceCtx } from "../../services/context.ts";
 import { logoutEverywhere, tenantLogin } from "../../services/tenant-auth.ts";
 import { validate } from "../../validate.ts";
+import { passwordResetRoutes } from "./password-reset.ts";
 
 const loginBody = z.object({
   email: z.string().trim().email().max(254),
@@ -17,6 +18,7 @@ export function tenantAuthRoutes(deps: AppDeps) {
   const throttle = new LoginThrottle(deps.limiters);
   const auth = requireTenantAuth(deps);
   return new Hono<AppEnv>()
+    .route("/password", passwordResetRoutes(deps))
     .post("/login", validate("json", loginBody), async (c) =>
       c.json(await tenantLogin({ tokens: deps.tokens, throttle }, { ctx: serviceCtx(c), input: c.req.valid("json") })),
     )

@@ -1,12 +1,22 @@
 import { Readable } from "node:stream";
 import { BACKUP_FREQUENCIES } from "@proxpanel/db";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
+import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
+import { AppError, ErrorCode } from "../../errors.ts";
 import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
-import { createBackupNow, deleteBackup, downloadBackup, listBackups } from "../../services/backups.ts";
-import { getRestoreJob, startRestore } from "../../services/backups-restore.ts";
+import {
+  createBackupNow,
+  deleteBackup,
+  downloadBackup,
+  getBackupJob,
+  listBackups,
+  startBackupJob,
+} from "../../services/backups.ts";
+import { type BackupJob, jobHub } from "../../services/backups-progress.ts";
+import { getRestoreJob, startRestore, startUploadedRestore } from "../../services/backups-restore.ts";
 import { createSchedule, deleteSchedule, listSchedules, updateSchedule } from "../../services/backups-schedules.ts";
 import { serviceCtx } from "../../services/context.ts";
 import { validate } from "../../validate.ts";
@@ -32,12 +42,69 @@ const updateSchedule_ = z
   .strict()
   .refine((b) => Object.keys(b).length > 0, { message: "nothing to change" });
 
+// The source key material travels in headers because the body is the archive itself, streamed to
+// disk; it is used for this one restore and never stored.
+const sourceKeyHeaders = z.object({
+  "content-type": z.literal("application/octet-stream", { message: "upload the archive as application/octet-stream" }),
+  "x-source-tenant-secret": z.string().min(1).max(1024),
+  "x-source-license-key": z.string().min(1).max(1024).optional(),
+});
+
+const HEARTBEAT_MS = 15_000;
+
+/**
+ * Server-sent events for one job: its current state, then every change, until it finishes. The
+ * changes may come from another API instance (shared state), so the panel can follow a job from
+ * whichever instance its connection lands on.
+ */
+function jobEvents(c: Context<AppEnv>, deps: AppDeps, first: BackupJob) {
+  return streamSSE(c, async (stream) => {
+    let last = first;
+    const queue: BackupJob[] = [];
+    let wake: (() => void) | undefined;
+    const off = jobHub(deps.state).listen(first.id, (job) => {
+      queue.push(job);
+      wake?.();
+    });
+    stream.onAbort(() => {
+      off();
+      wake?.();
+    });
+    try {
+      await stream.writeSSE({ event: "progress", id: "0", data: JSON.stringify(first) });
+      // A change between reading `first` and listening is caught by asking once more.
+      const again = await jobHub(deps.state).get(first.tenantId, first.id, [first.kind]);
+      if (JSON.stringify(again) !== JSON.stringify(first)) queue.push(again);
+      let seq = 1;
+      while (last.status === "running" && !stream.aborted) {
+        const job = queue.shift();
+        if (!job) {
+          const timer = setTimeout(() => wake?.(), HEARTBEAT_MS);
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+          clearTimeout(timer);
+          wake = undefined;
+          if (queue.length === 0 && !stream.aborted) await stream.write(": keep-alive\n\n");
+          continue;
+        }
+        last = job;
+        await stream.writeSSE({ event: "progress", id: String(seq++), data: JSON.stringify(job) });
+      }
+      if (!stream.aborted) await stream.writeSSE({ event: "end", data: JSON.stringify({ status: last.status }) });
+    } finally {
+      off();
+    }
+  });
+}
+
 export function backupRoutes(deps: AppDeps) {
   const view = requirePermission("backups.view");
   const create = requirePermission("backups.create");
   const del = requirePermission("backups.delete");
   const restore = requirePermission("backups.restore");
   const edit = requirePermission("backups.edit");
+  const fromOtherTenant = requirePermission("backups.restore_from_other_tenant");
   return new Hono<AppEnv>()
     .use(requireTenantAuth(deps))
     .get("/", view, async (c) => c.json(await listBackups(deps, { ctx: serviceCtx(c) })))
@@ -58,9 +125,33 @@ export function backupRoutes(deps: AppDeps) {
       await deleteSchedule(deps, { ctx: serviceCtx(c), input: c.req.valid("param") });
       return c.body(null, 204);
     })
-    .get("/restores/:jobId", restore, validate("param", jobParam), async (c) =>
-      c.json({ job: getRestoreJob(c.get("tenant").id, c.req.valid("param").jobId) }),
+    .post("/jobs", create, async (c) => c.json({ job: await startBackupJob(deps, { ctx: serviceCtx(c) }) }, 202))
+    .get("/jobs/:jobId", create, validate("param", jobParam), async (c) =>
+      c.json({ job: await getBackupJob(deps, c.get("tenant").id, c.req.valid("param").jobId) }),
     )
+    .get("/jobs/:jobId/events", create, validate("param", jobParam), async (c) =>
+      jobEvents(c, deps, await getBackupJob(deps, c.get("tenant").id, c.req.valid("param").jobId)),
+    )
+    .get("/restores/:jobId", restore, validate("param", jobParam), async (c) =>
+      c.json({ job: await getRestoreJob(deps, c.get("tenant").id, c.req.valid("param").jobId) }),
+    )
+    .get("/restores/:jobId/events", restore, validate("param", jobParam), async (c) =>
+      jobEvents(c, deps, await getRestoreJob(deps, c.get("tenant").id, c.req.valid("param").jobId)),
+    )
+    .post("/restore-upload", restore, fromOtherTenant, validate("header", sourceKeyHeaders), async (c) => {
+      const h = c.req.valid("header");
+      const body = c.req.raw.body;
+      if (!body) throw new AppError(400, ErrorCode.validation, "The archive is missing from the request body.");
+      const job = await startUploadedRestore(deps, {
+        ctx: serviceCtx(c),
+        input: {
+          body: Readable.fromWeb(body as import("node:stream/web").ReadableStream<Uint8Array>),
+          tenantSecret: h["x-source-tenant-secret"],
+          licenseKey: h["x-source-license-key"],
+        },
+      });
+      return c.json({ job }, 202);
+    })
     .get("/:id/download", view, validate("param", idParam), async (c) => {
       const file = await downloadBackup(deps, { ctx: serviceCtx(c), input: c.req.valid("param") });
       return new Response(Readable.toWeb(file.stream) as ReadableStream<Uint8Array>, {

@@ -17,6 +17,7 @@ import type { AppEnv } from "../../env.ts";
 import { requireSuperAdmin } from "../../middleware/auth.ts";
 import { MODULES } from "../../middleware/modules.ts";
 import { pageQuery } from "../../pagination.ts";
+import { type TenantStats, tenantStats } from "../../services/saas-tenants.ts";
 import { validate } from "../../validate.ts";
 import { signupBody } from "../signup/index.ts";
 
@@ -45,6 +46,19 @@ const patchBody = z
   })
   .refine((b) => Object.keys(b).length > 0, "nothing to change");
 
+/** A registry row plus what the console's tenant list shows next to it. */
+function withStats<T extends { id: string }>(tenant: T, stats: TenantStats | undefined) {
+  const { schemaPresent: _present, ...shown } = stats ?? {
+    subscribers: 0,
+    activeSubscribers: 0,
+    backupBytes: 0,
+    schemaBytes: 0,
+    lastBackupAt: null,
+    schemaPresent: false,
+  };
+  return { ...tenant, ...shown, storageBytes: shown.backupBytes + shown.schemaBytes };
+}
+
 function actorOf(c: Context<AppEnv>): Actor {
   const sa = c.get("superAdmin");
   return { superAdminId: sa.superAdminId, label: sa.email, ip: c.get("clientIp"), requestId: c.get("requestId") };
@@ -54,14 +68,21 @@ export function saasTenantRoutes(deps: AppDeps) {
   const admin = { db: deps.db, resolver: deps.resolver };
   return new Hono<AppEnv>()
     .use(requireSuperAdmin(deps))
-    .get("/", validate("query", listQuery), async (c) => c.json(await listTenants(deps.db, c.req.valid("query"))))
+    .get("/", validate("query", listQuery), async (c) => {
+      const page = await listTenants(deps.db, c.req.valid("query"));
+      const stats = await tenantStats(deps.db, page.items);
+      return c.json({ ...page, items: page.items.map((t) => withStats(t, stats.get(t.id))) });
+    })
     .post("/", validate("json", createBody), async (c) => {
       const tenant = await onboardTenant(admin, c.req.valid("json"), actorOf(c));
       return c.json({ tenant: await getTenant(deps.db, tenant.id) }, 201);
     })
-    .get("/:id", validate("param", idParam), async (c) =>
-      c.json({ tenant: await getTenant(deps.db, c.req.valid("param").id) }),
-    )
+    .get("/:id", validate("param", idParam), async (c) => {
+      const tenant = await getTenant(deps.db, c.req.valid("param").id);
+      // One tenant: the exact size is affordable.
+      const stats = await tenantStats(deps.db, [tenant], { exactSizes: true });
+      return c.json({ tenant: withStats(tenant, stats.get(tenant.id)) });
+    })
     .patch("/:id", validate("param", idParam), validate("json", patchBody), async (c) => {
       const { id } = c.req.valid("param");
       const { slug, ...rest } = c.req.valid("json");

@@ -5,7 +5,8 @@ import type { AppEnv } from "../../env.ts";
 import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
 import { pageQuery } from "../../pagination.ts";
 import { serviceCtx } from "../../services/context.ts";
-import { listSessions } from "../../services/sessions.ts";
+import { listSessions, tenantUsage } from "../../services/sessions.ts";
+import { disconnectOpenSession } from "../../services/sessions-disconnect.ts";
 import { validate } from "../../validate.ts";
 
 const listQuery = z.object({
@@ -17,10 +18,23 @@ const listQuery = z.object({
     .transform((v) => v === "true"),
 });
 
+const usageQuery = z.object({ days: z.coerce.number().int().min(1).max(90).default(30) });
+
+/** radacct ids are bigserial; anything else is simply not a session. */
+const sessionParam = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+
 export function sessionRoutes(deps: AppDeps) {
   return new Hono<AppEnv>()
     .use(requireTenantAuth(deps))
     .get("/", requirePermission("sessions.view"), validate("query", listQuery), async (c) =>
       c.json(await listSessions({ ctx: serviceCtx(c), input: c.req.valid("query") })),
-    );
+    )
+    .get("/usage", requirePermission("sessions.view"), validate("query", usageQuery), async (c) =>
+      c.json(await tenantUsage({ ctx: serviceCtx(c), input: c.req.valid("query") })),
+    )
+    .post("/:id/disconnect", requirePermission("sessions.disconnect"), validate("param", sessionParam), async (c) => {
+      const ctx = serviceCtx(c);
+      const key = await deps.keys.forTenant(ctx.tenant.id);
+      return c.json({ disconnected: await disconnectOpenSession({ key }, { ctx, input: c.req.valid("param") }) });
+    });
 }

@@ -1,8 +1,11 @@
+import type { Tenant, Tx } from "@proxpanel/db";
 import { onboardTenant } from "@proxpanel/tenancy";
+import { enqueueMail } from "@proxpanel/worker/mail";
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
+import { welcomeMail } from "../../services/mail-templates.ts";
 import { validate } from "../../validate.ts";
 
 export const signupBody = z.object({
@@ -19,7 +22,12 @@ export const signupBody = z.object({
 export function signupRoutes(deps: AppDeps) {
   return new Hono<AppEnv>().post("/", validate("json", signupBody), async (c) => {
     const input = c.req.valid("json");
-    const tenant = await onboardTenant({ db: deps.db, resolver: deps.resolver }, input, {
+    // The welcome e-mail is queued in the signup transaction: no tenant without it, no mail without a tenant.
+    const onCreated = async (tx: Tx, t: Tenant) => {
+      const url = `http://${deps.resolver.hostFor(t.slug)}`;
+      await enqueueMail(tx, welcomeMail({ to: input.adminEmail, companyName: t.companyName, url, tenantId: t.id }));
+    };
+    const tenant = await onboardTenant({ db: deps.db, resolver: deps.resolver, onCreated }, input, {
       superAdminId: null,
       label: `signup:${input.adminEmail}`,
       ip: c.get("clientIp"),

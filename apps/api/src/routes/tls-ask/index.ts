@@ -39,7 +39,9 @@ export function tlsAskRoutes(deps: AppDeps) {
         "Retry-After": String(Math.ceil(spent.msBeforeNext / 1000)),
       });
     }
-    const res = await deps.resolver.resolve(host);
+    // Not resolve(): in standalone mode that maps every name to the one tenant, and a certificate
+    // must only ever be issued for the base domain or a verified custom domain.
+    const res = await deps.resolver.resolveCertificateName(host);
     if (res.kind === "tenant" && res.tenant.status === "active") return c.json({ ok: true });
     if (!refused.has(host)) {
       refused.set(host, true);

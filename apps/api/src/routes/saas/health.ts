@@ -1,0 +1,14 @@
+import { RadiusStatsCollector } from "@proxpanel/radius-app/stats-publisher";
+import { Hono } from "hono";
+import type { AppDeps } from "../../deps.ts";
+import type { AppEnv } from "../../env.ts";
+import { requireSuperAdmin } from "../../middleware/auth.ts";
+import { systemHealth } from "../../services/saas-health.ts";
+
+export function saasHealthRoutes(deps: AppDeps) {
+  // Listening from start-up, so the first look at the page already has the daemons' latest rates.
+  const radius = new RadiusStatsCollector(deps.state);
+  return new Hono<AppEnv>()
+    .use(requireSuperAdmin(deps))
+    .get("/", async (c) => c.json(await systemHealth(deps, radius)));
+}

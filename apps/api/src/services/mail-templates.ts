@@ -1,0 +1,39 @@
+import type { OutgoingMail } from "@proxpanel/worker/mail";
+
+export function welcomeMail(input: { to: string; companyName: string; url: string; tenantId: string }): OutgoingMail {
+  return {
+    kind: "welcome",
+    to: input.to,
+    tenantId: input.tenantId,
+    subject: `Welcome to ProxPanel, ${input.companyName}`,
+    body: [
+      `Your workspace for ${input.companyName} is ready.`,
+      "",
+      `Sign in at ${input.url} with this e-mail address and the password you chose.`,
+      "",
+      "Next steps: add your NAS devices, create service plans, then import or add subscribers.",
+    ].join("\n"),
+  };
+}
+
+export function passwordResetMail(input: {
+  to: string;
+  link: string;
+  ttlMinutes: number;
+  tenantId: string;
+}): OutgoingMail {
+  return {
+    kind: "password_reset",
+    to: input.to,
+    tenantId: input.tenantId,
+    subject: "Reset your ProxPanel password",
+    body: [
+      "Someone (hopefully you) asked to reset the password of this account.",
+      "",
+      `Choose a new password here: ${input.link}`,
+      "",
+      `The link works once and expires in ${input.ttlMinutes} minutes. If you did not ask, ignore this`,
+      "message: your password stays as it is.",
+    ].join("\n"),
+  };
+}

@@ -1,0 +1,38 @@
+import { createResource, lazy, Match, Suspense, Switch } from "solid-js";
+import { ApiError, api, errorMessage, unwrap } from "./api/client";
+import TenantApp from "./tenant/TenantApp";
+import { StatusPage } from "./ui/StatusPage";
+
+// The console is only for the apex: a separate chunk keeps tenant login pages small.
+const ConsoleApp = lazy(() => import("./console/ConsoleApp.tsx"));
+
+type Site = { kind: "apex" } | { kind: "tenant"; slug: string };
+
+/** Asks the API which kind of host this is, then shows the console, a tenant panel or why neither. */
+export default function App() {
+  const [site] = createResource(() => unwrap<Site>(api.GET("/api/site")));
+  const failure = () => (site.error instanceof ApiError ? site.error : undefined);
+  return (
+    <Switch fallback={<p class="boot">Loading…</p>}>
+      <Match when={failure()?.code === "tenant_suspended"}>
+        <StatusPage title="Workspace suspended" testId="suspended">
+          {failure()?.message}
+        </StatusPage>
+      </Match>
+      <Match when={failure()?.code === "tenant_migrated"}>
+        <StatusPage title="Workspace moved">{failure()?.message}</StatusPage>
+      </Match>
+      <Match when={site.error}>
+        <StatusPage title="Unavailable">{errorMessage(site.error)}</StatusPage>
+      </Match>
+      <Match when={site()?.kind === "apex"}>
+        <Suspense fallback={<p class="boot">Loading…</p>}>
+          <ConsoleApp />
+        </Suspense>
+      </Match>
+      <Match when={site()?.kind === "tenant"}>
+        <TenantApp />
+      </Match>
+    </Switch>
+  );
+}

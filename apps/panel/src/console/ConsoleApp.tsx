@@ -1,0 +1,63 @@
+import { Route, Router, type RouteSectionProps } from "@solidjs/router";
+import { lazy, Match, Switch } from "solid-js";
+import { ErrorBanner } from "../ui/ErrorBanner";
+import { Layout, type NavItem } from "../ui/Layout";
+import { ConsoleLoginPage } from "./LoginPage";
+import { consoleSession } from "./session";
+import { TotpEnrolment } from "./TotpEnrolment";
+import "./console.css";
+
+const Tenants = lazy(() => import("./pages/Tenants"));
+const Backups = lazy(() => import("./pages/Backups"));
+const Reports = lazy(() => import("./pages/Reports"));
+const Audit = lazy(() => import("./pages/Audit"));
+const Health = lazy(() => import("./pages/Health"));
+
+const NAV: NavItem[] = [
+  { href: "/", label: "Tenants" },
+  { href: "/backups", label: "Backup health" },
+  { href: "/reports", label: "Reports" },
+  { href: "/audit", label: "Audit" },
+  { href: "/health", label: "System health" },
+];
+
+function Shell(props: RouteSectionProps) {
+  const me = () => consoleSession.me();
+  return (
+    <Switch fallback={<p class="boot">Loading…</p>}>
+      <Match when={!consoleSession.token()}>
+        <ConsoleLoginPage />
+      </Match>
+      <Match when={consoleSession.me.error}>
+        <main class="page">
+          <ErrorBanner error={consoleSession.me.error} />
+          <button type="button" onClick={() => consoleSession.signOut()}>
+            Sign in again
+          </button>
+        </main>
+      </Match>
+      <Match when={me() && !me()?.superAdmin.mfa}>
+        <TotpEnrolment />
+      </Match>
+      <Match when={me()?.superAdmin.mfa}>
+        <Layout title="ProxPanel console" nav={NAV} user={me()?.superAdmin.email} onSignOut={consoleSession.signOut}>
+          {props.children}
+        </Layout>
+      </Match>
+    </Switch>
+  );
+}
+
+/** The super-admin console, served on the apex host only. */
+export default function ConsoleApp() {
+  return (
+    <Router root={Shell}>
+      <Route path="/" component={Tenants} />
+      <Route path="/backups" component={Backups} />
+      <Route path="/reports" component={Reports} />
+      <Route path="/audit" component={Audit} />
+      <Route path="/health" component={Health} />
+      <Route path="*" component={Tenants} />
+    </Router>
+  );
+}

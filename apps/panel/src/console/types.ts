@@ -1,0 +1,157 @@
+/** Response shapes the console reads (the OpenAPI document types requests, not most responses). */
+
+export type TenantStatus = "active" | "suspended" | "deleted" | "migrated";
+export type PlanCode = "trial" | "starter" | "pro" | "custom";
+export const PLANS: PlanCode[] = ["trial", "starter", "pro", "custom"];
+export const MODULES = ["resellers", "wireguard", "notifications"] as const;
+export type Module = (typeof MODULES)[number];
+
+export interface ConsoleTenant {
+  id: string;
+  slug: string;
+  companyName: string;
+  status: TenantStatus;
+  plan: PlanCode;
+  subscriberCap: number;
+  schemaVersion: number;
+  modules: Module[] | null;
+  customDomain: string | null;
+  createdAt: string;
+  subscribers: number;
+  activeSubscribers: number;
+  backupBytes: number;
+  schemaBytes: number;
+  storageBytes: number;
+  lastBackupAt: string | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  page: number;
+  limit: number;
+}
+
+export interface LoginResult {
+  token: string;
+  totpEnrolled: boolean;
+  mustEnrolTotp: boolean;
+}
+
+export interface SuperAdminMe {
+  superAdmin: { superAdminId: string; email: string; mfa: boolean };
+}
+
+export interface BackupHealthRow {
+  tenantId: string;
+  slug: string;
+  plan: string;
+  quotaBytes: number;
+  usedBytes: number;
+  lastBackupAt: string | null;
+  pendingUploads: number;
+  openAlerts: number;
+  percent: number;
+}
+
+export interface Alert {
+  id: string;
+  tenantId: string | null;
+  kind: string;
+  message: string;
+  createdAt: string;
+  resolvedAt: string | null;
+}
+
+export interface Backup {
+  id: string;
+  filename: string;
+  sizeBytes: number;
+  status: "pending_upload" | "uploaded" | "failed";
+  kind: string;
+  pinned: boolean;
+  schemaVersion: number;
+  error: string | null;
+  createdAt: string;
+}
+
+export interface DryRunReport {
+  ok: boolean;
+  scratchSchema: string;
+  schemaVersion: number;
+  migrated: boolean;
+  tables: { name: string; expectedRows: number; actualRows: number; checksumMatches: boolean | null }[];
+}
+
+export interface AuditRow {
+  id: number;
+  actor: string;
+  action: string;
+  tenantId: string | null;
+  details: Record<string, unknown>;
+  ip: string | null;
+  requestId: string | null;
+  createdAt: string;
+}
+
+export interface UsageRow {
+  tenantId: string;
+  slug: string;
+  companyName: string;
+  plan: string;
+  status: string;
+  subscribers: number;
+  activeSubscribers: number;
+  newSubscribers: number;
+  invoicesIssued: number;
+  invoicesIssuedCents: number;
+  invoicesPaid: number;
+  invoicesPaidCents: number;
+  renewalsCents: number;
+  revenueCents: number;
+  sessions: number;
+  bytesIn: number;
+  bytesOut: number;
+  backupsStored: number;
+  backupBytes: number;
+}
+
+export interface UsageReport {
+  from: string;
+  to: string;
+  generatedAt: string;
+  rows: UsageRow[];
+  totals: Omit<UsageRow, "tenantId" | "slug" | "companyName" | "plan" | "status"> & { tenants: number };
+}
+
+export interface Probe {
+  ok: boolean;
+  latencyMs: number;
+  error?: string;
+}
+
+export interface SystemHealth {
+  checkedAt: string;
+  database: Probe & {
+    maxConnections: number | null;
+    connections: number | null;
+    connectionsToThisDatabase: number | null;
+    byState: Record<string, number>;
+    percentUsed: number | null;
+  };
+  sharedState: Probe & { kind: "redis" | "memory" };
+  objectStore: Probe;
+  radius: {
+    instances: {
+      instanceId: string;
+      host: string;
+      at: string;
+      rates: Record<string, number>;
+      totals: Record<string, number>;
+    }[];
+    rates: Record<
+      "received" | "accessRequests" | "accessAccepts" | "accessRejects" | "accountingRequests" | "dropped" | "errors",
+      number
+    >;
+  };
+}

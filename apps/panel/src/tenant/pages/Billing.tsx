@@ -1,0 +1,208 @@
+import { createResource, createSignal, Show } from "solid-js";
+import { api, unwrap } from "../../api/client";
+import { createActionError } from "../../ui/action-error";
+import { Badge } from "../../ui/Badge";
+import { ConfirmAction } from "../../ui/ConfirmAction";
+import { ErrorBanner } from "../../ui/ErrorBanner";
+import { SelectField, TextField } from "../../ui/Field";
+import { FormDialog } from "../../ui/FormDialog";
+import { formatDate } from "../../ui/format";
+import { type Errors, formatCents, hasErrors, required, toCents } from "../../ui/forms";
+import { Table } from "../../ui/Table";
+import { toast } from "../../ui/Toast";
+import type { Page, Subscriber } from "../types";
+
+interface Invoice {
+  id: string;
+  number: string | number;
+  subscriberId: string;
+  amountCents: number;
+  paidCents?: number;
+  status: "unpaid" | "paid" | "void";
+  description: string;
+  dueAt: string | null;
+  createdAt: string;
+}
+interface Tx {
+  id: number;
+  type: string;
+  amountCents: number;
+  description: string | null;
+  subscriberId: string | null;
+  createdAt: string;
+}
+type InvoiceStatus = "" | "unpaid" | "paid" | "void";
+
+function InvoiceForm(props: { onDone: () => void; onClose: () => void }) {
+  const [search, setSearch] = createSignal("");
+  const [subs] = createResource(search, (s) =>
+    unwrap<Page<Subscriber>>(
+      api.GET("/api/subscribers", { params: { query: { search: s.trim() || undefined, limit: 20 } } }),
+    ),
+  );
+  const [subscriberId, setSubscriberId] = createSignal("");
+  const [amount, setAmount] = createSignal("");
+  const [description, setDescription] = createSignal("");
+  const [errors, setErrors] = createSignal<Errors<"subscriber" | "amount" | "description">>({});
+  const submit = async () => {
+    const cents = toCents(amount());
+    const errs = {
+      subscriber: required(subscriberId(), "Subscriber"),
+      amount: cents && cents > 0 ? undefined : "Amount must be like 12.50.",
+      description: required(description(), "Description"),
+    };
+    setErrors(errs);
+    if (hasErrors(errs)) return;
+    await unwrap(
+      api.POST("/api/invoices", {
+        body: { subscriberId: subscriberId(), amountCents: cents ?? 0, description: description().trim() },
+      }),
+    );
+    toast("Invoice created");
+    props.onDone();
+  };
+  return (
+    <FormDialog title="New invoice" submitLabel="Create invoice" onSubmit={submit} onClose={props.onClose}>
+      <TextField label="Find subscriber" type="search" value={search()} onValue={setSearch} />
+      <SelectField
+        label="Subscriber"
+        value={subscriberId()}
+        placeholder="Choose a subscriber"
+        options={(subs.latest?.items ?? []).map((s) => ({ value: s.id, label: s.username }))}
+        onChange={(e) => setSubscriberId(e.currentTarget.value)}
+        error={errors().subscriber}
+      />
+      <TextField label="Amount" inputmode="decimal" value={amount()} onValue={setAmount} error={errors().amount} />
+      <TextField label="Description" value={description()} onValue={setDescription} error={errors().description} />
+    </FormDialog>
+  );
+}
+
+/** Invoices (create, record a payment, void) and the list of payments received. */
+export default function BillingPage() {
+  const [status, setStatus] = createSignal<InvoiceStatus>("");
+  const [page, setPage] = createSignal(1);
+  const [invoices, { refetch }] = createResource(
+    () => ({ status: status(), page: page() }),
+    (q) =>
+      unwrap<Page<Invoice>>(
+        api.GET("/api/invoices", { params: { query: { page: q.page, limit: 25, status: q.status || undefined } } }),
+      ),
+  );
+  const [payments, { refetch: refetchPayments }] = createResource(() =>
+    unwrap<Page<Tx>>(api.GET("/api/transactions", { params: { query: { type: "payment", limit: 25 } } })),
+  );
+  const [creating, setCreating] = createSignal(false);
+  const [voiding, setVoiding] = createSignal<Invoice>();
+  const actions = createActionError();
+  const act = (fn: () => Promise<unknown>, msg: string) =>
+    actions.run(async () => {
+      await fn();
+      toast(msg);
+      void refetch();
+      void refetchPayments();
+    });
+  const tone = (s: Invoice["status"]) => (s === "paid" ? "ok" : s === "void" ? "neutral" : "warn");
+  return (
+    <section>
+      <h1>Invoices and payments</h1>
+      <div class="toolbar">
+        <SelectField
+          label="Status"
+          value={status()}
+          placeholder="All"
+          options={[
+            { value: "unpaid", label: "Unpaid" },
+            { value: "paid", label: "Paid" },
+            { value: "void", label: "Void" },
+          ]}
+          onChange={(e) => {
+            setStatus(e.currentTarget.value as InvoiceStatus);
+            setPage(1);
+          }}
+        />
+        <button type="button" class="primary" onClick={() => setCreating(true)}>
+          New invoice
+        </button>
+      </div>
+      <ErrorBanner error={actions.error() ?? invoices.error} onDismiss={actions.dismiss} />
+      <Table
+        caption="Invoices"
+        columns={[
+          { key: "number", label: "Number" },
+          { key: "description", label: "Description" },
+          { key: "amount", label: "Amount", render: (i) => formatCents(i.amountCents) },
+          { key: "status", label: "Status", render: (i) => <Badge tone={tone(i.status)}>{i.status}</Badge> },
+          { key: "createdAt", label: "Created", render: (i) => formatDate(i.createdAt) },
+          {
+            key: "actions",
+            label: "Actions",
+            render: (i) => (
+              <Show when={i.status === "unpaid"}>
+                <div class="actions">
+                  <button
+                    type="button"
+                    onClick={() =>
+                      act(
+                        () =>
+                          unwrap(api.POST("/api/invoices/{id}/payments", { params: { path: { id: i.id } }, body: {} })),
+                        "Payment recorded",
+                      )
+                    }
+                    aria-label={`Record payment for invoice ${i.number}`}
+                  >
+                    Mark paid
+                  </button>
+                  <button type="button" onClick={() => setVoiding(i)} aria-label={`Void invoice ${i.number}`}>
+                    Void
+                  </button>
+                </div>
+              </Show>
+            ),
+          },
+        ]}
+        rows={invoices.latest?.items ?? []}
+        rowKey={(i) => i.id}
+        page={{ page: page(), limit: 25, total: invoices.latest?.total ?? 0 }}
+        onPage={setPage}
+        loading={invoices.loading}
+        empty="No invoices."
+      />
+      <h2>Latest payments</h2>
+      <ErrorBanner error={payments.error} />
+      <Table
+        caption="Payments"
+        columns={[
+          { key: "createdAt", label: "When", render: (t) => formatDate(t.createdAt) },
+          { key: "amount", label: "Amount", render: (t) => formatCents(Math.abs(t.amountCents)) },
+          { key: "description", label: "Description" },
+        ]}
+        rows={payments.latest?.items ?? []}
+        rowKey={(t) => String(t.id)}
+        empty="No payments yet."
+      />
+      <Show when={creating()}>
+        <InvoiceForm
+          onClose={() => setCreating(false)}
+          onDone={() => {
+            setCreating(false);
+            void refetch();
+          }}
+        />
+      </Show>
+      <ConfirmAction
+        item={voiding()}
+        title="Void invoice"
+        message={(i) =>
+          `Void invoice ${i.number} (${formatCents(i.amountCents)})? It stays on record but is no longer due.`
+        }
+        confirmLabel="Void"
+        danger
+        action={(i) =>
+          act(() => unwrap(api.POST("/api/invoices/{id}/void", { params: { path: { id: i.id } } })), "Invoice voided")
+        }
+        onClose={() => setVoiding(undefined)}
+      />
+    </section>
+  );
+}

@@ -1,0 +1,134 @@
+import { A } from "@solidjs/router";
+import { createResource, For, Show } from "solid-js";
+import { api, unwrap } from "../../api/client";
+import { BarChart } from "../../ui/BarChart";
+import { ErrorBanner } from "../../ui/ErrorBanner";
+import { formatBytes } from "../../ui/format";
+import { formatCents } from "../../ui/forms";
+import type { Page } from "../types";
+
+interface Tx {
+  amountCents: number;
+  createdAt: string;
+}
+type Status = "active" | "disabled" | "expired";
+
+interface Usage {
+  days: number;
+  timezone: string;
+  usage: { day: string; inputOctets: number; outputOctets: number; sessions: number }[];
+}
+
+const countSubscribers = (query: { status?: Status; expiringWithinDays?: number }) =>
+  unwrap<Page<unknown>>(api.GET("/api/subscribers", { params: { query: { ...query, limit: 1 } } })).then(
+    (p) => p.total,
+  );
+
+/** Payments since the first of this month, page by page (a month of payments is a few pages at most). */
+async function paymentsThisMonth(): Promise<Tx[]> {
+  const now = new Date();
+  const from = new Date(now.getFullYear(), now.getMonth(), 1).toISOString();
+  const all: Tx[] = [];
+  for (let page = 1; page <= 20; page += 1) {
+    const res = await unwrap<Page<Tx>>(
+      api.GET("/api/transactions", { params: { query: { type: "payment", from, page, limit: 100, order: "asc" } } }),
+    );
+    all.push(...res.items);
+    if (all.length >= res.total || res.items.length === 0) break;
+  }
+  return all;
+}
+
+async function load() {
+  const [active, disabled, expired, expiring, online, payments, usage] = await Promise.all([
+    countSubscribers({ status: "active" }),
+    countSubscribers({ status: "disabled" }),
+    countSubscribers({ status: "expired" }),
+    countSubscribers({ expiringWithinDays: 7 }),
+    unwrap<Page<unknown>>(api.GET("/api/sessions", { params: { query: { limit: 1, online: "true" } } })).then(
+      (p) => p.total,
+    ),
+    paymentsThisMonth().catch(() => null),
+    unwrap<Usage>(api.GET("/api/sessions/usage", { params: { query: { days: 30 } } })),
+  ]);
+  const byDay = new Map<string, number>();
+  for (const p of payments ?? []) {
+    const day = p.createdAt.slice(0, 10);
+    byDay.set(day, (byDay.get(day) ?? 0) + Math.abs(p.amountCents));
+  }
+  const revenue = payments ? payments.reduce((s, p) => s + Math.abs(p.amountCents), 0) : null;
+  return { status: { active, disabled, expired }, expiring, online, revenue, byDay: [...byDay.entries()], usage };
+}
+
+export default function DashboardPage() {
+  const [data] = createResource(load);
+  return (
+    <section>
+      <h1>Dashboard</h1>
+      <ErrorBanner error={data.error} />
+      <Show when={data()}>
+        {(d) => (
+          <>
+            <div class="grid">
+              <For
+                each={[
+                  { label: "Active subscribers", value: d().status.active, href: "/subscribers" },
+                  { label: "Disabled", value: d().status.disabled, href: "/subscribers" },
+                  { label: "Expired", value: d().status.expired, href: "/subscribers" },
+                  { label: "Online now", value: d().online, href: "/sessions" },
+                  { label: "Expiring in 7 days", value: d().expiring, href: "/subscribers" },
+                ]}
+              >
+                {(c) => (
+                  <A class="card" href={c.href}>
+                    <div class="muted">{c.label}</div>
+                    <div class="stat">{c.value}</div>
+                  </A>
+                )}
+              </For>
+              <div class="card">
+                <div class="muted">Revenue this month</div>
+                <div class="stat">{d().revenue === null ? "—" : formatCents(d().revenue ?? 0)}</div>
+              </div>
+            </div>
+            <div class="grid" style={{ "margin-top": "1rem" }}>
+              <div class="card">
+                <BarChart
+                  title="Subscribers by status"
+                  labels={["active", "disabled", "expired"]}
+                  series={[{ label: "Subscribers", color: "var(--primary)" }]}
+                  values={[[d().status.active, d().status.disabled, d().status.expired]]}
+                  format={String}
+                />
+              </div>
+              <div class="card">
+                <BarChart
+                  title="Payments per day this month"
+                  labels={d().byDay.map(([day]) => day)}
+                  series={[{ label: "Payments", color: "var(--accent)" }]}
+                  values={[d().byDay.map(([, v]) => v)]}
+                  format={formatCents}
+                />
+              </div>
+            </div>
+            <div class="card" style={{ "margin-top": "1rem" }}>
+              <BarChart
+                title={`Traffic per day, last ${d().usage.days} days`}
+                labels={d().usage.usage.map((u) => u.day)}
+                series={[
+                  { label: "Download", color: "var(--primary)" },
+                  { label: "Upload", color: "var(--accent)" },
+                ]}
+                values={[d().usage.usage.map((u) => u.outputOctets), d().usage.usage.map((u) => u.inputOctets)]}
+                format={formatBytes}
+              />
+              <p class="muted">
+                {d().usage.usage.reduce((n, u) => n + u.sessions, 0)} sessions started; days in {d().usage.timezone}.
+              </p>
+            </div>
+          </>
+        )}
+      </Show>
+    </section>
+  );
+}

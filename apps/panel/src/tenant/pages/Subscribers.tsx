@@ -1,0 +1,444 @@
+import { createResource, createSignal, Show } from "solid-js";
+import { ApiError, api, downloadFile, unwrap } from "../../api/client";
+import { createActionError } from "../../ui/action-error";
+import { Badge, type BadgeTone } from "../../ui/Badge";
+import { BarChart } from "../../ui/BarChart";
+import { ConfirmAction } from "../../ui/ConfirmAction";
+import { ErrorBanner } from "../../ui/ErrorBanner";
+import { SelectField, TextField } from "../../ui/Field";
+import { FormDialog } from "../../ui/FormDialog";
+import { formatBytes, formatDate } from "../../ui/format";
+import { EMAIL_RE, type Errors, hasErrors, required } from "../../ui/forms";
+import { Modal } from "../../ui/Modal";
+import { SearchToolbar } from "../../ui/SearchToolbar";
+import { Table } from "../../ui/Table";
+import { toast } from "../../ui/Toast";
+import { asImportReport, ImportReport, type ImportReportData } from "../components/ImportReport";
+import { createList, listParams } from "../list";
+import type { Page, Plan, Subscriber } from "../types";
+
+type SubscriberSort = "username" | "created" | "expires" | "status";
+type StatusFilter = "" | "active" | "disabled" | "expired";
+const USERNAME_RE = /^[A-Za-z0-9._@-]{1,64}$/;
+
+const statusTone = (s: string): BadgeTone => (s === "active" ? "ok" : s === "expired" ? "warn" : "bad");
+
+function usePlans() {
+  const [plans] = createResource(() =>
+    unwrap<Page<Plan>>(api.GET("/api/plans", { params: { query: { limit: 100, sort: "name", order: "asc" } } })),
+  );
+  return () => plans()?.items ?? [];
+}
+
+function SubscriberForm(props: { subscriber?: Subscriber; plans: Plan[]; onDone: () => void; onClose: () => void }) {
+  const s = props.subscriber;
+  const [username, setUsername] = createSignal(s?.username ?? "");
+  const [password, setPassword] = createSignal("");
+  const [fullName, setFullName] = createSignal(s?.fullName ?? "");
+  const [email, setEmail] = createSignal(s?.email ?? "");
+  const [phone, setPhone] = createSignal(s?.phone ?? "");
+  const [planId, setPlanId] = createSignal(s?.planId ?? props.plans[0]?.id ?? "");
+  const [errors, setErrors] = createSignal<Errors<"username" | "password" | "planId" | "email">>({});
+  const submit = async () => {
+    const errs = {
+      username: USERNAME_RE.test(username()) ? undefined : "Letters, digits and . _ @ - only, at most 64.",
+      password:
+        !s || password()
+          ? password().length >= 4 && password().length <= 64
+            ? undefined
+            : "Password must be 4 to 64 characters."
+          : undefined,
+      planId: s ? undefined : required(planId(), "Plan"),
+      email: email() && !EMAIL_RE.test(email()) ? "Enter a valid e-mail address." : undefined,
+    };
+    setErrors(errs);
+    if (hasErrors(errs)) return;
+    const common = { fullName: fullName().trim(), email: email().trim() || null, phone: phone().trim() || null };
+    if (s) {
+      await unwrap(
+        api.PATCH("/api/subscribers/{id}", {
+          params: { path: { id: s.id } },
+          body: { ...common, username: username(), ...(password() ? { password: password() } : {}) },
+        }),
+      );
+    } else {
+      await unwrap(
+        api.POST("/api/subscribers", {
+          body: { ...common, username: username(), password: password(), planId: planId() },
+        }),
+      );
+    }
+    toast(s ? "Subscriber saved" : "Subscriber created");
+    props.onDone();
+  };
+
+  return (
+    <FormDialog
+      title={s ? `Edit ${s.username}` : "New subscriber"}
+      submitLabel={s ? "Save" : "Create subscriber"}
+      onSubmit={submit}
+      onClose={props.onClose}
+    >
+      <TextField
+        label="Username"
+        autocomplete="off"
+        value={username()}
+        onValue={setUsername}
+        error={errors().username}
+      />
+      <TextField
+        label={s ? "New password (leave empty to keep)" : "Password"}
+        type="text"
+        autocomplete="off"
+        value={password()}
+        onValue={setPassword}
+        error={errors().password}
+      />
+      <Show when={!s}>
+        <SelectField
+          label="Plan"
+          value={planId()}
+          placeholder="Choose a plan"
+          options={props.plans.map((p) => ({ value: p.id, label: p.name }))}
+          onChange={(e) => setPlanId(e.currentTarget.value)}
+          error={errors().planId}
+        />
+      </Show>
+      <TextField label="Full name" value={fullName()} onValue={setFullName} />
+      <TextField label="E-mail" type="email" value={email()} onValue={setEmail} error={errors().email} />
+      <TextField label="Phone" type="tel" value={phone()} onValue={setPhone} />
+    </FormDialog>
+  );
+}
+
+function ChangePlan(props: { subscriber: Subscriber; plans: Plan[]; onDone: () => void; onClose: () => void }) {
+  const [planId, setPlanId] = createSignal(props.subscriber.planId);
+  const submit = async () => {
+    await unwrap(
+      api.POST("/api/subscribers/{id}/change-plan", {
+        params: { path: { id: props.subscriber.id } },
+        body: { planId: planId() },
+      }),
+    );
+    toast("Plan changed");
+    props.onDone();
+  };
+  return (
+    <FormDialog
+      title={`Change plan of ${props.subscriber.username}`}
+      submitLabel="Change plan"
+      onSubmit={submit}
+      onClose={props.onClose}
+    >
+      <SelectField
+        label="Plan"
+        value={planId()}
+        options={props.plans.map((p) => ({ value: p.id, label: p.name }))}
+        onChange={(e) => setPlanId(e.currentTarget.value)}
+      />
+    </FormDialog>
+  );
+}
+
+interface Usage {
+  usage: { day: string; inputOctets: number; outputOctets: number; sessions: number }[];
+}
+
+function UsageDialog(props: { subscriber: Subscriber; onClose: () => void }) {
+  const [usage] = createResource(() =>
+    unwrap<Usage>(api.GET("/api/subscribers/{id}/usage", { params: { path: { id: props.subscriber.id } } })),
+  );
+  return (
+    <Modal title={`Usage of ${props.subscriber.username} (30 days)`} onClose={props.onClose}>
+      <ErrorBanner error={usage.error} />
+      <Show when={usage()}>
+        {(u) => (
+          <BarChart
+            title="Traffic per day"
+            labels={u().usage.map((d) => d.day)}
+            series={[
+              { label: "Download", color: "var(--primary)" },
+              { label: "Upload", color: "var(--accent)" },
+            ]}
+            values={[u().usage.map((d) => d.outputOctets), u().usage.map((d) => d.inputOctets)]}
+            format={formatBytes}
+          />
+        )}
+      </Show>
+    </Modal>
+  );
+}
+
+function ImportDialog(props: { onDone: () => void; onClose: () => void }) {
+  const [csv, setCsv] = createSignal("");
+  const [report, setReport] = createSignal<ImportReportData>();
+  const [error, setError] = createSignal<unknown>();
+  const [busy, setBusy] = createSignal(false);
+
+  const send = async (dryRun: boolean) => {
+    setError(undefined);
+    setBusy(true);
+    try {
+      const res = await unwrap<ImportReportData>(
+        api.POST("/api/subscribers/import", {
+          params: { query: { dryRun: dryRun ? "true" : "false" } },
+          body: csv() as never,
+          bodySerializer: (b: unknown) => String(b),
+          headers: { "content-type": "text/csv" },
+        }),
+      );
+      setReport(res);
+      if (!dryRun) {
+        toast(`Imported ${res.imported} subscribers`);
+        props.onDone();
+      }
+    } catch (err) {
+      const r = err instanceof ApiError ? asImportReport(err.details) : undefined;
+      if (r) setReport(r);
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Modal title="Import subscribers from CSV" onClose={props.onClose}>
+      <p class="muted">
+        Columns: username, password, plan, status, expires_at, full_name, email, phone, address, static_ip, mac_address,
+        notes. Check first; nothing is imported while any row has a problem.
+      </p>
+      <div class="field">
+        <label for="csv-file">CSV file</label>
+        <input
+          id="csv-file"
+          type="file"
+          accept=".csv,text/csv"
+          onChange={async (e) => {
+            const file = e.currentTarget.files?.[0];
+            if (file) setCsv(await file.text());
+            setReport(undefined);
+          }}
+        />
+      </div>
+      <ErrorBanner error={error()} />
+      <Show when={report()}>{(r) => <ImportReport report={r()} />}</Show>
+      <div class="actions">
+        <button type="button" disabled={!csv() || busy()} onClick={() => send(true)}>
+          Check file
+        </button>
+        <button
+          type="button"
+          class="primary"
+          disabled={!csv() || busy() || !report() || (report()?.errors.length ?? 1) > 0}
+          onClick={() => send(false)}
+        >
+          Import
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
+export default function SubscribersPage() {
+  const plans = usePlans();
+  const [status, setStatus] = createSignal<StatusFilter>("");
+  const [planFilter, setPlanFilter] = createSignal("");
+  const list = createList<Subscriber>(
+    (q) =>
+      unwrap<Page<Subscriber>>(
+        api.GET("/api/subscribers", {
+          params: {
+            query: {
+              ...listParams<SubscriberSort>(q),
+              status: status() || undefined,
+              planId: planFilter() || undefined,
+            },
+          },
+        }),
+      ),
+    { key: "username", order: "asc" },
+  );
+  const [editing, setEditing] = createSignal<Subscriber | "new">();
+  const [changing, setChanging] = createSignal<Subscriber>();
+  const [usageOf, setUsageOf] = createSignal<Subscriber>();
+  const [deleting, setDeleting] = createSignal<Subscriber>();
+  const [importing, setImporting] = createSignal(false);
+  const actions = createActionError();
+  const planName = (id: string) => plans().find((p) => p.id === id)?.name ?? "—";
+  const sortable = new Set(["username", "created", "expires", "status"]);
+
+  const act = (fn: () => Promise<unknown>, message: string) =>
+    actions.run(async () => {
+      await fn();
+      toast(message);
+      list.reload();
+    });
+  const path = (s: Subscriber) => ({ params: { path: { id: s.id } } });
+
+  return (
+    <section>
+      <h1>Subscribers</h1>
+      <SearchToolbar
+        search={list.search()}
+        onSearch={list.setSearch}
+        placeholder="Username, name, e-mail"
+        newLabel="New subscriber"
+        onNew={() => setEditing("new")}
+        extra={
+          <>
+            <button type="button" onClick={() => setImporting(true)}>
+              Import CSV
+            </button>
+            <button
+              type="button"
+              onClick={() => actions.run(() => downloadFile("/api/subscribers/export.csv", "subscribers.csv"))}
+            >
+              Export CSV
+            </button>
+          </>
+        }
+      >
+        <SelectField
+          label="Status"
+          value={status()}
+          placeholder="All"
+          options={[
+            { value: "active", label: "Active" },
+            { value: "disabled", label: "Disabled" },
+            { value: "expired", label: "Expired" },
+          ]}
+          onChange={(e) => {
+            setStatus(e.currentTarget.value as StatusFilter);
+            list.setPage(1);
+            list.reload();
+          }}
+        />
+        <SelectField
+          label="Plan"
+          value={planFilter()}
+          placeholder="All"
+          options={plans().map((p) => ({ value: p.id, label: p.name }))}
+          onChange={(e) => {
+            setPlanFilter(e.currentTarget.value);
+            list.setPage(1);
+            list.reload();
+          }}
+        />
+      </SearchToolbar>
+      <ErrorBanner error={actions.error() ?? list.data.error} onDismiss={actions.dismiss} />
+      <Table
+        {...list.table}
+        caption="Subscribers"
+        columns={[
+          { key: "username", label: "Username", sortable: true },
+          { key: "fullName", label: "Name" },
+          { key: "plan", label: "Plan", render: (s) => planName(s.planId) },
+          {
+            key: "status",
+            label: "Status",
+            sortable: true,
+            render: (s) => <Badge tone={statusTone(s.status)}>{s.status}</Badge>,
+          },
+          { key: "expires", label: "Expires", sortable: true, render: (s) => formatDate(s.expiresAt) },
+          {
+            key: "actions",
+            label: "Actions",
+            render: (s) => (
+              <div class="actions">
+                <button type="button" onClick={() => setEditing(s)} aria-label={`Edit ${s.username}`}>
+                  Edit
+                </button>
+                <button
+                  type="button"
+                  onClick={() => act(() => unwrap(api.POST("/api/subscribers/{id}/renew", path(s))), "Renewed")}
+                  aria-label={`Renew ${s.username}`}
+                >
+                  Renew
+                </button>
+                <button type="button" onClick={() => setChanging(s)} aria-label={`Change plan of ${s.username}`}>
+                  Plan
+                </button>
+                <Show
+                  when={s.status === "disabled"}
+                  fallback={
+                    <button
+                      type="button"
+                      onClick={() =>
+                        act(
+                          () => unwrap(api.POST("/api/subscribers/{id}/disable", path(s))),
+                          "Disabled and disconnected",
+                        )
+                      }
+                      aria-label={`Disable ${s.username}`}
+                    >
+                      Disable
+                    </button>
+                  }
+                >
+                  <button
+                    type="button"
+                    onClick={() => act(() => unwrap(api.POST("/api/subscribers/{id}/enable", path(s))), "Enabled")}
+                    aria-label={`Enable ${s.username}`}
+                  >
+                    Enable
+                  </button>
+                </Show>
+                <button type="button" onClick={() => setUsageOf(s)} aria-label={`Usage of ${s.username}`}>
+                  Usage
+                </button>
+                <button type="button" onClick={() => setDeleting(s)} aria-label={`Delete ${s.username}`}>
+                  Delete
+                </button>
+              </div>
+            ),
+          },
+        ]}
+        rowKey={(s) => s.id}
+        sort={list.sort()}
+        onSort={(s) => sortable.has(s.key) && list.setSort(s)}
+        empty="No subscribers match."
+      />
+      <Show when={editing()}>
+        {(e) => (
+          <SubscriberForm
+            subscriber={e() === "new" ? undefined : (e() as Subscriber)}
+            plans={plans()}
+            onClose={() => setEditing(undefined)}
+            onDone={() => {
+              setEditing(undefined);
+              list.reload();
+            }}
+          />
+        )}
+      </Show>
+      <Show when={changing()}>
+        {(s) => (
+          <ChangePlan
+            subscriber={s()}
+            plans={plans()}
+            onClose={() => setChanging(undefined)}
+            onDone={() => {
+              setChanging(undefined);
+              list.reload();
+            }}
+          />
+        )}
+      </Show>
+      <Show when={usageOf()}>{(s) => <UsageDialog subscriber={s()} onClose={() => setUsageOf(undefined)} />}</Show>
+      <Show when={importing()}>
+        <ImportDialog onClose={() => setImporting(false)} onDone={() => list.reload()} />
+      </Show>
+      <ConfirmAction
+        item={deleting()}
+        title="Delete subscriber"
+        message={(s) =>
+          `Delete ${s.username}? Their sessions are disconnected and their history is kept in the audit log.`
+        }
+        confirmLabel="Delete"
+        danger
+        action={(s) => act(() => unwrap(api.DELETE("/api/subscribers/{id}", path(s))), "Subscriber deleted")}
+        onClose={() => setDeleting(undefined)}
+      />
+    </section>
+  );
+}

@@ -1,0 +1,29 @@
+import { createResource, createRoot, createSignal } from "solid-js";
+import { api, getToken, onUnauthorized, setToken, unwrap } from "../api/client";
+import type { Me, PublicBranding } from "./types";
+
+/** The tenant panel's login state and the host's public branding, shared by every page. */
+export const session = createRoot(() => {
+  const [token, setTokenSignal] = createSignal(getToken());
+  // A message for the login page after a forced sign-out (e.g. a restore replaced every session).
+  const [notice, setNotice] = createSignal<string>();
+  const [me, { refetch: refetchMe }] = createResource(token, () => unwrap<Me>(api.GET("/api/auth/me")));
+  const [branding, { refetch: refetchBranding }] = createResource(() =>
+    unwrap<PublicBranding>(api.GET("/api/branding")),
+  );
+  const signIn = (t: string) => {
+    setToken(t);
+    setTokenSignal(t);
+    setNotice(undefined);
+  };
+  const signOut = () => {
+    setToken(null);
+    setTokenSignal(null);
+  };
+  onUnauthorized(signOut);
+  const can = (permission: string) => {
+    const u = me()?.user;
+    return !!u && (u.isOwner || u.permissions.includes(permission));
+  };
+  return { token, me, refetchMe, branding, refetchBranding, signIn, signOut, can, notice, setNotice };
+});

@@ -1,0 +1,57 @@
+import type postgres from "postgres";
+import { q } from "./contents.ts";
+
+/** What `detachIndexesAndKeys` took off a schema, grouped so the pieces can be rebuilt in parallel. */
+export interface DetachedPlan {
+  /** Per table (unqualified name): every index, key-backing ones included, as `CREATE [UNIQUE] INDEX`. */
+  indexes: Map<string, string[]>;
+  /** Per table: `ADD CONSTRAINT ... USING INDEX`, run once the table's indexes exist. */
+  keys: Map<string, string[]>;
+  /** `ADD CONSTRAINT ... FOREIGN KEY`, run once every key exists. */
+  foreignKeys: string[];
+}
+
+/**
+ * The staging-schema variant of `deferIndexesAndKeys`: the same drops, but the rebuild is returned
+ * as statements. Primary/unique keys come back as a unique index plus `ADD CONSTRAINT ... USING
+ * INDEX`, because `CREATE INDEX` takes a SHARE lock, so several indexes of one table can be built at
+ * once on different connections, while `ADD PRIMARY KEY` would lock the table exclusively.
+ */
+export async function detachIndexesAndKeys(sql: postgres.TransactionSql, schema: string): Promise<DetachedPlan> {
+  const constraints = await sql<
+    { tbl: string; rel: string; name: string; def: string; type: string; idx: string | null }[]
+  >`
+    select c.conrelid::regclass::text as tbl, (select relname::text from pg_class r where r.oid = c.conrelid) as rel, c.conname::text as name, pg_get_constraintdef(c.oid) as def,
+      c.contype::text as type, case when c.contype in ('p', 'u') then pg_get_indexdef(c.conindid) end as idx
+    from pg_constraint c
+    where c.connamespace = ${schema}::regnamespace and c.contype in ('f', 'p', 'u')
+    order by case c.contype when 'f' then 0 else 1 end, c.conname`;
+  const indexes = await sql<{ rel: string; name: string; def: string }[]>`
+    select (select relname::text from pg_class r where r.oid = i.indrelid) as rel, ic.relname::text as name, pg_get_indexdef(i.indexrelid) as def
+    from pg_index i join pg_class ic on ic.oid = i.indexrelid
+    where ic.relnamespace = ${schema}::regnamespace
+      and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid and k.contype in ('p', 'u', 'x'))
+    order by ic.relname`;
+  const plan: DetachedPlan = { indexes: new Map(), keys: new Map(), foreignKeys: [] };
+  const add = (m: Map<string, string[]>, k: string, v: string) => m.set(k, [...(m.get(k) ?? []), v]);
+  const drops: string[] = [];
+  for (const c of constraints) {
+    drops.push(`alter table ${c.tbl} drop constraint ${q(c.name)}`);
+    if (c.type === "f") plan.foreignKeys.push(`alter table ${c.tbl} add constraint ${q(c.name)} ${c.def}`);
+    else {
+      // The key's index keeps the constraint's name, as ADD CONSTRAINT would have named it.
+      if (!c.idx || /\bDEFERRABLE\b/i.test(c.def)) throw new Error(`cannot rebuild key ${c.name} through an index`);
+      add(plan.indexes, c.rel, c.idx);
+      const kind = c.type === "p" ? "primary key" : "unique";
+      add(plan.keys, c.rel, `alter table ${c.tbl} add constraint ${q(c.name)} ${kind} using index ${q(c.name)}`);
+    }
+  }
+  for (const i of indexes) {
+    drops.push(`drop index ${q(schema)}.${q(i.name)}`);
+    add(plan.indexes, i.rel, i.def);
+  }
+  // Foreign keys first (they depend on the referenced keys), then keys, then plain indexes; sent as
+  // one multi-statement query (simple protocol) to save a round trip per drop.
+  if (drops.length > 0) await sql.unsafe(drops.join(";\n")).simple();
+  return plan;
+}
