@@ -100,16 +100,24 @@ describe("backup job progress across API instances", () => {
       .select({ schema: tenants.schemaName })
       .from(tenants)
       .where(eq(tenants.id, t.id));
-    // Holds the restore at its first statement (dropping the schema) until this transaction ends,
-    // so the other instance sees it running and then every phase that follows.
+    // Holds the restore at its swap (which drops the live tables) until this transaction ends, so
+    // the other instance sees it running and then every phase that follows. The restore starts only
+    // once the lock is held: releasing before it is taken would leave the lock held for good.
     const blocker = postgres(process.env.TEST_DATABASE_URL as string, { max: 1, onnotice: () => {} });
     let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let locked: () => void = () => {};
+    const lockTaken = new Promise<void>((r) => {
+      locked = r;
+    });
     const holding = blocker.begin(async (tx) => {
       await tx.unsafe(`lock table "${row?.schema}".users in access share mode`);
-      await new Promise<void>((r) => {
-        release = r;
-      });
+      locked();
+      await gate;
     });
+    await lockTaken;
     try {
       const started = await one.request("POST", `/api/backups/${backup.id}/restore`, { host: t.host, token: t.token });
       expect(started.status).toBe(202);
