@@ -1,6 +1,7 @@
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import * as publicSchema from "./public/index.ts";
+import { socketOption } from "./socket.ts";
 
 export type PublicSchema = typeof publicSchema;
 export type Db = PostgresJsDatabase<PublicSchema>;
@@ -15,7 +16,8 @@ export interface Database {
 }
 
 export function connect(url: string, opts: { max?: number; statementTimeoutMs?: number } = {}): Database {
-  const sql = postgres(url, {
+  const options: postgres.Options<Record<string, postgres.PostgresType>> = {
+    ...socketOption(url),
     max: opts.max ?? 10,
     onnotice: () => {},
     // Tenant queries have distinct SQL text per schema; prepared statements still pay off per
@@ -25,7 +27,8 @@ export function connect(url: string, opts: { max?: number; statementTimeoutMs?: 
       application_name: "proxpanel",
       ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
     },
-  });
+  };
+  const sql = postgres(url, options);
   const db = drizzle(sql, { schema: publicSchema });
   return { sql, db, close: () => sql.end({ timeout: 5 }) };
 }
