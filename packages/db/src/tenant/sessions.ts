@@ -11,15 +11,24 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
+import { byteText } from "../columns.ts";
 
-/** RADIUS accounting, one row per session; the online-sessions view reads the open ones. */
+/**
+ * RADIUS accounting, one row per session; the online-sessions view reads the open ones. This is a
+ * tenant's largest table and each index costs on every accounting write and every restore, so it
+ * has the ones queries use: the upsert key, open sessions (overall and per NAS), a subscriber's
+ * history, and a BRIN range index on start time for the period totals (dashboard, reports), which
+ * rows reach in roughly start-time order. Migration 0004 dropped `(username, start_time)`, which the
+ * session search (a prefix match on `lower(username)`) could never use, and narrowed the NAS index
+ * to open sessions: a NAS's history is an occasional scan.
+ */
 export const radacctTable = (s: PgSchema) =>
   s.table(
     "radacct",
     {
       id: bigserial("id", { mode: "number" }).primaryKey(),
       acctSessionId: text("acct_session_id").notNull(),
-      acctUniqueId: text("acct_unique_id").notNull(),
+      acctUniqueId: byteText("acct_unique_id").notNull(),
       username: text("username").notNull(),
       subscriberId: uuid("subscriber_id"),
       nasId: uuid("nas_id"),
@@ -39,7 +48,7 @@ export const radacctTable = (s: PgSchema) =>
       uniqueIndex("radacct_unique_key").on(t.acctUniqueId),
       index("radacct_open_idx").on(t.startTime).where(sql`${t.stopTime} is null`),
       index("radacct_subscriber_idx").on(t.subscriberId, t.startTime),
-      index("radacct_username_idx").on(t.username, t.startTime),
-      index("radacct_nas_idx").on(t.nasId),
+      index("radacct_nas_open_idx").on(t.nasId, t.startTime).where(sql`${t.stopTime} is null`),
+      index("radacct_start_brin").using("brin", t.startTime),
     ],
   );
