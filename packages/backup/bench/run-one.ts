@@ -1,9 +1,8 @@
 /**
  * One measured backup or restore in its own process, so its peak RSS (VmHWM) is its own:
  *   tsx run-one.ts backup  <url> <schema> <file>
- *   tsx run-one.ts restore <url> <schema> <file>      (as the API does it: one pass, large tables split)
+ *   tsx run-one.ts restore <url> <schema> <file>      (as the API does it: one pass)
  *   tsx run-one.ts restore-verify <url> <schema> <file>  (verify the whole archive first, then load)
- *   tsx run-one.ts restore-ordered <url> <schema> <file> (one pass, one COPY stream per table: dry runs)
  * Prints one JSON line: { seconds, bytes, peakRssKb }. Timing covers the operation only.
  */
 import { createReadStream, createWriteStream, readFileSync } from "node:fs";
@@ -13,7 +12,7 @@ import { restoreBackup, writeBackup } from "../src/index.ts";
 
 const [op, url, schema, file] = process.argv.slice(2);
 if (!op || !url || !schema || !file)
-  throw new Error("usage: run-one.ts backup|restore|restore-verify|restore-ordered <url> <schema> <file>");
+  throw new Error("usage: run-one.ts backup|restore|restore-verify <url> <schema> <file>");
 export const BENCH_KEYS = { licenseKey: "bench-license", tenantId: "bench", tenantSecret: "bench-secret" };
 
 function peakRssKb(): number {
@@ -40,7 +39,6 @@ try {
       open: () => createReadStream(file),
       targetSchema: schema,
       verifyFirst: op === "restore-verify",
-      splitLargeTables: op !== "restore-ordered",
       onProgress: (p) => {
         phases[p.phase] ??= (performance.now() - t0) / 1000;
       },

@@ -2,19 +2,31 @@ import type postgres from "postgres";
 import { q, type TableSpec } from "./contents.ts";
 
 /**
- * Tables of one schema with their (non-generated) columns, parents before children along foreign
- * keys so a restore can load them in this order with every constraint checked. `__migrations` is left
- * out: a restore recreates it by migrating to the archive's version.
+ * Tables of one schema with their (non-generated) columns. `"load"` (default): parents before children
+ * along foreign keys, so a restore into live tables can load them in this order with every constraint
+ * checked. `"largest"`: the biggest table first, for the staging restore, which attaches foreign keys
+ * only at the end: the big table's index builds then overlap the loading of all the small ones
+ * instead of following it. `__migrations` is left out: a restore recreates it by migrating to the
+ * archive's version.
  */
-export async function listTables(tx: postgres.TransactionSql, schemaName: string): Promise<TableSpec[]> {
-  const rows = await tx<{ name: string; columns: string[] }[]>`
-    select c.relname::text as name,
+export async function listTables(
+  tx: postgres.TransactionSql,
+  schemaName: string,
+  order: "load" | "largest" = "load",
+): Promise<TableSpec[]> {
+  const rows = await tx<{ name: string; columns: string[]; bytes: number }[]>`
+    select c.relname::text as name, pg_relation_size(c.oid)::float8 as bytes,
       array(select a.attname::text from pg_attribute a
             where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped and a.attgenerated = ''
             order by a.attnum) as columns
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
     where n.nspname = ${schemaName} and c.relkind = 'r' and c.relname <> '__migrations'
     order by c.relname`;
+  if (order === "largest") {
+    return [...rows]
+      .sort((a, b) => b.bytes - a.bytes || a.name.localeCompare(b.name))
+      .map((r) => ({ name: r.name, columns: r.columns }));
+  }
   const fks = await tx<{ child: string; parent: string }[]>`
     select cl.relname::text as child, pl.relname::text as parent
     from pg_constraint k

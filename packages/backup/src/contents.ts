@@ -2,9 +2,11 @@ import { z } from "zod";
 
 /**
  * Inside the encrypted body is a tar stream:
- *   contents.json                 first: schema version and the tables with their columns, in load order
- *   tables/<table>/<seq>.copy     each table's `COPY ... TO STDOUT` text, cut into pieces of at most
- *                                 PIECE_BYTES so a tar entry's size is known without spooling to disk
+ *   contents.json                 first: schema version and the tables with their columns, in the order
+ *                                 their data follows (tenant archives: largest first; `public`: parents first)
+ *   tables/<table>/<seq>.copy     each table's `COPY ... TO STDOUT` data (binary format; text in older
+ *                                 archives), cut into pieces of at most PIECE_BYTES so a tar entry's
+ *                                 size is known without spooling to disk; an empty table has none
  *   uploads/<relative path>       the tenant's uploads, regular files only
  *   manifest.json                 last: row counts, sizes and sha256 of everything above, sequences
  * The manifest comes last because its figures exist only once everything was streamed.
@@ -25,6 +27,8 @@ export const contentsSchema = z.strictObject({
   sourceSchema: z.string(),
   schemaVersion: z.number().int().nonnegative(),
   tables: z.array(tableSpecSchema),
+  /** How the table pieces are encoded (see copy-format.ts); absent in archives from before binary. */
+  copyFormat: z.enum(["text", "binary"]).optional(),
 });
 export type Contents = z.infer<typeof contentsSchema>;
 

@@ -21,9 +21,10 @@ import {
   type TableSpec,
   UPLOADS_PREFIX,
 } from "./contents.ts";
+import { type CopyFormat, CopyTally, copyOutSql } from "./copy-format.ts";
 import type { ArchiveHeader } from "./header.ts";
 import { copyOut } from "./pg-copy.ts";
-import { addEntry, chunksOf, countNewlines } from "./tar.ts";
+import { addEntry, chunksOf } from "./tar.ts";
 
 export interface BackupOptions extends Omit<SealOptions, "schemaVersion"> {
   sql: postgres.Sql;
@@ -32,6 +33,11 @@ export interface BackupOptions extends Omit<SealOptions, "schemaVersion"> {
   uploadsDir?: string;
   /** Called as each table starts streaming (for progress reports). */
   onTable?: (table: string) => void;
+  /**
+   * How table rows are stored: binary (default). `text` writes an archive as this code did before
+   * binary, so tests can prove such archives still restore.
+   */
+  copyFormat?: CopyFormat;
 }
 
 export interface BackupSummary {
@@ -58,7 +64,8 @@ class ByteCounter extends Transform {
  */
 export async function writeBackup(opts: BackupOptions, out: Writable): Promise<BackupSummary> {
   assertSchemaName(opts.schemaName);
-  return writeSchemaSnapshot(opts, out, (tx) => schemaVersionOf(tx, opts.schemaName));
+  // Tenant archives are restored through a staging schema (foreign keys attached last): biggest first.
+  return writeSchemaSnapshot(opts, out, (tx) => schemaVersionOf(tx, opts.schemaName), "largest");
 }
 
 /**
@@ -69,12 +76,13 @@ export async function writeSchemaSnapshot(
   opts: BackupOptions,
   out: Writable,
   versionOf: (tx: postgres.TransactionSql) => Promise<number>,
+  order: "load" | "largest" = "load",
 ): Promise<BackupSummary> {
   return opts.sql.begin("isolation level repeatable read read only", async (tx) => {
     // A pool's per-statement timeout (the API's guards requests) must not cut a long COPY short.
     await tx`set local statement_timeout = 0`;
     const schemaVersion = await versionOf(tx);
-    const tables = await listTables(tx, opts.schemaName);
+    const tables = await listTables(tx, opts.schemaName, order);
     const { header, stages } = sealArchive({ ...opts, schemaVersion });
     const pack = tar.pack();
     const counter = new ByteCounter();
@@ -98,7 +106,14 @@ async function produce(
   tables: TableSpec[],
 ): Promise<Manifest> {
   const base = { format: 2 as const, tenantId: header.tenantId, sourceSchema: opts.schemaName };
-  const contents: Contents = { ...base, schemaVersion: header.schemaVersion, tables };
+  const format = opts.copyFormat ?? "binary";
+  // Archives written before binary COPY carry no format field, and are read as text.
+  const contents: Contents = {
+    ...base,
+    schemaVersion: header.schemaVersion,
+    tables,
+    ...(format === "binary" ? { copyFormat: format } : {}),
+  };
   await addEntry(pack, { name: CONTENTS_ENTRY, size: jsonBytes(contents).length }, [jsonBytes(contents)]);
 
   const manifest: Manifest = {
@@ -111,7 +126,7 @@ async function produce(
   };
   for (const t of tables) {
     opts.onTable?.(t.name);
-    manifest.tables.push({ ...t, ...(await dumpTable(tx, pack, opts.schemaName, t)) });
+    manifest.tables.push({ ...t, ...(await dumpTable(tx, pack, opts.schemaName, t, format)) });
   }
 
   // Read after the rows: sequences are not transactional, so a value read now is at least what any
@@ -137,12 +152,15 @@ function jsonBytes(v: unknown): Buffer {
   return Buffer.from(JSON.stringify(v), "utf8");
 }
 
-async function dumpTable(tx: postgres.TransactionSql, pack: Pack, schemaName: string, t: TableSpec) {
-  const cols = t.columns.map(q).join(", ");
-  const copy = copyOut(tx, `copy ${q(schemaName)}.${q(t.name)} (${cols}) to stdout`);
-  const hash = createHash("sha256");
-  let rows = 0;
-  let bytes = 0;
+async function dumpTable(
+  tx: postgres.TransactionSql,
+  pack: Pack,
+  schemaName: string,
+  t: TableSpec,
+  format: CopyFormat,
+) {
+  const copy = copyOut(tx, copyOutSql(schemaName, t, format));
+  const tally = new CopyTally(format);
   let seq = 0;
   let piece: Buffer[] = [];
   let pieceLen = 0;
@@ -153,16 +171,15 @@ async function dumpTable(tx: postgres.TransactionSql, pack: Pack, schemaName: st
     await addEntry(pack, { name: pieceName(t.name, seq++), size: data.length }, [data]);
   };
   for await (const chunk of copy) {
-    hash.update(chunk);
-    // Text-format COPY escapes newlines inside values, so each raw newline ends exactly one row.
-    rows += countNewlines(chunk);
-    bytes += chunk.length;
+    tally.add(chunk);
     piece.push(chunk);
     pieceLen += chunk.length;
     if (pieceLen >= PIECE_BYTES) await flush();
   }
-  if (pieceLen > 0) await flush();
-  return { rows, bytes, sha256: hash.digest("hex") };
+  const summary = tally.result();
+  // An empty table is stored as nothing (a binary COPY of no rows is still a header and a trailer).
+  if (pieceLen > 0 && summary.rows > 0) await flush();
+  return summary;
 }
 
 /** Regular files only, sorted; symlinks are skipped so a backup never reads outside the directory. */

@@ -1,4 +1,4 @@
-import { createHash, type Hash } from "node:crypto";
+import { createHash } from "node:crypto";
 import { once } from "node:events";
 import type { Readable } from "node:stream";
 import tar from "tar-stream";
@@ -14,12 +14,14 @@ import {
   type TableSpec,
   UPLOADS_PREFIX,
 } from "./contents.ts";
+import { type CopyFormat, CopyFormatError, CopyTally } from "./copy-format.ts";
 import type { ArchiveHeader } from "./header.ts";
-import { chunksOf, countNewlines } from "./tar.ts";
+import { chunksOf } from "./tar.ts";
 
 /** What a restore does with the contents; the verifier passes none of these and only checks. */
 export interface ContentSink {
-  tableData?(table: TableSpec, chunk: Buffer): Promise<void>;
+  /** `format`: how the archive encodes its rows, for the `COPY ... FROM STDIN` that loads them. */
+  tableData?(table: TableSpec, chunk: Buffer, format: CopyFormat): Promise<void>;
   tableEnd?(table: TableSpec): Promise<void>;
   /** Must consume `chunks` (or leave them: the reader drains what is left). */
   upload?(relPath: string, chunks: AsyncIterable<Buffer>): Promise<void>;
@@ -33,9 +35,8 @@ const MAX_JSON_BYTES = 64 * 1024 * 1024;
 
 interface TableTally {
   spec: TableSpec;
-  rows: number;
-  bytes: number;
-  hash: Hash;
+  format: CopyFormat;
+  data: CopyTally;
   nextSeq: number;
 }
 
@@ -76,9 +77,8 @@ export async function readContents(
       if (contents.schemaVersion !== header.schemaVersion || contents.tenantId !== header.tenantId) {
         throw new ArchiveContentError("archive contents disagree with its header");
       }
-      for (const spec of contents.tables) {
-        tallies.push({ spec, rows: 0, bytes: 0, hash: createHash("sha256"), nextSeq: 0 });
-      }
+      const format = contents.copyFormat ?? "text";
+      for (const spec of contents.tables) tallies.push({ spec, format, data: new CopyTally(format), nextSeq: 0 });
       continue;
     }
 
@@ -94,10 +94,13 @@ export async function readContents(
       current = tally;
       if (piece.seq !== tally.nextSeq++) throw new ArchiveContentError(`table piece out of order: ${name}`);
       for await (const chunk of chunksOf(entry)) {
-        tally.hash.update(chunk);
-        tally.rows += countNewlines(chunk);
-        tally.bytes += chunk.length;
-        await sink.tableData?.(tally.spec, chunk);
+        try {
+          tally.data.add(chunk);
+        } catch (err) {
+          if (err instanceof CopyFormatError) throw new ArchiveContentError(`data of ${piece.table}: ${err.message}`);
+          throw err;
+        }
+        await sink.tableData?.(tally.spec, chunk, tally.format);
       }
       continue;
     }
@@ -156,7 +159,15 @@ function checkAgainstManifest(
   manifest.tables.forEach((m, i) => {
     const t = tallies[i];
     if (!t || t.spec.name !== m.name || t.spec.columns.join(",") !== m.columns.join(",")) fail(`table ${m.name}`);
-    else if (t.rows !== m.rows || t.bytes !== m.bytes || t.hash.digest("hex") !== m.sha256) fail(`data of ${m.name}`);
+    else {
+      let got: ReturnType<CopyTally["result"]> | undefined;
+      try {
+        got = t.data.result();
+      } catch (err) {
+        if (!(err instanceof CopyFormatError)) throw err;
+      }
+      if (!got || got.rows !== m.rows || got.bytes !== m.bytes || got.sha256 !== m.sha256) fail(`data of ${m.name}`);
+    }
   });
   if (contents.sourceSchema !== manifest.sourceSchema) fail("source schema");
   if (JSON.stringify(uploads) !== JSON.stringify(manifest.uploads)) fail("uploads");

@@ -27,7 +27,6 @@ try {
     keys: KEYS_A,
     open: () => Readable.from(slowly(file)),
     targetSchema: schema,
-    splitLargeTables: true,
     onProgress: (p) => {
       if (p.table) process.stdout.write(`LOADING ${p.table}\n`);
     },

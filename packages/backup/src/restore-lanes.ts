@@ -1,7 +1,8 @@
 import type { Writable } from "node:stream";
 import { finished } from "node:stream/promises";
 import type postgres from "postgres";
-import { q, type TableSpec } from "./contents.ts";
+import type { TableSpec } from "./contents.ts";
+import { type CopyFormat, copyInSql } from "./copy-format.ts";
 import type { DetachedPlan } from "./defer.ts";
 import type { ContentSink } from "./reader.ts";
 
@@ -30,15 +31,8 @@ export function parallelLoader(opts: {
   staging: string;
   plan: DetachedPlan;
   onTable?: (table: string) => void;
-  /**
-   * Deal a large table's rows to two COPY streams on two connections (PostgreSQL parses and inserts
-   * in both at once). The rows then land in a different physical order than the archive's, which
-   * matters only to a byte-for-byte `COPY TO` comparison such as the dry run's checksum.
-   */
-  split?: boolean;
 }) {
   const { copyConn, staging, plan } = opts;
-  const split = (opts.split ?? false) && opts.builders.length > 0;
   const idle = opts.builders.length > 0 ? [...opts.builders] : [copyConn];
   const waiting: ((c: postgres.ReservedSql) => void)[] = [];
   const pending = new Set<Promise<void>>();
@@ -77,47 +71,22 @@ export function parallelLoader(opts: {
     if (failure !== undefined) throw failure;
   };
 
-  let copy: TableCopy | undefined;
-  const open = async (conn: postgres.ReservedSql, t: TableSpec, borrowed: boolean): Promise<CopyStream> => {
-    const stmt = `copy ${q(staging)}.${q(t.name)} (${t.columns.map(q).join(", ")}) from stdin`;
-    return { conn, borrowed, stream: await conn.unsafe(stmt).writable() };
-  };
-  const endCopy = async (c: TableCopy) => {
-    try {
-      for (const s of c.streams) s.stream.end();
-      await Promise.all(c.streams.map((s) => finished(s.stream)));
-    } finally {
-      for (const s of c.streams) if (s.borrowed) release(s.conn);
-    }
-  };
+  let copy: { name: string; stream: Writable } | undefined;
   const sink: Required<Pick<ContentSink, "tableData" | "tableEnd">> = {
-    async tableData(t: TableSpec, data: Buffer) {
+    async tableData(t: TableSpec, data: Buffer, format: CopyFormat) {
       if (!copy) {
         checkFailure();
         opts.onTable?.(t.name);
-        copy = { name: t.name, streams: [await open(copyConn, t, false)], current: 0, sinceSwitch: 0 };
+        copy = { name: t.name, stream: await copyConn.unsafe(copyInSql(staging, t, format)).writable() };
       }
-      let chunk = data;
-      if (split && copy.sinceSwitch >= SPLIT_BLOCK_BYTES) {
-        // A raw newline always ends a row in COPY text format (data newlines are escaped as \n),
-        // so the rows can be dealt to the streams in blocks, each split on a row boundary.
-        const nl = chunk.indexOf(10);
-        if (nl >= 0) {
-          await write(copy.streams[copy.current], chunk.subarray(0, nl + 1));
-          chunk = chunk.subarray(nl + 1);
-          copy.current = (copy.current + 1) % COPY_STREAMS;
-          copy.sinceSwitch = 0;
-          if (!copy.streams[copy.current]) copy.streams.push(await open(await acquire(), t, true));
-        }
-      }
-      if (chunk.length > 0) await write(copy.streams[copy.current], chunk);
-      copy.sinceSwitch += chunk.length;
+      if (!copy.stream.write(data)) await waitDrain(copy.stream);
     },
     async tableEnd() {
       if (!copy) return;
       const ended = copy;
       copy = undefined;
-      await endCopy(ended);
+      ended.stream.end();
+      await finished(ended.stream);
       // Without builder connections the indexes wait for `finish`: no statement may be queued
       // on a connection that is in COPY mode.
       if (opts.builders.length > 0) build(ended.name);
@@ -147,11 +116,10 @@ export function parallelLoader(opts: {
     async abort(err: unknown) {
       failure ??= err;
       if (copy) {
-        const { streams } = copy;
+        const { stream } = copy;
         copy = undefined;
-        for (const s of streams) s.stream.destroy(err instanceof Error ? err : new Error(String(err)));
-        await Promise.all(streams.map((s) => finished(s.stream).catch(() => undefined)));
-        for (const s of streams) if (s.borrowed) release(s.conn);
+        stream.destroy(err instanceof Error ? err : new Error(String(err)));
+        await finished(stream).catch(() => undefined);
       }
       await drain();
     },
@@ -160,29 +128,6 @@ export function parallelLoader(opts: {
   async function drain() {
     while (pending.size > 0) await Promise.all([...pending]);
   }
-}
-
-interface CopyStream {
-  conn: postgres.ReservedSql;
-  /** Taken from the builders for this table only. */
-  borrowed: boolean;
-  stream: Writable;
-}
-
-interface TableCopy {
-  name: string;
-  streams: CopyStream[];
-  current: number;
-  sinceSwitch: number;
-}
-
-/** Rows go to one stream in blocks of about this size before the next stream takes over. */
-const SPLIT_BLOCK_BYTES = 256 * 1024;
-const COPY_STREAMS = 2;
-
-async function write(target: CopyStream | undefined, chunk: Buffer): Promise<void> {
-  if (!target) throw new Error("no COPY stream");
-  if (!target.stream.write(chunk)) await waitDrain(target.stream);
 }
 
 /** Resolves when a COPY stream wants more data; rejects if it errors or closes first. */

@@ -18,7 +18,7 @@ let dir: string;
 let archive: string;
 const run = Date.now().toString(36);
 const live = `tenant_rsw_${run}`;
-const schemas = [live, `${live}_split`, `${live}_ordered`, `${live}_v0`, `${live}_fwd`];
+const schemas = [live, `${live}_fresh`, `${live}_par`, `${live}_alone`, `${live}_text`, `${live}_v0`, `${live}_fwd`];
 
 async function rows(schema: string, table: string): Promise<string[]> {
   const [row] = await database.sql.unsafe<{ rows: string[] | null }[]>(
@@ -87,7 +87,6 @@ describe("restore through a staging schema swapped into place", () => {
         keys: KEYS_A,
         open: () => createReadStream(archive),
         targetSchema: live,
-        splitLargeTables: true,
       });
 
       // Same statements, same connections: answered from the new tables, not an error or stale rows.
@@ -162,7 +161,7 @@ describe("restore through a staging schema swapped into place", () => {
         union all
         select 'schema', '', '', pg_get_userbyid(nspowner)::text from pg_namespace where nspname = ${schema}
         order by 1, 2`;
-    const fresh = `${live}_ordered`;
+    const fresh = `${live}_fresh`;
     await database.db.transaction((tx) => migrateTenantSchema(tx, fresh, { create: true }));
     const expected = (await shape(fresh)).map((r) => ({ ...r, def: r.def.replaceAll(fresh, "S") }));
     await database.sql.unsafe(`drop schema ${q(fresh)} cascade`);
@@ -175,26 +174,34 @@ describe("restore through a staging schema swapped into place", () => {
     expect(tracked.length).toBeGreaterThan(0);
   });
 
-  it("loads the same rows split over two streams with parallel index builds as on one connection alone", async () => {
-    const [split, ordered] = [`${live}_split`, `${live}_ordered`];
+  it("loads the same rows with parallel index builds as on one connection alone, from binary and text archives", async () => {
+    const [parallel3, alone, fromText] = [`${live}_par`, `${live}_alone`, `${live}_text`];
+    // An archive as written before table data moved to binary COPY: it must still restore.
+    const textArchive = path.join(dir, "text.proisp.bak");
+    await writeBackup(
+      { sql: database.sql, schemaName: live, keys: KEYS_A, copyFormat: "text" },
+      createWriteStream(textArchive),
+    );
     // parallel 1: a single connection copies, then builds every index and key itself.
-    for (const [target, splitLargeTables, parallel] of [
-      [split, true, 3],
-      [ordered, false, 1],
+    for (const [target, file, parallel] of [
+      [parallel3, archive, 3],
+      [alone, archive, 1],
+      [fromText, textArchive, 3],
     ] as const) {
       await restoreBackup({
         db: database.db,
         keys: KEYS_A,
-        open: () => createReadStream(archive),
+        open: () => createReadStream(file),
         targetSchema: target,
-        splitLargeTables,
         parallel,
       });
     }
-    const audit = await digest(split, "audit_logs");
+    const audit = await digest(parallel3, "audit_logs");
     expect(audit).toMatch(/^30000:[0-9a-f]{32}$/);
-    expect(audit).toEqual(await digest(ordered, "audit_logs"));
-    expect(await rows(split, "users")).toEqual(await rows(ordered, "users"));
+    expect(audit).toEqual(await digest(alone, "audit_logs"));
+    expect(audit).toEqual(await digest(fromText, "audit_logs"));
+    expect(await rows(parallel3, "users")).toEqual(await rows(alone, "users"));
+    expect(await rows(fromText, "users")).toEqual(await rows(alone, "users"));
   });
 
   it("migrates an archive of an older schema version forward in the staging schema before the swap", async () => {

@@ -17,6 +17,7 @@ import { PostgresJsSession } from "drizzle-orm/postgres-js/session";
 import type postgres from "postgres";
 import { openArchive } from "./archive.ts";
 import { q, type TableSpec } from "./contents.ts";
+import { type CopyFormat, copyInSql } from "./copy-format.ts";
 import { detachIndexesAndKeys } from "./defer.ts";
 import type { ArchiveHeader } from "./header.ts";
 import type { KeyMaterial } from "./keys.ts";
@@ -54,12 +55,6 @@ export interface RestoreOptions {
   verifyFirst?: boolean;
   /** Connections used for loading (one COPY, the rest build indexes); default 3, capped by the pool. */
   parallel?: number;
-  /**
-   * Load a large table over two COPY streams at once (faster; its rows land in another physical
-   * order, so a byte-for-byte `COPY TO` comparison with the archive, as the dry run makes, differs).
-   * Default false.
-   */
-  splitLargeTables?: boolean;
   /** Runs inside the restore transaction after the last migration, e.g. to end every session. */
   afterLoad?: (db: Tx) => Promise<void>;
 }
@@ -135,7 +130,6 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreSummar
       builders: conns.slice(1),
       staging: schema,
       plan,
-      split: opts.splitLargeTables ?? false,
       onTable: (table) => opts.onProgress?.({ phase: "load", table }),
     });
     const source = await opts.open();
@@ -237,11 +231,10 @@ export function copyLoader(
 ) {
   let copy: { table: string; stream: Writable } | undefined;
   return {
-    async tableData(t: TableSpec, chunk: Buffer) {
+    async tableData(t: TableSpec, chunk: Buffer, format: CopyFormat) {
       if (!copy) {
         onProgress?.({ phase: "load", table: t.name });
-        const sql = `copy ${q(targetSchema)}.${q(t.name)} (${t.columns.map(q).join(", ")}) from stdin`;
-        copy = { table: t.name, stream: await tx.unsafe(sql).writable() };
+        copy = { table: t.name, stream: await tx.unsafe(copyInSql(targetSchema, t, format)).writable() };
       }
       if (!copy.stream.write(chunk)) await waitDrain(copy.stream);
     },

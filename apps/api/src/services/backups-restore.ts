@@ -205,8 +205,6 @@ async function replaceSchema(
     open: opts.open,
     targetSchema: tenant.schemaName,
     uploadsDir: uploadsDirOf(env, tenant.id),
-    // Two COPY streams for a large table: faster, and only a dry run needs the archive's row order.
-    splitLargeTables: true,
     onProgress: opts.onProgress,
     afterLoad: async (tx) => {
       await tx.update(t.users).set({ sessionVersion: sql`greatest(${t.users.sessionVersion}, ${floor}) + 1` });

@@ -1,6 +1,7 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { CloudBackup } from "@proxpanel/db";
 import { q } from "../contents.ts";
+import { CopyTally, copyOutSql } from "../copy-format.ts";
 import { copyOut } from "../pg-copy.ts";
 import { restoreBackup } from "../restore.ts";
 import { type BackupEnv, keysFor, loadBackupTenant } from "./env.ts";
@@ -43,13 +44,12 @@ export async function dryRunRestore(env: BackupEnv, row: CloudBackup): Promise<D
       const [c] = await env.sql.unsafe<{ n: string }[]>(`select count(*)::text as n from ${q(scratch)}.${q(t.name)}`);
       let checksumMatches: boolean | null = null;
       if (!migrated) {
-        const hash = createHash("sha256");
-        const cols = t.columns.map(q).join(", ");
+        // Read back in the archive's own encoding, so equal rows give equal bytes.
+        const tally = new CopyTally(summary.contents.copyFormat ?? "text");
         await env.sql.begin(async (tx) => {
-          for await (const chunk of copyOut(tx, `copy ${q(scratch)}.${q(t.name)} (${cols}) to stdout`))
-            hash.update(chunk);
+          for await (const chunk of copyOut(tx, copyOutSql(scratch, t, tally.format))) tally.add(chunk);
         });
-        checksumMatches = hash.digest("hex") === t.sha256;
+        checksumMatches = tally.result().sha256 === t.sha256;
       }
       tables.push({ name: t.name, expectedRows: t.rows, actualRows: Number(c?.n ?? -1), checksumMatches });
     }
