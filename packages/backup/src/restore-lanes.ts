@@ -10,7 +10,7 @@ import type { ContentSink } from "./reader.ts";
 const BULK_SETTINGS = ["statement_timeout = 0", "maintenance_work_mem = '128MB'"];
 
 export async function prepareLane(conn: postgres.ReservedSql): Promise<void> {
-  for (const s of BULK_SETTINGS) await conn.unsafe(`set ${s}`);
+  await conn.unsafe(BULK_SETTINGS.map((s) => `set ${s}`).join("; ")).simple();
 }
 
 export async function resetLane(conn: postgres.ReservedSql): Promise<void> {

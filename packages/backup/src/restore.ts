@@ -113,17 +113,23 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreSummar
     await prepareLane(main);
     await lockStaging(main, schema);
     await dropOrphanRestoreSchemas(main);
-    for (let i = 1; i < lanes; i++) {
-      const c = await pool.reserve();
-      conns.push(c);
-      await prepareLane(c);
-    }
-    const plan = await opts.db.transaction(async (db) => {
-      const tx = rawTransaction(db);
-      await tx`set local statement_timeout = 0`;
-      await createStagingSchema(tx, schema, header.schemaVersion);
-      return detachIndexesAndKeys(tx, schema);
-    });
+    // The other lanes connect while the staging schema is created on the pool's spare connection.
+    const [planned, ...reserved] = await Promise.allSettled([
+      opts.db.transaction(async (db) => {
+        const tx = rawTransaction(db);
+        await tx`set local statement_timeout = 0`;
+        await createStagingSchema(tx, schema, header.schemaVersion);
+        return detachIndexesAndKeys(tx, schema);
+      }),
+      ...Array.from({ length: lanes - 1 }, async () => {
+        const c = await pool.reserve();
+        conns.push(c);
+        await prepareLane(c);
+      }),
+    ]);
+    for (const r of [planned, ...reserved]) if (r?.status === "rejected") throw r.reason;
+    if (planned?.status !== "fulfilled") throw new Error("staging schema not created");
+    const plan = planned.value;
 
     const loader = parallelLoader({
       copyConn: main,
@@ -153,8 +159,16 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreSummar
     } finally {
       source.destroy();
     }
-    for (const s of loaded.manifest.sequences) {
-      await main`select setval(${`${q(schema)}.${q(s.name)}`}::regclass, ${s.lastValue}::bigint, ${s.isCalled})`;
+    const seqs = loaded.manifest.sequences;
+    if (seqs.length > 0) {
+      // One round trip for all of them.
+      const calls = seqs.map(
+        (_, i) => `setval($${3 * i + 1}::regclass, $${3 * i + 2}::bigint, $${3 * i + 3}::boolean)`,
+      );
+      await main.unsafe(
+        `select ${calls.join(", ")}`,
+        seqs.flatMap((s) => [`${q(schema)}.${q(s.name)}`, s.lastValue, s.isCalled]),
+      );
     }
 
     opts.onProgress?.({ phase: "migrate" });
