@@ -66,6 +66,10 @@ class BinaryRowCounter implements RowCounter {
   push(chunk: Buffer): void {
     let i = 0;
     while (i < chunk.length) {
+      if (this.partLen === 0 && this.skip === 0 && this.state !== "header" && this.state !== "done") {
+        i = this.fast(chunk, i);
+        if (i >= chunk.length) return;
+      }
       if (this.skip > 0) {
         const n = Math.min(this.skip, chunk.length - i);
         this.skip -= n;
@@ -91,6 +95,40 @@ class BinaryRowCounter implements RowCounter {
         this.partLen = 0;
       }
       this.take(buf, at);
+    }
+  }
+
+  /**
+   * The common case without the general state machine: whole row and field headers inside this
+   * chunk. Stops where a header is cut by the chunk's end (the slow path gathers it) or where a
+   * value runs past it (`skip` carries the rest); returns the position reached.
+   */
+  private fast(chunk: Buffer, from: number): number {
+    const end = chunk.length;
+    let i = from;
+    for (;;) {
+      if (this.state === "count") {
+        if (i + 2 > end) return i;
+        const fields = chunk.readInt16BE(i);
+        if (fields < 0) return i; // the trailer or garbage: the slow path decides
+        i += 2;
+        this.rows++;
+        this.fieldsLeft = fields;
+        if (fields > 0) this.state = "length";
+        continue;
+      }
+      if (i + 4 > end) return i;
+      const length = chunk.readInt32BE(i);
+      if (length < -1) return i;
+      i += 4;
+      if (--this.fieldsLeft === 0) this.state = "count";
+      if (length > 0) {
+        if (i + length > end) {
+          this.skip = i + length - end;
+          return end;
+        }
+        i += length;
+      }
     }
   }
 
