@@ -24,6 +24,11 @@ export function noDelaySocket(options: SocketOptions): net.Socket {
 
 /** Only a single-host URL uses the factory: with several hosts postgres.js rotates them itself. */
 export function socketOption(url: string): { socket?: typeof noDelaySocket } {
-  const hosts = new URL(url).host;
+  let hosts: string;
+  try {
+    hosts = new URL(url).host;
+  } catch {
+    return {}; // postgres.js parses it its own way and reports what is wrong with it
+  }
   return hosts.includes(",") ? {} : { socket: noDelaySocket };
 }
