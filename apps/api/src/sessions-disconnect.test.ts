@@ -1,53 +1,12 @@
-import { createSocket, type Socket } from "node:dgram";
 import { tenants } from "@proxpanel/db";
-import {
-  checkMessageAuthenticator,
-  checkRequestAuthenticator,
-  type DecodedPacket,
-  decodePacket,
-  encodeResponse,
-} from "@proxpanel/radius/codec";
+import type { DecodedPacket } from "@proxpanel/radius/codec";
+import { FakeNas } from "@proxpanel/radius/testing/fake-nas";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectError } from "../../../tests/expect-error.ts";
 import { type Stack, signupTenant, startStack, type TestTenant } from "../../../tests/harness.ts";
 
 const NAS_SECRET = "disconnect-test-nas-secret";
-
-/**
- * A NAS's RFC 5176 listener: drops what does not verify with its secret (as a router does), then
- * ACKs, NAKs (Error-Cause 503 Session-Context-Not-Found) or stays silent, by the session's user.
- */
-class FakeNas {
-  readonly received: DecodedPacket[] = [];
-  private constructor(
-    readonly socket: Socket,
-    readonly port: number,
-  ) {
-    socket.on("message", (msg, rinfo) => {
-      const p = decodePacket(Buffer.from(msg));
-      if (!p || !checkRequestAuthenticator(p, NAS_SECRET)) return;
-      if (checkMessageAuthenticator(p, NAS_SECRET, true) !== "ok") return;
-      this.received.push(p);
-      const user = String(p.attributes["User-Name"]);
-      if (user.startsWith("silent")) return;
-      const ok = !user.startsWith("refused");
-      const reply = encodeResponse({
-        code: ok ? 41 : 42,
-        identifier: p.identifier,
-        requestAuthenticator: p.authenticator,
-        secret: NAS_SECRET,
-        attributes: ok ? [] : [["Error-Cause", 503]],
-      });
-      socket.send(reply, rinfo.port, rinfo.address);
-    });
-  }
-  static async open(): Promise<FakeNas> {
-    const s = createSocket("udp4");
-    await new Promise<void>((r) => s.bind(0, "127.0.0.1", () => r()));
-    return new FakeNas(s, s.address().port);
-  }
-}
 
 let stack: Stack;
 let tenant: TestTenant;
@@ -91,7 +50,13 @@ async function auditFor(sessionId: number) {
 beforeAll(async () => {
   stack = await startStack();
   tenant = await signupTenant(stack);
-  nas = await FakeNas.open();
+  // ACKs, NAKs (Error-Cause 503 Session-Context-Not-Found) or stays silent, by the session's user.
+  nas = await FakeNas.open(NAS_SECRET);
+  nas.answer = (p) => {
+    const user = String(p.attributes["User-Name"]);
+    if (user.startsWith("silent")) return "silent";
+    return user.startsWith("refused") ? { nak: 503 } : "ack";
+  };
   // Other suites' tenants also route 127.0.0.1: a NAS-Identifier keeps this tenant's route distinct.
   const res = await stack.request("POST", "/api/nas", {
     host: tenant.host,
@@ -102,7 +67,7 @@ beforeAll(async () => {
   nasId = res.body.nas.id;
 });
 afterAll(async () => {
-  nas.socket.close();
+  nas.close();
   await stack.close();
 });
 

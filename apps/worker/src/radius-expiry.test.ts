@@ -1,15 +1,8 @@
-import { createSocket, type Socket } from "node:dgram";
 import { seal } from "@proxpanel/auth";
 import { type Db, migrateTenantSchema } from "@proxpanel/db";
 import * as publicSchema from "@proxpanel/db/public/index";
-import {
-  checkMessageAuthenticator,
-  checkRequestAuthenticator,
-  type DecodedPacket,
-  decodePacket,
-  encodeResponse,
-  vendorAttrs,
-} from "@proxpanel/radius/codec";
+import { type DecodedPacket, vendorAttrs } from "@proxpanel/radius/codec";
+import { FakeNas } from "@proxpanel/radius/testing/fake-nas";
 import { applyDynAuth } from "@proxpanel/radius-app/dynauth";
 import { TenantKeyRing } from "@proxpanel/tenancy";
 import { drizzle } from "drizzle-orm/postgres-js";
@@ -25,40 +18,7 @@ let db: Db;
 let keys: TenantKeyRing;
 let tenantId: string;
 
-/** A NAS's RFC 5176 listener: checks each request's authenticators and answers as told. */
-class FakeNasListener {
-  readonly received: DecodedPacket[] = [];
-  answer: (p: DecodedPacket) => "ack" | "nak" = () => "ack";
-  private constructor(
-    readonly socket: Socket,
-    readonly port: number,
-  ) {
-    socket.on("message", (msg, rinfo) => {
-      const p = decodePacket(Buffer.from(msg));
-      // A request that does not verify is dropped, as a real NAS does: the test then sees a timeout.
-      if (!p || !checkRequestAuthenticator(p, NAS_SECRET)) return;
-      if (checkMessageAuthenticator(p, NAS_SECRET, true) !== "ok") return;
-      this.received.push(p);
-      const ok = this.answer(p) === "ack";
-      const code = p.code === 40 ? (ok ? 41 : 42) : ok ? 44 : 45;
-      const reply = encodeResponse({
-        code,
-        identifier: p.identifier,
-        requestAuthenticator: p.authenticator,
-        secret: NAS_SECRET,
-        attributes: ok ? [] : [["Error-Cause", 405]],
-      });
-      socket.send(reply, rinfo.port, rinfo.address);
-    });
-  }
-  static async open(): Promise<FakeNasListener> {
-    const s = createSocket("udp4");
-    await new Promise<void>((r) => s.bind(0, "127.0.0.1", () => r()));
-    return new FakeNasListener(s, s.address().port);
-  }
-}
-
-let nas: FakeNasListener;
+let nas: FakeNas;
 let mikrotikNasId: string;
 
 beforeAll(async () => {
@@ -74,7 +34,7 @@ beforeAll(async () => {
   );
   if (!t) throw new Error("tenant not created");
   tenantId = t.id;
-  nas = await FakeNasListener.open();
+  nas = await FakeNas.open(NAS_SECRET);
   const [n] = await sql.unsafe<{ id: string }[]>(
     `insert into "${schema}".nas_devices (name, ip_address, secret_enc, type, coa_port)
      values ('edge', '127.0.0.1', 'pending', 'mikrotik', $1) returning id`,
@@ -90,7 +50,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  nas.socket.close();
+  nas.close();
   await sql.unsafe(`drop schema if exists "${schema}" cascade`);
   await sql.unsafe(`delete from public.tenants where slug = 'dynauth-${run}'`);
   await sql.end({ timeout: 5 });
@@ -161,7 +121,7 @@ describe("Disconnect / CoA to the subscriber's NAS", () => {
   it("falls back to Disconnect when the NAS refuses the CoA", async () => {
     const id = await onlineSubscriber("no-coa", null);
     nas.received.length = 0;
-    nas.answer = (p) => (p.code === 43 ? "nak" : "ack");
+    nas.answer = (p) => (p.code === 43 ? { nak: 405 } : "ack");
     try {
       const out = await applyDynAuth({ db, keys }, { id: tenantId, schemaName: schema }, id, {
         kind: "coa",
