@@ -33,6 +33,7 @@ export const ErrorCode = {
   webhookSignatureInvalid: "webhook_signature_invalid",
   webhookTimestampStale: "webhook_timestamp_stale",
   billingTenantUnknown: "billing_tenant_unknown",
+  billingCustomerConflict: "billing_customer_conflict",
   resetTokenInvalid: "reset_token_invalid",
   /** The NAS answered a Disconnect/CoA with a NAK (502). */
   nasRejected: "nas_rejected",

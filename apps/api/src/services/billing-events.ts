@@ -57,6 +57,28 @@ async function findTenant(tx: Tx, provider: string, event: BillingEvent): Promis
 }
 
 /**
+ * One provider customer pays for one tenant. An event naming a tenant (metadata) with a customer
+ * already mapped to another one is refused as a conflict, before anything is written, so the
+ * operator sees why instead of a unique-index failure.
+ */
+async function refuseCustomerOfAnotherTenant(tx: Tx, provider: string, customerId: string, tenantId: string) {
+  const other = (
+    await tx
+      .select({ tenantId: billingSubscriptions.tenantId })
+      .from(billingSubscriptions)
+      .where(and(eq(billingSubscriptions.provider, provider), eq(billingSubscriptions.customerId, customerId)))
+      .limit(1)
+  )[0];
+  if (other && other.tenantId !== tenantId) {
+    throw new AppError(
+      409,
+      ErrorCode.billingCustomerConflict,
+      `Billing customer ${customerId} already belongs to another tenant; one customer pays for one tenant.`,
+    );
+  }
+}
+
+/**
  * Applies one verified event exactly once. The (provider, event id) row is inserted first: a
  * concurrent duplicate blocks on it and then finds it taken, and a failure further on rolls the
  * row back so the provider's retry can succeed.
@@ -96,6 +118,7 @@ export async function applyBillingEvent(
       customerId: event.customerId ?? sub?.customerId ?? null,
       subscriptionId: event.subscriptionId ?? sub?.subscriptionId ?? null,
     };
+    if (ids.customerId) await refuseCustomerOfAnotherTenant(tx, provider, ids.customerId, tenantId);
 
     switch (event.effect.kind) {
       case "plan": {

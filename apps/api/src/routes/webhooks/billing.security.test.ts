@@ -97,3 +97,24 @@ describe("billing webhook reachability", () => {
     }
   });
 });
+
+describe("billing customers belong to one tenant", () => {
+  it("refuses an event that would attach one tenant's customer to another tenant, and changes neither", async () => {
+    const [a, b] = [await signupTenant(stack), await signupTenant(stack)];
+    const customer = `cus_${a.slug}`;
+    const first = await deliver(
+      stack,
+      subscriptionEvent("customer.subscription.created", { tenantId: a.id, customer, plan: "pro" }),
+    );
+    expect(first.body).toMatchObject({ status: "applied", tenantId: a.id });
+
+    const stolen = subscriptionEvent("customer.subscription.created", { tenantId: b.id, customer, plan: "pro" });
+    const res = await deliver(stack, stolen);
+    expectError(res, 409, "billing_customer_conflict");
+    expect(res.body.error.message).toContain(customer);
+    await untouched(b.id, stolen.id);
+    // Events for that customer still reach the tenant it belongs to.
+    const again = await deliver(stack, subscriptionEvent("customer.subscription.updated", { customer, plan: "trial" }));
+    expect(again.body).toMatchObject({ status: "applied", tenantId: a.id });
+  });
+});
