@@ -17,6 +17,12 @@ ensurePanelBuilt();
 
 // Behind the local Caddy the API must believe its forwarded headers, from loopback only.
 if (config.START_TLS && config.TRUSTED_PROXIES.length === 0) config = { ...config, TRUSTED_PROXIES: ["loopback"] };
+// Outside production, links in e-mail point at this process (or its local Caddy) on its own port.
+if (config.NODE_ENV !== "production" && config.PUBLIC_PORT === undefined) {
+  config = config.START_TLS
+    ? { ...config, PUBLIC_SCHEME: config.PUBLIC_SCHEME ?? "https", PUBLIC_PORT: config.TLS_PORT }
+    : { ...config, PUBLIC_PORT: config.PORT };
+}
 const runtime = await bootstrap(config);
 const { deps } = runtime;
 // Disconnect/CoA after subscriber and plan changes commit (apps/radius/src/dynauth.ts).

@@ -101,6 +101,10 @@ const schema = z
     OPERATOR_ALERT_EMAIL: optionalString,
     MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(8),
     PASSWORD_RESET_TTL_MIN: z.coerce.number().int().min(1).max(1440).default(30),
+    // How links in e-mail reach the panel: scheme (default https in production, http otherwise)
+    // and a port to add when browsers do not use the scheme's own (e.g. 8080 for `npm start`).
+    PUBLIC_SCHEME: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["http", "https"]).optional()),
+    PUBLIC_PORT: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().min(1).max(65535).optional()),
     // Billing webhook (Stripe-compatible signatures). Unset secret = the endpoint refuses everything.
     BILLING_WEBHOOK_SECRET: optionalString,
     BILLING_WEBHOOK_TOLERANCE_S: z.coerce.number().int().min(1).default(300),

@@ -10,8 +10,9 @@ import type { Limiters } from "../middleware/rate-limit.ts";
 import { writeAudit } from "./audit.ts";
 import type { ServiceCtx } from "./context.ts";
 import { passwordResetMail } from "./mail-templates.ts";
+import { type PublicUrlDeps, tenantPublicUrl } from "./public-url.ts";
 
-export interface ResetDeps {
+export interface ResetDeps extends PublicUrlDeps {
   db: Db;
   resolver: TenantResolver;
   principals: PrincipalCache;
@@ -41,7 +42,7 @@ export async function requestPasswordReset(
   )[0];
   if (!user) return;
   const token = randomBytes(32).toString("base64url");
-  const link = `http://${deps.resolver.hostFor(ctx.tenant.slug)}/reset-password?token=${token}`;
+  const link = `${await tenantPublicUrl(deps, ctx.tenant)}/reset-password?token=${token}`;
   await deps.db.transaction(async (tx) => {
     // Only the newest link works: asking again retires the earlier ones.
     await tx

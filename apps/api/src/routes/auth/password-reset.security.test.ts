@@ -1,9 +1,10 @@
-import { mailOutbox } from "@proxpanel/db";
+import { mailOutbox, tenants } from "@proxpanel/db";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectError } from "../../../../../tests/expect-error.ts";
 import { type Stack, signupTenant, startStack, superAdminSession } from "../../../../../tests/harness.ts";
 import { startSmtp } from "../../services/mail-test-smtp.ts";
+import { tenantPublicUrl } from "../../services/public-url.ts";
 import { mailedResetToken } from "./password-reset-test-support.ts";
 
 let stack: Stack;
@@ -34,6 +35,34 @@ describe("password reset isolation and abuse", () => {
       body: { token, password: "legit-new-password" },
     });
     expect(own.status).toBe(204);
+  });
+
+  it("mails the link on the tenant's own address, its verified custom domain, never on the Host it was asked on", async () => {
+    const a = await signupTenant(stack);
+    const domain = `panel-${a.slug}.example`;
+    const db = stack.runtime.deps.db;
+    const mailedLink = async (host: string) => {
+      await stack.request("POST", "/api/auth/password/forgot", { host, body: { email: a.email } });
+      const token = await mailedResetToken(stack, smtp, a.email);
+      const mail = smtp.inbox.filter((m) => m.text.includes(token)).at(-1);
+      return /(\S+)\/reset-password\?token=/.exec(mail?.text ?? "")?.[1];
+    };
+    // Not verified yet: the subdomain.
+    await db.update(tenants).set({ customDomain: domain }).where(eq(tenants.id, a.id));
+    expect(await mailedLink(a.host)).toBe(`http://${a.host}`);
+    await db.update(tenants).set({ customDomainVerifiedAt: new Date() }).where(eq(tenants.id, a.id));
+    await stack.runtime.deps.resolver.invalidate({ tenantId: a.id, hosts: [domain] });
+    // Verified: the custom domain, whichever of the tenant's hosts the request came on.
+    expect(await mailedLink(a.host)).toBe(`http://${domain}`);
+    expect(await mailedLink(domain)).toBe(`http://${domain}`);
+    // Production: https, and a port only when it is not the scheme's own.
+    const deps = stack.runtime.deps;
+    const prod = { ...deps.config, NODE_ENV: "production" as const };
+    expect(await tenantPublicUrl({ ...deps, config: prod }, a)).toBe(`https://${domain}`);
+    expect(await tenantPublicUrl({ ...deps, config: { ...prod, PUBLIC_PORT: 8443 } }, a)).toBe(
+      `https://${domain}:8443`,
+    );
+    expect(await tenantPublicUrl({ ...deps, config: { ...prod, PUBLIC_PORT: 443 } }, a)).toBe(`https://${domain}`);
   });
 
   it("two concurrent uses of one token: exactly one wins", async () => {

@@ -41,6 +41,7 @@ export function passwordResetRoutes(deps: AppDeps) {
     principals: deps.principals,
     limiters: deps.limiters,
     ttlMinutes: deps.config.PASSWORD_RESET_TTL_MIN,
+    config: deps.config,
   };
   return new Hono<AppEnv>()
     .post("/forgot", validate("json", forgotBody), async (c) => {

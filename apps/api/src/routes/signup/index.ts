@@ -6,6 +6,7 @@ import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { welcomeMail } from "../../services/mail-templates.ts";
+import { workspaceUrl } from "../../services/public-url.ts";
 import { validate } from "../../validate.ts";
 
 export const signupBody = z.object({
@@ -24,7 +25,7 @@ export function signupRoutes(deps: AppDeps) {
     const input = c.req.valid("json");
     // The welcome e-mail is queued in the signup transaction: no tenant without it, no mail without a tenant.
     const onCreated = async (tx: Tx, t: Tenant) => {
-      const url = `http://${deps.resolver.hostFor(t.slug)}`;
+      const url = workspaceUrl(deps, t.slug);
       await enqueueMail(tx, welcomeMail({ to: input.adminEmail, companyName: t.companyName, url, tenantId: t.id }));
     };
     const tenant = await onboardTenant({ db: deps.db, resolver: deps.resolver, onCreated }, input, {
@@ -36,7 +37,7 @@ export function signupRoutes(deps: AppDeps) {
     return c.json(
       {
         tenant: { id: tenant.id, slug: tenant.slug, companyName: tenant.companyName, plan: tenant.plan },
-        url: `http://${deps.resolver.hostFor(tenant.slug)}`,
+        url: workspaceUrl(deps, tenant.slug),
       },
       201,
     );
