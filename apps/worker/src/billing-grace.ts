@@ -33,7 +33,7 @@ export async function suspendLapsedPastGrace(deps: GraceDeps, now = new Date()):
       if (tenant?.status === "active") {
         // The admin function's own transaction becomes a savepoint of this one.
         await setTenantStatus(
-          { db: tx as unknown as Db, resolver: deps.resolver },
+          { db: tx, resolver: deps.resolver },
           { id: row.tenantId, status: "suspended" },
           GRACE_ACTOR,
         );

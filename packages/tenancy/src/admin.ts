@@ -1,4 +1,13 @@
-import { type Db, PG_UNIQUE_VIOLATION, pgError, plans, type Tenant, type TenantStatus, tenants } from "@proxpanel/db";
+import {
+  type Db,
+  type Executor,
+  PG_UNIQUE_VIOLATION,
+  pgError,
+  plans,
+  type Tenant,
+  type TenantStatus,
+  tenants,
+} from "@proxpanel/db";
 import { and, asc, count, desc, eq, getTableColumns, ilike, or, type SQL, sql } from "drizzle-orm";
 import { type Actor, recordSuperAdminAudit } from "./actor.ts";
 import { TenancyError } from "./errors.ts";
@@ -6,7 +15,8 @@ import type { TenantResolver } from "./resolver.ts";
 import { assertValidSlug } from "./slug.ts";
 
 export interface AdminDeps {
-  db: Db;
+  /** The pool, or a caller's transaction: then each function's own transaction is a savepoint in it. */
+  db: Executor;
   resolver: TenantResolver;
 }
 

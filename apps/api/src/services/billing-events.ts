@@ -29,15 +29,6 @@ export type BillingOutcome =
   | { status: "duplicate" }
   | { status: "ignored" };
 
-/**
- * The tenancy admin functions run on "a database"; handed our transaction, their own
- * `transaction()` becomes a savepoint, so the event id, the tenant change and their audit rows
- * commit or roll back together.
- */
-function asAdminDb(tx: Tx): Db {
-  return tx as unknown as Db;
-}
-
 async function findTenant(tx: Tx, provider: string, event: BillingEvent): Promise<string | null> {
   if (event.tenantId && /^[0-9a-f-]{36}$/i.test(event.tenantId)) {
     const row = (await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, event.tenantId)).limit(1))[0];
@@ -128,7 +119,7 @@ export async function applyBillingEvent(
         }
         // The plan carries backup quota and retention; the cap and modules follow it too.
         await updateTenant(
-          { db: asAdminDb(tx), resolver: deps.resolver },
+          { db: tx, resolver: deps.resolver },
           { id: tenantId, plan: plan.code, subscriberCap: plan.defaultSubscriberCap, modules: null },
           actor,
         );
@@ -200,5 +191,5 @@ async function resumeIfBillingSuspended(
   actor: Actor,
 ) {
   if (sub?.state !== "suspended") return;
-  await setTenantStatus({ db: asAdminDb(tx), resolver: deps.resolver }, { id: tenantId, status: "active" }, actor);
+  await setTenantStatus({ db: tx, resolver: deps.resolver }, { id: tenantId, status: "active" }, actor);
 }
