@@ -33,6 +33,8 @@ const schema = z
     // DB_POOL_MAX so one tenant can never take the whole pool.
     TENANT_CONCURRENCY: z.coerce.number().int().min(1).default(6),
     TENANT_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+    // Restores running at once per API instance (each holds 4 pooled connections); more wait, queued.
+    RESTORE_CONCURRENCY: z.coerce.number().int().min(1).default(2),
     SAAS_TENANT_JWT_SECRET: optionalString,
     SAAS_SUPERADMIN_JWT_SECRET: optionalString,
     // Cluster key from which per-tenant keys for stored secrets are derived (generated outside

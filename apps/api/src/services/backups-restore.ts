@@ -17,6 +17,7 @@ import {
   uploadsDirOf,
 } from "@proxpanel/backup";
 import { max, sql } from "drizzle-orm";
+import pLimit, { type LimitFunction } from "p-limit";
 import type { AppDeps } from "../deps.ts";
 import { AppError, ErrorCode, notFound } from "../errors.ts";
 import { writeAudit } from "./audit.ts";
@@ -32,7 +33,28 @@ export type RestoreJob = BackupJob;
 // the schema's locks inside their transactions, and the second simply restores again.
 const running = new Set<string>();
 
-type Deps = Pick<AppDeps, "db" | "sql" | "backup" | "principals" | "logger" | "state">;
+type Deps = Pick<AppDeps, "db" | "sql" | "backup" | "principals" | "logger" | "state" | "config">;
+
+/** Pooled connections one restore holds: three loading lanes, and one for the staging and swap transactions. */
+const CONNECTIONS_PER_RESTORE = 4;
+
+/**
+ * Restores of different tenants on one instance take turns beyond RESTORE_CONCURRENCY, and never so
+ * many at once that fewer than TENANT_CONCURRENCY connections are left for requests: without a
+ * bound, a handful of simultaneous restores could hold the whole pool (and, each waiting for its
+ * last connection, one another). A waiting job shows phase "queued". One queue per pool.
+ */
+const restoreSlots = new WeakMap<object, LimitFunction>();
+function restoreSlot(deps: Deps): LimitFunction {
+  let limit = restoreSlots.get(deps.db);
+  if (!limit) {
+    const { RESTORE_CONCURRENCY, DB_POOL_MAX, TENANT_CONCURRENCY } = deps.config;
+    const fits = Math.floor((DB_POOL_MAX - TENANT_CONCURRENCY) / CONNECTIONS_PER_RESTORE);
+    limit = pLimit(Math.max(1, Math.min(RESTORE_CONCURRENCY, fits)));
+    restoreSlots.set(deps.db, limit);
+  }
+  return limit;
+}
 
 export function getRestoreJob(deps: Pick<AppDeps, "state">, tenantId: string, jobId: string): Promise<BackupJob> {
   return jobHub(deps.state).get(tenantId, jobId, ["restore", "restore_upload"]);
@@ -168,7 +190,7 @@ async function runRestoreJob(
     throw err;
   }
   const onProgress: Progress = (p) => hub.update(job.id, { phase: p.phase, table: p.table ?? null });
-  work(onProgress)
+  restoreSlot(deps)(() => work(onProgress))
     .then(
       () => hub.update(job.id, { status: "succeeded", phase: "done", table: null }),
       (err: unknown) => {
