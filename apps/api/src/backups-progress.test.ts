@@ -1,9 +1,9 @@
 import http from "node:http";
 import { tenants } from "@proxpanel/db";
 import { eq } from "drizzle-orm";
-import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, signupTenant, startStack, type TestTenant } from "../../../tests/harness.ts";
+import { holdTableLock } from "../../../tests/table-lock.ts";
 
 // Two API instances on one shared state (Redis in CI): a job runs on one, the other reports it.
 let one: Stack;
@@ -100,24 +100,9 @@ describe("backup job progress across API instances", () => {
       .select({ schema: tenants.schemaName })
       .from(tenants)
       .where(eq(tenants.id, t.id));
-    // Holds the restore at its swap (which drops the live tables) until this transaction ends, so
-    // the other instance sees it running and then every phase that follows. The restore starts only
-    // once the lock is held: releasing before it is taken would leave the lock held for good.
-    const blocker = postgres(process.env.TEST_DATABASE_URL as string, { max: 1, onnotice: () => {} });
-    let release: () => void = () => {};
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
-    let locked: () => void = () => {};
-    const lockTaken = new Promise<void>((r) => {
-      locked = r;
-    });
-    const holding = blocker.begin(async (tx) => {
-      await tx.unsafe(`lock table "${row?.schema}".users in access share mode`);
-      locked();
-      await gate;
-    });
-    await lockTaken;
+    // Holds the restore at its swap (which drops the live tables) until the first progress event,
+    // so the other instance sees it running and then every phase that follows.
+    const lock = await holdTableLock(row?.schema ?? "", "users");
     try {
       const started = await one.request("POST", `/api/backups/${backup.id}/restore`, { host: t.host, token: t.token });
       expect(started.status).toBe(202);
@@ -129,7 +114,7 @@ describe("backup job progress across API instances", () => {
         const job = JSON.parse(e.data);
         expect(job.status).toBe("running");
         released = true;
-        release();
+        void lock.release();
       });
       expect(released).toBe(true);
       const seen = progress(sse.events);
@@ -140,9 +125,7 @@ describe("backup job progress across API instances", () => {
       expect(seen.some((j) => j.phase === "load" && j.table === "users")).toBe(true);
       expect(seen.at(-1)).toMatchObject({ status: "succeeded", phase: "done" });
     } finally {
-      release();
-      await holding.catch(() => undefined);
-      await blocker.end();
+      await lock.release();
     }
   });
 

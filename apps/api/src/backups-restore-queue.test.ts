@@ -1,8 +1,8 @@
 import { tenants } from "@proxpanel/db";
 import { eq } from "drizzle-orm";
-import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, signupTenant, startStack } from "../../../tests/harness.ts";
+import { holdTableLock } from "../../../tests/table-lock.ts";
 import { getRestoreJob } from "./services/backups-restore.ts";
 
 let stack: Stack;
@@ -34,21 +34,7 @@ describe("restores on one instance take turns", () => {
       .where(eq(tenants.id, a.id));
 
     // A reader on tenant A's table keeps A's restore from swapping in until it lets go.
-    const reader = postgres(process.env.TEST_DATABASE_URL as string, { max: 1, onnotice: () => {} });
-    let release: () => void = () => {};
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
-    let locked: () => void = () => {};
-    const lockTaken = new Promise<void>((r) => {
-      locked = r;
-    });
-    const holding = reader.begin(async (tx) => {
-      await tx.unsafe(`lock table "${rowA?.schema}".users in access share mode`);
-      locked();
-      await gate;
-    });
-    await lockTaken;
+    const lock = await holdTableLock(rowA?.schema ?? "", "users");
     try {
       const startA = await stack.request("POST", `/api/backups/${backupA}/restore`, { host: a.host, token: a.token });
       expect(startA.status).toBe(202);
@@ -70,7 +56,7 @@ describe("restores on one instance take turns", () => {
       expect(await job(b.id, jobB)).toMatchObject({ status: "running", phase: "queued" });
       expect(await job(a.id, jobA)).toMatchObject({ status: "running", phase: "migrate" });
 
-      release();
+      await lock.release();
       const doneA = await until(
         () => job(a.id, jobA),
         (j) => j.status !== "running",
@@ -84,9 +70,7 @@ describe("restores on one instance take turns", () => {
       // B started only after A had finished.
       expect(Date.parse(doneB.finishedAt ?? "") >= Date.parse(doneA.finishedAt ?? "")).toBe(true);
     } finally {
-      release();
-      await holding.catch(() => undefined);
-      await reader.end();
+      await lock.release();
     }
   });
 });
