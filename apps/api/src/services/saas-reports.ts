@@ -1,5 +1,6 @@
 import { cloudBackups, type Db, tenants } from "@proxpanel/db";
 import { and, asc, eq, lt, ne, type SQL, sql } from "drizzle-orm";
+import { z } from "zod";
 import { notFound } from "../errors.ts";
 import { unionOverSchemas } from "./saas-tenants.ts";
 
@@ -9,37 +10,42 @@ export interface ReportPeriod {
   to: Date;
 }
 
-export interface TenantUsageRow {
-  tenantId: string;
-  slug: string;
-  companyName: string;
-  plan: string;
-  status: string;
-  subscribers: number;
-  activeSubscribers: number;
-  newSubscribers: number;
-  invoicesIssued: number;
-  invoicesIssuedCents: number;
-  invoicesPaid: number;
-  invoicesPaidCents: number;
-  /** Renewals charged to a subscriber's or reseller's balance in the period. */
-  renewalsCents: number;
-  /** Value of service sold in the period: invoices paid plus renewals charged from balances. */
-  revenueCents: number;
-  sessions: number;
-  bytesIn: number;
-  bytesOut: number;
-  backupsStored: number;
-  backupBytes: number;
-}
+const count = z.number().int();
 
-export interface UsageReport {
-  from: string;
-  to: string;
-  generatedAt: string;
-  rows: TenantUsageRow[];
-  totals: Omit<TenantUsageRow, "tenantId" | "slug" | "companyName" | "plan" | "status"> & { tenants: number };
-}
+/** One tenant's billing and usage over a period; also the OpenAPI response the console is typed from. */
+export const tenantUsageRowSchema = z.object({
+  tenantId: z.string(),
+  slug: z.string(),
+  companyName: z.string(),
+  plan: z.string(),
+  status: z.string(),
+  subscribers: count,
+  activeSubscribers: count,
+  newSubscribers: count,
+  invoicesIssued: count,
+  invoicesIssuedCents: count,
+  invoicesPaid: count,
+  invoicesPaidCents: count,
+  renewalsCents: count.describe("Renewals charged to a subscriber's or reseller's balance in the period"),
+  revenueCents: count.describe("Invoices paid plus renewals charged from balances in the period"),
+  sessions: count,
+  bytesIn: count,
+  bytesOut: count,
+  backupsStored: count,
+  backupBytes: count,
+});
+export type TenantUsageRow = z.infer<typeof tenantUsageRowSchema>;
+
+export const usageReportSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  generatedAt: z.string(),
+  rows: z.array(tenantUsageRowSchema),
+  totals: tenantUsageRowSchema
+    .omit({ tenantId: true, slug: true, companyName: true, plan: true, status: true })
+    .extend({ tenants: count }),
+});
+export type UsageReport = z.infer<typeof usageReportSchema>;
 
 const NUMERIC_KEYS = [
   "subscribers",

@@ -458,6 +458,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /** Billing and usage per tenant over a period (JSON, or CSV / PDF by `format`) */
     get: operations["getApiSaasReportsUsage"];
     put?: never;
     post?: never;
@@ -2738,11 +2739,62 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The report */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            from: string;
+            to: string;
+            generatedAt: string;
+            rows: {
+              tenantId: string;
+              slug: string;
+              companyName: string;
+              plan: string;
+              status: string;
+              subscribers: number;
+              activeSubscribers: number;
+              newSubscribers: number;
+              invoicesIssued: number;
+              invoicesIssuedCents: number;
+              invoicesPaid: number;
+              invoicesPaidCents: number;
+              /** @description Renewals charged to a subscriber's or reseller's balance in the period */
+              renewalsCents: number;
+              /** @description Invoices paid plus renewals charged from balances in the period */
+              revenueCents: number;
+              sessions: number;
+              bytesIn: number;
+              bytesOut: number;
+              backupsStored: number;
+              backupBytes: number;
+            }[];
+            totals: {
+              subscribers: number;
+              activeSubscribers: number;
+              newSubscribers: number;
+              invoicesIssued: number;
+              invoicesIssuedCents: number;
+              invoicesPaid: number;
+              invoicesPaidCents: number;
+              /** @description Renewals charged to a subscriber's or reseller's balance in the period */
+              renewalsCents: number;
+              /** @description Invoices paid plus renewals charged from balances in the period */
+              revenueCents: number;
+              sessions: number;
+              bytesIn: number;
+              bytesOut: number;
+              backupsStored: number;
+              backupBytes: number;
+              tenants: number;
+            };
+          };
+          "text/csv": string;
+          "application/pdf": string;
+        };
       };
       /** @description Validation Error */
       400: {
