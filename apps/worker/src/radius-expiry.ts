@@ -1,6 +1,7 @@
-import { assertSchemaName, tenants } from "@proxpanel/db";
+import { assertSchemaName } from "@proxpanel/db";
 import { applyDynAuth, type DynAuthDeps, type DynAuthOutcome } from "@proxpanel/radius-app/dynauth";
-import { and, inArray, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
+import { liveTenants } from "./live-tenants.ts";
 
 export interface ExpiryDisconnectResult {
   tenantId: string;
@@ -20,16 +21,7 @@ export async function disconnectExpired(
 ): Promise<ExpiryDisconnectResult[]> {
   const now = opts.now ?? new Date();
   const since = new Date(now.getTime() - (opts.lookbackMinutes ?? 60) * 60_000);
-  const live = await deps.db
-    .select({ id: tenants.id, schemaName: tenants.schemaName })
-    .from(tenants)
-    .where(
-      and(
-        inArray(tenants.status, ["active", "suspended"]),
-        opts.tenantIds ? inArray(tenants.id, opts.tenantIds) : undefined,
-        sql`exists (select 1 from pg_namespace where nspname = ${tenants.schemaName})`,
-      ),
-    );
+  const live = await liveTenants(deps.db, opts.tenantIds);
   const results: ExpiryDisconnectResult[] = [];
   for (const tenant of live) {
     assertSchemaName(tenant.schemaName);

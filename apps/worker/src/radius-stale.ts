@@ -1,5 +1,6 @@
-import { type Db, type TenantClientCache, tenants } from "@proxpanel/db";
-import { and, inArray, sql } from "drizzle-orm";
+import type { Db, TenantClientCache } from "@proxpanel/db";
+import { sql } from "drizzle-orm";
+import { liveTenants } from "./live-tenants.ts";
 
 /** The daemon's cache channel (apps/radius/src/db/source.ts): a tenant's subscribers reload. */
 export const RADIUS_SUBSCRIBER_CHANNEL = "proxpanel:radius:subscriber";
@@ -31,17 +32,7 @@ export async function closeStaleSessions(
   opts: { interimIntervalSeconds: number; now?: Date; tenantIds?: string[] },
 ): Promise<StaleSessionResult[]> {
   const cutoff = new Date((opts.now ?? new Date()).getTime() - 3 * opts.interimIntervalSeconds * 1000);
-  const live = await deps.db
-    .select({ id: tenants.id, schemaName: tenants.schemaName })
-    .from(tenants)
-    .where(
-      and(
-        inArray(tenants.status, ["active", "suspended"]),
-        opts.tenantIds ? inArray(tenants.id, opts.tenantIds) : undefined,
-        // A tenant still being provisioned has a registry row before its schema.
-        sql`exists (select 1 from pg_namespace where nspname = ${tenants.schemaName})`,
-      ),
-    );
+  const live = await liveTenants(deps.db, opts.tenantIds);
   const results: StaleSessionResult[] = [];
   for (const tenant of live) {
     const { t } = deps.tenantClients.get(tenant.schemaName);
