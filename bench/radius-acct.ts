@@ -14,24 +14,19 @@
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/radius-acct.ts [--packets 50000] [--rounds 3] [--no-freeradius] [--sockets 16] [--window 128] [--profile DIR]
  */
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { createSocket, type Socket } from "node:dgram";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { seal } from "@proxpanel/auth";
-import { connect, migrateTenantSchema } from "@proxpanel/db";
-import { migratePublic } from "@proxpanel/db/migrate/public";
 import { Code, encodeRequest } from "@proxpanel/radius";
 import { secretBytes } from "@proxpanel/radius/hashes";
 import { HmacMd5Key, hmacMd5With, md5Concat } from "@proxpanel/radius/md5";
-import { TenantKeyRing } from "@proxpanel/tenancy";
-import postgres from "postgres";
 import { freeradiusInstalled, startFreeradius } from "../packages/radius/bench/freeradius.ts";
 import { backendCpu, backendCpuDelta, cpuSeconds, median } from "../packages/radius/bench/proc.ts";
 import { createFreeradiusDb } from "../packages/radius/bench/sql.ts";
+import { createBenchTenant } from "./bench-tenant.ts";
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -47,32 +42,11 @@ const WINDOW = arg("window", 128); // in flight per socket
 const SECRET = "acct-bench-secret";
 const serverUrl = process.env.DATABASE_URL;
 if (!serverUrl) throw new Error("DATABASE_URL is required");
-const clusterKey = randomBytes(24).toString("hex");
-const run = Date.now().toString(36);
-const schema = `tenant_acctbench_${run}`;
 // A loopback address of its own, away from the test suites' 127.0.0.x NAS.
 const nasAddress = `127.77.${Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
-
 // A throw-away database, migrated like the API migrates one, dropped at the end.
-const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-const dbName = `proxpanel_acctbench_${run}`;
-await admin.unsafe(`create database "${dbName}"`);
-const dbUrl = new URL(serverUrl);
-dbUrl.pathname = `/${dbName}`;
-const url = dbUrl.toString();
-await migratePublic(url);
-const { db, sql, close } = connect(url, { max: 4 });
-await db.transaction((tx) => migrateTenantSchema(tx, schema, { create: true }));
-const [tenant] = await sql<{ id: string }[]>`
-  insert into public.tenants (slug, schema_name, company_name, plan, secret)
-  values (${`acctbench-${run}`}, ${schema}, 'Accounting bench', 'starter', md5(random()::text)) returning id`;
-if (!tenant) throw new Error("tenant not created");
-const [nas] = await sql<{ id: string }[]>`
-  insert into ${sql(schema)}.nas_devices (name, ip_address, secret_enc) values ('bench', ${nasAddress}, 'pending') returning id`;
-if (!nas) throw new Error("nas not created");
-const key = await new TenantKeyRing(db, clusterKey).forTenant(tenant.id);
-await sql`update ${sql(schema)}.nas_devices set secret_enc = ${seal(key, SECRET, `nas:${nas.id}`)} where id = ${nas.id}`;
-await sql`insert into public.nas_routes (nas_id, tenant_id, ip_address) values (${nas.id}, ${tenant.id}, ${nasAddress})`;
+const bench = await createBenchTenant({ serverUrl, name: "acctbench", nasAddress, secret: SECRET });
+const { url, dbName, admin, clusterKey, schema, sql } = bench;
 
 // --profile DIR: the daemon writes a V8 CPU profile there when it exits.
 const profileAt = process.argv.indexOf("--profile");
@@ -290,6 +264,4 @@ if (fr) {
 }
 console.log("anchor: FreeRADIUS rlm_sql accounting ~2,500-3,000 packets/s, ~5,400-7,000 per CPU-s (notes)");
 
-await close();
-await admin.unsafe(`drop database if exists "${dbName}" with (force)`);
-await admin.end();
+await bench.drop();

@@ -7,18 +7,15 @@
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/radius-auth-db.ts [--rounds 3]
  */
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { seal } from "@proxpanel/auth";
-import { connect, migrateTenantSchema } from "@proxpanel/db";
-import { migratePublic } from "@proxpanel/db/migrate/public";
-import { TenantKeyRing } from "@proxpanel/tenancy";
-import postgres from "postgres";
 import { backendCpu, backendCpuDelta, cpuSeconds, median } from "../packages/radius/bench/proc.ts";
+import { radclientFile } from "../packages/radius/bench/radclient-file.ts";
+import { createBenchTenant } from "./bench-tenant.ts";
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -31,29 +28,8 @@ const FILES = 4;
 const SECRET = "bench-secret";
 const serverUrl = process.env.DATABASE_URL;
 if (!serverUrl) throw new Error("DATABASE_URL is required");
-const clusterKey = randomBytes(24).toString("hex");
-const run = Date.now().toString(36);
-const schema = `tenant_authbench_${run}`;
-
-const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-const dbName = `proxpanel_authbench_${run}`;
-await admin.unsafe(`create database "${dbName}"`);
-const dbUrl = new URL(serverUrl);
-dbUrl.pathname = `/${dbName}`;
-const url = dbUrl.toString();
-await migratePublic(url);
-const { db, sql, close } = connect(url, { max: 4 });
-await db.transaction((tx) => migrateTenantSchema(tx, schema, { create: true }));
-const [tenant] = await sql<{ id: string }[]>`
-  insert into public.tenants (slug, schema_name, company_name, plan, secret)
-  values (${`authbench-${run}`}, ${schema}, 'Auth bench', 'starter', md5(random()::text)) returning id`;
-if (!tenant) throw new Error("tenant not created");
-const key = await new TenantKeyRing(db, clusterKey).forTenant(tenant.id);
-const [nas] = await sql<{ id: string }[]>`
-  insert into ${sql(schema)}.nas_devices (name, ip_address, secret_enc) values ('bench', '127.0.0.1', 'pending') returning id`;
-if (!nas) throw new Error("nas not created");
-await sql`update ${sql(schema)}.nas_devices set secret_enc = ${seal(key, SECRET, `nas:${nas.id}`)} where id = ${nas.id}`;
-await sql`insert into public.nas_routes (nas_id, tenant_id, ip_address) values (${nas.id}, ${tenant.id}, '127.0.0.1')`;
+const bench = await createBenchTenant({ serverUrl, name: "authbench", nasAddress: "127.0.0.1", secret: SECRET });
+const { url, dbName, admin, clusterKey, schema, sql, key } = bench;
 const subs = await sql<{ id: string; username: string }[]>`
   insert into ${sql(schema)}.subscribers (username, password_enc, static_ip)
   select 'user' || i, 'pending', ('100.64.' || (i / 250) || '.' || (i % 250 + 1))::inet from generate_series(0, ${USERS - 1}) i
@@ -87,31 +63,7 @@ const line = await new Promise<string>((resolve, reject) => {
 });
 const { authPort } = JSON.parse(line) as { authPort: number };
 
-function radclient(file: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("radclient", [
-      "-q",
-      "-s",
-      "-p",
-      "128",
-      "-r",
-      "3",
-      "-t",
-      "2",
-      "-f",
-      file,
-      `127.0.0.1:${authPort}`,
-      "auth",
-      SECRET,
-    ]);
-    let out = "";
-    child.stdout.on("data", (b: Buffer) => {
-      out += b.toString();
-    });
-    child.on("error", reject);
-    child.on("close", () => resolve(Number(/Accepted\s*:\s*(\d+)/.exec(out)?.[1] ?? 0)));
-  });
-}
+const radclient = async (file: string) => (await radclientFile(authPort, file, SECRET)).accepted;
 
 const activity = (database: string) =>
   admin<
@@ -154,6 +106,4 @@ console.log(
 console.log(`auth_logs rows: ${logged?.n ?? 0} (every request, warm-up included, is logged)`);
 
 rmSync(dir, { recursive: true, force: true });
-await close();
-await admin.unsafe(`drop database if exists "${dbName}" with (force)`);
-await admin.end();
+await bench.drop();

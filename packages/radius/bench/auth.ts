@@ -17,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import { freeradiusInstalled, startFreeradius } from "./freeradius.ts";
 import { backendCpu, backendCpuDelta, cpuSeconds, median } from "./proc.ts";
+import { radclientFile } from "./radclient-file.ts";
 import { createFreeradiusDb } from "./sql.ts";
 
 const SECRET = "bench-secret";
@@ -66,35 +67,6 @@ interface RoundResult {
   pgSeconds: number;
 }
 
-function radclientFile(port: number, file: string): Promise<{ accepted: number; lost: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("radclient", [
-      "-q",
-      "-s",
-      "-p",
-      "128",
-      "-r",
-      "3",
-      "-t",
-      "2",
-      "-f",
-      file,
-      `127.0.0.1:${port}`,
-      "auth",
-      SECRET,
-    ]);
-    let out = "";
-    child.stdout.on("data", (b: Buffer) => {
-      out += b.toString();
-    });
-    child.on("error", reject);
-    child.on("close", () => {
-      const num = (label: string) => Number(new RegExp(`${label}\\s*:\\s*(\\d+)`).exec(out)?.[1] ?? 0);
-      resolve({ accepted: num("Accepted"), lost: num("Lost") });
-    });
-  });
-}
-
 /** Set while FreeRADIUS-rlm_sql runs: its database, whose backends' CPU is charged to it. */
 let pgDatabase: string | undefined;
 const pgAdmin =
@@ -113,7 +85,7 @@ async function round(pid: number, port: number, useFiles: string[]): Promise<Rou
   let accepted = 0;
   let lost = 0;
   for (const f of useFiles) {
-    const r = await radclientFile(port, f);
+    const r = await radclientFile(port, f, SECRET);
     accepted += r.accepted;
     lost += r.lost;
   }
