@@ -5,6 +5,8 @@
  */
 import type { operations } from "../api/schema";
 
+export type { Backup, Page } from "../api/types";
+
 export type TenantStatus = "active" | "suspended" | "deleted" | "migrated";
 export type PlanCode = "trial" | "starter" | "pro" | "custom";
 export const PLANS: PlanCode[] = ["trial", "starter", "pro", "custom"];
@@ -28,13 +30,6 @@ export interface ConsoleTenant {
   schemaBytes: number;
   storageBytes: number;
   lastBackupAt: string | null;
-}
-
-export interface Page<T> {
-  items: T[];
-  total: number;
-  page: number;
-  limit: number;
 }
 
 export interface LoginResult {
@@ -66,18 +61,6 @@ export interface Alert {
   message: string;
   createdAt: string;
   resolvedAt: string | null;
-}
-
-export interface Backup {
-  id: string;
-  filename: string;
-  sizeBytes: number;
-  status: "pending_upload" | "uploaded" | "failed";
-  kind: string;
-  pinned: boolean;
-  schemaVersion: number;
-  error: string | null;
-  createdAt: string;
 }
 
 export interface DryRunReport {

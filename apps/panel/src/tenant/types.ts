@@ -1,25 +1,22 @@
 /** Response shapes the panel reads (the OpenAPI document types requests, not most responses). */
 
-export interface Page<T> {
-  items: T[];
-  total: number;
-  page: number;
-  limit: number;
+export type { Page } from "../api/types";
+
+/** Colours and images of a tenant's brand, as the public branding and the Settings page both carry them. */
+export interface BrandingBase {
+  primaryColor: string;
+  secondaryColor: string;
+  accentColor: string;
+  logoUrl: string | null;
+  faviconUrl: string | null;
+  loginBackgroundUrl: string | null;
 }
 
 export interface PublicBranding {
   slug: string;
   companyName: string;
   timezone: string;
-  branding: {
-    primaryColor: string;
-    secondaryColor: string;
-    accentColor: string;
-    logoUrl: string | null;
-    faviconUrl: string | null;
-    loginBackgroundUrl: string | null;
-    customCssUrl: string | null;
-  };
+  branding: BrandingBase & { customCssUrl: string | null };
 }
 
 export interface Me {

@@ -1,5 +1,6 @@
 import { createResource, createSignal, For, onCleanup, Show } from "solid-js";
 import { ApiError, api, downloadFile, unwrap } from "../../api/client";
+import type { Backup } from "../../api/types";
 import { createActionError } from "../../ui/action-error";
 import { Badge, type BadgeTone } from "../../ui/Badge";
 import { ConfirmAction } from "../../ui/ConfirmAction";
@@ -13,16 +14,6 @@ import { Table } from "../../ui/Table";
 import { toast } from "../../ui/Toast";
 import { session } from "../session";
 
-interface Backup {
-  id: string;
-  filename: string;
-  sizeBytes: number;
-  status: "pending_upload" | "uploaded" | "failed";
-  kind: string;
-  pinned: boolean;
-  error: string | null;
-  createdAt: string;
-}
 interface BackupList {
   items: Backup[];
   quota: { usedBytes: number; limitBytes: number; percent: number };

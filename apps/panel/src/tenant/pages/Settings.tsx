@@ -10,19 +10,12 @@ import { required } from "../../ui/forms";
 import { createSubmit } from "../../ui/submit";
 import { toast } from "../../ui/Toast";
 import { session } from "../session";
+import type { BrandingBase } from "../types";
 
 interface Settings {
   companyName: string;
   timezone: string;
-  branding: {
-    primaryColor: string;
-    secondaryColor: string;
-    accentColor: string;
-    logoUrl: string | null;
-    loginBackgroundUrl: string | null;
-    faviconUrl: string | null;
-    customCss: string;
-  };
+  branding: BrandingBase & { customCss: string };
 }
 interface DomainState {
   domain: string | null;
