@@ -80,7 +80,9 @@ export async function deliverDueMail(
   // `to` restricts a pass to some recipients: the tests of one run share a single outbox.
   opts: { now?: Date; batch?: number; to?: string[] } = {},
 ) {
-  const now = opts.now ?? new Date();
+  // The database's clock stamped next_attempt_at on insert, so it also says what is due: this
+  // host's clock, a millisecond behind it (or skewed), would leave a just-queued mail for a tick.
+  const now = opts.now ?? (await databaseNow(deps.db));
   const report: DeliveryReport = { sent: 0, retried: 0, failed: 0 };
   const due = deps.db
     .select({ id: mailOutbox.id })
@@ -136,4 +138,9 @@ export async function deliverDueMail(
     }
   }
   return report;
+}
+
+async function databaseNow(db: Db): Promise<Date> {
+  const [row] = await db.execute<{ now: string }>(sql`select now()::text as now`);
+  return row ? new Date(row.now) : new Date();
 }
