@@ -1,5 +1,6 @@
 import { hasPermission, type Permission, TokenError } from "@proxpanel/auth";
 import { superAdmins } from "@proxpanel/db";
+import type { Actor } from "@proxpanel/tenancy";
 import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
@@ -73,4 +74,10 @@ export function requireSuperAdmin(deps: AppDeps, opts: { allowWithoutMfa?: boole
     c.set("superAdmin", { realm: "superadmin", superAdminId: admin.id, email: admin.email, mfa: claims.mfa });
     await next();
   });
+}
+
+/** The signed-in super-admin as the audit log records an actor (after `requireSuperAdmin`). */
+export function superAdminActor(c: Context<AppEnv>): Actor {
+  const sa = c.get("superAdmin");
+  return { superAdminId: sa.superAdminId, label: sa.email, ip: c.get("clientIp"), requestId: c.get("requestId") };
 }

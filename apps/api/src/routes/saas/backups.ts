@@ -1,10 +1,8 @@
-import type { Actor } from "@proxpanel/tenancy";
-import type { Context } from "hono";
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
-import { requireSuperAdmin } from "../../middleware/auth.ts";
+import { requireSuperAdmin, superAdminActor } from "../../middleware/auth.ts";
 import {
   backupHealth,
   dryRun,
@@ -23,11 +21,6 @@ const alertQuery = z.object({
   tenantId: z.uuid().optional(),
 });
 
-function actorOf(c: Context<AppEnv>): Actor {
-  const sa = c.get("superAdmin");
-  return { superAdminId: sa.superAdminId, label: sa.email, ip: c.get("clientIp"), requestId: c.get("requestId") };
-}
-
 export function saasBackupRoutes(deps: AppDeps) {
   return (
     new Hono<AppEnv>()
@@ -38,26 +31,26 @@ export function saasBackupRoutes(deps: AppDeps) {
         return c.json({ items: await listAlerts(deps, { open: q.status === "open", tenantId: q.tenantId }) });
       })
       .post("/alerts/:id/resolve", validate("param", idParam), async (c) =>
-        c.json({ alert: await resolveAlert(deps, actorOf(c), c.req.valid("param").id) }),
+        c.json({ alert: await resolveAlert(deps, superAdminActor(c), c.req.valid("param").id) }),
       )
       // Cluster backups of the `public` schema (cloud_backups/cluster/), newest first; and one now.
       .get("/cluster", async (c) => c.json({ items: await listClusterArchives(deps) }))
-      .post("/cluster", async (c) => c.json({ backup: await runClusterArchiveNow(deps, actorOf(c)) }, 201))
+      .post("/cluster", async (c) => c.json({ backup: await runClusterArchiveNow(deps, superAdminActor(c)) }, 201))
       // The archives behind pin / dry-run in the console, newest first.
       .get("/tenants/:id", validate("param", idParam), async (c) =>
         c.json({ items: await listTenantBackups(deps, c.req.valid("param").id) }),
       )
       .post("/tenants/:id/backup", validate("param", idParam), async (c) =>
-        c.json({ backup: await forceBackup(deps, actorOf(c), c.req.valid("param").id) }, 201),
+        c.json({ backup: await forceBackup(deps, superAdminActor(c), c.req.valid("param").id) }, 201),
       )
       .post("/:id/pin", validate("param", idParam), async (c) =>
-        c.json({ backup: await setPinned(deps, actorOf(c), c.req.valid("param").id, true) }),
+        c.json({ backup: await setPinned(deps, superAdminActor(c), c.req.valid("param").id, true) }),
       )
       .post("/:id/unpin", validate("param", idParam), async (c) =>
-        c.json({ backup: await setPinned(deps, actorOf(c), c.req.valid("param").id, false) }),
+        c.json({ backup: await setPinned(deps, superAdminActor(c), c.req.valid("param").id, false) }),
       )
       .post("/:id/dry-run", validate("param", idParam), async (c) =>
-        c.json({ report: await dryRun(deps, actorOf(c), c.req.valid("param").id) }),
+        c.json({ report: await dryRun(deps, superAdminActor(c), c.req.valid("param").id) }),
       )
   );
 }

@@ -1,6 +1,5 @@
 import { TENANT_STATUSES } from "@proxpanel/db";
 import {
-  type Actor,
   getTenant,
   listTenants,
   onboardTenant,
@@ -9,12 +8,11 @@ import {
   setTenantStatus,
   updateTenant,
 } from "@proxpanel/tenancy";
-import type { Context } from "hono";
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
-import { requireSuperAdmin } from "../../middleware/auth.ts";
+import { requireSuperAdmin, superAdminActor } from "../../middleware/auth.ts";
 import { MODULES } from "../../middleware/modules.ts";
 import { pageQuery } from "../../pagination.ts";
 import { type TenantStats, tenantStats } from "../../services/saas-tenants.ts";
@@ -59,11 +57,6 @@ function withStats<T extends { id: string }>(tenant: T, stats: TenantStats | und
   return { ...tenant, ...shown, storageBytes: shown.backupBytes + shown.schemaBytes };
 }
 
-function actorOf(c: Context<AppEnv>): Actor {
-  const sa = c.get("superAdmin");
-  return { superAdminId: sa.superAdminId, label: sa.email, ip: c.get("clientIp"), requestId: c.get("requestId") };
-}
-
 export function saasTenantRoutes(deps: AppDeps) {
   const admin = { db: deps.db, resolver: deps.resolver };
   return new Hono<AppEnv>()
@@ -74,7 +67,7 @@ export function saasTenantRoutes(deps: AppDeps) {
       return c.json({ ...page, items: page.items.map((t) => withStats(t, stats.get(t.id))) });
     })
     .post("/", validate("json", createBody), async (c) => {
-      const tenant = await onboardTenant(admin, c.req.valid("json"), actorOf(c));
+      const tenant = await onboardTenant(admin, c.req.valid("json"), superAdminActor(c));
       return c.json({ tenant: await getTenant(deps.db, tenant.id) }, 201);
     })
     .get("/:id", validate("param", idParam), async (c) => {
@@ -87,17 +80,19 @@ export function saasTenantRoutes(deps: AppDeps) {
       const { id } = c.req.valid("param");
       const { slug, ...rest } = c.req.valid("json");
       // Rename first: if the new slug is taken nothing else is changed either.
-      if (slug) await renameTenant(admin, { id, slug }, actorOf(c));
-      const tenant = await updateTenant(admin, { id, ...rest }, actorOf(c));
+      if (slug) await renameTenant(admin, { id, slug }, superAdminActor(c));
+      const tenant = await updateTenant(admin, { id, ...rest }, superAdminActor(c));
       return c.json({ tenant });
     })
     .post("/:id/suspend", validate("param", idParam), async (c) =>
       c.json({
-        tenant: await setTenantStatus(admin, { id: c.req.valid("param").id, status: "suspended" }, actorOf(c)),
+        tenant: await setTenantStatus(admin, { id: c.req.valid("param").id, status: "suspended" }, superAdminActor(c)),
       }),
     )
     .post("/:id/resume", validate("param", idParam), async (c) =>
-      c.json({ tenant: await setTenantStatus(admin, { id: c.req.valid("param").id, status: "active" }, actorOf(c)) }),
+      c.json({
+        tenant: await setTenantStatus(admin, { id: c.req.valid("param").id, status: "active" }, superAdminActor(c)),
+      }),
     )
     .post(
       "/:id/migrated",
@@ -108,19 +103,21 @@ export function saasTenantRoutes(deps: AppDeps) {
           tenant: await setTenantStatus(
             admin,
             { id: c.req.valid("param").id, status: "migrated", migratedTo: c.req.valid("json").location },
-            actorOf(c),
+            superAdminActor(c),
           ),
         }),
     )
     .delete("/:id", validate("param", idParam), async (c) =>
-      c.json({ tenant: await setTenantStatus(admin, { id: c.req.valid("param").id, status: "deleted" }, actorOf(c)) }),
+      c.json({
+        tenant: await setTenantStatus(admin, { id: c.req.valid("param").id, status: "deleted" }, superAdminActor(c)),
+      }),
     )
     .post(
       "/:id/purge",
       validate("param", idParam),
       validate("json", z.object({ confirmSlug: z.string().min(1).max(63) })),
       async (c) => {
-        await purgeTenant(admin, { id: c.req.valid("param").id, ...c.req.valid("json") }, actorOf(c));
+        await purgeTenant(admin, { id: c.req.valid("param").id, ...c.req.valid("json") }, superAdminActor(c));
         return c.body(null, 204);
       },
     );
