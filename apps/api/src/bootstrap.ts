@@ -4,9 +4,9 @@ import path from "node:path";
 import { TokenService } from "@proxpanel/auth";
 import type { Config } from "@proxpanel/config";
 import { migrateAllTenants, migratePublic, type OpenedDatabase, openDatabase, TenantClientCache } from "@proxpanel/db";
+import { createLogger, type Logger } from "@proxpanel/log";
 import { openSharedState, type SharedState, TenantKeyRing, TenantResolver } from "@proxpanel/tenancy";
 import { backupRuntimeFromConfig } from "@proxpanel/worker/store";
-import pino, { type Logger } from "pino";
 import { PrincipalCache } from "./auth/principals.ts";
 import type { AppDeps } from "./deps.ts";
 import { createLimiters } from "./middleware/rate-limit.ts";
@@ -55,7 +55,7 @@ export async function bootstrap(
   config: Config,
   opts: { logger?: Logger; state?: SharedState; migrate?: boolean } = {},
 ): Promise<Runtime> {
-  const logger = opts.logger ?? pino({ level: config.LOG_LEVEL });
+  const logger = opts.logger ?? createLogger(config.LOG_LEVEL, config.LOG_FORMAT);
   const secrets = resolveSecrets(config);
   const database = await openDatabase({
     url: config.DATABASE_URL,

@@ -1,6 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import { serve } from "@hono/node-server";
-import { loadConfigOrExit } from "@proxpanel/config";
+import { claimPort, exitOnStartupError, loadConfigOrExit, StartupError } from "@proxpanel/config";
 import { type RunningDaemon, startDbDaemon } from "@proxpanel/radius-app/daemon";
 import { setDynAuthDispatcher } from "@proxpanel/radius-app/dynauth";
 import { startWorker } from "@proxpanel/worker";
@@ -23,7 +23,9 @@ if (config.NODE_ENV !== "production" && config.PUBLIC_PORT === undefined) {
     ? { ...config, PUBLIC_SCHEME: config.PUBLIC_SCHEME ?? "https", PUBLIC_PORT: config.TLS_PORT }
     : { ...config, PUBLIC_PORT: config.PORT };
 }
-const runtime = await bootstrap(config);
+// Foreseeable start-up failures (a port taken, a data folder that cannot be used) are one line, not a trace.
+await claimPort(config.PORT, "the API and panel", "PORT", config.HOST).catch(exitOnStartupError);
+const runtime = await bootstrap(config).catch(exitOnStartupError);
 const { deps } = runtime;
 // Disconnect/CoA after subscriber and plan changes commit (apps/radius/src/dynauth.ts).
 setDynAuthDispatcher({
@@ -107,6 +109,13 @@ const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOS
   console.log(lines.filter((l, i, a) => l !== "" || a[i - 1] !== "").join("\n"));
 });
 
+server.on("error", (err) => {
+  const code = (err as { code?: string }).code;
+  const reason = code === "EADDRINUSE" ? "is in use" : code === "EACCES" ? "needs privileges" : String(err);
+  // The exit hook of the embedded server stops it on the way out.
+  exitOnStartupError(new StartupError(`port ${config.PORT} (the API and panel) ${reason}: set PORT`));
+});
+
 let closing = false;
 async function shutdown(signal: string) {
   if (closing) return;
@@ -121,3 +130,4 @@ async function shutdown(signal: string) {
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGHUP", () => void shutdown("SIGHUP"));

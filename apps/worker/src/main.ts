@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { loadConfigOrExit } from "@proxpanel/config";
 import { openDatabase, TenantClientCache } from "@proxpanel/db";
+import { createLogger } from "@proxpanel/log";
 import { openSharedState, TenantResolver } from "@proxpanel/tenancy";
-import pino from "pino";
 import { startWorker } from "./index.ts";
 import { backupRuntimeFromConfig } from "./store.ts";
 
@@ -22,7 +22,7 @@ function licenseKey(): string {
   return stored.backup;
 }
 
-const logger = pino({ level: config.LOG_LEVEL });
+const logger = createLogger(config.LOG_LEVEL, config.LOG_FORMAT);
 const database = await openDatabase({
   url: config.DATABASE_URL,
   dataDir: config.DATA_DIR,

@@ -1,5 +1,7 @@
 import { z } from "zod";
 
+export * from "./startup-error.ts";
+
 // Empty strings in the environment mean "not set", so `FOO= npm start` falls back to the default.
 const optionalString = z.preprocess((v) => (v === "" ? undefined : v), z.string().optional());
 const csv = z.preprocess(
@@ -96,6 +98,8 @@ const schema = z
     // Acct-Interim-Interval sent to NAS (s); sessions silent for 3x this are closed by the worker.
     RADIUS_INTERIM_INTERVAL: z.coerce.number().int().min(60).max(86_400).default(300),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    // auto: readable lines at a terminal, JSON lines otherwise (a log collector, a file).
+    LOG_FORMAT: z.enum(["auto", "json", "pretty"]).default("auto"),
     // E-mail relay: smtp://user:pass@host:port (smtps:// for implicit TLS). Unset = mail stays queued.
     SMTP_URL: optionalString,
     MAIL_FROM: z.string().default("ProxPanel <no-reply@localhost>"),
