@@ -51,7 +51,8 @@ data=$(readlink -f .data/pg)
 kill -TERM -- "-$pid"
 wait "$pid" || true
 pid=""
-if pgrep -f "postgres -D $data( |$)" >/dev/null; then fail "npm start left its PostgreSQL running after SIGTERM"; fi
+for _ in $(seq 1 30); do pgrep -f "postgres -D $data( |$)" >/dev/null || break; sleep 1; done
+if pgrep -f "postgres -D $data( |$)" >/dev/null; then fail "npm start left its PostgreSQL running 30 s after SIGTERM"; fi
 echo "newcomer check: npm install && npm start answered (demo tenant, console) from a private folder"
 
 npm test -- packages/config >"$top/test.log" 2>&1 || { tail -n 40 "$top/test.log" >&2; fail "npm test -- packages/config without DATABASE_URL"; }

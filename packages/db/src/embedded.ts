@@ -132,9 +132,11 @@ function alive(pid: number): boolean {
 }
 
 function spawnAs(file: string, args: string[], who: RunAs | undefined): ChildProcess {
-  // cwd "/": the postgres user may not be able to enter ours.
+  // cwd "/": the postgres user may not be able to enter ours. Its own process group: a Ctrl-C or a
+  // signal to ours reaches us, and we stop the server after our connections are closed.
   return spawn(file, args, {
     cwd: "/",
+    detached: true,
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, LC_ALL: "C", LC_MESSAGES: "C" },
     ...(who ? { uid: who.uid, gid: who.gid } : {}),
