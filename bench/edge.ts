@@ -40,7 +40,7 @@ async function server(): Promise<void> {
       body: {
         slug: SLUG,
         companyName: "Edge Bench ISP",
-        plan: "starter",
+        plan: "trial",
         adminEmail: "owner@edge-bench.example",
         adminPassword: "edge-bench-password",
       },

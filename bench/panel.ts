@@ -63,7 +63,7 @@ const signup = await httpRequest(apiPort, "POST", "/api/signup", {
   body: {
     slug,
     companyName: "Bench ISP",
-    plan: "starter",
+    plan: "trial",
     adminEmail: `owner@${slug}.example`,
     adminPassword: "correct-horse-battery",
   },

@@ -4,7 +4,14 @@ import { serve } from "@hono/node-server";
 import { currentTotp, hashPassword } from "@proxpanel/auth";
 import { loadConfig } from "@proxpanel/config";
 import { superAdmins } from "@proxpanel/db";
-import { MemoryState, openSharedState, type SharedState, TenantResolver } from "@proxpanel/tenancy";
+import {
+  MemoryState,
+  openSharedState,
+  type SharedState,
+  SYSTEM_ACTOR,
+  TenantResolver,
+  updateTenant,
+} from "@proxpanel/tenancy";
 import type { Hono } from "hono";
 import pino from "pino";
 import { inject } from "vitest";
@@ -185,10 +192,13 @@ export async function signupTenant(stack: Stack, slug = uniqueSlug()): Promise<T
     id = await standaloneTenant(stack, apps, slug, email, password);
   } else {
     const res = await stack.request("POST", "/api/signup", {
-      body: { slug, companyName: `Company ${slug}`, plan: "starter", adminEmail: email, adminPassword: password },
+      body: { slug, companyName: `Company ${slug}`, plan: "trial", adminEmail: email, adminPassword: password },
     });
     if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${JSON.stringify(res.body)}`);
     id = res.body.tenant.id;
+    // Signup starts on the trial; suites test a paying ISP, moved to starter as the console would.
+    const { db, resolver } = stack.runtime.deps;
+    await updateTenant({ db, resolver }, { id, plan: "starter", subscriberCap: 5000 }, SYSTEM_ACTOR);
   }
   const host = `${slug}.${BASE}`;
   const login = await stack.request("POST", "/api/auth/login", { host, body: { email, password } });

@@ -69,6 +69,21 @@ describe("self-service signup", () => {
     expect(paths).toEqual(expect.arrayContaining(["companyName", "adminEmail", "adminPassword"]));
   });
 
+  it("offers only the trial, and no slug that names one of our own schemas", async () => {
+    for (const plan of ["starter", "pro", "custom"]) {
+      const res = await stack.request("POST", "/api/signup", { body: { ...body(uniqueSlug("paid")), plan } });
+      expect(res.status, plan).toBe(400);
+      expect(res.body.error.message).toContain("plan: self-service signup starts on the trial");
+    }
+    for (const slug of ["template", "public", "pg-catalog"]) {
+      const res = await stack.request("POST", "/api/signup", { body: body(slug) });
+      expect(res.status, slug).toBe(400);
+      expect(res.body.error.code, slug).toBe("reserved_slug");
+    }
+    const templates = await stack.runtime.deps.db.select().from(tenants).where(eq(tenants.slug, "template"));
+    expect(templates).toEqual([]);
+  });
+
   it("is only offered on the apex", async () => {
     const t = await signupTenant(stack);
     const res = await stack.request("POST", "/api/signup", { host: t.host, body: body(uniqueSlug()) });

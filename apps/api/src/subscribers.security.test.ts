@@ -74,7 +74,11 @@ describe("stored references stay inside the tenant", () => {
   it("refuses another tenant's or a made-up pool and reseller id, on create and on change, storing nothing", async () => {
     const poolB = (await as(b, "POST", "/api/ip-pools", { name: "B pool", cidr: "10.77.0.0/29" })).body.pool.id;
     const resellerB = (
-      await as(b, "POST", "/api/resellers", { name: "B reseller", email: "r@b-refs.example", password: "reseller-pw-1" })
+      await as(b, "POST", "/api/resellers", {
+        name: "B reseller",
+        email: "r@b-refs.example",
+        password: "reseller-pw-1",
+      })
     ).body.reseller.id;
     const random = "7f0c6a55-0b4e-4a8e-9d59-3c1e0f6b2a11";
     for (const [field, id, message] of [
@@ -125,5 +129,69 @@ describe("exports", () => {
     expect(line).toContain(`'@SUM(1+1)*cmd|' /C calc'!A0`);
     expect(line).toContain(",+254700000001,");
     expect(line).not.toMatch(/,=|,"=|,@|,"@/);
+  });
+});
+
+describe("bytes PostgreSQL cannot store, and junk dates", () => {
+  it("answers a NUL in any text field or filter with 400 naming the field, never a 500", async () => {
+    for (const path of [
+      "/api/subscribers?search=%00",
+      "/api/ip-pools?search=%00",
+      "/api/nas?search=%00",
+      "/api/plans?search=%00",
+      "/api/users?search=%00",
+      "/api/audit-logs?action=a%00b",
+      "/api/invoices?status=%00",
+    ]) {
+      const res = await as(a, "GET", path);
+      expect(res.status, path).toBe(400);
+      expect(res.body.error.code, path).toBe("validation_error");
+    }
+    const writes: [string, string, Record<string, unknown>, string][] = [
+      [
+        "POST",
+        "/api/subscribers",
+        { username: "nul1", password: "pass1234", planId: planA, fullName: "a\u0000b" },
+        "fullName",
+      ],
+      ["PATCH", `/api/subscribers/${subA.id}`, { notes: "x\u0000" }, "notes"],
+      ["POST", "/api/plans", { name: "p\u0000", downloadKbps: 100, uploadKbps: 100 }, "name"],
+    ];
+    for (const [method, path, body, field] of writes) {
+      const res = await as(a, method, path, body);
+      expect(res.status, path).toBe(400);
+      expect(res.body.error.message, path).toContain(`${field}: must not contain a NUL character`);
+    }
+    const signup = await stack.request("POST", "/api/signup", {
+      body: {
+        slug: "nulco",
+        companyName: "a\u0000b",
+        plan: "trial",
+        adminEmail: "n@nul.example",
+        adminPassword: "long-password-1",
+      },
+    });
+    expect(signup.status).toBe(400);
+    expect(signup.body.error.message).toContain("companyName: must not contain a NUL character");
+    const csv = await stack.request("POST", "/api/subscribers/import", {
+      host: a.host,
+      token: a.token,
+      body: "username,password,plan\nnul2,pass1234,A plan\u0000\n",
+      headers: { "content-type": "text/csv" },
+    });
+    expect(csv.status).toBe(400);
+    expect(csv.body.error.message).toContain("Line 2");
+    expect((await as(a, "GET", `/api/subscribers/${subA.id}`)).body.subscriber.notes).toBe("");
+  });
+
+  it("reads dates only in ISO 8601", async () => {
+    for (const q of ["from=$1", "from=1", "to=tomorrow", "from=2027-13-01"]) {
+      const res = await as(a, "GET", `/api/audit-logs?${q}`);
+      expect(res.status, q).toBe(400);
+      expect(res.body.error.code).toBe("validation_error");
+    }
+    expect((await as(a, "GET", "/api/audit-logs?from=2026-01-01&to=2030-01-01T00:00:00Z")).status).toBe(200);
+    const bad = await as(a, "PATCH", `/api/subscribers/${subA.id}`, { expiresAt: "next week" });
+    expect(bad.status).toBe(400);
   });
 });

@@ -25,14 +25,17 @@ describe("slug rules", () => {
     expect(() => assertValidSlug(slug)).toThrowError(TenancyError);
   });
 
-  it.each(["www", "api", "admin", "saas", "mail", "app", "static"])("refuses reserved word %s", (slug) => {
-    try {
-      assertValidSlug(slug);
-      expect.unreachable();
-    } catch (err) {
-      expect((err as TenancyError).code).toBe("reserved_slug");
-    }
-  });
+  it.each(["www", "api", "admin", "saas", "mail", "app", "static", "template", "public", "pg-catalog", "pg-toast"])(
+    "refuses reserved word %s",
+    (slug) => {
+      try {
+        assertValidSlug(slug);
+        expect.unreachable();
+      } catch (err) {
+        expect((err as TenancyError).code).toBe("reserved_slug");
+      }
+    },
+  );
 
   it("maps slugs to schema names one-to-one", () => {
     expect(schemaNameFor("big-isp")).toBe("tenant_big_isp");

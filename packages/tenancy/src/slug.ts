@@ -73,6 +73,9 @@ export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
   "tenant",
   "tenants",
   "public",
+  // tenant_template is the schema tenant migrations are generated against.
+  "template",
+  "templates",
   "default",
   "null",
   "undefined",
@@ -89,7 +92,9 @@ export function slugProblem(slug: string): string | undefined {
 export function assertValidSlug(slug: string): void {
   const problem = slugProblem(slug);
   if (problem) throw new TenancyError("invalid_slug", `Slug ${problem}.`);
-  if (RESERVED_SLUGS.has(slug)) throw new TenancyError("reserved_slug", `The slug "${slug}" is reserved.`);
+  // pg-…: names PostgreSQL or its extensions may claim (pg_catalog, pg_toast…), kept clear of our schema names.
+  if (RESERVED_SLUGS.has(slug) || slug.startsWith("pg-"))
+    throw new TenancyError("reserved_slug", `The slug "${slug}" is reserved.`);
 }
 
 /** `tenant_<slug>` with dashes as underscores; injective because slugs have no underscores. */

@@ -1,5 +1,5 @@
-import { toCsv } from "../csv.ts";
 import PDFDocument from "pdfkit";
+import { toCsv } from "../csv.ts";
 import { REPORT_COLUMNS, type TenantUsageRow, type UsageReport } from "./saas-reports.ts";
 
 /** One header row, one row per tenant, then a TOTAL row; raw numbers (cents, bytes) so sheets can sum them. */

@@ -5,6 +5,7 @@ import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import { restoreCell, toCsv } from "../csv.ts";
 import { AppError, ErrorCode } from "../errors.ts";
+import { isoDate } from "../validate.ts";
 import { writeAudit } from "./audit.ts";
 import { inTransaction, type ServiceCtx } from "./context.ts";
 import { assertUnderCap } from "./subscribers.ts";
@@ -32,7 +33,7 @@ const row = z.object({
   password: z.string().min(4, "at least 4 characters").max(64),
   plan: z.string().min(1, "required"),
   status: z.preprocess(empty, z.enum(["active", "disabled"]).default("active")),
-  expires_at: z.preprocess(empty, z.coerce.date().optional()),
+  expires_at: z.preprocess(empty, isoDate.optional()),
   full_name: z.preprocess(empty, z.string().max(200).optional()),
   email: z.preprocess(empty, z.string().email().max(254).optional()),
   phone: z.preprocess(empty, z.string().max(40).optional()),
@@ -68,6 +69,11 @@ export async function importSubscribers(
 ) {
   const { t } = ctx.tenant;
   let records: Record<string, string>[];
+  const nul = input.csv.indexOf("\u0000");
+  if (nul >= 0) {
+    const line = input.csv.slice(0, nul).split("\n").length;
+    throw new AppError(400, ErrorCode.validation, `Line ${line} holds a NUL character, which cannot be stored.`);
+  }
   try {
     records = parse(input.csv, { columns: true, skip_empty_lines: true, trim: true, bom: true, cast: restoreCell });
   } catch (err) {

@@ -5,7 +5,7 @@ import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
 import { keysetPage } from "../../pagination.ts";
-import { validate } from "../../validate.ts";
+import { isoDate, validate } from "../../validate.ts";
 
 const query = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -15,8 +15,8 @@ const query = z.object({
   entityType: z.string().max(100).optional(),
   entityId: z.string().max(100).optional(),
   actorUserId: z.string().uuid().optional(),
-  from: z.coerce.date().optional(),
-  to: z.coerce.date().optional(),
+  from: isoDate.optional(),
+  to: isoDate.optional(),
 });
 
 export function auditRoutes(deps: AppDeps) {

@@ -13,10 +13,10 @@ import {
   voidInvoice,
 } from "../../services/billing.ts";
 import { serviceCtx } from "../../services/context.ts";
-import { validate } from "../../validate.ts";
+import { isoDate, validate } from "../../validate.ts";
 
 const cents = z.number().int().min(1).max(1_000_000_000);
-const date = z.coerce.date();
+const date = isoDate;
 
 const listQuery = z.object({
   page: pageQuery.page,

@@ -12,7 +12,10 @@ import { validate } from "../../validate.ts";
 export const signupBody = z.object({
   slug: z.string().trim().toLowerCase().min(1).max(63),
   companyName: z.string().trim().min(1).max(200),
-  plan: z.enum(["trial", "starter", "pro"]).default("trial"),
+  // A paid plan is reached through the billing provider or the console, never by asking for it here.
+  plan: z
+    .enum(["trial"], { error: "self-service signup starts on the trial; paid plans come through billing" })
+    .default("trial"),
   adminEmail: z.string().trim().email().max(254),
   adminPassword: z.string().min(10, "must be at least 10 characters").max(256),
   adminName: z.string().trim().max(200).optional(),

@@ -20,7 +20,7 @@ import {
   setSubscriberStatus,
   updateSubscriber,
 } from "../../services/subscribers.ts";
-import { validate } from "../../validate.ts";
+import { isoDate, validate } from "../../validate.ts";
 
 const mac = z
   .string()
@@ -37,7 +37,7 @@ const fields = {
   ipPoolId: z.string().uuid().nullable().optional(),
   macAddress: mac.nullable().optional(),
   macLockOnFirstLogin: z.boolean().optional(),
-  expiresAt: z.coerce.date().nullable().optional(),
+  expiresAt: isoDate.nullable().optional(),
 };
 const username = z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, "letters, digits and . _ @ - only, at most 64");
 const password = z.string().min(4).max(64);

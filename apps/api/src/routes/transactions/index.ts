@@ -7,7 +7,7 @@ import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
 import { pageQuery } from "../../pagination.ts";
 import { listTransactions, recordSubscriberMovement } from "../../services/billing.ts";
 import { serviceCtx } from "../../services/context.ts";
-import { validate } from "../../validate.ts";
+import { isoDate, validate } from "../../validate.ts";
 
 const listQuery = z.object({
   page: pageQuery.page,
@@ -17,8 +17,8 @@ const listQuery = z.object({
   subscriberId: z.uuid().optional(),
   resellerId: z.uuid().optional(),
   invoiceId: z.uuid().optional(),
-  from: z.coerce.date().optional(),
-  to: z.coerce.date().optional(),
+  from: isoDate.optional(),
+  to: isoDate.optional(),
 });
 const description = z.string().trim().min(1).max(500);
 const paymentBody = z
