@@ -1,6 +1,5 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
 import { currentTotp, hashPassword } from "@proxpanel/auth";
 import { loadConfig } from "@proxpanel/config";
 import { superAdmins } from "@proxpanel/db";
@@ -18,6 +17,7 @@ import { inject } from "vitest";
 import { createApp } from "../apps/api/src/app.ts";
 import { bootstrap, type Runtime } from "../apps/api/src/bootstrap.ts";
 import type { AppEnv } from "../apps/api/src/env.ts";
+import { serveApp } from "../apps/api/src/host-guard.ts";
 import { ensureStandaloneTenant } from "../apps/api/src/standalone.ts";
 
 /**
@@ -125,8 +125,8 @@ export async function startStack(env: Record<string, string> = {}, opts: { state
   const fetch: typeof app.fetch = apps
     ? (req, env, ctx) => (apps.byHost.get(req.headers.get("host") ?? "") ?? app).fetch(req, env, ctx)
     : app.fetch;
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
+  const server = await new Promise<ReturnType<typeof serveApp>>((resolve) => {
+    const s = serveApp({ fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
   });
   const port = (server.address() as AddressInfo).port;
   const stack: Stack = {

@@ -7,6 +7,8 @@ import type { AppEnv } from "./env.ts";
 
 export const ErrorCode = {
   validation: "validation_error",
+  /** A Host header (or absolute-form target) that is malformed, repeated or names no host. */
+  badHost: "bad_host",
   unauthorized: "unauthorized",
   tokenExpired: "token_expired",
   totpRequired: "totp_required",

@@ -6,6 +6,8 @@ let stack: Stack;
 beforeAll(async () => {
   stack = await startStack({
     TENANT_RATE_LIMIT_PER_MIN: "8",
+    ANON_RATE_LIMIT_PER_MIN_PER_IP: "5",
+    ANON_RATE_LIMIT_PER_MIN: "1000",
     LOGIN_MAX_FAILURES_PER_ACCOUNT: "3",
   });
 });
@@ -14,23 +16,36 @@ afterAll(() => stack.close());
 describe("per-tenant rate limit", () => {
   it("counts per tenant, sends RateLimit headers, and answers 429 with the stable body", async () => {
     const [a, b] = await Promise.all([signupTenant(stack), signupTenant(stack)]);
-    // signupTenant used one request (login) of each tenant's budget.
     const statuses: number[] = [];
     let last: Awaited<ReturnType<Stack["request"]>> | undefined;
-    for (let i = 0; i < 8; i++) {
-      last = await stack.request("GET", "/api/branding", { host: a.host });
+    for (let i = 0; i < 9; i++) {
+      last = await stack.request("GET", "/api/auth/me", { host: a.host, token: a.token });
       statuses.push(last.status);
     }
-    expect(statuses.slice(0, 7).every((s) => s === 200)).toBe(true);
-    expect(statuses[7]).toBe(429);
+    expect(statuses.slice(0, 8).every((s) => s === 200)).toBe(true);
+    expect(statuses[8]).toBe(429);
     expect(last?.body.error.code).toBe("rate_limited");
     expect(last?.headers["retry-after"]).toMatch(/^\d+$/);
     expect(last?.headers["ratelimit-limit"]).toBe("8");
     expect(last?.headers["ratelimit-remaining"]).toBe("0");
 
-    const other = await stack.request("GET", "/api/branding", { host: b.host });
+    const other = await stack.request("GET", "/api/auth/me", { host: b.host, token: b.token });
     expect(other.status).toBe(200);
     expect(Number(other.headers["ratelimit-remaining"])).toBeGreaterThan(0);
+  });
+
+  it("keeps anonymous traffic on budgets of its own: a flood cannot lock the signed-in staff out", async () => {
+    const t = await signupTenant(stack);
+    const flood: number[] = [];
+    for (let i = 0; i < 12; i++) flood.push((await stack.request("GET", "/api/branding", { host: t.host })).status);
+    expect(flood.slice(0, 4).every((s) => s === 200)).toBe(true);
+    expect(flood.slice(-3)).toEqual([429, 429, 429]);
+    // A forged or foreign token is anonymous too.
+    const forged = await stack.request("GET", "/api/branding", { host: t.host, token: `${t.token.slice(0, -4)}AAAA` });
+    expect(forged.status).toBe(429);
+    const me = await stack.request("GET", "/api/auth/me", { host: t.host, token: t.token });
+    expect(me.status).toBe(200);
+    expect(me.headers["ratelimit-limit"]).toBe("8");
   });
 
   it("does not count console traffic against any tenant", async () => {

@@ -1,11 +1,11 @@
 import type { ChildProcess } from "node:child_process";
-import { serve } from "@hono/node-server";
 import { claimPort, exitOnStartupError, loadConfigOrExit, StartupError } from "@proxpanel/config";
 import { type RunningDaemon, startDbDaemon } from "@proxpanel/radius-app/daemon";
 import { setDynAuthDispatcher } from "@proxpanel/radius-app/dynauth";
 import { startWorker } from "@proxpanel/worker";
 import { createApp } from "./app.ts";
 import { bootstrap } from "./bootstrap.ts";
+import { serveApp } from "./host-guard.ts";
 import { startLocalTls } from "./local-tls.ts";
 import { DEMO, seed } from "./seed.ts";
 import { startStandalone } from "./standalone.ts";
@@ -77,7 +77,7 @@ function startTls(apiPort: number): string {
   caddy = started.child;
   return started.banner;
 }
-const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
+const server = serveApp({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
   const port = info.port;
   const base = config.BASE_DOMAIN;
   const standaloneLines = standalone

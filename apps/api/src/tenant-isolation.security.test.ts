@@ -1,3 +1,4 @@
+import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   BASE,
@@ -196,5 +197,61 @@ describe("tenant status and renames", () => {
     expect(users.body.items.map((u: { email: string }) => u.email)).toEqual([fresh.email]);
     const old = await stack.request("GET", "/api/users", { host: `${renamed}.${BASE}`, token: t.token });
     expect(old.body.items.map((u: { email: string }) => u.email)).toEqual([t.email]);
+  });
+});
+
+/** Bytes on the wire, so a request can carry what an HTTP client library would never send. */
+function rawRequest(port: number, head: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, "127.0.0.1", () => socket.write(`${head}\r\nConnection: close\r\n\r\n`));
+    let text = "";
+    socket.setEncoding("utf8").on("data", (d: string) => {
+      text += d;
+    });
+    socket.on("error", reject);
+    socket.on("end", () => {
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
+      const head = text.slice(0, text.indexOf("\r\n\r\n"));
+      let body = text.slice(head.length + 4);
+      if (/transfer-encoding: chunked/i.test(head))
+        body = body.replace(/^[0-9a-f]+\r\n|\r\n[0-9a-f]+\r\n|\r\n0\r\n\r\n$/gi, "");
+      resolve({ status, body });
+    });
+  });
+}
+
+describe("the Host header", () => {
+  it("is read case-insensitively and with a trailing dot, before any framework check", async () => {
+    for (const host of [
+      a.host.toUpperCase(),
+      `${a.host.toUpperCase()}:8080`,
+      `${a.host}.`,
+      `${a.host[0]?.toUpperCase()}${a.host.slice(1)}`,
+    ]) {
+      const res = await stack.request("GET", "/api/branding", { host });
+      expect(res.status, host).toBe(200);
+      expect(res.body.slug, host).toBe(a.slug);
+    }
+  });
+
+  it("answers a malformed or repeated Host with 400 bad_host and the standard body", async () => {
+    for (const host of ["a@b", "a b", `${a.host},${b.host}`, "x..y", "-x.test", "[zz]"]) {
+      const res = await rawRequest(stack.port, `GET /api/branding HTTP/1.1\r\nHost: ${host}`);
+      expect(res.status, host).toBe(400);
+      const body = JSON.parse(res.body);
+      expect(body.error.code, host).toBe("bad_host");
+      expect(Object.keys(body.error).sort()).toEqual(["code", "message", "requestId"]);
+    }
+    const twice = await rawRequest(stack.port, `GET /api/branding HTTP/1.1\r\nHost: ${a.host}\r\nHost: ${b.host}`);
+    expect(twice.status).toBe(400);
+    expect(JSON.parse(twice.body).error).toMatchObject({ code: "bad_host", message: "More than one Host header." });
+  });
+
+  it("takes the host of an absolute-form target over the Host header (RFC 9112 §3.2.2)", async () => {
+    const res = await rawRequest(stack.port, `GET http://${a.host}/api/branding HTTP/1.1\r\nHost: ${b.host}`);
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body).slug).toBe(a.slug);
+    const creds = await rawRequest(stack.port, `GET http://u:p@${a.host}/api/branding HTTP/1.1\r\nHost: ${a.host}`);
+    expect(creds.status).toBe(400);
   });
 });

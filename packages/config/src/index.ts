@@ -61,7 +61,12 @@ const schema = z
     TRUSTED_PROXIES: csv.default([]),
     // Resolvers for custom-domain TXT checks ("ip" or "ip:port", comma list); empty = the system's.
     DNS_SERVERS: csv.default([]),
+    // Signed-in requests per tenant a minute. Requests without a valid token of the tenant draw on
+    // budgets of their own (per client address, and per tenant), so anonymous floods cannot lock
+    // the tenant's staff out.
     TENANT_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(1).default(300),
+    ANON_RATE_LIMIT_PER_MIN_PER_IP: z.coerce.number().int().min(1).default(120),
+    ANON_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(1).default(1200),
     LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
     LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(50),
     RESOLVER_TTL_MS: z.coerce.number().int().min(0).default(60_000),

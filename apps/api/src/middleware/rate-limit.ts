@@ -9,6 +9,8 @@ import { AppError, ErrorCode } from "../errors.ts";
 
 export interface Limiters {
   tenantRequests: RateLimiterAbstract;
+  anonymousPerIp: RateLimiterAbstract;
+  anonymousPerTenant: RateLimiterAbstract;
   loginAccount: RateLimiterAbstract;
   loginIp: RateLimiterAbstract;
 }
@@ -18,6 +20,8 @@ const LOGIN_WINDOW_S = 15 * 60;
 export function createLimiters(state: SharedState, config: Config): Limiters {
   return {
     tenantRequests: state.rateLimiter({ points: config.TENANT_RATE_LIMIT_PER_MIN, duration: 60 }),
+    anonymousPerIp: state.rateLimiter({ points: config.ANON_RATE_LIMIT_PER_MIN_PER_IP, duration: 60 }),
+    anonymousPerTenant: state.rateLimiter({ points: config.ANON_RATE_LIMIT_PER_MIN, duration: 60 }),
     loginAccount: state.rateLimiter({ points: config.LOGIN_MAX_FAILURES_PER_ACCOUNT, duration: LOGIN_WINDOW_S }),
     loginIp: state.rateLimiter({ points: config.LOGIN_MAX_FAILURES_PER_IP, duration: LOGIN_WINDOW_S }),
   };
@@ -33,25 +37,52 @@ function setHeaders(c: Context<AppEnv>, limit: number, res: RateLimiterRes) {
   c.header("RateLimit-Reset", String(Math.ceil(res.msBeforeNext / 1000)));
 }
 
-/** 300 requests a minute per tenant (configurable), counted in shared state under `tenant_<id>:`. */
+/** Whether the request carries a token this tenant signed (its session is checked later, by auth). */
+async function signedIn(deps: AppDeps, c: Context<AppEnv>, tenantId: string): Promise<boolean> {
+  const token = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
+  if (!token) return false;
+  const claims = await deps.tokens.verifyTenant(token).catch(() => undefined);
+  return claims?.tenantId === tenantId;
+}
+
+/**
+ * Three budgets a minute, counted in shared state: signed-in requests per tenant
+ * (TENANT_RATE_LIMIT_PER_MIN), and for requests without a valid token of the tenant one per
+ * client address (ANON_RATE_LIMIT_PER_MIN_PER_IP) and one for the tenant as a whole
+ * (ANON_RATE_LIMIT_PER_MIN). An anonymous flood spends only the anonymous budgets: the tenant's
+ * staff, once signed in, keep being answered.
+ */
 export function tenantRateLimit(deps: AppDeps) {
-  const limit = deps.config.TENANT_RATE_LIMIT_PER_MIN;
+  const { config, limiters } = deps;
   return createMiddleware<AppEnv>(async (c, next) => {
     const tenant = c.get("tenant");
-    try {
-      const res = await deps.limiters.tenantRequests.consume(`tenant_${tenant.id}:ratelimit`);
-      setHeaders(c, limit, res);
-    } catch (err) {
-      if (!isLimiterRes(err)) throw err;
-      setHeaders(c, limit, err);
-      const retry = String(Math.ceil(err.msBeforeNext / 1000));
-      throw new AppError(429, ErrorCode.rateLimited, "Too many requests for this workspace; slow down.", undefined, {
-        "Retry-After": retry,
-        "RateLimit-Limit": String(limit),
-        "RateLimit-Remaining": "0",
-        "RateLimit-Reset": retry,
-      });
+    const budgets: [RateLimiterAbstract, string, number][] = (await signedIn(deps, c, tenant.id))
+      ? [[limiters.tenantRequests, `tenant_${tenant.id}:ratelimit`, config.TENANT_RATE_LIMIT_PER_MIN]]
+      : [
+          [
+            limiters.anonymousPerIp,
+            `tenant_${tenant.id}:anon:${c.get("clientIp")}`,
+            config.ANON_RATE_LIMIT_PER_MIN_PER_IP,
+          ],
+          [limiters.anonymousPerTenant, `tenant_${tenant.id}:anon`, config.ANON_RATE_LIMIT_PER_MIN],
+        ];
+    let tightest: [number, RateLimiterRes] | undefined;
+    for (const [limiter, key, limit] of budgets) {
+      try {
+        const res = await limiter.consume(key);
+        if (!tightest || res.remainingPoints < tightest[1].remainingPoints) tightest = [limit, res];
+      } catch (err) {
+        if (!isLimiterRes(err)) throw err;
+        const retry = String(Math.ceil(err.msBeforeNext / 1000));
+        throw new AppError(429, ErrorCode.rateLimited, "Too many requests for this workspace; slow down.", undefined, {
+          "Retry-After": retry,
+          "RateLimit-Limit": String(limit),
+          "RateLimit-Remaining": "0",
+          "RateLimit-Reset": retry,
+        });
+      }
     }
+    if (tightest) setHeaders(c, ...tightest);
     await next();
   });
 }

@@ -1850,7 +1850,7 @@ export interface operations {
            * @default trial
            * @enum {string}
            */
-          plan?: "trial" | "starter" | "pro";
+          plan?: "trial";
           /** Format: email */
           adminEmail: string;
           adminPassword: string;
