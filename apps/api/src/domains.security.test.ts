@@ -54,19 +54,60 @@ afterAll(async () => {
 });
 
 describe("custom domain ownership", () => {
-  it("lets no other tenant claim a domain, verified or still pending (409)", async () => {
-    for (const [t, domain] of [
-      [b, verified],
-      [a, pending],
-    ] as const) {
-      const res = await edge.request("PUT", "/api/settings/domain", { host: t.host, token: t.token, body: { domain } });
-      expect(res.status).toBe(409);
-      expect(res.body.error.code).toBe("domain_taken");
+  it("lets a claim lock nobody out and say nothing about other holders; the TXT record decides", async () => {
+    const c = await signupTenant(edge);
+    const put = (t: TestTenant, domain: string) =>
+      edge.request("PUT", "/api/settings/domain", { host: t.host, token: t.token, body: { domain } });
+    // Claiming a name someone verified, or someone else claimed, is an ordinary pending claim.
+    for (const domain of [verified, pending]) {
+      const res = await put(c, domain);
+      expect(res.status, domain).toBe(200);
+      expect(res.body).toMatchObject({ domain, status: "pending" });
     }
-    // The refused claims changed nothing.
+    // …that serves nothing and takes nothing from the verified holder.
     expect((await edge.request("GET", "/api/branding", { host: verified })).body.companyName).toBe(`Company ${a.slug}`);
+    // The real owner publishes its TXT record: it wins, and the other pending claim is released.
+    const contested = `shop-${suffix}.isp-c.example.org`;
+    const squatter = await signupTenant(edge);
+    expect((await put(squatter, contested)).status).toBe(200);
+    const owner = await put(c, contested);
+    dns.records.set(`_proxpanel-challenge.${contested}`, [owner.body.dns.txt.value]);
+    const won = await edge.request("POST", "/api/settings/domain/verify", { host: c.host, token: c.token });
+    expect(won.status).toBe(200);
+    expect(won.body).toMatchObject({ domain: contested, status: "verified" });
+    const lost = await edge.request("GET", "/api/settings/domain", { host: squatter.host, token: squatter.token });
+    expect(lost.body).toMatchObject({ domain: null, status: "none" });
+    expect((await edge.request("GET", "/api/branding", { host: contested })).body.companyName).toBe(
+      `Company ${c.slug}`,
+    );
+    // The squatter's own audit log shows nothing of who took it; the operators' log does.
+    const log = await edge.request("GET", "/api/audit-logs", { host: squatter.host, token: squatter.token });
+    expect(JSON.stringify(log.body)).not.toContain(c.slug);
     const mine = await edge.request("GET", "/api/settings/domain", { host: b.host, token: b.token });
     expect(mine.body).toMatchObject({ domain: pending, status: "pending" });
+  });
+
+  it("lets an unverified claim expire; verifying it then asks for a renewal that keeps the TXT value", async () => {
+    const t = await signupTenant(edge);
+    const domain = `old-${suffix}.isp-d.example.org`;
+    const claim = await edge.request("PUT", "/api/settings/domain", { host: t.host, token: t.token, body: { domain } });
+    await edge.runtime.deps
+      .sql`update public.tenants set custom_domain_claimed_at = now() - interval '73 hours' where id = ${t.id}`;
+    const state = await edge.request("GET", "/api/settings/domain", { host: t.host, token: t.token });
+    expect(state.body).toMatchObject({ domain, status: "expired" });
+    dns.records.set(`_proxpanel-challenge.${domain}`, [claim.body.dns.txt.value]);
+    const late = await edge.request("POST", "/api/settings/domain/verify", { host: t.host, token: t.token });
+    expect(late.status).toBe(409);
+    expect(late.body.error.message).toContain("expired");
+    const renewed = await edge.request("PUT", "/api/settings/domain", {
+      host: t.host,
+      token: t.token,
+      body: { domain },
+    });
+    expect(renewed.body).toMatchObject({ status: "pending", dns: { txt: { value: claim.body.dns.txt.value } } });
+    expect((await edge.request("POST", "/api/settings/domain/verify", { host: t.host, token: t.token })).status).toBe(
+      200,
+    );
   });
 
   it("never serves a pending domain, not even to its claimant's token", async () => {

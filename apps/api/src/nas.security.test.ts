@@ -49,24 +49,53 @@ describe("NAS isolation between tenants", () => {
 });
 
 describe("one address, several tenants", () => {
-  it("refuses any second route on an address that has an identifier-less one", async () => {
+  it("lets an unverified identifier-less claim block only another identifier-less one, naming no one", async () => {
     await create(a, { name: "Bare", ipAddress: "198.51.100.10" });
     const plain = await api(b, "POST", "/api/nas", { name: "Bare B", ipAddress: "198.51.100.10" });
     expectError(plain, 409, "conflict");
-    expect(plain.body.error.message).toMatch(/another workspace/);
+    expect(plain.body.error.message).toMatch(/NAS-Identifier/);
+    expect(plain.body.error.message).not.toMatch(/workspace|another/);
     expect(plain.body.error.message).not.toContain(a.slug);
-    expectError(
-      await api(b, "POST", "/api/nas", { name: "Id B", ipAddress: "198.51.100.10", identifier: "b" }),
-      409,
-      "conflict",
-    );
+    // A NAS that sends its own identifier is told apart: the bare claim does not lock it out.
+    await create(b, { name: "Id B", ipAddress: "198.51.100.10", identifier: "b" });
+    // Within one tenant an address is still either bare or identified.
     expectError(
       await api(a, "POST", "/api/nas", { name: "Id A", ipAddress: "198.51.100.10", identifier: "a" }),
       409,
       "conflict",
     );
-    expect(await routesAt("198.51.100.10")).toEqual([{ tenantId: a.id, identifier: null }]);
+    expect(await routesAt("198.51.100.10")).toEqual([
+      { tenantId: a.id, identifier: null },
+      { tenantId: b.id, identifier: "b" },
+    ]);
     expect((await api(b, "GET", "/api/nas")).body.items.map((n: { name: string }) => n.name)).not.toContain("Bare B");
+  });
+
+  it("lets an unverified claim lapse after CLAIM_TTL_HOURS, and never a verified one", async () => {
+    const { nas } = await create(a, { name: "Squat", ipAddress: "198.51.100.11" });
+    await create(a, { name: "Proved", ipAddress: "198.51.100.12" });
+    await stack.runtime.deps.sql`update public.nas_routes set claimed_at = now() - interval '73 hours'
+      where host(ip_address) in ('198.51.100.11', '198.51.100.12')`;
+    await stack.runtime.deps
+      .sql`update public.nas_routes set verified_at = now() where host(ip_address) = '198.51.100.12'`;
+    await create(b, { name: "Real owner", ipAddress: "198.51.100.11" });
+    expect(await routesAt("198.51.100.11")).toEqual([{ tenantId: b.id, identifier: null }]);
+    expectError(await api(b, "POST", "/api/nas", { name: "Late", ipAddress: "198.51.100.12" }), 409, "conflict");
+    expect(await routesAt("198.51.100.12")).toEqual([{ tenantId: a.id, identifier: null }]);
+    // The tenant that lost the route keeps its NAS (now unrouted); the operators' log says why.
+    expect((await api(a, "GET", `/api/nas/${nas.id}`)).status).toBe(200);
+    const log = await stack.runtime.deps.sql`select details from public.super_admin_audit
+      where action = 'nas_route.released' and tenant_id = ${a.id}`;
+    expect(log.map((r) => (r.details as { reason: string }).reason)).toEqual(["expired"]);
+  });
+
+  it("lets a tenant whose NAS at the address proved its secret challenge a fresh unverified claim", async () => {
+    await create(a, { name: "Fresh squat", ipAddress: "198.51.100.13" });
+    const { nas } = await create(b, { name: "Owner", ipAddress: "198.51.100.13", identifier: "owner" });
+    await stack.runtime.deps.sql`update public.nas_routes set verified_at = now() where nas_id = ${nas.id}`;
+    const moved = await api(b, "PATCH", `/api/nas/${nas.id}`, { identifier: null });
+    expect(moved.status).toBe(200);
+    expect(await routesAt("198.51.100.13")).toEqual([{ tenantId: b.id, identifier: null }]);
   });
 
   it("shares an address when identifiers tell NAS apart, and refuses an identifier-less or repeated one", async () => {
@@ -89,7 +118,11 @@ describe("one address, several tenants", () => {
   it("applies the rule to updates and leaves the NAS as it was", async () => {
     await create(a, { name: "Holder", ipAddress: "198.51.100.30" });
     const { nas } = await create(b, { name: "Wanderer", ipAddress: "198.51.100.31", identifier: "w" });
-    const res = await api(b, "PATCH", `/api/nas/${nas.id}`, { ipAddress: "198.51.100.30", name: "Moved" });
+    const res = await api(b, "PATCH", `/api/nas/${nas.id}`, {
+      ipAddress: "198.51.100.30",
+      identifier: null,
+      name: "Moved",
+    });
     expectError(res, 409, "conflict");
     expect((await api(b, "GET", `/api/nas/${nas.id}`)).body.nas).toMatchObject({
       name: "Wanderer",

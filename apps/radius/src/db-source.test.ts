@@ -1,4 +1,4 @@
-import { tenants } from "@proxpanel/db";
+import { nasRoutes, tenants } from "@proxpanel/db";
 import { tenantTables } from "@proxpanel/db/tenant/factory";
 import type { AccountingRecord } from "@proxpanel/radius";
 import { type RadclientResult, radclient, requireRadclient } from "@proxpanel/radius/testing/radclient";
@@ -113,6 +113,28 @@ describe("RADIUS daemon over the database, driven through the API and radclient"
   afterAll(async () => {
     await daemon?.stop();
     await stack?.close();
+  });
+
+  it("marks a NAS's address claim verified once a packet proves its secret, and not before", async () => {
+    const verifiedAt = async () =>
+      (
+        await stack.runtime.deps.db
+          .select({ v: nasRoutes.verifiedAt })
+          .from(nasRoutes)
+          .where(and(eq(nasRoutes.tenantId, a.id), eq(nasRoutes.identifier, ids.a)))
+      )[0]?.v;
+    const wrong = await radclient({
+      port: daemon.authPort,
+      type: "auth",
+      secret: "not-the-secret",
+      retries: 1,
+      timeoutSeconds: 1,
+      packets: [`NAS-Identifier = "${ids.a}"\nMessage-Authenticator = 0x00\nUser-Name = "bob"\nUser-Password = "x"`],
+    });
+    expect(wrong.noReply).toBe(1);
+    expect(await verifiedAt()).toBeNull();
+    expect(code(await auth("a", `User-Name = "bob"\nUser-Password = "bob-password"`))).toBe("Access-Accept");
+    await expect.poll(verifiedAt, { timeout: 5_000 }).toBeInstanceOf(Date);
   });
 
   it("accepts PAP with the plan's rate limit", async () => {

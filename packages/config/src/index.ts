@@ -61,6 +61,9 @@ const schema = z
     TRUSTED_PROXIES: csv.default([]),
     // Resolvers for custom-domain TXT checks ("ip" or "ip:port", comma list); empty = the system's.
     DNS_SERVERS: csv.default([]),
+    // How long an unverified claim on a shared name (a custom domain, a NAS address without a
+    // NAS-Identifier) holds before anyone else may take it.
+    CLAIM_TTL_HOURS: z.coerce.number().positive().default(72),
     // Signed-in requests per tenant a minute. Requests without a valid token of the tenant draw on
     // budgets of their own (per client address, and per tenant), so anonymous floods cannot lock
     // the tenant's staff out.

@@ -14,6 +14,8 @@ export interface NasRecord {
   requireMessageAuthenticator: boolean;
   /** Where Disconnect/CoA requests go (RFC 5176 default 3799). */
   coaPort?: number;
+  /** A packet from this NAS has already proved its secret (the claim on its address is verified). */
+  verified?: boolean;
 }
 
 export type SubscriberStatus = "active" | "disabled" | "expired";
@@ -116,4 +118,10 @@ export interface RadiusDataSource {
    * then, and not at all if this rejects (the NAS retransmits).
    */
   recordAccounting(record: AccountingRecord): Promise<void>;
+  /**
+   * The first packet from a NAS whose authenticator proved its secret (a valid
+   * Message-Authenticator, or an accounting request authenticator). Called once per NAS record;
+   * never delays the answer.
+   */
+  nasVerified?(nas: NasRecord): void;
 }

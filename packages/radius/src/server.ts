@@ -204,7 +204,12 @@ export class RadiusServer {
       this.statusServer(kind, socket, packet, rinfo, nas);
       return;
     }
-    if (!this.verify(kind, packet, nas)) return;
+    const proof = this.verify(kind, packet, nas);
+    if (!proof) return;
+    if (proof === "proved" && !nas.verified) {
+      nas.verified = true;
+      this.source.nasVerified?.(nas);
+    }
     const key = DuplicateCache.key(nas.nasId, packet.code, packet.identifier, packet.authenticator);
     const seen = this.dedup.check(key, Date.now());
     if (seen) {
@@ -271,7 +276,8 @@ export class RadiusServer {
   }
 
   /** RFC 2865/2866: anything that fails here is silently discarded, never answered. */
-  private verify(kind: Kind, packet: DecodedPacket, nas: NasRecord): boolean {
+  /** false: drop it; "proved": its authenticator proves the NAS knows the secret; "accepted": allowed unproved. */
+  private verify(kind: Kind, packet: DecodedPacket, nas: NasRecord): false | "proved" | "accepted" {
     const c = this.counters;
     if (kind === "auth") {
       const ma = checkMessageAuthenticator(packet, nas.secret);
@@ -283,7 +289,7 @@ export class RadiusServer {
         c.droppedMissingMessageAuthenticator++;
         return false;
       }
-      return true;
+      return ma === "ok" ? "proved" : "accepted";
     }
     if (!checkRequestAuthenticator(packet, nas.secret)) {
       c.droppedBadAuthenticator++;
@@ -295,7 +301,7 @@ export class RadiusServer {
         return false;
       }
     }
-    return true;
+    return "proved";
   }
 
   private access(packet: DecodedPacket, nas: NasRecord): Buffer | Promise<Buffer> {

@@ -3,9 +3,9 @@ import { Resolver } from "node:dns/promises";
 import { isIP } from "node:net";
 import { domainToASCII } from "node:url";
 import type { Config } from "@proxpanel/config";
-import { type Db, PG_UNIQUE_VIOLATION, pgError, tenants } from "@proxpanel/db";
-import { TenancyError, type TenantResolver } from "@proxpanel/tenancy";
-import { and, eq, isNull } from "drizzle-orm";
+import { type Db, superAdminAudit, tenants } from "@proxpanel/db";
+import type { TenantResolver } from "@proxpanel/tenancy";
+import { and, eq, isNull, ne } from "drizzle-orm";
 import { AppError, ErrorCode } from "../errors.ts";
 import { writeAudit } from "./audit.ts";
 import { inTransaction, type ServiceCtx } from "./context.ts";
@@ -18,13 +18,14 @@ export type TxtLookup = (name: string) => Promise<string[]>;
 export interface DomainDeps {
   db: Db;
   resolver: TenantResolver;
-  config: Pick<Config, "BASE_DOMAIN">;
+  config: Pick<Config, "BASE_DOMAIN" | "CLAIM_TTL_HOURS">;
   lookupTxt: TxtLookup;
 }
 
 export interface DomainState {
   domain: string | null;
-  status: "none" | "pending" | "verified";
+  /** expired: an unverified claim older than CLAIM_TTL_HOURS; setting the domain again renews it. */
+  status: "none" | "pending" | "verified" | "expired";
   verifiedAt: string | null;
   /** What the tenant has to publish: the ownership proof and where the name must point. */
   dns: { txt: { name: string; value: string }; cname: { name: string; target: string } } | null;
@@ -75,7 +76,10 @@ export function dnsTxtLookup(servers: readonly string[]): TxtLookup {
   };
 }
 
-type Row = { domain: string | null; verifiedAt: Date | null; token: string | null };
+type Row = { domain: string | null; verifiedAt: Date | null; token: string | null; claimedAt: Date | null };
+
+const claimExpired = (deps: Pick<DomainDeps, "config">, row: Row) =>
+  !row.verifiedAt && (row.claimedAt?.getTime() ?? 0) < Date.now() - deps.config.CLAIM_TTL_HOURS * 3_600_000;
 
 async function readRow(ctx: ServiceCtx, opts: { lock?: boolean } = {}): Promise<Row> {
   const q = ctx.db
@@ -83,18 +87,19 @@ async function readRow(ctx: ServiceCtx, opts: { lock?: boolean } = {}): Promise<
       domain: tenants.customDomain,
       verifiedAt: tenants.customDomainVerifiedAt,
       token: tenants.customDomainToken,
+      claimedAt: tenants.customDomainClaimedAt,
     })
     .from(tenants)
     .where(eq(tenants.id, ctx.tenant.id));
   const [row] = opts.lock ? await q.for("update") : await q;
-  return row ?? { domain: null, verifiedAt: null, token: null };
+  return row ?? { domain: null, verifiedAt: null, token: null, claimedAt: null };
 }
 
-function present(deps: Pick<DomainDeps, "resolver">, ctx: ServiceCtx, row: Row): DomainState {
+function present(deps: Pick<DomainDeps, "resolver" | "config">, ctx: ServiceCtx, row: Row): DomainState {
   if (!row.domain) return { domain: null, status: "none", verifiedAt: null, dns: null };
   return {
     domain: row.domain,
-    status: row.verifiedAt ? "verified" : "pending",
+    status: row.verifiedAt ? "verified" : claimExpired(deps, row) ? "expired" : "pending",
     verifiedAt: row.verifiedAt?.toISOString() ?? null,
     dns: {
       txt: { name: `${CHALLENGE_LABEL}.${row.domain}`, value: row.token ?? "" },
@@ -103,14 +108,16 @@ function present(deps: Pick<DomainDeps, "resolver">, ctx: ServiceCtx, row: Row):
   };
 }
 
-export async function getDomain(deps: Pick<DomainDeps, "resolver">, { ctx }: { ctx: ServiceCtx }) {
+export async function getDomain(deps: Pick<DomainDeps, "resolver" | "config">, { ctx }: { ctx: ServiceCtx }) {
   return present(deps, ctx, await readRow(ctx));
 }
 
 /**
- * Claims a domain for this tenant, unverified, with a fresh challenge token. Setting the same
- * domain again changes nothing (a retry must not invalidate a TXT record already published).
- * The unique index decides races between tenants.
+ * Claims a domain for this tenant, unverified, with a fresh challenge token. A claim is not
+ * exclusive until verified: any number of tenants may claim a name, so a claim says nothing about
+ * who else holds it and cannot lock the real owner out; whoever publishes its TXT record wins.
+ * Setting the same domain again keeps the token (a TXT record already published stays valid) and
+ * renews an expired claim.
  */
 export async function setDomain(
   deps: Pick<DomainDeps, "resolver" | "config">,
@@ -119,25 +126,26 @@ export async function setDomain(
   const domain = normalizeDomain(input.domain, deps.config.BASE_DOMAIN);
   const { before, after } = await inTransaction(ctx, async (tx) => {
     const current = await readRow(tx, { lock: true });
-    if (current.domain === domain) return { before: current, after: current };
-    const next: Row = { domain, verifiedAt: null, token: randomBytes(24).toString("base64url") };
+    if (current.domain === domain && !claimExpired(deps, current)) return { before: current, after: current };
+    const same = current.domain === domain;
+    const next: Row = {
+      domain,
+      verifiedAt: null,
+      token: same && current.token ? current.token : randomBytes(24).toString("base64url"),
+      claimedAt: new Date(),
+    };
     await tx.db
       .update(tenants)
       .set({
         customDomain: next.domain,
         customDomainVerifiedAt: null,
         customDomainToken: next.token,
+        customDomainClaimedAt: next.claimedAt,
         updatedAt: new Date(),
       })
-      .where(eq(tenants.id, tx.tenant.id))
-      .catch((err: unknown) => {
-        if (pgError(err)?.code === PG_UNIQUE_VIOLATION) {
-          throw new TenancyError("domain_taken", "This domain is already registered to another workspace.");
-        }
-        throw err;
-      });
+      .where(eq(tenants.id, tx.tenant.id));
     await writeAudit(tx, {
-      action: "custom_domain.set",
+      action: same ? "custom_domain.renew" : "custom_domain.set",
       entityType: "custom_domain",
       entityId: domain,
       details: { before: { domain: current.domain, verified: Boolean(current.verifiedAt) }, after: { domain } },
@@ -156,7 +164,7 @@ export async function setDomain(
  * verified only if the token is there and the claim is still the one that was checked.
  */
 export async function verifyDomain(
-  deps: Pick<DomainDeps, "resolver" | "lookupTxt">,
+  deps: Pick<DomainDeps, "resolver" | "lookupTxt" | "config">,
   { ctx }: { ctx: ServiceCtx },
 ): Promise<DomainState> {
   const row = await readRow(ctx);
@@ -164,6 +172,13 @@ export async function verifyDomain(
     throw new AppError(404, ErrorCode.notFound, "No custom domain is set; add one first.");
   }
   if (row.verifiedAt) return present(deps, ctx, row);
+  if (claimExpired(deps, row)) {
+    throw new AppError(
+      409,
+      ErrorCode.conflict,
+      `The claim on ${row.domain} expired unverified; set the domain again to renew it (the TXT value stays the same).`,
+    );
+  }
   const { domain, token } = row;
   const txtName = `${CHALLENGE_LABEL}.${domain}`;
   const found = await deps.lookupTxt(txtName);
@@ -178,7 +193,32 @@ export async function verifyDomain(
     );
   }
   const verifiedAt = new Date();
-  await inTransaction(ctx, async (tx) => {
+  const released = await inTransaction(ctx, async (tx) => {
+    // Publishing the TXT record proves control of the name now: any other tenant's claim on it,
+    // pending or verified long ago, is released in the same transaction.
+    const others = await tx.db
+      .update(tenants)
+      .set({
+        customDomain: null,
+        customDomainVerifiedAt: null,
+        customDomainToken: null,
+        customDomainClaimedAt: null,
+        updatedAt: verifiedAt,
+      })
+      .where(and(eq(tenants.customDomain, domain), ne(tenants.id, tx.tenant.id)))
+      .returning({ id: tenants.id });
+    // The cross-tenant effect goes to the operators' log, never to the tenant that lost the name.
+    if (others.length) {
+      await tx.db.insert(superAdminAudit).values(
+        others.map((o) => ({
+          superAdminId: null,
+          actor: `tenant:${tx.tenant.slug}`,
+          action: "custom_domain.released",
+          tenantId: o.id,
+          details: { domain, claimedBy: tx.tenant.id },
+        })),
+      );
+    }
     const updated = await tx.db
       .update(tenants)
       .set({ customDomainVerifiedAt: verifiedAt, updatedAt: verifiedAt })
@@ -195,10 +235,13 @@ export async function verifyDomain(
       throw new AppError(409, ErrorCode.conflict, "The custom domain changed while it was being verified.");
     }
     await writeAudit(tx, { action: "custom_domain.verify", entityType: "custom_domain", entityId: domain });
+    return others;
   });
-  // A negative cache entry for the name would otherwise hide the tenant for a few more seconds.
+  // A negative cache entry for the name would otherwise hide the tenant for a few more seconds;
+  // a tenant that lost the name must stop answering on it at once.
   await deps.resolver.invalidate({ tenantId: ctx.tenant.id, hosts: [domain] });
-  return present(deps, ctx, { domain, token, verifiedAt });
+  for (const other of released) await deps.resolver.invalidate({ tenantId: other.id, hosts: [domain] });
+  return present(deps, ctx, { domain, token, verifiedAt, claimedAt: row.claimedAt });
 }
 
 export async function removeDomain(deps: Pick<DomainDeps, "resolver">, { ctx }: { ctx: ServiceCtx }): Promise<void> {
@@ -207,7 +250,13 @@ export async function removeDomain(deps: Pick<DomainDeps, "resolver">, { ctx }: 
     if (!current.domain) return current;
     await tx.db
       .update(tenants)
-      .set({ customDomain: null, customDomainVerifiedAt: null, customDomainToken: null, updatedAt: new Date() })
+      .set({
+        customDomain: null,
+        customDomainVerifiedAt: null,
+        customDomainToken: null,
+        customDomainClaimedAt: null,
+        updatedAt: new Date(),
+      })
       .where(eq(tenants.id, tx.tenant.id));
     await writeAudit(tx, {
       action: "custom_domain.remove",

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { seal, unseal } from "@proxpanel/auth";
-import { type NasDevice, nasRoutes } from "@proxpanel/db";
+import { type NasDevice, nasRoutes, superAdminAudit } from "@proxpanel/db";
 import { and, asc, count, desc, eq, ne, or, type SQL, sql } from "drizzle-orm";
 import { conflictOn } from "../db-errors.ts";
 import { AppError, ErrorCode, notFound } from "../errors.ts";
@@ -35,6 +35,8 @@ export interface NasEvent {
 export interface NasDeps {
   key: Buffer;
   publish: (event: NasEvent) => Promise<void>;
+  /** CLAIM_TTL_HOURS: how long another tenant's unverified claim on an address holds (default 72). */
+  claimTtlHours?: number;
 }
 
 export type PublicNas = Omit<NasDevice, "secretEnc">;
@@ -56,47 +58,95 @@ const conflict = conflictOn((c) =>
 );
 
 /**
- * The RADIUS daemon picks a tenant from (source address, NAS-Identifier) alone, so across every
- * tenant an address must map to one route unambiguously: either one identifier-less route, or
- * any number of routes with distinct identifiers. Serialised per address by an advisory lock so
- * two concurrent claims cannot both pass the check.
+ * The RADIUS daemon picks a tenant from (source address, NAS-Identifier): an exact identifier
+ * match first, else the address's one identifier-less route. Within a tenant an address holds
+ * one identifier-less route or routes with distinct identifiers. Across tenants only the same
+ * (address, identifier) pair clashes, and an unverified claim on it (no RADIUS packet from the
+ * address has proved its secret) gives way once it is older than CLAIM_TTL_HOURS, or at once to a
+ * tenant whose own NAS at that address is verified. Refusals never say who holds the address.
+ * Serialised per address by an advisory lock so two concurrent claims cannot both pass the check.
  */
-async function claimRoute(ctx: ServiceCtx, nasId: string, ipAddress: string, identifier: string | null) {
+async function claimRoute(
+  deps: NasDeps,
+  ctx: ServiceCtx,
+  nasId: string,
+  ipAddress: string,
+  identifier: string | null,
+): Promise<NasEvent | undefined> {
   await ctx.db.execute(sql`select pg_advisory_xact_lock(hashtext('nas:' || host(${ipAddress}::inet)))`);
-  const others = await ctx.db
-    .select({ tenantId: nasRoutes.tenantId, identifier: nasRoutes.identifier })
+  const atAddress = await ctx.db
+    .select({
+      nasId: nasRoutes.nasId,
+      tenantId: nasRoutes.tenantId,
+      identifier: nasRoutes.identifier,
+      claimedAt: nasRoutes.claimedAt,
+      verifiedAt: nasRoutes.verifiedAt,
+    })
     .from(nasRoutes)
-    .where(and(sql`${nasRoutes.ipAddress} = ${ipAddress}::inet`, ne(nasRoutes.nasId, nasId)));
-  const where = (r: { tenantId: string }) =>
-    r.tenantId === ctx.tenant.id ? "another of your NAS" : "a NAS in another workspace";
-  const bare = others.find((r) => r.identifier === null);
-  if (bare) {
+    .where(sql`${nasRoutes.ipAddress} = ${ipAddress}::inet`);
+  const others = atAddress.filter((r) => r.nasId !== nasId);
+  const mine = others.filter((r) => r.tenantId === ctx.tenant.id);
+  if (mine.some((r) => r.identifier === null)) {
     throw new AppError(
       409,
       ErrorCode.conflict,
-      `The address ${ipAddress} is already used by ${where(bare)} without a NAS-Identifier, so RADIUS requests from it cannot be told apart; use a different address.`,
+      `The address ${ipAddress} is already used by another of your NAS without a NAS-Identifier, so RADIUS requests from it cannot be told apart; give both a NAS-Identifier or use a different address.`,
     );
   }
-  if (identifier === null && others.length > 0) {
+  if (identifier === null && mine.length > 0) {
     throw new AppError(
       409,
       ErrorCode.conflict,
-      `The address ${ipAddress} is already used by ${where(others[0] ?? { tenantId: "" })}; set a NAS-Identifier that tells this NAS apart.`,
+      `The address ${ipAddress} is already used by another of your NAS; set a NAS-Identifier that tells this NAS apart.`,
     );
   }
-  const same = others.find((r) => r.identifier === identifier);
-  if (same) {
+  if (mine.some((r) => r.identifier === identifier)) {
     throw new AppError(
       409,
       ErrorCode.conflict,
-      `The address ${ipAddress} with NAS-Identifier "${identifier}" is already used by ${where(same)}; choose another identifier.`,
+      `Another of your NAS already uses ${ipAddress} with NAS-Identifier "${identifier}"; choose another identifier.`,
     );
+  }
+  const clash = others.find((r) => r.tenantId !== ctx.tenant.id && r.identifier === identifier);
+  if (clash) {
+    const lapsed = clash.claimedAt.getTime() < Date.now() - (deps.claimTtlHours ?? 72) * 3_600_000;
+    // This tenant's own NAS at the address (this one included, before it moves) proved its secret.
+    const challenger = atAddress.some((r) => r.tenantId === ctx.tenant.id && r.verifiedAt !== null);
+    if (clash.verifiedAt || !(lapsed || challenger)) {
+      throw new AppError(
+        409,
+        ErrorCode.conflict,
+        identifier === null
+          ? `The address ${ipAddress} cannot be used without a NAS-Identifier; set the NAS-Identifier this NAS sends.`
+          : `The address ${ipAddress} with NAS-Identifier "${identifier}" cannot be used; choose another identifier.`,
+      );
+    }
+    // The unverified claim gives way; the operators' log keeps who lost the route.
+    await ctx.db.delete(nasRoutes).where(eq(nasRoutes.nasId, clash.nasId));
+    await ctx.db.insert(superAdminAudit).values({
+      superAdminId: null,
+      actor: `tenant:${ctx.tenant.slug}`,
+      action: "nas_route.released",
+      tenantId: clash.tenantId,
+      details: {
+        nasId: clash.nasId,
+        ipAddress,
+        identifier,
+        reason: lapsed ? "expired" : "challenged",
+        claimedBy: ctx.tenant.id,
+      },
+    });
   }
   await ctx.db
     .insert(nasRoutes)
     .values({ nasId, tenantId: ctx.tenant.id, ipAddress, identifier })
-    .onConflictDoUpdate({ target: nasRoutes.nasId, set: { ipAddress, identifier, updatedAt: new Date() } })
+    .onConflictDoUpdate({
+      target: nasRoutes.nasId,
+      // A new address or identifier is a new claim: it has to be proved again.
+      set: { ipAddress, identifier, claimedAt: new Date(), verifiedAt: null, updatedAt: new Date() },
+    })
     .catch(conflict);
+  return clash ? { tenantId: clash.tenantId, nasId: clash.nasId, op: "delete" } : undefined;
 }
 
 async function loadForUpdate(ctx: ServiceCtx, id: string) {
@@ -106,10 +156,21 @@ async function loadForUpdate(ctx: ServiceCtx, id: string) {
   return row;
 }
 
-/** Publishes only when this call owned the transaction, i.e. after the commit. */
-async function afterCommit<T>(ctx: ServiceCtx, deps: NasDeps, event: NasEvent, work: Promise<T>): Promise<T> {
+/**
+ * Publishes only when this call owned the transaction, i.e. after the commit; `also` names the
+ * events of other tenants whose unverified route this change took over.
+ */
+async function afterCommit<T>(
+  ctx: ServiceCtx,
+  deps: NasDeps,
+  event: NasEvent,
+  work: Promise<T>,
+  also: (NasEvent | undefined)[] = [],
+): Promise<T> {
   const result = await work;
-  if (ctx.db === ctx.tenant.db) await deps.publish(event);
+  if (ctx.db === ctx.tenant.db) {
+    for (const e of [event, ...also]) if (e) await deps.publish(e);
+  }
   return result;
 }
 
@@ -168,8 +229,9 @@ export async function createNas(
   const { secret: given, ...fields } = input;
   const secret = given ?? generateSecret();
   const identifier = input.identifier ?? null;
+  const released: (NasEvent | undefined)[] = [];
   const work = inTransaction(ctx, async (tx) => {
-    await claimRoute(tx, id, input.ipAddress, identifier);
+    released.push(await claimRoute(deps, tx, id, input.ipAddress, identifier));
     const [row] = await tx.db
       .insert(t.nasDevices)
       .values({ ...fields, id, identifier, secretEnc: seal(deps.key, secret, sealContext(id)) })
@@ -180,7 +242,7 @@ export async function createNas(
     await writeAudit(tx, { action: "nas.create", entityType: "nas", entityId: id, details: { after: nas } });
     return { nas, secret };
   });
-  return afterCommit(ctx, deps, { tenantId: ctx.tenant.id, nasId: id, op: "create" }, work);
+  return afterCommit(ctx, deps, { tenantId: ctx.tenant.id, nasId: id, op: "create" }, work, released);
 }
 
 export async function updateNas(
@@ -188,12 +250,13 @@ export async function updateNas(
   { ctx, input }: { ctx: ServiceCtx; input: { id: string; changes: Partial<NasFields> } },
 ): Promise<PublicNas> {
   const { t } = ctx.tenant;
+  const released: (NasEvent | undefined)[] = [];
   const work = inTransaction(ctx, async (tx) => {
     const before = await loadForUpdate(tx, input.id);
     const ipAddress = input.changes.ipAddress ?? before.ipAddress;
     const identifier = input.changes.identifier === undefined ? before.identifier : input.changes.identifier;
     if (ipAddress !== before.ipAddress || identifier !== before.identifier) {
-      await claimRoute(tx, input.id, ipAddress, identifier);
+      released.push(await claimRoute(deps, tx, input.id, ipAddress, identifier));
     }
     const [row] = await tx.db
       .update(t.nasDevices)
@@ -210,7 +273,7 @@ export async function updateNas(
     });
     return after;
   });
-  return afterCommit(ctx, deps, { tenantId: ctx.tenant.id, nasId: input.id, op: "update" }, work);
+  return afterCommit(ctx, deps, { tenantId: ctx.tenant.id, nasId: input.id, op: "update" }, work, released);
 }
 
 /** Also drops the NAS's route and WireGuard peer: nothing may keep pointing at a deleted NAS. */

@@ -3,7 +3,7 @@ import { type Db, nasRoutes, tenants } from "@proxpanel/db";
 import { tenantTables } from "@proxpanel/db/tenant/factory";
 import type { NasRecord } from "@proxpanel/radius";
 import type { TenantKeyRing } from "@proxpanel/tenancy";
-import { eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 
 interface Route {
   address: string;
@@ -30,10 +30,22 @@ export class NasTable {
   find(address: string, nasIdentifier: string | undefined): NasRecord | undefined {
     const list = this.byAddress.get(address);
     if (!list) return undefined;
-    // The API guarantees one identifier-less route per address or distinct identifiers.
+    // The API keeps at most one identifier-less route per address and distinct identifiers: an
+    // exact identifier wins, then the identifier-less route; a lone route takes every packet.
     const route =
-      list.length === 1 ? list[0] : list.find((r) => r.identifier !== null && r.identifier === nasIdentifier);
+      list.find((r) => r.identifier !== null && r.identifier === nasIdentifier) ??
+      list.find((r) => r.identifier === null) ??
+      (list.length === 1 ? list[0] : undefined);
     return route?.record;
+  }
+
+  /** Records that a packet proved this route's secret: its address claim is verified from now on. */
+  markVerified(nas: NasRecord): void {
+    this.db
+      .update(nasRoutes)
+      .set({ verifiedAt: new Date() })
+      .where(and(eq(nasRoutes.nasId, nas.nasId), isNull(nasRoutes.verifiedAt)))
+      .catch((err: unknown) => this.onError(err, "mark NAS verified"));
   }
 
   get size(): number {
@@ -69,6 +81,7 @@ export class NasTable {
         nasId: nasRoutes.nasId,
         address: sql<string>`host(${nasRoutes.ipAddress})`,
         identifier: nasRoutes.identifier,
+        verifiedAt: nasRoutes.verifiedAt,
       })
       .from(nasRoutes)
       .where(eq(nasRoutes.tenantId, tenantId));
@@ -107,6 +120,7 @@ export class NasTable {
           secret,
           requireMessageAuthenticator: d.requireMessageAuthenticator,
           coaPort: d.coaPort,
+          verified: r.verifiedAt !== null,
         },
       });
     }

@@ -92,6 +92,10 @@ export class DbDataSource implements RadiusDataSource {
     return this.nas.find(address, nasIdentifier);
   }
 
+  nasVerified(nas: NasRecord): void {
+    this.nas.markVerified(nas);
+  }
+
   findSubscriber(tenantId: string, username: string): MaybePromise<SubscriberRecord | undefined> {
     return this.tenants.lookup(tenantId, username);
   }

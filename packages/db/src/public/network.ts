@@ -12,6 +12,10 @@ export const nasRoutes = pgTable(
     tenantId: uuid("tenant_id").notNull(),
     ipAddress: inet("ip_address").notNull(),
     identifier: text("identifier"),
+    /** When the address was claimed for this route: an unverified claim lapses after a while. */
+    claimedAt: timestamp("claimed_at", { withTimezone: true }).notNull().defaultNow(),
+    /** First RADIUS packet from the address that proved the route's secret (set by the daemon). */
+    verifiedAt: timestamp("verified_at", { withTimezone: true }),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

@@ -22,6 +22,8 @@ export const tenants = pgTable(
     customDomainVerifiedAt: timestamp("custom_domain_verified_at", { withTimezone: true }),
     // The TXT challenge value for the pending custom domain; only the tenant's admins ever see it.
     customDomainToken: text("custom_domain_token"),
+    // When the pending custom domain was claimed: an unverified claim lapses after a while.
+    customDomainClaimedAt: timestamp("custom_domain_claimed_at", { withTimezone: true }),
     timezone: text("timezone").notNull().default("UTC"),
     schemaVersion: integer("schema_version").notNull().default(0),
     migratedTo: text("migrated_to"),
@@ -35,7 +37,11 @@ export const tenants = pgTable(
   (t) => [
     uniqueIndex("tenants_slug_key").on(t.slug),
     uniqueIndex("tenants_schema_name_key").on(t.schemaName),
-    uniqueIndex("tenants_custom_domain_key").on(t.customDomain),
+    // Only a verified domain is exclusive: pending claims never lock the real owner out.
+    uniqueIndex("tenants_custom_domain_key")
+      .on(t.customDomain)
+      .where(sql`${t.customDomainVerifiedAt} is not null`),
+    index("tenants_custom_domain_idx").on(t.customDomain),
     index("tenants_schema_version_idx").on(t.schemaVersion),
     check("tenants_status_check", sql`${t.status} in ('active','suspended','deleted','migrated')`),
     check("tenants_slug_check", sql`${t.slug} ~ '^[a-z0-9]+(-[a-z0-9]+)*$'`),

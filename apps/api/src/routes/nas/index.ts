@@ -57,6 +57,7 @@ const idParam = z.object({ id: z.string().uuid() });
 export function nasRoutes(deps: AppDeps) {
   const nasDeps = async (c: Context<AppEnv>): Promise<NasDeps> => ({
     key: await deps.keys.forTenant(c.get("tenant").id),
+    claimTtlHours: deps.config.CLAIM_TTL_HOURS,
     publish: async (event) => {
       // The change is committed; a lost reload signal must not turn into a failed request.
       await deps.state
