@@ -12,7 +12,7 @@ import { MemoryState } from "@proxpanel/tenancy";
 import { generateSpecs } from "hono-openapi";
 import openapiTS, { astToString } from "openapi-typescript";
 import pino from "pino";
-import { createApp } from "../apps/api/src/app.ts";
+import { createApp, OPENAPI_OPTIONS } from "../apps/api/src/app.ts";
 import type { AppDeps } from "../apps/api/src/deps.ts";
 import { createLimiters } from "../apps/api/src/middleware/rate-limit.ts";
 
@@ -39,14 +39,7 @@ export async function openApiDocument(): Promise<Record<string, unknown>> {
     limiters: createLimiters(state, config),
   } as Partial<AppDeps> as AppDeps;
   // generateSpecs walks the same routes as /api/openapi.json without needing a request context.
-  const doc = await generateSpecs(createApp(deps), {
-    includeEmptyPaths: true,
-    documentation: {
-      openapi: "3.1.0",
-      info: { title: "ProxPanel API", version: "1" },
-      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },
-    },
-  });
+  const doc = await generateSpecs(createApp(deps), OPENAPI_OPTIONS);
   return doc as unknown as Record<string, unknown>;
 }
 

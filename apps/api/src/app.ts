@@ -35,6 +35,27 @@ import { billingWebhookRoutes } from "./routes/webhooks/billing.ts";
 import { wireguardRoutes } from "./routes/wireguard/index.ts";
 import { panelStatic } from "./static-panel.ts";
 
+/** How /api/openapi.json (and the panel's generated client, scripts/openapi-generate.ts) is built. */
+export const OPENAPI_OPTIONS = {
+  // Routes without a validator (GET /api/auth/me, /api/branding...) belong in the document too:
+  // the panel's typed client is generated from it.
+  includeEmptyPaths: true,
+  // Not static files here: /api/subscribers/export.csv, /api/wireguard/host.conf and
+  // /api/branding/custom.css are API routes and belong in the document.
+  excludeStaticFile: false,
+  documentation: {
+    openapi: "3.1.0",
+    info: {
+      title: "ProxPanel API",
+      version: "1",
+      description:
+        "Tenant routes answer on <slug>.<base-domain> (and verified custom domains); /api/saas/* and /api/signup only on the apex. Errors: { error: { code, message, requestId } }.",
+    },
+    components: { securitySchemes: { bearer: { type: "http" as const, scheme: "bearer", bearerFormat: "JWT" } } },
+    security: [{ bearer: [] }],
+  },
+};
+
 export function createApp(deps: AppDeps) {
   const limitTenant = tenantRateLimit(deps);
   const app = new Hono<AppEnv>();
@@ -44,25 +65,7 @@ export function createApp(deps: AppDeps) {
   app.route("/", healthRoutes(deps));
   app.route("/internal/tls/ask", tlsAskRoutes(deps));
   // Registered before the host checks so every host (apex or tenant) can fetch the document.
-  app.get(
-    "/api/openapi.json",
-    openAPIRouteHandler(app, {
-      // Routes without a validator (GET /api/auth/me, /api/branding...) belong in the document too:
-      // the panel's typed client is generated from it.
-      includeEmptyPaths: true,
-      documentation: {
-        openapi: "3.1.0",
-        info: {
-          title: "ProxPanel API",
-          version: "1",
-          description:
-            "Tenant routes answer on <slug>.<base-domain> (and verified custom domains); /api/saas/* and /api/signup only on the apex. Errors: { error: { code, message, requestId } }.",
-        },
-        components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },
-        security: [{ bearer: [] }],
-      },
-    }),
-  );
+  app.get("/api/openapi.json", openAPIRouteHandler(app, OPENAPI_OPTIONS));
 
   const jsonBodyLimit = bodyLimit({
     maxSize: 1024 * 1024,

@@ -49,6 +49,22 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/openapi.json": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations["getApiOpenapiJson"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/site": {
     parameters: {
       query?: never;
@@ -596,6 +612,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/branding/custom.css": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The tenant's sanitised custom stylesheet */
+    get: operations["getApiBrandingCustomCss"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/branding/assets/{kind}": {
     parameters: {
       query?: never;
@@ -878,6 +911,23 @@ export interface paths {
     get: operations["getApiSubscribers"];
     put?: never;
     post: operations["postApiSubscribers"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/subscribers/export.csv": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every subscriber the caller can see, as CSV (no passwords; formula cells neutralised) */
+    get: operations["getApiSubscribersExportCsv"];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -1214,6 +1264,23 @@ export interface paths {
     get?: never;
     put?: never;
     post: operations["postApiWireguardSubnet"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/wireguard/host.conf": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** wg-quick configuration of the tenant's host interface with every NAS peer */
+    get: operations["getApiWireguardHostConf"];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -1763,6 +1830,23 @@ export interface operations {
     };
   };
   getInternalTlsAsk: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  getApiOpenapiJson: {
     parameters: {
       query?: never;
       header?: never;
@@ -3028,6 +3112,26 @@ export interface operations {
       };
     };
   };
+  getApiBrandingCustomCss: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description CSS */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/css": string;
+        };
+      };
+    };
+  };
   getApiBrandingAssetsByKind: {
     parameters: {
       query?: never;
@@ -4131,6 +4235,26 @@ export interface operations {
       };
     };
   };
+  getApiSubscribersExportCsv: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description CSV */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/csv": string;
+        };
+      };
+    };
+  };
   postApiSubscribersImport: {
     parameters: {
       query?: {
@@ -5185,6 +5309,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
+      };
+    };
+  };
+  getApiWireguardHostConf: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description WireGuard config */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/plain": string;
+        };
       };
     };
   };

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { describeRoute } from "hono-openapi";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { notFound } from "../../errors.ts";
@@ -24,15 +25,23 @@ export function brandingRoutes(deps: AppDeps) {
       c.header("Cache-Control", "public, max-age=60");
       return c.json(await getPublicBranding({ ctx: serviceCtx(c) }));
     })
-    .get("/custom.css", async (c) => {
-      const css = await getCustomCss({ ctx: serviceCtx(c) });
-      // A stylesheet that browsers will not sniff into anything else, so it cannot become HTML.
-      c.header("Content-Type", "text/css; charset=utf-8");
-      c.header("X-Content-Type-Options", "nosniff");
-      c.header("Content-Security-Policy", "default-src 'none'");
-      c.header("Cache-Control", "public, max-age=60");
-      return c.body(css);
-    })
+    .get(
+      "/custom.css",
+      describeRoute({
+        summary: "The tenant's sanitised custom stylesheet",
+        security: [],
+        responses: { 200: { description: "CSS", content: { "text/css": { schema: { type: "string" } } } } },
+      }),
+      async (c) => {
+        const css = await getCustomCss({ ctx: serviceCtx(c) });
+        // A stylesheet that browsers will not sniff into anything else, so it cannot become HTML.
+        c.header("Content-Type", "text/css; charset=utf-8");
+        c.header("X-Content-Type-Options", "nosniff");
+        c.header("Content-Security-Policy", "default-src 'none'");
+        c.header("Cache-Control", "public, max-age=60");
+        return c.body(css);
+      },
+    )
     .get("/assets/:kind", async (c) => {
       // Only the three fixed names reach the filesystem; anything else (../, encoded slashes) is 404.
       const kind = c.req.param("kind");

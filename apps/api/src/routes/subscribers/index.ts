@@ -1,4 +1,5 @@
 import { Hono, type MiddlewareHandler } from "hono";
+import { describeRoute } from "hono-openapi";
 import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
@@ -90,11 +91,19 @@ export function subscriberRoutes(deps: AppDeps) {
     .get("/", requirePermission("subscribers.view"), validate("query", listQuery), async (c) =>
       c.json(await listSubscribers({ ctx: serviceCtx(c), input: c.req.valid("query") })),
     )
-    .get("/export.csv", requirePermission("subscribers.view"), async (c) => {
-      c.header("Content-Type", "text/csv; charset=utf-8");
-      c.header("Content-Disposition", 'attachment; filename="subscribers.csv"');
-      return c.body(await exportSubscribers({ ctx: serviceCtx(c) }));
-    })
+    .get(
+      "/export.csv",
+      describeRoute({
+        summary: "Every subscriber the caller can see, as CSV (no passwords; formula cells neutralised)",
+        responses: { 200: { description: "CSV", content: { "text/csv": { schema: { type: "string" } } } } },
+      }),
+      requirePermission("subscribers.view"),
+      async (c) => {
+        c.header("Content-Type", "text/csv; charset=utf-8");
+        c.header("Content-Disposition", 'attachment; filename="subscribers.csv"');
+        return c.body(await exportSubscribers({ ctx: serviceCtx(c) }));
+      },
+    )
     .post(
       "/import",
       requirePermission("subscribers.create"),

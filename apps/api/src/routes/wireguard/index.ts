@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { describeRoute } from "hono-openapi";
 import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
@@ -35,8 +36,16 @@ export function wireguardRoutes(deps: AppDeps) {
         const { subnet } = await ctx.tenant.db.transaction((tx) => ensureTenantSubnet({ ctx: { ...ctx, db: tx } }));
         return c.json({ subnet });
       })
-      .get("/host.conf", requirePermission("wireguard.view"), async (c) =>
-        c.body(await renderHostConfig({ host }, { ctx: serviceCtx(c) }), 200, CONF),
+      .get(
+        "/host.conf",
+        describeRoute({
+          summary: "wg-quick configuration of the tenant's host interface with every NAS peer",
+          responses: {
+            200: { description: "WireGuard config", content: { "text/plain": { schema: { type: "string" } } } },
+          },
+        }),
+        requirePermission("wireguard.view"),
+        async (c) => c.body(await renderHostConfig({ host }, { ctx: serviceCtx(c) }), 200, CONF),
       )
       .post("/peers", requirePermission("wireguard.edit"), validate("json", peerBody), async (c) => {
         const ctx = serviceCtx(c);
