@@ -55,5 +55,9 @@ for _ in $(seq 1 30); do pgrep -f "postgres -D $data( |$)" >/dev/null || break; 
 if pgrep -f "postgres -D $data( |$)" >/dev/null; then fail "npm start left its PostgreSQL running 30 s after SIGTERM"; fi
 echo "newcomer check: npm install && npm start answered (demo tenant, console) from a private folder"
 
-npm test -- packages/config >"$top/test.log" 2>&1 || { tail -n 40 "$top/test.log" >&2; fail "npm test -- packages/config without DATABASE_URL"; }
+if ! npm test -- packages/config >"$top/test.log" 2>&1; then
+  tail -n 40 "$top/test.log" >&2
+  rm -f "$top/start.log"
+  fail "npm test -- packages/config without DATABASE_URL"
+fi
 echo "newcomer check: npm test -- packages/config passed on the embedded PostgreSQL"
