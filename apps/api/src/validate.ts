@@ -12,7 +12,7 @@ function refuseNul(value: unknown, ctx: z.RefinementCtx, path: PropertyKey[] = [
   if (typeof value === "string") {
     if (value.includes("\u0000")) ctx.addIssue({ code: "custom", path, message: "must not contain a NUL character" });
   } else if (Array.isArray(value)) {
-    value.forEach((v, i) => refuseNul(v, ctx, [...path, i]));
+    for (const [i, v] of value.entries()) refuseNul(v, ctx, [...path, i]);
   } else if (value !== null && typeof value === "object" && !(value instanceof Date)) {
     for (const [k, v] of Object.entries(value)) refuseNul(v, ctx, [...path, k]);
   }

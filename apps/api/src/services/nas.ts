@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { seal, unseal } from "@proxpanel/auth";
 import { type NasDevice, nasRoutes, superAdminAudit } from "@proxpanel/db";
-import { and, asc, count, desc, eq, ne, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, or, type SQL, sql } from "drizzle-orm";
 import { conflictOn } from "../db-errors.ts";
 import { AppError, ErrorCode, notFound } from "../errors.ts";
 import { type ListInput, likeEscape, type Page } from "../pagination.ts";

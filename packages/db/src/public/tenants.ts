@@ -38,9 +38,7 @@ export const tenants = pgTable(
     uniqueIndex("tenants_slug_key").on(t.slug),
     uniqueIndex("tenants_schema_name_key").on(t.schemaName),
     // Only a verified domain is exclusive: pending claims never lock the real owner out.
-    uniqueIndex("tenants_custom_domain_key")
-      .on(t.customDomain)
-      .where(sql`${t.customDomainVerifiedAt} is not null`),
+    uniqueIndex("tenants_custom_domain_key").on(t.customDomain).where(sql`${t.customDomainVerifiedAt} is not null`),
     index("tenants_custom_domain_idx").on(t.customDomain),
     index("tenants_schema_version_idx").on(t.schemaVersion),
     check("tenants_status_check", sql`${t.status} in ('active','suspended','deleted','migrated')`),
