@@ -14,7 +14,7 @@ import openapiTS, { astToString } from "openapi-typescript";
 import pino from "pino";
 import { createApp, OPENAPI_OPTIONS } from "../apps/api/src/app.ts";
 import type { AppDeps } from "../apps/api/src/deps.ts";
-import { createLimiters } from "../apps/api/src/middleware/rate-limit.ts";
+import { createLimiters } from "../apps/api/src/limiters.ts";
 
 export const SCHEMA_FILE = fileURLToPath(new URL("../apps/panel/src/api/schema.d.ts", import.meta.url));
 const BIOME = fileURLToPath(new URL("../node_modules/.bin/biome", import.meta.url));

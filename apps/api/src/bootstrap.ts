@@ -2,14 +2,14 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { TokenService } from "@proxpanel/auth";
+import { backupRuntimeFromConfig } from "@proxpanel/backup/runtime-config";
 import type { Config } from "@proxpanel/config";
 import { migrateAllTenants, migratePublic, type OpenedDatabase, openDatabase, TenantClientCache } from "@proxpanel/db";
 import { createLogger, type Logger } from "@proxpanel/log";
 import { openSharedState, type SharedState, TenantKeyRing, TenantResolver } from "@proxpanel/tenancy";
-import { backupRuntimeFromConfig } from "@proxpanel/worker/store";
 import { PrincipalCache } from "./auth/principals.ts";
 import type { AppDeps } from "./deps.ts";
-import { createLimiters } from "./middleware/rate-limit.ts";
+import { createLimiters } from "./limiters.ts";
 
 /**
  * Outside production, missing JWT secrets are generated once and kept under the data directory so

@@ -6,7 +6,7 @@ import type { SharedState, TenantKeyRing, TenantResolver } from "@proxpanel/tena
 import type { Logger } from "pino";
 import type postgres from "postgres";
 import type { PrincipalCache } from "./auth/principals.ts";
-import type { Limiters } from "./middleware/rate-limit.ts";
+import type { Limiters } from "./limiters.ts";
 
 /** Everything a running API instance holds; built once by bootstrap and shared by all requests. */
 export interface AppDeps {

@@ -1,7 +1,7 @@
 import type { ChildProcess } from "node:child_process";
 import { claimPort, exitOnStartupError, loadConfigOrExit, StartupError } from "@proxpanel/config";
+import { setDynAuthDispatcher } from "@proxpanel/dynauth";
 import { type RunningDaemon, startDbDaemon } from "@proxpanel/radius-app/daemon";
-import { setDynAuthDispatcher } from "@proxpanel/radius-app/dynauth";
 import { startWorker } from "@proxpanel/worker";
 import { createApp } from "./app.ts";
 import { bootstrap } from "./bootstrap.ts";

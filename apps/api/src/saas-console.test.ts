@@ -1,8 +1,8 @@
 import http from "node:http";
 import { tenants } from "@proxpanel/db";
 import { newCounters } from "@proxpanel/radius/counters";
+import { startStatsPublisher } from "@proxpanel/radius/stats";
 import { startDbDaemon } from "@proxpanel/radius-app/daemon";
-import { startStatsPublisher } from "@proxpanel/radius-app/stats-publisher";
 import { MemoryState } from "@proxpanel/tenancy";
 import { eq } from "drizzle-orm";
 import { extractText, getDocumentProxy } from "unpdf";

@@ -2,7 +2,7 @@ import type { Db } from "@proxpanel/db";
 import { type RadiusDataSource, RadiusServer } from "@proxpanel/radius";
 import type { SharedState, TenantKeyRing } from "@proxpanel/tenancy";
 import { DbDataSource } from "./db/source.ts";
-import { startStatsPublisher } from "./stats-publisher.ts";
+import { startStatsPublisher } from "@proxpanel/radius/stats";
 
 type Log = (line: Record<string, unknown>) => void;
 

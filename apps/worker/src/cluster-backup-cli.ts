@@ -1,7 +1,7 @@
 import { listClusterBackups, rebuildCluster, runClusterBackup } from "@proxpanel/backup";
+import { objectStoreFromConfig } from "@proxpanel/backup/runtime-config";
 import { loadConfigOrExit } from "@proxpanel/config";
 import { connect } from "@proxpanel/db";
-import { objectStoreFromConfig } from "./store.ts";
 
 // Operator commands for the cluster backup (see the operator guide, "Rebuilding a lost host"):
 //   cluster-backup-cli.ts backup               one cluster backup now, to cloud_backups/cluster/

@@ -1,5 +1,5 @@
 import { type ClusterBackupResult, runClusterBackup, uploadStagedClusterBackups } from "@proxpanel/backup";
-import type { WorkerDeps } from "./index.ts";
+import type { WorkerDeps } from "./deps.ts";
 
 export const CLUSTER_BACKUP_CRON_DEFAULT = "15 3 * * *";
 

@@ -5,27 +5,16 @@ import { Cron } from "croner";
 import type { Logger } from "pino";
 import type postgres from "postgres";
 import { clusterBackupJob, retryClusterUploads } from "./cluster-backup.ts";
+import type { WorkerDeps } from "./deps.ts";
 import { type SystemJobDeps, systemJobs } from "./mail-jobs.ts";
 import { radiusJobs } from "./radius-jobs.ts";
 import { checkStagingSpace } from "./staging.ts";
 import { runDueSchedules } from "./tick.ts";
 
 export * from "./cluster-backup.ts";
-export * from "./due.ts";
+export type { WorkerDeps } from "./deps.ts";
 export * from "./staging.ts";
-export * from "./store.ts";
 export * from "./tick.ts";
-
-export interface WorkerDeps extends Pick<SystemJobDeps, "config" | "resolver"> {
-  db: Db;
-  sql: postgres.Sql;
-  tenantClients: TenantClientCache;
-  backup: BackupRuntime;
-  logger: Logger;
-  /** RADIUS jobs: NAS secrets for expiry disconnects, the bus to tell daemons about freed leases. */
-  keys?: Pick<TenantKeyRing, "forTenant">;
-  state?: SharedState;
-}
 
 export interface RunningWorker {
   stop(): void;

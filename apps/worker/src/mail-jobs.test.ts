@@ -1,10 +1,10 @@
 import { loadConfig } from "@proxpanel/config";
 import type { Db } from "@proxpanel/db";
+import { backoffMs } from "@proxpanel/mail";
 import type { TenantResolver } from "@proxpanel/tenancy";
 import { Cron } from "croner";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import { backoffMs } from "./mail.ts";
 import { systemJobs } from "./mail-jobs.ts";
 
 // The jobs are only created, never run: no database is touched.

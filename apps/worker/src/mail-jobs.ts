@@ -1,11 +1,10 @@
 import type { Config } from "@proxpanel/config";
 import type { Db } from "@proxpanel/db";
+import { createMailTransport, deliverDueMail, mailNewAlerts } from "@proxpanel/mail";
 import type { TenantResolver } from "@proxpanel/tenancy";
+import { suspendLapsedPastGrace } from "@proxpanel/tenancy";
 import type { Cron } from "croner";
 import type { Logger } from "pino";
-import { suspendLapsedPastGrace } from "./billing-grace.ts";
-import { createMailTransport, deliverDueMail } from "./mail.ts";
-import { mailNewAlerts } from "./mail-alerts.ts";
 
 export type JobFactory = (name: string, pattern: string, fn: () => Promise<unknown>) => Cron;
 

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { backupRuntimeFromConfig } from "@proxpanel/backup/runtime-config";
 import { loadConfigOrExit } from "@proxpanel/config";
 import { openDatabase, TenantClientCache } from "@proxpanel/db";
 import { createLogger } from "@proxpanel/log";
 import { openSharedState, TenantResolver } from "@proxpanel/tenancy";
 import { startWorker } from "./index.ts";
-import { backupRuntimeFromConfig } from "./store.ts";
 
 // The worker on its own (`npm start` already runs it inside the API process). It does not migrate:
 // the API owns migrations and generates the development secrets this reads.

@@ -1,9 +1,9 @@
 import { seal } from "@proxpanel/auth";
 import { type Db, migrateTenantSchema } from "@proxpanel/db";
 import * as publicSchema from "@proxpanel/db/public/index";
+import { applyDynAuth } from "@proxpanel/dynauth";
 import { type DecodedPacket, vendorAttrs } from "@proxpanel/radius/codec";
 import { FakeNas } from "@proxpanel/radius/testing/fake-nas";
-import { applyDynAuth } from "@proxpanel/radius-app/dynauth";
 import { TenantKeyRing } from "@proxpanel/tenancy";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";

@@ -1,5 +1,5 @@
 import { assertSchemaName } from "@proxpanel/db";
-import { applyDynAuth, type DynAuthDeps, type DynAuthOutcome } from "@proxpanel/radius-app/dynauth";
+import { applyDynAuth, type DynAuthDeps, type DynAuthOutcome } from "@proxpanel/dynauth";
 import { sql } from "drizzle-orm";
 import { liveTenants } from "./live-tenants.ts";
 

@@ -1,7 +1,7 @@
 import { type BackupEnv, BackupQuotaError, createBackup, raiseAlert } from "@proxpanel/backup";
+import { nextDueAt, removeScheduleDue } from "@proxpanel/backup/due";
 import { backupDue, type TenantClientCache, tenants } from "@proxpanel/db";
 import { and, asc, eq, inArray, lte } from "drizzle-orm";
-import { nextDueAt, removeScheduleDue } from "./due.ts";
 
 export interface ScheduleEnv extends BackupEnv {
   tenantClients: TenantClientCache;

@@ -1,5 +1,6 @@
 export * from "./actor.ts";
 export * from "./admin.ts";
+export * from "./billing-grace.ts";
 export * from "./errors.ts";
 export * from "./keys.ts";
 export * from "./onboarding.ts";

@@ -1,31 +1,10 @@
-import type { Config } from "@proxpanel/config";
-import type { SharedState } from "@proxpanel/tenancy";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { RateLimiterAbstract, RateLimiterRes } from "rate-limiter-flexible";
 import type { AppDeps } from "../deps.ts";
 import type { AppEnv } from "../env.ts";
 import { AppError, ErrorCode } from "../errors.ts";
-
-export interface Limiters {
-  tenantRequests: RateLimiterAbstract;
-  anonymousPerIp: RateLimiterAbstract;
-  anonymousPerTenant: RateLimiterAbstract;
-  loginAccount: RateLimiterAbstract;
-  loginIp: RateLimiterAbstract;
-}
-
-const LOGIN_WINDOW_S = 15 * 60;
-
-export function createLimiters(state: SharedState, config: Config): Limiters {
-  return {
-    tenantRequests: state.rateLimiter({ points: config.TENANT_RATE_LIMIT_PER_MIN, duration: 60 }),
-    anonymousPerIp: state.rateLimiter({ points: config.ANON_RATE_LIMIT_PER_MIN_PER_IP, duration: 60 }),
-    anonymousPerTenant: state.rateLimiter({ points: config.ANON_RATE_LIMIT_PER_MIN, duration: 60 }),
-    loginAccount: state.rateLimiter({ points: config.LOGIN_MAX_FAILURES_PER_ACCOUNT, duration: LOGIN_WINDOW_S }),
-    loginIp: state.rateLimiter({ points: config.LOGIN_MAX_FAILURES_PER_IP, duration: LOGIN_WINDOW_S }),
-  };
-}
+import type { Limiters } from "../limiters.ts";
 
 function isLimiterRes(x: unknown): x is RateLimiterRes {
   return typeof x === "object" && x !== null && "msBeforeNext" in x && "remainingPoints" in x;

@@ -1,5 +1,5 @@
+import { removeScheduleDue, syncScheduleDue } from "@proxpanel/backup/due";
 import { type BACKUP_FREQUENCIES, backupDue, plans, tenants } from "@proxpanel/db";
-import { removeScheduleDue, syncScheduleDue } from "@proxpanel/worker/due";
 import { asc, eq } from "drizzle-orm";
 import type { AppDeps } from "../deps.ts";
 import { AppError, ErrorCode, notFound } from "../errors.ts";

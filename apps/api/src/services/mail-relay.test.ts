@@ -1,7 +1,6 @@
 import { alerts, mailOutbox, tenants } from "@proxpanel/db";
+import { createMailTransport, deliverDueMail, enqueueMail, mailNewAlerts } from "@proxpanel/mail";
 import { onboardTenant } from "@proxpanel/tenancy";
-import { createMailTransport, deliverDueMail, enqueueMail } from "@proxpanel/worker/mail";
-import { mailNewAlerts } from "@proxpanel/worker/mail-alerts";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, startStack, superAdminSession, uniqueSlug } from "../../../../tests/harness.ts";

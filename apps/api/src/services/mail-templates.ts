@@ -1,4 +1,4 @@
-import type { OutgoingMail } from "@proxpanel/worker/mail";
+import type { OutgoingMail } from "@proxpanel/mail";
 
 export function welcomeMail(input: { to: string; companyName: string; url: string; tenantId: string }): OutgoingMail {
   return {

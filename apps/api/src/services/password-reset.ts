@@ -1,12 +1,12 @@
 import { createHash, randomBytes } from "node:crypto";
 import { hashPassword } from "@proxpanel/auth";
 import { type Db, passwordResetTokens } from "@proxpanel/db";
+import { enqueueMail } from "@proxpanel/mail";
 import type { TenantResolver } from "@proxpanel/tenancy";
-import { enqueueMail } from "@proxpanel/worker/mail";
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { PrincipalCache } from "../auth/principals.ts";
 import { AppError, ErrorCode } from "../errors.ts";
-import type { Limiters } from "../middleware/rate-limit.ts";
+import type { Limiters } from "../limiters.ts";
 import { writeAudit } from "./audit.ts";
 import type { ServiceCtx } from "./context.ts";
 import { passwordResetMail } from "./mail-templates.ts";

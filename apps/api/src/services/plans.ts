@@ -1,4 +1,4 @@
-import { dispatchPlanCoa } from "@proxpanel/radius-app/dynauth";
+import { dispatchPlanCoa } from "@proxpanel/dynauth";
 import { and, asc, count, desc, eq, ilike, type SQL, sql } from "drizzle-orm";
 import { conflictOn } from "../db-errors.ts";
 import { AppError, ErrorCode, notFound } from "../errors.ts";

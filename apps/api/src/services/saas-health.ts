@@ -1,4 +1,4 @@
-import type { RadiusStatsCollector, RadiusStatsSnapshot } from "@proxpanel/radius-app/stats-publisher";
+import type { RadiusStatsCollector, RadiusStatsSnapshot } from "@proxpanel/radius/stats";
 import { sql } from "drizzle-orm";
 import type { AppDeps } from "../deps.ts";
 

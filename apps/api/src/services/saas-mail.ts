@@ -1,6 +1,6 @@
 import { type Db, type MailKind, type MailStatus, mailOutbox } from "@proxpanel/db";
+import { REDACTED_BODY } from "@proxpanel/mail";
 import { type Actor, recordSuperAdminAudit } from "@proxpanel/tenancy";
-import { REDACTED_BODY } from "@proxpanel/worker/mail";
 import { and, count, desc, eq, type SQL } from "drizzle-orm";
 import { AppError, ErrorCode, notFound } from "../errors.ts";
 

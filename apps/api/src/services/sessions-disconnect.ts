@@ -1,5 +1,5 @@
 import { unseal } from "@proxpanel/auth";
-import { type DynamicAuthOptions, disconnectSession } from "@proxpanel/radius-app/dynauth";
+import { type DynamicAuthOptions, disconnectSession } from "@proxpanel/dynauth";
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { AppError, ErrorCode, notFound } from "../errors.ts";
 import { writeAudit } from "./audit.ts";

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { seal, unseal } from "@proxpanel/auth";
 import { tenants } from "@proxpanel/db";
-import { dispatchDynAuth } from "@proxpanel/radius-app/dynauth";
+import { dispatchDynAuth } from "@proxpanel/dynauth";
 import { and, asc, count, desc, eq, lte, type SQL, sql } from "drizzle-orm";
 import { conflictOn } from "../db-errors.ts";
 import { AppError, ErrorCode, forbidden, notFound } from "../errors.ts";

@@ -1,4 +1,4 @@
-import { createMailTransport, deliverDueMail } from "@proxpanel/worker/mail";
+import { createMailTransport, deliverDueMail } from "@proxpanel/mail";
 import type { Stack } from "../../../../../tests/harness.ts";
 import type { startSmtp } from "../../services/mail-test-smtp.ts";
 

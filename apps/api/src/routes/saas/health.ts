@@ -1,4 +1,4 @@
-import { RadiusStatsCollector } from "@proxpanel/radius-app/stats-publisher";
+import { RadiusStatsCollector } from "@proxpanel/radius/stats";
 import { Hono } from "hono";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";

@@ -1,6 +1,6 @@
 import type { Tenant, Tx } from "@proxpanel/db";
+import { enqueueMail } from "@proxpanel/mail";
 import { onboardTenant } from "@proxpanel/tenancy";
-import { enqueueMail } from "@proxpanel/worker/mail";
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";

@@ -1,5 +1,5 @@
 import { billingSubscriptions, superAdminAudit, tenants } from "@proxpanel/db";
-import { suspendLapsedPastGrace } from "@proxpanel/worker/billing-grace";
+import { suspendLapsedPastGrace } from "@proxpanel/tenancy";
 import { and, eq, like } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, signupTenant, startStack } from "../../../../../tests/harness.ts";

@@ -1,6 +1,6 @@
 import { alertMails, alerts, type Db, tenants } from "@proxpanel/db";
 import { and, eq, isNull } from "drizzle-orm";
-import { enqueueMail } from "./mail.ts";
+import { enqueueMail } from "./outbox.ts";
 
 const TITLES: Record<string, string> = {
   over_quota: "tenant over its backup quota",

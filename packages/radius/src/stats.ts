@@ -1,7 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import type { RadiusCounters } from "@proxpanel/radius";
-import type { SharedState } from "@proxpanel/tenancy";
+import type { RadiusCounters } from "./counters.ts";
+
+/** The slice of the shared state (Redis or in-process) the stats channel needs. */
+export interface StatsBus {
+  publish(channel: string, message: string): Promise<void>;
+  subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>>;
+}
 
 /**
  * RADIUS daemons publish their counters on the shared bus (Redis pub/sub in a cluster, the
@@ -28,7 +33,7 @@ export interface RadiusStatsSnapshot {
 }
 
 export interface StatsPublisherOptions {
-  state: SharedState;
+  state: StatsBus;
   /** The daemon's live counters object (read, never written). */
   counters: RadiusCounters;
   instanceId?: string;
@@ -105,7 +110,7 @@ export class RadiusStatsCollector {
   private unsubscribe: (() => Promise<void>) | undefined;
   readonly ready: Promise<void>;
 
-  constructor(state: SharedState) {
+  constructor(state: StatsBus) {
     this.ready = state
       .subscribe(RADIUS_STATS_CHANNEL, (message) => this.accept(message))
       .then((off) => {

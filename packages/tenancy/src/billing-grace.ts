@@ -1,6 +1,8 @@
 import { billingSubscriptions, type Db, tenants } from "@proxpanel/db";
-import { type Actor, recordSuperAdminAudit, setTenantStatus, type TenantResolver } from "@proxpanel/tenancy";
 import { and, eq, lte } from "drizzle-orm";
+import { type Actor, recordSuperAdminAudit } from "./actor.ts";
+import { setTenantStatus } from "./admin.ts";
+import type { TenantResolver } from "./resolver.ts";
 
 export interface GraceDeps {
   db: Db;

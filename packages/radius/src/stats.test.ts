@@ -1,7 +1,7 @@
 import { newCounters } from "@proxpanel/radius/counters";
 import { MemoryBus, MemoryState } from "@proxpanel/tenancy";
 import { describe, expect, it } from "vitest";
-import { counterRates, RadiusStatsCollector, startStatsPublisher } from "./stats-publisher.ts";
+import { counterRates, RadiusStatsCollector, startStatsPublisher } from "./stats.ts";
 
 describe("RADIUS stats publisher", () => {
   it("turns counter deltas into per-second rates and reads a restart as zero", () => {

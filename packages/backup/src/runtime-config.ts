@@ -1,6 +1,6 @@
 import path from "node:path";
-import { type BackupRuntime, LocalObjectStore, type ObjectStore, S3ObjectStore } from "@proxpanel/backup";
 import type { Config } from "@proxpanel/config";
+import { type BackupRuntime, LocalObjectStore, type ObjectStore, S3ObjectStore } from "./index.ts";
 
 /** S3 when the four S3_* variables are set (config refuses a partial set), else a local directory. */
 export function objectStoreFromConfig(config: Config): ObjectStore {
