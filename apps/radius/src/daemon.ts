@@ -1,8 +1,8 @@
 import type { Db } from "@proxpanel/db";
 import { type RadiusDataSource, RadiusServer } from "@proxpanel/radius";
+import { startStatsPublisher } from "@proxpanel/radius/stats";
 import type { SharedState, TenantKeyRing } from "@proxpanel/tenancy";
 import { DbDataSource } from "./db/source.ts";
-import { startStatsPublisher } from "@proxpanel/radius/stats";
 
 type Log = (line: Record<string, unknown>) => void;
 
