@@ -1,12 +1,8 @@
-import { applyRetention, type BackupRuntime, backupEnv, retryPendingUploads } from "@proxpanel/backup";
-import type { Db, TenantClientCache } from "@proxpanel/db";
-import type { SharedState, TenantKeyRing } from "@proxpanel/tenancy";
+import { applyRetention, backupEnv, retryPendingUploads } from "@proxpanel/backup";
 import { Cron } from "croner";
-import type { Logger } from "pino";
-import type postgres from "postgres";
 import { clusterBackupJob, retryClusterUploads } from "./cluster-backup.ts";
 import type { WorkerDeps } from "./deps.ts";
-import { type SystemJobDeps, systemJobs } from "./mail-jobs.ts";
+import { systemJobs } from "./mail-jobs.ts";
 import { radiusJobs } from "./radius-jobs.ts";
 import { checkStagingSpace } from "./staging.ts";
 import { runDueSchedules } from "./tick.ts";
