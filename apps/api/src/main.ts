@@ -1,8 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import { claimPort, exitOnStartupError, loadConfigOrExit, StartupError } from "@proxpanel/config";
 import { setDynAuthDispatcher } from "@proxpanel/dynauth";
-import { type RunningDaemon, startDbDaemon } from "@proxpanel/radius-app/daemon";
-import { startWorker } from "@proxpanel/worker";
 import { createApp } from "./app.ts";
 import { bootstrap } from "./bootstrap.ts";
 import { serveApp } from "./host-guard.ts";
@@ -27,50 +25,26 @@ if (config.NODE_ENV !== "production" && config.PUBLIC_PORT === undefined) {
 await claimPort(config.PORT, "the API and panel", "PORT", config.HOST).catch(exitOnStartupError);
 const runtime = await bootstrap(config).catch(exitOnStartupError);
 const { deps } = runtime;
-// Disconnect/CoA after subscriber and plan changes commit (apps/radius/src/dynauth.ts).
+// Disconnect/CoA after subscriber and plan changes commit (packages/dynauth).
 setDynAuthDispatcher({
   db: deps.db,
   keys: deps.keys,
   onError: (err, where) => deps.logger.warn({ err: String(err), where }, "radius disconnect/CoA"),
 });
-startWorker(deps);
 const seeded = await seed(deps);
 const standalone = config.PROXPANEL_MODE === "standalone" ? await startStandalone(deps) : undefined;
 const app = createApp(deps);
 
-/** RADIUS in the same process, on the API's pool and bus; a failure to bind leaves the API running. */
-async function startRadius(): Promise<{ daemon?: RunningDaemon; banner: string }> {
-  if (!config.RADIUS_ENABLED) return { banner: "off (RADIUS_ENABLED=false)" };
+/** Where the database is, without its password. */
+function databaseLabel(url: string): string {
   try {
-    const daemon = await startDbDaemon({
-      db: deps.db,
-      keys: deps.keys,
-      state: deps.state,
-      host: config.RADIUS_HOST,
-      authPort: config.RADIUS_AUTH_PORT,
-      acctPort: config.RADIUS_ACCT_PORT,
-      interimInterval: config.RADIUS_INTERIM_INTERVAL,
-      log: (line) => {
-        if (line.level === "error") deps.logger.error(line, "radius");
-      },
-    });
-    return {
-      daemon,
-      banner: `auth udp/${daemon.authPort}, accounting udp/${daemon.acctPort} on ${config.RADIUS_HOST}`,
-    };
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    const hint =
-      code === "EACCES"
-        ? `ports ${config.RADIUS_AUTH_PORT}/${config.RADIUS_ACCT_PORT} need privileges: set RADIUS_AUTH_PORT=11812 RADIUS_ACCT_PORT=11813, or grant cap_net_bind_service to node`
-        : code === "EADDRINUSE"
-          ? `port ${config.RADIUS_AUTH_PORT} or ${config.RADIUS_ACCT_PORT} is in use (another RADIUS server?): set RADIUS_AUTH_PORT / RADIUS_ACCT_PORT`
-          : String(err);
-    deps.logger.warn({ err: String(err) }, "RADIUS not started");
-    return { banner: `NOT RUNNING: ${hint}` };
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || 5432}${u.pathname}`;
+  } catch {
+    return "DATABASE_URL";
   }
 }
-const radius = await startRadius();
+
 let caddy: ChildProcess | undefined;
 function startTls(apiPort: number): string {
   const started = startLocalTls(config, apiPort);
@@ -85,7 +59,9 @@ const server = serveApp({ fetch: app.fetch, port: config.PORT, hostname: config.
         "",
         `ProxPanel is running in standalone mode (tenant "${standalone.slug}" on every host).`,
         `  panel:          http://${base}:${port}/`,
-        `  radius:         ${radius.banner}`,
+        config.RADIUS_ENABLED
+          ? `  radius:         auth udp/${config.RADIUS_AUTH_PORT}, accounting udp/${config.RADIUS_ACCT_PORT} (its own process)`
+          : "",
         standalone.password ? `  first admin:    ${config.STANDALONE_ADMIN_EMAIL} / ${standalone.password}` : "",
         "",
       ]
@@ -93,11 +69,13 @@ const server = serveApp({ fetch: app.fetch, port: config.PORT, hostname: config.
   const lines = standaloneLines ?? [
     "",
     "ProxPanel is running.",
-    `  database:       ${runtime.database.embedded ? `embedded PostgreSQL (data in ${config.DATA_DIR}/pg)` : "DATABASE_URL"}`,
-    `  shared state:   ${deps.state.kind === "redis" ? "Redis (REDIS_URL)" : "in-process (set REDIS_URL for a cluster)"}`,
+    `  database:       ${runtime.database.embedded ? `embedded PostgreSQL (data in ${config.DATA_DIR}/pg)` : databaseLabel(runtime.database.url)}`,
+    `  shared state:   ${{ redis: "Redis (REDIS_URL)", postgres: "PostgreSQL LISTEN/NOTIFY (set REDIS_URL for a cluster)", memory: "in-process" }[deps.state.kind]}`,
     `  console (apex): http://${base}:${port}/`,
     `  demo tenant:    http://${DEMO.slug}.${base}:${port}/`,
-    `  radius:         ${radius.banner}`,
+    config.RADIUS_ENABLED
+      ? `  radius:         auth udp/${config.RADIUS_AUTH_PORT}, accounting udp/${config.RADIUS_ACCT_PORT} (its own process)`
+      : "",
     config.START_TLS ? `  https (caddy):  ${startTls(port)}` : "",
     "",
     `  super-admin:    ${config.SUPERADMIN_EMAIL} / ${seeded.superAdmin?.password ?? (config.SUPERADMIN_PASSWORD ? "(SUPERADMIN_PASSWORD)" : "superadmin-password-1 (unless changed)")}`,
@@ -124,7 +102,6 @@ async function shutdown(signal: string) {
   // Stop accepting, let in-flight requests finish, then release the pool and the embedded server.
   server.close();
   caddy?.kill();
-  await radius.daemon?.stop();
   await runtime.close();
   process.exit(0);
 }

@@ -2,7 +2,6 @@ import http from "node:http";
 import { tenants } from "@proxpanel/db";
 import { newCounters } from "@proxpanel/radius/counters";
 import { startStatsPublisher } from "@proxpanel/radius/stats";
-import { startDbDaemon } from "@proxpanel/radius-app/daemon";
 import { MemoryState } from "@proxpanel/tenancy";
 import { eq } from "drizzle-orm";
 import { extractText, getDocumentProxy } from "unpdf";
@@ -263,33 +262,6 @@ describe("system health", () => {
       expect(res.body.radius.rates.received).toBeGreaterThanOrEqual(mine.rates.received);
     } finally {
       publisher.stop();
-    }
-  });
-
-  it("hears from a RADIUS daemon started the way npm start starts it", async () => {
-    const ids = async (): Promise<string[]> =>
-      (await saas("GET", "/api/saas/health")).body.radius.instances.map((s: { instanceId: string }) => s.instanceId);
-    const before = new Set(await ids());
-    const { deps } = stack.runtime;
-    const daemon = await startDbDaemon({
-      db: deps.db,
-      keys: deps.keys,
-      state: deps.state,
-      host: "127.0.0.1",
-      authPort: 0,
-      acctPort: 0,
-      log: () => {},
-    });
-    try {
-      let fresh: string[] = [];
-      // The publisher reports once at start, then every 5 s.
-      for (let i = 0; i < 40 && fresh.length === 0; i++) {
-        fresh = (await ids()).filter((id) => !before.has(id));
-        if (fresh.length === 0) await new Promise((r) => setTimeout(r, 50));
-      }
-      expect(fresh.length).toBeGreaterThanOrEqual(1);
-    } finally {
-      await daemon.stop();
     }
   });
 });

@@ -1,9 +1,9 @@
 /**
- * The RADIUS daemon as its own process (production). `npm start` runs the same daemon inside the
- * API process. Needs DATABASE_URL (the API's database) and, in a cluster, REDIS_URL: without
- * Redis, changes made through the API reach this process only at the periodic refresh.
+ * The RADIUS daemon as its own process (`npm start` launches it beside the API and the worker).
+ * Needs DATABASE_URL (the API's database); changes made through the API arrive over Redis when
+ * REDIS_URL is set, else over PostgreSQL LISTEN/NOTIFY (SHARED_STATE=database, the default).
  */
-import { loadConfigOrExit } from "@proxpanel/config";
+import { errnoCode, exitOnStartupError, loadConfigOrExit, StartupError } from "@proxpanel/config";
 import { connect } from "@proxpanel/db";
 import { openSharedState, TenantKeyRing } from "@proxpanel/tenancy";
 import { startDbDaemon } from "./daemon.ts";
@@ -15,10 +15,11 @@ function fail(message: string): never {
 }
 
 const config = loadConfigOrExit();
-if (!config.DATABASE_URL) fail("DATABASE_URL is required (`npm start` already runs RADIUS inside the API process)");
+if (!config.DATABASE_URL) fail("DATABASE_URL is required (`npm start` sets it for the daemon it launches)");
+if (!config.RADIUS_ENABLED) fail("RADIUS_ENABLED=false: the RADIUS daemon is switched off");
 
 const database = connect(config.DATABASE_URL, { max: config.DB_POOL_MAX });
-const state = openSharedState(config.REDIS_URL);
+const state = openSharedState(config.REDIS_URL, config.SHARED_STATE === "database" ? config.DATABASE_URL : undefined);
 const daemon = await startDbDaemon({
   db: database.db,
   keys: new TenantKeyRing(database.db, dataKey(config)),
@@ -27,6 +28,24 @@ const daemon = await startDbDaemon({
   authPort: config.RADIUS_AUTH_PORT,
   acctPort: config.RADIUS_ACCT_PORT,
   interimInterval: config.RADIUS_INTERIM_INTERVAL,
+}).catch((err: unknown) => {
+  const ports = `${config.RADIUS_AUTH_PORT}/${config.RADIUS_ACCT_PORT}`;
+  const code = errnoCode(err);
+  if (code === "EACCES") {
+    exitOnStartupError(
+      new StartupError(
+        `RADIUS ports ${ports} need privileges: set RADIUS_AUTH_PORT=11812 RADIUS_ACCT_PORT=11813, or grant cap_net_bind_service to node`,
+      ),
+    );
+  }
+  if (code === "EADDRINUSE") {
+    exitOnStartupError(
+      new StartupError(
+        `RADIUS port ${ports} is in use (another RADIUS server?): set RADIUS_AUTH_PORT / RADIUS_ACCT_PORT`,
+      ),
+    );
+  }
+  throw err;
 });
 
 let closing = false;

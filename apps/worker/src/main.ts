@@ -32,7 +32,7 @@ const database = await openDatabase({
 });
 // The billing grace job suspends tenants: its resolver announces that on the shared bus (Redis),
 // so every API instance drops the cached tenant at once.
-const state = openSharedState(config.REDIS_URL);
+const state = openSharedState(config.REDIS_URL, config.SHARED_STATE === "database" ? database.url : undefined);
 const resolver = new TenantResolver(database.db, state, {
   baseDomain: config.BASE_DOMAIN,
   ttlMs: config.RESOLVER_TTL_MS,
@@ -49,8 +49,12 @@ const worker = startWorker({
   resolver,
 });
 logger.info("backup worker running");
+// The jobs' timers are unref'd (they must not hold up a process that embeds the worker), so its
+// own process stays alive on this one until a signal arrives.
+const keepAlive = setInterval(() => {}, 60_000);
 
 async function shutdown() {
+  clearInterval(keepAlive);
   worker.stop();
   await state.close();
   await database.close();

@@ -26,6 +26,10 @@ const schema = z
       .transform((s) => s.toLowerCase().replace(/\.$/, "")),
     DATABASE_URL: optionalString,
     REDIS_URL: optionalString,
+    // Without REDIS_URL: "database" carries events over PostgreSQL LISTEN/NOTIFY, so the API, the
+    // RADIUS daemon, the worker and the CLIs on one database hear each other (`npm start` runs three
+    // processes); "memory" keeps them inside the process.
+    SHARED_STATE: z.enum(["database", "memory"]).default("database"),
     DATA_DIR: z.string().default(".data"),
     EMBEDDED_PG_PORT: z.coerce.number().int().default(54329),
     DB_POOL_MAX: z.coerce.number().int().min(1).default(20),

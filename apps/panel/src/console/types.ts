@@ -101,7 +101,7 @@ export interface SystemHealth {
     byState: Record<string, number>;
     percentUsed: number | null;
   };
-  sharedState: Probe & { kind: "redis" | "memory" };
+  sharedState: Probe & { kind: "redis" | "memory" | "postgres" };
   objectStore: Probe;
   radius: {
     instances: {

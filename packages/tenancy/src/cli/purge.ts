@@ -18,7 +18,7 @@ const database = await openDatabase({
   embeddedPort: config.EMBEDDED_PG_PORT,
   poolMax: 2,
 });
-const state = openSharedState(config.REDIS_URL);
+const state = openSharedState(config.REDIS_URL, config.SHARED_STATE === "database" ? database.url : undefined);
 try {
   const resolver = new TenantResolver(database.db, state, {
     baseDomain: config.BASE_DOMAIN,

@@ -13,7 +13,7 @@ export interface RateLimitOptions {
  * `npm start` with no Redis configured.
  */
 export interface SharedState {
-  readonly kind: "redis" | "memory";
+  readonly kind: "redis" | "memory" | "postgres";
   publish(channel: string, message: string): Promise<void>;
   /** Resolves once the subscription is live; the returned function unsubscribes. */
   subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>>;
