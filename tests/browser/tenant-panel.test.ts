@@ -108,6 +108,20 @@ describe("tenant panel in Chromium", { timeout: 90_000 }, () => {
     expect(api.body.items.map((s: { username: string }) => s.username)).toEqual(["alice.home"]);
   });
 
+  it("shows the money received this month on the dashboard: a 15.00 cash payment reads 15.00", async () => {
+    const api = (method: string, path: string, body?: unknown) =>
+      bs.stack.request(method, path, { host: tenant.host, token: tenant.token, body });
+    const plan = (await api("POST", "/api/plans", { name: "Cash plan", downloadKbps: 1, uploadKbps: 1 })).body.plan.id;
+    const sub = (await api("POST", "/api/subscribers", { username: "cash-payer", password: "pass1234", planId: plan }))
+      .body.subscriber.id;
+    const invoice = (await api("POST", "/api/invoices", { subscriberId: sub, amountCents: 1_500, description: "May" }))
+      .body.invoice.id;
+    expect((await api("POST", `/api/invoices/${invoice}/payments`, {})).status).toBe(201);
+    await page.goto(`${bs.tenantUrl(tenant.slug)}/`);
+    const card = page.locator(".card", { hasText: "Revenue this month" });
+    await expect.poll(() => card.locator(".stat").textContent()).toBe("15.00");
+  });
+
   it("is usable at 390 px: the navigation folds behind a menu button", async () => {
     const narrow = await bs.newPage({ width: 390, height: 844 });
     await loginTenant(bs, narrow, tenant);

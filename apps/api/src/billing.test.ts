@@ -2,7 +2,7 @@ import { tenants } from "@proxpanel/db";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectError } from "../../../tests/expect-error.ts";
-import { type Stack, signupTenant, startStack, type TestTenant } from "../../../tests/harness.ts";
+import { type Stack, signupTenant, startStack, superAdminSession, type TestTenant } from "../../../tests/harness.ts";
 import type { TenantContext } from "./env.ts";
 import { renewSubscriber } from "./services/billing.ts";
 import type { ServiceCtx } from "./services/context.ts";
@@ -78,9 +78,10 @@ describe("balances under concurrency", () => {
     const expected = 10_000 + 25 * 500 + 15 * 300 - 10 * 100;
     expect((await load(s.id))?.balanceCents).toBe(expected);
 
-    // Row ids follow the row lock's order, so balance_after must chain exactly.
+    // Row ids follow the row lock's order, so balance_after must chain exactly. Each invoice paid
+    // with money writes two rows: the payment received and the charge that settles the invoice.
     const rows = (await txOf(s.id)).sort((x, y) => x.id - y.id);
-    expect(rows).toHaveLength(50);
+    expect(rows).toHaveLength(25 * 2 + 15 + 10);
     let running = 10_000;
     for (const row of rows) {
       running += row.amountCents;
@@ -101,7 +102,10 @@ describe("balances under concurrency", () => {
     expect(results.filter((r) => r.status === 201)).toHaveLength(1);
     for (const r of results.filter((x) => x.status !== 201)) expectError(r, 409, "conflict");
     expect((await load(s.id))?.balanceCents).toBe(300);
-    expect(await txOf(s.id)).toHaveLength(1);
+    expect((await txOf(s.id)).map((x) => [x.type, x.amountCents]).sort()).toEqual([
+      ["invoice_charge", -700],
+      ["payment", 1_000],
+    ]);
   });
 
   it("refuses a debit below zero with insufficient_balance and changes nothing", async () => {
@@ -128,13 +132,18 @@ describe("balances under concurrency", () => {
 });
 
 describe("invoices and transactions over HTTP", () => {
-  it("pays from the balance, records a payment row and marks the invoice paid", async () => {
+  it("pays from the balance: a charge of the invoice, no money received, the invoice paid", async () => {
     const s = await subscriber({ balanceCents: 2_000 });
     const inv = await req("POST", "/api/invoices", { subscriberId: s.id, amountCents: 1_200, description: "dish" });
     const paid = await req("POST", `/api/invoices/${inv.body.invoice.id}/payments`, { fromBalance: true });
     expect(paid.status).toBe(201);
     expect(paid.body.invoice.status).toBe("paid");
-    expect(paid.body.transaction).toMatchObject({ type: "payment", amountCents: -1_200, balanceAfterCents: 800 });
+    expect(paid.body.transaction).toMatchObject({
+      type: "invoice_charge",
+      amountCents: -1_200,
+      balanceAfterCents: 800,
+    });
+    expect(paid.body.payment).toBeNull();
     expect((await load(s.id))?.balanceCents).toBe(800);
     const again = await req("POST", `/api/invoices/${inv.body.invoice.id}/payments`, {});
     expectError(again, 409, "conflict");
@@ -205,6 +214,49 @@ describe("invoices and transactions over HTTP", () => {
     expect(pay.body.transaction).toMatchObject({ type: "payment", amountCents: 900, balanceAfterCents: 900 });
     const tx = await req("GET", `/api/transactions?subscriberId=${s.id}&type=payment`);
     expect(tx.body.total).toBe(2);
+  });
+});
+
+describe("money received", () => {
+  it("records a cash payment as the amount received, and an overpayment as credit", async () => {
+    const s = await subscriber({ balanceCents: 0 });
+    const inv = await req("POST", "/api/invoices", { subscriberId: s.id, amountCents: 1_500, description: "May" });
+    const paid = await req("POST", `/api/invoices/${inv.body.invoice.id}/payments`, {});
+    expect(paid.status).toBe(201);
+    expect(paid.body.payment).toMatchObject({ type: "payment", amountCents: 1_500, balanceAfterCents: 1_500 });
+    expect(paid.body.transaction).toMatchObject({ type: "invoice_charge", amountCents: -1_500, balanceAfterCents: 0 });
+    const inv2 = await req("POST", "/api/invoices", { subscriberId: s.id, amountCents: 1_500, description: "June" });
+    const over = await req("POST", `/api/invoices/${inv2.body.invoice.id}/payments`, { amountCents: 2_000 });
+    expect(over.body.payment.amountCents).toBe(2_000);
+    expect((await load(s.id))?.balanceCents).toBe(500);
+    const received = (await req("GET", `/api/transactions?subscriberId=${s.id}&type=payment`)).body.items;
+    expect(received.map((t: { amountCents: number }) => t.amountCents).sort()).toEqual([1_500, 2_000]);
+  });
+
+  it("counts revenue once, the same on the dashboard's endpoint and in the console's report", async () => {
+    const t = await signupTenant(stack);
+    const as = (method: string, path: string, body?: unknown) =>
+      stack.request(method, path, { host: t.host, token: t.token, body });
+    const planRes = await as("POST", "/api/plans", { name: "Rev", downloadKbps: 1, uploadKbps: 1, priceCents: 700 });
+    const sub = (
+      await as("POST", "/api/subscribers", { username: "rev1", password: "pass1234", planId: planRes.body.plan.id })
+    ).body.subscriber;
+    const inv = await as("POST", "/api/invoices", { subscriberId: sub.id, amountCents: 1_500, description: "cash" });
+    await as("POST", `/api/invoices/${inv.body.invoice.id}/payments`, {});
+    await as("POST", "/api/transactions/payments", { subscriberId: sub.id, amountCents: 700, description: "top-up" });
+    // Paid from the balance: moves money already counted.
+    expect((await as("POST", `/api/subscribers/${sub.id}/renew`)).status).toBe(200);
+    const dashboard = await as("GET", "/api/transactions/revenue");
+    expect(dashboard.status).toBe(200);
+    expect(dashboard.body.revenueCents).toBe(2_200);
+    const { token } = await superAdminSession(stack);
+    const from = dashboard.body.from.slice(0, 10);
+    const to = new Date(Date.now() + DAY).toISOString().slice(0, 10);
+    const report = await stack.request("GET", `/api/saas/reports/usage?from=${from}&to=${to}&tenantId=${t.id}`, {
+      token,
+    });
+    expect(report.status).toBe(200);
+    expect(report.body.rows[0].revenueCents).toBe(dashboard.body.revenueCents);
   });
 });
 

@@ -80,11 +80,28 @@ beforeAll(async () => {
     // issued before, paid in the period
     { subscriberId: alice.id, amountCents: 700, status: "paid", createdAt: BEFORE, paidAt: IN_PERIOD },
   ]);
-  await db.insert(t.transactions).values([
-    { type: "renewal", subscriberId: alice.id, amountCents: -1_500, balanceAfterCents: 0, createdAt: IN_PERIOD },
-    // outside the period
-    { type: "renewal", subscriberId: alice.id, amountCents: -800, balanceAfterCents: 0, createdAt: BEFORE },
-  ]);
+  // The money behind them: revenue is what was received in the period (2,500 + 700 for the
+  // invoices, a 1,500 top-up that paid the renewal); settling charges and renewals move it, and
+  // the 800 received before the period belongs to that earlier period.
+  const money = (type: "payment" | "invoice_charge" | "renewal", amountCents: number, createdAt: Date) => ({
+    type,
+    subscriberId: alice.id,
+    amountCents,
+    balanceAfterCents: 0,
+    createdAt,
+  });
+  await db
+    .insert(t.transactions)
+    .values([
+      money("payment", 2_500, IN_PERIOD),
+      money("invoice_charge", -2_500, IN_PERIOD),
+      money("payment", 700, IN_PERIOD),
+      money("invoice_charge", -700, IN_PERIOD),
+      money("payment", 1_500, IN_PERIOD),
+      money("renewal", -1_500, IN_PERIOD),
+      money("payment", 800, BEFORE),
+      money("renewal", -800, BEFORE),
+    ]);
   const session = (id: string, start: Date, inOctets: number, outOctets: number) => ({
     acctSessionId: id,
     acctUniqueId: `${a.slug}-${id}`,

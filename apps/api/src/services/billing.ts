@@ -287,16 +287,31 @@ export async function payInvoice({
     if (paid < before.amountCents) {
       throw new AppError(400, ErrorCode.validation, `amountCents: must cover the invoice (${before.amountCents})`);
     }
-    const amountCents = input.fromBalance ? -before.amountCents : paid - before.amountCents;
-    const label = input.fromBalance ? "from balance" : `${paid} received`;
+    // Money received is its own row (the amount that came in); the invoice is then settled by a
+    // charge of its amount, from that money or from the balance. Their sum is what the balance
+    // gains: an overpayment stays on it as credit.
+    const payment = input.fromBalance
+      ? null
+      : await changeSubscriberBalance({
+          ctx: tx,
+          input: {
+            subscriberId: before.subscriberId,
+            amountCents: paid,
+            type: "payment",
+            invoiceId: before.id,
+            description: input.description ?? `Invoice #${before.number}: payment received`,
+          },
+        });
     const transaction = await changeSubscriberBalance({
       ctx: tx,
       input: {
         subscriberId: before.subscriberId,
-        amountCents,
-        type: "payment",
+        amountCents: -before.amountCents,
+        type: "invoice_charge",
         invoiceId: before.id,
-        description: input.description ?? `Invoice #${before.number} paid (${label})`,
+        description: `Invoice #${before.number} paid ${input.fromBalance ? "from the balance" : "with the payment received"}`,
+        // With a payment the pair never lowers the balance; an old debt stays as it was.
+        allowNegative: !input.fromBalance,
       },
     });
     const [after] = await tx.db
@@ -313,9 +328,10 @@ export async function payInvoice({
         after,
         paidCents: input.fromBalance ? before.amountCents : paid,
         transactionId: transaction.id,
+        paymentId: payment?.id ?? null,
       },
     });
-    return { invoice: after ?? before, transaction };
+    return { invoice: after ?? before, transaction, payment };
   });
 }
 

@@ -127,7 +127,7 @@ export function reportPdf(report: UsageReport, title = "ProxPanel billing and us
     .font("Helvetica")
     .fontSize(8)
     .text(
-      "Amounts in the tenants' currency units. Revenue = invoices paid + renewals charged to balances. Sessions and traffic are counted by session start.",
+      "Amounts in the tenants' currency units. Revenue = money received (subscriber payments and reseller top-ups). Sessions and traffic are counted by session start.",
       left,
     );
   doc.end();

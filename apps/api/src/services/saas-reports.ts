@@ -2,6 +2,7 @@ import { cloudBackups, type Db, tenants } from "@proxpanel/db";
 import { and, asc, eq, lt, ne, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { notFound } from "../errors.ts";
+import { revenueFilter } from "./revenue.ts";
 import { unionOverSchemas } from "./saas-tenants.ts";
 
 export interface ReportPeriod {
@@ -27,7 +28,9 @@ export const tenantUsageRowSchema = z.object({
   invoicesPaid: count,
   invoicesPaidCents: count,
   renewalsCents: count.describe("Renewals charged to a subscriber's or reseller's balance in the period"),
-  revenueCents: count.describe("Invoices paid plus renewals charged from balances in the period"),
+  revenueCents: count.describe(
+    "Money received in the period: subscriber payments and reseller top-ups (services/revenue.ts, as the tenant's dashboard)",
+  ),
   sessions: count,
   bytesIn: count,
   bytesOut: count,
@@ -77,7 +80,7 @@ function perSchema(schema: SQL, p: ReportPeriod): SQL {
     (select count(*) from ${schema}.subscribers where created_at >= ${from}::timestamptz and created_at < ${to}::timestamptz)::int as new_subscribers,
     i.issued::int as invoices_issued, i.issued_cents::text as invoices_issued_cents,
     i.paid::int as invoices_paid, i.paid_cents::text as invoices_paid_cents,
-    t.renewals_cents::text as renewals_cents,
+    t.renewals_cents::text as renewals_cents, r.revenue_cents::text as revenue_cents,
     a.sessions::int as sessions, a.bytes_in::text as bytes_in, a.bytes_out::text as bytes_out
   from
     (select
@@ -90,6 +93,9 @@ function perSchema(schema: SQL, p: ReportPeriod): SQL {
     (select coalesce(-sum(amount_cents), 0) as renewals_cents
      from ${schema}.transactions
      where type in ('renewal', 'reseller_charge') and created_at >= ${from}::timestamptz and created_at < ${to}::timestamptz) t,
+    (select coalesce(sum(x.amount_cents), 0) as revenue_cents
+     from ${schema}.transactions x
+     where ${revenueFilter(sql`x`)} and x.created_at >= ${from}::timestamptz and x.created_at < ${to}::timestamptz) r,
     (select count(*) as sessions, coalesce(sum(input_octets), 0) as bytes_in, coalesce(sum(output_octets), 0) as bytes_out
      from ${schema}.radacct
      where start_time >= ${from}::timestamptz and start_time < ${to}::timestamptz) a`;
@@ -166,7 +172,7 @@ export async function usageReport(db: Db, period: ReportPeriod, tenantId?: strin
       invoicesPaid: Number(f.invoices_paid ?? 0),
       invoicesPaidCents: paidCents,
       renewalsCents,
-      revenueCents: paidCents + renewalsCents,
+      revenueCents: Number(f.revenue_cents ?? 0),
       sessions: Number(f.sessions ?? 0),
       bytesIn: Number(f.bytes_in ?? 0),
       bytesOut: Number(f.bytes_out ?? 0),

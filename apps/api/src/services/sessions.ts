@@ -75,7 +75,7 @@ export type DailyUsage = {
 };
 
 /** The tenant's IANA time zone from Settings, so a chart's "day" is the operator's day, not UTC's. */
-async function tenantTimezone(ctx: ServiceCtx): Promise<string> {
+export async function tenantTimezone(ctx: ServiceCtx): Promise<string> {
   const sp = ctx.tenant.t.systemPreferences;
   const [row] = await ctx.db.select({ value: sp.value }).from(sp).where(eq(sp.key, "timezone")).limit(1);
   return typeof row?.value === "string" && isValidTimezone(row.value) ? row.value : "UTC";

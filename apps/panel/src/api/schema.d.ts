@@ -1415,6 +1415,22 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/transactions/revenue": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations["getApiTransactionsRevenue"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/transactions/payments": {
     parameters: {
       query?: never;
@@ -2848,7 +2864,7 @@ export interface operations {
               invoicesPaidCents: number;
               /** @description Renewals charged to a subscriber's or reseller's balance in the period */
               renewalsCents: number;
-              /** @description Invoices paid plus renewals charged from balances in the period */
+              /** @description Money received in the period: subscriber payments and reseller top-ups (services/revenue.ts, as the tenant's dashboard) */
               revenueCents: number;
               sessions: number;
               bytesIn: number;
@@ -2866,7 +2882,7 @@ export interface operations {
               invoicesPaidCents: number;
               /** @description Renewals charged to a subscriber's or reseller's balance in the period */
               renewalsCents: number;
-              /** @description Invoices paid plus renewals charged from balances in the period */
+              /** @description Money received in the period: subscriber payments and reseller top-ups (services/revenue.ts, as the tenant's dashboard) */
               revenueCents: number;
               sessions: number;
               bytesIn: number;
@@ -5633,10 +5649,44 @@ export interface operations {
         page?: number;
         limit?: number;
         order?: "asc" | "desc";
-        type?: "renewal" | "payment" | "adjustment" | "reseller_topup" | "reseller_charge";
+        type?: "renewal" | "payment" | "invoice_charge" | "adjustment" | "reseller_topup" | "reseller_charge";
         subscriberId?: string;
         resellerId?: string;
         invoiceId?: string;
+        from?: string;
+        to?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  getApiTransactionsRevenue: {
+    parameters: {
+      query?: {
         from?: string;
         to?: string;
       };

@@ -14,7 +14,16 @@ import {
 import { timestamps, uuidPk } from "../columns.ts";
 
 export const INVOICE_STATUSES = ["unpaid", "paid", "void"] as const;
-export const TRANSACTION_TYPES = ["renewal", "payment", "adjustment", "reseller_topup", "reseller_charge"] as const;
+// payment: money received (positive); invoice_charge: an invoice settled, from the balance or from the
+// payment recorded with it (negative).
+export const TRANSACTION_TYPES = [
+  "renewal",
+  "payment",
+  "invoice_charge",
+  "adjustment",
+  "reseller_topup",
+  "reseller_charge",
+] as const;
 
 export const resellersTable = (s: PgSchema) =>
   s.table(

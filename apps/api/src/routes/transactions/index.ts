@@ -7,6 +7,7 @@ import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
 import { pageQuery } from "../../pagination.ts";
 import { listTransactions, recordSubscriberMovement } from "../../services/billing.ts";
 import { serviceCtx } from "../../services/context.ts";
+import { tenantRevenue } from "../../services/revenue.ts";
 import { isoDate, validate } from "../../validate.ts";
 
 const listQuery = z.object({
@@ -21,6 +22,7 @@ const listQuery = z.object({
   to: isoDate.optional(),
 });
 const description = z.string().trim().min(1).max(500);
+const revenueQuery = z.object({ from: isoDate.optional(), to: isoDate.optional() }).strict();
 const paymentBody = z
   .object({ subscriberId: z.uuid(), amountCents: z.number().int().min(1).max(1_000_000_000), description })
   .strict();
@@ -40,31 +42,38 @@ const adjustmentBody = z
 
 export function transactionRoutes(deps: AppDeps) {
   const edit = requirePermission("billing.edit");
-  return new Hono<AppEnv>()
-    .use(requireTenantAuth(deps))
-    .get("/", requirePermission("billing.view"), validate("query", listQuery), async (c) =>
-      c.json(await listTransactions({ ctx: serviceCtx(c), input: c.req.valid("query") })),
-    )
-    .post("/payments", edit, validate("json", paymentBody), async (c) =>
-      c.json(
-        {
-          transaction: await recordSubscriberMovement({
-            ctx: serviceCtx(c),
-            input: { ...c.req.valid("json"), type: "payment" },
-          }),
-        },
-        201,
-      ),
-    )
-    .post("/adjustments", edit, validate("json", adjustmentBody), async (c) =>
-      c.json(
-        {
-          transaction: await recordSubscriberMovement({
-            ctx: serviceCtx(c),
-            input: { ...c.req.valid("json"), type: "adjustment" },
-          }),
-        },
-        201,
-      ),
-    );
+  return (
+    new Hono<AppEnv>()
+      .use(requireTenantAuth(deps))
+      .get("/", requirePermission("billing.view"), validate("query", listQuery), async (c) =>
+        c.json(await listTransactions({ ctx: serviceCtx(c), input: c.req.valid("query") })),
+      )
+      // Money received over a period, per day of the tenant's timezone: the dashboard's figure, and
+      // the same definition as the console's billing report.
+      .get("/revenue", requirePermission("billing.view"), validate("query", revenueQuery), async (c) =>
+        c.json(await tenantRevenue({ ctx: serviceCtx(c), input: c.req.valid("query") })),
+      )
+      .post("/payments", edit, validate("json", paymentBody), async (c) =>
+        c.json(
+          {
+            transaction: await recordSubscriberMovement({
+              ctx: serviceCtx(c),
+              input: { ...c.req.valid("json"), type: "payment" },
+            }),
+          },
+          201,
+        ),
+      )
+      .post("/adjustments", edit, validate("json", adjustmentBody), async (c) =>
+        c.json(
+          {
+            transaction: await recordSubscriberMovement({
+              ctx: serviceCtx(c),
+              input: { ...c.req.valid("json"), type: "adjustment" },
+            }),
+          },
+          201,
+        ),
+      )
+  );
 }
