@@ -122,6 +122,18 @@ describe("tenant panel in Chromium", { timeout: 90_000 }, () => {
     await expect.poll(() => card.locator(".stat").textContent()).toBe("15.00");
   });
 
+  it("shows the saved timezone in Settings after a reload, not the first of the list", async () => {
+    const saved = await bs.stack.request("PATCH", "/api/settings/timezone", {
+      host: tenant.host,
+      token: tenant.token,
+      body: { timezone: "Africa/Nairobi" },
+    });
+    expect(saved.status).toBe(200);
+    await page.goto(`${bs.tenantUrl(tenant.slug)}/settings`);
+    const select = page.getByLabel("Timezone (expiry dates, schedules)");
+    await expect.poll(() => select.inputValue()).toBe("Africa/Nairobi");
+  });
+
   it("is usable at 390 px: the navigation folds behind a menu button", async () => {
     const narrow = await bs.newPage({ width: 390, height: 844 });
     await loginTenant(bs, narrow, tenant);

@@ -51,7 +51,15 @@ export function SelectField(
         <Show when={own.placeholder !== undefined}>
           <option value="">{own.placeholder}</option>
         </Show>
-        <For each={own.options}>{(o) => <option value={o.value}>{o.label}</option>}</For>
+        {/* `selected` on the option as well: a select's value set before its options exist is lost,
+            and the browser would show the first option instead of the saved one. */}
+        <For each={own.options}>
+          {(o) => (
+            <option value={o.value} selected={String(o.value) === String(props.value ?? "")}>
+              {o.label}
+            </option>
+          )}
+        </For>
       </select>
       <Show when={own.error ?? own.hint}>
         <small class={own.error ? "field-error" : "field-hint"}>{own.error ?? own.hint}</small>

@@ -171,7 +171,7 @@ function TimezoneForm(props: { timezone: string }) {
       <SelectField
         label="Timezone (expiry dates, schedules)"
         value={tz()}
-        options={timezones().map((z) => ({ value: z, label: z }))}
+        options={[...new Set([props.timezone, ...timezones()])].sort().map((z) => ({ value: z, label: z }))}
         onChange={(e) => setTz(e.currentTarget.value)}
       />
       <button type="submit" class="primary">
