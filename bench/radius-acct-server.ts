@@ -6,7 +6,7 @@
 
 import { connect } from "@proxpanel/db";
 import { startDbDaemon } from "@proxpanel/radius-app/daemon";
-import { openSharedState, TenantKeyRing } from "@proxpanel/tenancy";
+import { MemoryState, TenantKeyRing } from "@proxpanel/tenancy";
 
 const url = process.env.DATABASE_URL;
 const clusterKey = process.env.BENCH_CLUSTER_KEY;
@@ -15,7 +15,7 @@ const database = connect(url, { max: 8 });
 const daemon = await startDbDaemon({
   db: database.db,
   keys: new TenantKeyRing(database.db, clusterKey),
-  state: openSharedState(undefined),
+  state: new MemoryState(),
   host: "127.0.0.1",
   authPort: 0,
   acctPort: 0,

@@ -117,7 +117,8 @@ export async function startStack(env: Record<string, string> = {}, opts: { state
     ...(STANDALONE_TEST_MODE ? { PROXPANEL_MODE: "standalone" } : {}),
     ...env,
   });
-  const state = opts.state ?? (config.REDIS_URL ? openSharedState(config.REDIS_URL) : new MemoryState());
+  const state =
+    opts.state ?? (config.REDIS_URL ? openSharedState(config, process.env.TEST_DATABASE_URL) : new MemoryState());
   const runtime = await bootstrap(config, { logger: pino({ level: "silent" }), state, migrate: false });
   const app = createApp(runtime.deps);
   const apps: StandaloneApps | undefined =

@@ -70,8 +70,7 @@ export async function bootstrap(
     if (report.failed.length) logger.error({ failed: report.failed }, "some tenant schemas failed to migrate");
     else if (report.migrated.length) logger.info({ migrated: report.migrated.length }, "tenant schemas migrated");
   }
-  const state =
-    opts.state ?? openSharedState(config.REDIS_URL, config.SHARED_STATE === "database" ? database.url : undefined);
+  const state = opts.state ?? openSharedState(config, database.url);
   const resolver = new TenantResolver(database.db, state, {
     baseDomain: config.BASE_DOMAIN,
     ttlMs: config.RESOLVER_TTL_MS,

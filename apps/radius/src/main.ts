@@ -19,7 +19,7 @@ if (!config.DATABASE_URL) fail("DATABASE_URL is required (`npm start` sets it fo
 if (!config.RADIUS_ENABLED) fail("RADIUS_ENABLED=false: the RADIUS daemon is switched off");
 
 const database = connect(config.DATABASE_URL, { max: config.DB_POOL_MAX });
-const state = openSharedState(config.REDIS_URL, config.SHARED_STATE === "database" ? config.DATABASE_URL : undefined);
+const state = openSharedState(config, config.DATABASE_URL);
 const daemon = await startDbDaemon({
   db: database.db,
   keys: new TenantKeyRing(database.db, dataKey(config)),

@@ -32,7 +32,7 @@ const database = await openDatabase({
 });
 // The billing grace job suspends tenants: its resolver announces that on the shared bus (Redis),
 // so every API instance drops the cached tenant at once.
-const state = openSharedState(config.REDIS_URL, config.SHARED_STATE === "database" ? database.url : undefined);
+const state = openSharedState(config, database.url);
 const resolver = new TenantResolver(database.db, state, {
   baseDomain: config.BASE_DOMAIN,
   ttlMs: config.RESOLVER_TTL_MS,

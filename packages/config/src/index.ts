@@ -26,6 +26,10 @@ const schema = z
       .transform((s) => s.toLowerCase().replace(/\.$/, "")),
     DATABASE_URL: optionalString,
     REDIS_URL: optionalString,
+    // Prefix of every Redis key and channel this installation uses, so installations sharing a
+    // Redis server never see each other's events, caches or rate limits. Default: derived from the
+    // database (host, port and name), which is what makes two processes one installation.
+    REDIS_PREFIX: optionalString,
     // Without REDIS_URL: "database" carries events over PostgreSQL LISTEN/NOTIFY, so the API, the
     // RADIUS daemon, the worker and the CLIs on one database hear each other (`npm start` runs three
     // processes); "memory" keeps them inside the process.

@@ -91,10 +91,7 @@ export async function runTransfer(args: TransferArgs, io: TransferIo): Promise<n
       dataDir: config.DATA_DIR,
     });
     // Running API instances may have cached this host (as unknown, or with the old data's state).
-    const state = openSharedState(
-      config.REDIS_URL,
-      config.SHARED_STATE === "database" ? config.DATABASE_URL : undefined,
-    );
+    const state = openSharedState(config, config.DATABASE_URL);
     const inv: Invalidation = { tenantId: report.tenantId, hosts: [`${slug}.${config.BASE_DOMAIN}`] };
     await state.publish(INVALIDATION_CHANNEL, JSON.stringify(inv)).finally(() => state.close());
     io.out(`${report.created ? "created" : "replaced the data of"} tenant ${slug} (${report.tenantId})`);

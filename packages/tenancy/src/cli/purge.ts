@@ -18,7 +18,7 @@ const database = await openDatabase({
   embeddedPort: config.EMBEDDED_PG_PORT,
   poolMax: 2,
 });
-const state = openSharedState(config.REDIS_URL, config.SHARED_STATE === "database" ? database.url : undefined);
+const state = openSharedState(config, database.url);
 try {
   const resolver = new TenantResolver(database.db, state, {
     baseDomain: config.BASE_DOMAIN,

@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import type { Config } from "@proxpanel/config";
 import { MemoryState } from "./memory.ts";
 import { PostgresState } from "./postgres.ts";
 import { RedisState } from "./redis.ts";
@@ -8,12 +10,28 @@ export * from "./postgres.ts";
 export * from "./redis.ts";
 export * from "./types.ts";
 
+/** The installation's Redis prefix when none is configured: from the database it runs on. */
+export function installationPrefix(databaseUrl: string | undefined): string {
+  if (!databaseUrl) return "proxpanel:";
+  let id = databaseUrl;
+  try {
+    const u = new URL(databaseUrl);
+    id = `${u.hostname}:${u.port || "5432"}${u.pathname}`;
+  } catch {
+    // an unparsable URL still names one database
+  }
+  return `proxpanel:${createHash("sha256").update(id).digest("hex").slice(0, 12)}:`;
+}
+
 /**
- * A configured REDIS_URL always wins; without it, `databaseUrl` (given when SHARED_STATE=database,
- * as `npm start` sets for its processes) carries events over PostgreSQL; otherwise the state stays
- * inside this process.
+ * A configured REDIS_URL always wins (keys and channels under REDIS_PREFIX, or a prefix derived
+ * from the database); without it, SHARED_STATE=database (the default) carries events over the
+ * database's LISTEN/NOTIFY, and "memory" keeps them inside this process.
  */
-export function openSharedState(url: string | undefined, databaseUrl?: string): SharedState {
-  if (url) return new RedisState(url);
-  return databaseUrl ? new PostgresState(databaseUrl) : new MemoryState();
+export function openSharedState(
+  config: Pick<Config, "REDIS_URL" | "REDIS_PREFIX" | "SHARED_STATE">,
+  databaseUrl: string | undefined,
+): SharedState {
+  if (config.REDIS_URL) return new RedisState(config.REDIS_URL, config.REDIS_PREFIX ?? installationPrefix(databaseUrl));
+  return config.SHARED_STATE === "database" && databaseUrl ? new PostgresState(databaseUrl) : new MemoryState();
 }

@@ -9,16 +9,24 @@ export class RedisState implements SharedState {
   private readonly sub: Redis;
   private readonly handlers = new Map<string, Set<(message: string) => void>>();
 
-  constructor(url: string) {
-    this.client = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
+  /**
+   * `prefix` names this installation: every channel and key goes out under it (ioredis adds it to
+   * keys; channels are prefixed here, as keyPrefix does not touch pub/sub).
+   */
+  constructor(
+    url: string,
+    readonly prefix = "",
+  ) {
+    this.client = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, keyPrefix: prefix });
     this.sub = new Redis(url, { maxRetriesPerRequest: null });
     this.sub.on("message", (channel: string, message: string) => {
-      for (const h of this.handlers.get(channel) ?? []) h(message);
+      if (!channel.startsWith(prefix)) return;
+      for (const h of this.handlers.get(channel.slice(prefix.length)) ?? []) h(message);
     });
   }
 
   async publish(channel: string, message: string): Promise<void> {
-    await this.client.publish(channel, message);
+    await this.client.publish(`${this.prefix}${channel}`, message);
   }
 
   async subscribe(channel: string, handler: (message: string) => void) {
@@ -26,14 +34,14 @@ export class RedisState implements SharedState {
     if (!set) {
       set = new Set();
       this.handlers.set(channel, set);
-      await this.sub.subscribe(channel);
+      await this.sub.subscribe(`${this.prefix}${channel}`);
     }
     set.add(handler);
     return async () => {
       set.delete(handler);
       if (set.size === 0) {
         this.handlers.delete(channel);
-        await this.sub.unsubscribe(channel);
+        await this.sub.unsubscribe(`${this.prefix}${channel}`);
       }
     };
   }
