@@ -2,13 +2,13 @@ import { defineConfig } from "vitest/config";
 
 // Suites re-run with the API in standalone mode (see tests/harness.ts, STANDALONE_TEST_MODE).
 const STANDALONE_SUITES = [
-  "apps/api/src/subscribers.test.ts",
-  "apps/api/src/subscribers.security.test.ts",
-  "apps/api/src/nas.test.ts",
-  "apps/api/src/users.security.test.ts",
-  "apps/api/src/backups.test.ts",
-  "apps/api/src/backups.security.test.ts",
-  "apps/api/src/nas.security.test.ts",
+  "apps/api/src/routes/subscribers/subscribers.test.ts",
+  "apps/api/src/routes/subscribers/subscribers.security.test.ts",
+  "apps/api/src/routes/nas/nas.test.ts",
+  "apps/api/src/routes/users/users.security.test.ts",
+  "apps/api/src/routes/backups/backups.test.ts",
+  "apps/api/src/routes/backups/backups.security.test.ts",
+  "apps/api/src/routes/nas/nas.security.test.ts",
 ];
 
 export default defineConfig({

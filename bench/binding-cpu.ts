@@ -13,7 +13,7 @@ import pino from "pino";
 import { createApp } from "../apps/api/src/app.ts";
 import { bootstrap } from "../apps/api/src/bootstrap.ts";
 import type { AppEnv } from "../apps/api/src/env.ts";
-import { listUsers } from "../apps/api/src/services/users.ts";
+import { listUsers } from "../apps/api/src/routes/users/users.ts";
 import { benchConfig, benchDatabase, fmt, median } from "./lib.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);

@@ -12,7 +12,7 @@ import pino from "pino";
 import { createApp } from "../apps/api/src/app.ts";
 import { bootstrap } from "../apps/api/src/bootstrap.ts";
 import type { TenantContext } from "../apps/api/src/env.ts";
-import { listUsers } from "../apps/api/src/services/users.ts";
+import { listUsers } from "../apps/api/src/routes/users/users.ts";
 import { httpRequest } from "../tests/harness.ts";
 import { benchConfig, benchDatabase } from "./lib.ts";
 

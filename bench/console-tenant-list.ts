@@ -5,7 +5,7 @@ import { listTenants, onboardTenant, SYSTEM_ACTOR } from "@proxpanel/tenancy";
 import { count, like, sql } from "drizzle-orm";
 import pino from "pino";
 import { bootstrap } from "../apps/api/src/bootstrap.ts";
-import { tenantStats } from "../apps/api/src/services/saas-tenants.ts";
+import { tenantStats } from "../apps/api/src/routes/saas/saas-tenants.ts";
 import { benchConfig, benchDatabase, fmt, median } from "./lib.ts";
 
 const PRESENT = Number(process.env.BENCH_TENANTS ?? 100);

@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
+import { tenantTimezone } from "../routes/sessions/sessions.ts";
 import type { ServiceCtx } from "./context.ts";
-import { tenantTimezone } from "./sessions.ts";
 
 /**
  * Revenue is money received, counted once, when it arrives: payments from subscribers (cash,

@@ -1,7 +1,7 @@
 import type { ServicePlan } from "@proxpanel/db";
 
 /**
- * Same string as the API's `mikrotikRateLimit` (apps/api/src/services/plans.ts). Kept here so the
+ * Same string as the API's `mikrotikRateLimit` (apps/api/src/routes/plans/plans.ts). Kept here so the
  * daemon does not pull the API's service layer in; db-source.test.ts compares both through the
  * plan the API returns.
  */

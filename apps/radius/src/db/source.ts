@@ -7,7 +7,7 @@ import { AuthLogWriter } from "./auth-log.ts";
 import { NasTable } from "./nas-table.ts";
 import { TenantCache } from "./tenant-cache.ts";
 
-/** Published by the API (apps/api/src/services/nas.ts) after a NAS change commits. */
+/** Published by the API (apps/api/src/routes/nas/nas.ts) after a NAS change commits. */
 export const NAS_CHANNEL = "proxpanel:radius:nas";
 /** Published by the API after a subscriber or plan change commits: `{ tenantId, subscriberId? }`. */
 export const SUBSCRIBER_CHANNEL = "proxpanel:radius:subscriber";

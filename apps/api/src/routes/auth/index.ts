@@ -5,9 +5,9 @@ import type { AppEnv } from "../../env.ts";
 import { requireTenantAuth } from "../../middleware/auth.ts";
 import { LoginThrottle } from "../../middleware/rate-limit.ts";
 import { serviceCtx } from "../../services/context.ts";
-import { logoutEverywhere, tenantLogin } from "../../services/tenant-auth.ts";
 import { validate } from "../../validate.ts";
 import { passwordResetRoutes } from "./password-reset.ts";
+import { logoutEverywhere, tenantLogin } from "./tenant-auth.ts";
 
 const loginBody = z.object({
   email: z.string().trim().email().max(254),

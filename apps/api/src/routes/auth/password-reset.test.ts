@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectError } from "../../../../../tests/expect-error.ts";
 import { type Stack, signupTenant, startStack } from "../../../../../tests/harness.ts";
 import { startSmtp } from "../../services/mail-test-smtp.ts";
-import { hashResetToken } from "../../services/password-reset.ts";
+import { hashResetToken } from "./password-reset-service.ts";
 import { mailedResetToken } from "./password-reset-test-support.ts";
 
 let stack: Stack;

@@ -5,8 +5,8 @@ import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { AppError, ErrorCode } from "../../errors.ts";
 import { serviceCtx } from "../../services/context.ts";
-import { requestPasswordReset, resetPassword } from "../../services/password-reset.ts";
 import { validate } from "../../validate.ts";
+import { requestPasswordReset, resetPassword } from "./password-reset-service.ts";
 
 const forgotBody = z.object({ email: z.string().trim().email().max(254) });
 const resetBody = z.object({

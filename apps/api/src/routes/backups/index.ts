@@ -7,19 +7,12 @@ import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { AppError, ErrorCode } from "../../errors.ts";
 import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
-import {
-  createBackupNow,
-  deleteBackup,
-  downloadBackup,
-  getBackupJob,
-  listBackups,
-  startBackupJob,
-} from "../../services/backups.ts";
-import { type BackupJob, jobHub } from "../../services/backups-progress.ts";
-import { getRestoreJob, startRestore, startUploadedRestore } from "../../services/backups-restore.ts";
-import { createSchedule, deleteSchedule, listSchedules, updateSchedule } from "../../services/backups-schedules.ts";
 import { serviceCtx } from "../../services/context.ts";
 import { validate } from "../../validate.ts";
+import { createBackupNow, deleteBackup, downloadBackup, getBackupJob, listBackups, startBackupJob } from "./backups.ts";
+import { type BackupJob, jobHub } from "./backups-progress.ts";
+import { getRestoreJob, startRestore, startUploadedRestore } from "./backups-restore.ts";
+import { createSchedule, deleteSchedule, listSchedules, updateSchedule } from "./backups-schedules.ts";
 
 const idParam = z.object({ id: z.uuid() });
 const jobParam = z.object({ jobId: z.uuid() });

@@ -10,7 +10,7 @@ import {
   getCustomCss,
   getPublicBranding,
   readBrandingAsset,
-} from "../../services/settings.ts";
+} from "../settings/settings.ts";
 
 const isKind = (k: string): k is BrandingAssetKind => (BRANDING_ASSET_KINDS as readonly string[]).includes(k);
 

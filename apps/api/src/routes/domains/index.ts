@@ -4,8 +4,8 @@ import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
 import { serviceCtx } from "../../services/context.ts";
-import { dnsTxtLookup, getDomain, removeDomain, setDomain, verifyDomain } from "../../services/domains.ts";
 import { validate } from "../../validate.ts";
+import { dnsTxtLookup, getDomain, removeDomain, setDomain, verifyDomain } from "./domains.ts";
 
 // Shape only; the service normalises and applies the hostname rules.
 const domainBody = z.object({ domain: z.string().trim().min(1).max(253) }).strict();

@@ -6,6 +6,7 @@ import { notFound } from "../../errors.ts";
 import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
 import { pageQuery } from "../../pagination.ts";
 import { serviceCtx } from "../../services/context.ts";
+import { validate } from "../../validate.ts";
 import {
   allocateAddress,
   createPool,
@@ -16,8 +17,7 @@ import {
   POOL_SORTS,
   releaseAddress,
   renamePool,
-} from "../../services/ip-pools.ts";
-import { validate } from "../../validate.ts";
+} from "./ip-pools.ts";
 
 const name = z.string().trim().min(1).max(100);
 const createBody = z

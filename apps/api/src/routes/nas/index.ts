@@ -6,6 +6,7 @@ import type { AppEnv } from "../../env.ts";
 import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
 import { pageQuery } from "../../pagination.ts";
 import { serviceCtx } from "../../services/context.ts";
+import { validate } from "../../validate.ts";
 import {
   createNas,
   deleteNas,
@@ -17,8 +18,7 @@ import {
   revealNasSecret,
   rotateNasSecret,
   updateNas,
-} from "../../services/nas.ts";
-import { validate } from "../../validate.ts";
+} from "./nas.ts";
 
 // Printable ASCII only: RADIUS secrets are typed into router consoles and must survive that.
 const secret = z

@@ -6,7 +6,7 @@ import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
 import { requireModule } from "../../middleware/modules.ts";
 import { pageQuery } from "../../pagination.ts";
 import { serviceCtx } from "../../services/context.ts";
-import { NOTIFICATION_CHANNELS, NOTIFICATION_EVENTS } from "../../services/notifications/template.ts";
+import { validate } from "../../validate.ts";
 import {
   createTemplate,
   deleteTemplate,
@@ -17,8 +17,8 @@ import {
   OUTBOX_STATUSES,
   previewTemplate,
   updateTemplate,
-} from "../../services/notifications.ts";
-import { validate } from "../../validate.ts";
+} from "./notifications.ts";
+import { NOTIFICATION_CHANNELS, NOTIFICATION_EVENTS } from "./template.ts";
 
 const event = z.enum(NOTIFICATION_EVENTS);
 const channel = z.enum(NOTIFICATION_CHANNELS);

@@ -4,6 +4,7 @@ import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
 import { serviceCtx } from "../../services/context.ts";
+import { validate } from "../../validate.ts";
 import {
   createPermissionGroup,
   deletePermissionGroup,
@@ -11,8 +12,7 @@ import {
   isGrantable,
   listPermissionGroups,
   updatePermissionGroup,
-} from "../../services/permission-groups.ts";
-import { validate } from "../../validate.ts";
+} from "./permission-groups.ts";
 
 const permissions = z
   .array(z.string().refine(isGrantable, { message: 'unknown permission (use a catalogue name, "*" or "area.*")' }))

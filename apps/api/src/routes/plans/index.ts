@@ -5,9 +5,9 @@ import type { AppEnv } from "../../env.ts";
 import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
 import { pageQuery } from "../../pagination.ts";
 import { serviceCtx } from "../../services/context.ts";
-import { createPlan, deletePlan, getPlan, listPlans, PLAN_SORTS, updatePlan } from "../../services/plans.ts";
 import { validate } from "../../validate.ts";
 import { publishRadiusChange } from "../subscribers/index.ts";
+import { createPlan, deletePlan, getPlan, listPlans, PLAN_SORTS, updatePlan } from "./plans.ts";
 
 const kbps = z.number().int().min(1).max(100_000_000);
 const optKbps = kbps.nullable().optional();

@@ -6,7 +6,8 @@ import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
 import { requireModule } from "../../middleware/modules.ts";
 import { pageQuery } from "../../pagination.ts";
 import { serviceCtx } from "../../services/context.ts";
-import { isGrantable } from "../../services/permission-groups.ts";
+import { validate } from "../../validate.ts";
+import { isGrantable } from "../permission-groups/permission-groups.ts";
 import {
   createReseller,
   getReseller,
@@ -14,8 +15,7 @@ import {
   RESELLER_SORTS,
   topUpReseller,
   updateReseller,
-} from "../../services/resellers.ts";
-import { validate } from "../../validate.ts";
+} from "./resellers.ts";
 
 const listQuery = z.object({
   ...pageQuery,

@@ -4,8 +4,8 @@ import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { requireSuperAdmin } from "../../middleware/auth.ts";
 import { LoginThrottle } from "../../middleware/rate-limit.ts";
-import { beginTotpEnrolment, confirmTotpEnrolment, superAdminLogin } from "../../services/superadmin-auth.ts";
 import { validate } from "../../validate.ts";
+import { beginTotpEnrolment, confirmTotpEnrolment, superAdminLogin } from "./superadmin-auth.ts";
 
 const loginBody = z.object({
   email: z.string().trim().email().max(254),

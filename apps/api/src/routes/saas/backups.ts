@@ -3,17 +3,10 @@ import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { requireSuperAdmin, superAdminActor } from "../../middleware/auth.ts";
-import {
-  backupHealth,
-  dryRun,
-  forceBackup,
-  listAlerts,
-  resolveAlert,
-  setPinned,
-} from "../../services/backups-admin.ts";
-import { listClusterArchives, runClusterArchiveNow } from "../../services/backups-cluster.ts";
-import { listTenantBackups } from "../../services/saas-backups.ts";
 import { validate } from "../../validate.ts";
+import { backupHealth, dryRun, forceBackup, listAlerts, resolveAlert, setPinned } from "./backups-admin.ts";
+import { listClusterArchives, runClusterArchiveNow } from "./backups-cluster.ts";
+import { listTenantBackups } from "./saas-backups.ts";
 
 const idParam = z.object({ id: z.uuid() });
 const alertQuery = z.object({

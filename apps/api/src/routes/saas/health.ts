@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { requireSuperAdmin } from "../../middleware/auth.ts";
-import { systemHealth } from "../../services/saas-health.ts";
+import { systemHealth } from "./saas-health.ts";
 
 export function saasHealthRoutes(deps: AppDeps) {
   // Listening from start-up, so the first look at the page already has the daemons' latest rates.

@@ -5,8 +5,8 @@ import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { requireSuperAdmin, superAdminActor } from "../../middleware/auth.ts";
 import { pageQuery } from "../../pagination.ts";
-import { listOutbox, retryMail } from "../../services/saas-mail.ts";
 import { validate } from "../../validate.ts";
+import { listOutbox, retryMail } from "./saas-mail.ts";
 
 const query = z.object({
   status: z.enum(MAIL_STATUSES).optional(),

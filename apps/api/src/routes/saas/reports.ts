@@ -4,9 +4,9 @@ import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { requireSuperAdmin } from "../../middleware/auth.ts";
-import { reportCsv, reportPdf } from "../../services/saas-report-export.ts";
-import { usageReport, usageReportSchema } from "../../services/saas-reports.ts";
 import { validate } from "../../validate.ts";
+import { reportCsv, reportPdf } from "./saas-report-export.ts";
+import { usageReport, usageReportSchema } from "./saas-reports.ts";
 
 const MAX_SPAN_DAYS = 400;
 const DAY_MS = 86_400_000;

@@ -15,9 +15,9 @@ import type { AppEnv } from "../../env.ts";
 import { requireSuperAdmin, superAdminActor } from "../../middleware/auth.ts";
 import { MODULES } from "../../middleware/modules.ts";
 import { pageQuery } from "../../pagination.ts";
-import { type TenantStats, tenantStats } from "../../services/saas-tenants.ts";
 import { validate } from "../../validate.ts";
 import { signupBody } from "../signup/index.ts";
+import { type TenantStats, tenantStats } from "./saas-tenants.ts";
 
 const idParam = z.object({ id: z.string().uuid() });
 

@@ -5,9 +5,9 @@ import type { AppEnv } from "../../env.ts";
 import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
 import { pageQuery } from "../../pagination.ts";
 import { serviceCtx } from "../../services/context.ts";
-import { listSessions, tenantUsage } from "../../services/sessions.ts";
-import { disconnectOpenSession } from "../../services/sessions-disconnect.ts";
 import { validate } from "../../validate.ts";
+import { listSessions, tenantUsage } from "./sessions.ts";
+import { disconnectOpenSession } from "./sessions-disconnect.ts";
 
 const listQuery = z.object({
   ...pageQuery,

@@ -5,6 +5,7 @@ import type { AppEnv } from "../../env.ts";
 import { AppError, ErrorCode } from "../../errors.ts";
 import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
 import { serviceCtx } from "../../services/context.ts";
+import { validate } from "../../validate.ts";
 import {
   BRANDING_ASSET_KINDS,
   COLOR_RE,
@@ -14,8 +15,7 @@ import {
   saveBrandingAsset,
   updateBranding,
   updateTimezone,
-} from "../../services/settings.ts";
-import { validate } from "../../validate.ts";
+} from "./settings.ts";
 
 /** Room for the multipart envelope around a file at the size limit. */
 export const UPLOAD_BODY_LIMIT = MAX_ASSET_BYTES + 64 * 1024;

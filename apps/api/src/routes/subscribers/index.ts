@@ -8,8 +8,9 @@ import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
 import { pageQuery } from "../../pagination.ts";
 import { renewSubscriber } from "../../services/billing.ts";
 import { serviceCtx } from "../../services/context.ts";
-import { subscriberUsage } from "../../services/sessions.ts";
-import { exportSubscribers, importSubscribers } from "../../services/subscriber-csv.ts";
+import { isoDate, validate } from "../../validate.ts";
+import { subscriberUsage } from "../sessions/sessions.ts";
+import { exportSubscribers, importSubscribers } from "./subscriber-csv.ts";
 import {
   changeSubscriberPlan,
   createSubscriber,
@@ -20,8 +21,7 @@ import {
   SUBSCRIBER_SORTS,
   setSubscriberStatus,
   updateSubscriber,
-} from "../../services/subscribers.ts";
-import { isoDate, validate } from "../../validate.ts";
+} from "./subscribers.ts";
 
 const mac = z
   .string()

@@ -5,6 +5,7 @@ import type { AppEnv } from "../../env.ts";
 import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
 import { pageQuery } from "../../pagination.ts";
 import { serviceCtx } from "../../services/context.ts";
+import { validate } from "../../validate.ts";
 import {
   createUser,
   deleteUser,
@@ -14,8 +15,7 @@ import {
   setUserStatus,
   USER_SORTS,
   updateUser,
-} from "../../services/users.ts";
-import { validate } from "../../validate.ts";
+} from "./users.ts";
 
 const listQuery = z.object({
   ...pageQuery,

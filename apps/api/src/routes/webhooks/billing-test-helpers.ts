@@ -1,5 +1,5 @@
 import type { Stack } from "../../../../../tests/harness.ts";
-import { signStripePayload } from "../../services/billing-events-stripe.ts";
+import { signStripePayload } from "./billing-events-stripe.ts";
 
 export const WEBHOOK_SECRET = "whsec_test_0123456789abcdef";
 

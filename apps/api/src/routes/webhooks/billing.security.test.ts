@@ -3,7 +3,7 @@ import { and, eq, like } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectError } from "../../../../../tests/expect-error.ts";
 import { type Stack, signupTenant, startStack } from "../../../../../tests/harness.ts";
-import { signStripePayload } from "../../services/billing-events-stripe.ts";
+import { signStripePayload } from "./billing-events-stripe.ts";
 import { deliver, subscriptionEvent, WEBHOOK_SECRET } from "./billing-test-helpers.ts";
 
 let stack: Stack;

@@ -3,7 +3,7 @@ import { suspendLapsedPastGrace } from "@proxpanel/tenancy";
 import { and, eq, like } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, signupTenant, startStack } from "../../../../../tests/harness.ts";
-import { backupHealth } from "../../services/backups-admin.ts";
+import { backupHealth } from "../saas/backups-admin.ts";
 import { deliver, eventId, invoiceEvent, subscriptionEvent, WEBHOOK_SECRET } from "./billing-test-helpers.ts";
 
 let stack: Stack;

@@ -3,10 +3,10 @@ import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { AppError, ErrorCode } from "../../errors.ts";
-import { applyBillingEvent } from "../../services/billing-events.ts";
-import { type BillingProvider, BillingSignatureError } from "../../services/billing-events-provider.ts";
-import { STRIPE_SIGNATURE_HEADER, StripeProvider } from "../../services/billing-events-stripe.ts";
 import { validate } from "../../validate.ts";
+import { applyBillingEvent } from "./billing-events.ts";
+import { type BillingProvider, BillingSignatureError } from "./billing-events-provider.ts";
+import { STRIPE_SIGNATURE_HEADER, StripeProvider } from "./billing-events-stripe.ts";
 
 const headers = z.object({ [STRIPE_SIGNATURE_HEADER]: z.string().min(1).max(4096) });
 

@@ -6,6 +6,7 @@ import type { AppEnv } from "../../env.ts";
 import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
 import { requireModule } from "../../middleware/modules.ts";
 import { serviceCtx } from "../../services/context.ts";
+import { validate } from "../../validate.ts";
 import {
   createPeer,
   deletePeer,
@@ -14,8 +15,7 @@ import {
   renderPeerConfig,
   wireguardHostFromEnv,
   wireguardOverview,
-} from "../../services/wireguard.ts";
-import { validate } from "../../validate.ts";
+} from "./wireguard.ts";
 
 const idParam = z.object({ id: z.string().uuid() });
 const peerBody = z.object({ nasId: z.string().uuid() }).strict();

@@ -1,0 +1,113 @@
+import { createHash, randomBytes } from "node:crypto";
+import { hashPassword } from "@proxpanel/auth";
+import { type Db, passwordResetTokens } from "@proxpanel/db";
+import { enqueueMail } from "@proxpanel/mail";
+import type { TenantResolver } from "@proxpanel/tenancy";
+import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import type { PrincipalCache } from "../../auth/principals.ts";
+import { AppError, ErrorCode } from "../../errors.ts";
+import type { Limiters } from "../../limiters.ts";
+import { writeAudit } from "../../services/audit.ts";
+import type { ServiceCtx } from "../../services/context.ts";
+import { passwordResetMail } from "../../services/mail-templates.ts";
+import { type PublicUrlDeps, tenantPublicUrl } from "../../services/public-url.ts";
+
+export interface ResetDeps extends PublicUrlDeps {
+  db: Db;
+  resolver: TenantResolver;
+  principals: PrincipalCache;
+  limiters: Limiters;
+  ttlMinutes: number;
+}
+
+/** Only this digest is stored: a leaked table row cannot be turned back into a working link. */
+export const hashResetToken = (token: string) => createHash("sha256").update(token).digest("hex");
+
+/**
+ * Queues a reset link when an active user has this address. The caller answers the same either
+ * way, so the endpoint does not tell who has an account.
+ */
+export async function requestPasswordReset(
+  deps: ResetDeps,
+  { ctx, input }: { ctx: ServiceCtx; input: { email: string } },
+) {
+  const { t } = ctx.tenant;
+  const email = input.email.toLowerCase();
+  const user = (
+    await ctx.db
+      .select({ id: t.users.id, email: t.users.email })
+      .from(t.users)
+      .where(and(sql`lower(${t.users.email}) = ${email}`, eq(t.users.status, "active")))
+      .limit(1)
+  )[0];
+  if (!user) return;
+  const token = randomBytes(32).toString("base64url");
+  const link = `${await tenantPublicUrl(deps, ctx.tenant)}/reset-password?token=${token}`;
+  await deps.db.transaction(async (tx) => {
+    // Only the newest link works: asking again retires the earlier ones.
+    await tx
+      .update(passwordResetTokens)
+      .set({ usedAt: new Date() })
+      .where(
+        and(
+          eq(passwordResetTokens.tenantId, ctx.tenant.id),
+          eq(passwordResetTokens.userId, user.id),
+          isNull(passwordResetTokens.usedAt),
+        ),
+      );
+    await tx.insert(passwordResetTokens).values({
+      tenantId: ctx.tenant.id,
+      userId: user.id,
+      tokenHash: hashResetToken(token),
+      expiresAt: new Date(Date.now() + deps.ttlMinutes * 60_000),
+    });
+    await enqueueMail(
+      tx,
+      passwordResetMail({ to: user.email, link, ttlMinutes: deps.ttlMinutes, tenantId: ctx.tenant.id }),
+    );
+  });
+}
+
+/**
+ * Spends a token and sets the password in one tenant transaction. The token row is claimed with a
+ * conditional UPDATE, so two concurrent uses cannot both succeed; the session version goes up, so
+ * every token issued before the reset stops working.
+ */
+export async function resetPassword(
+  deps: ResetDeps,
+  { ctx, input }: { ctx: ServiceCtx; input: { token: string; password: string } },
+) {
+  const { t } = ctx.tenant;
+  const passwordHash = await hashPassword(input.password);
+  const invalid = () =>
+    new AppError(400, ErrorCode.resetTokenInvalid, "This reset link is invalid, used or expired; ask for a new one.");
+  const user = await ctx.tenant.db.transaction(async (tx) => {
+    const [claimed] = await tx
+      .update(passwordResetTokens)
+      .set({ usedAt: new Date() })
+      .where(
+        and(
+          eq(passwordResetTokens.tokenHash, hashResetToken(input.token)),
+          eq(passwordResetTokens.tenantId, ctx.tenant.id),
+          isNull(passwordResetTokens.usedAt),
+          gt(passwordResetTokens.expiresAt, new Date()),
+        ),
+      )
+      .returning({ userId: passwordResetTokens.userId });
+    if (!claimed) throw invalid();
+    const [updated] = await tx
+      .update(t.users)
+      .set({ passwordHash, sessionVersion: sql`${t.users.sessionVersion} + 1`, updatedAt: new Date() })
+      .where(and(eq(t.users.id, claimed.userId), eq(t.users.status, "active")))
+      .returning({ id: t.users.id, email: t.users.email });
+    if (!updated) throw invalid();
+    await writeAudit(
+      { ...ctx, db: tx, actor: { ...ctx.actor, userId: updated.id, label: updated.email } },
+      { action: "auth.password_reset", entityType: "user", entityId: updated.id },
+    );
+    return updated;
+  });
+  await deps.principals.invalidate(ctx.tenant.id, user.id);
+  // Failed sign-ins before the reset no longer say anything about the new password.
+  await deps.limiters.loginAccount.delete(`tenant_${ctx.tenant.id}:login:${user.email.toLowerCase()}`);
+}
