@@ -28,7 +28,7 @@ async function newPage(opts?: { width: number; height: number }): Promise<Page> 
 }
 
 async function signIn(page: Page) {
-  await page.goto(`${bs.apexUrl()}/`);
+  await page.goto(`${bs.apexUrl()}/console`);
   await page.getByLabel("E-mail").fill(operator.email);
   await page.getByLabel("Password").fill(operator.password);
   await page.getByRole("button", { name: "Sign in" }).click();

@@ -46,7 +46,7 @@ export interface BrowserStack {
   browser: Browser;
   /** http://<slug>.proxpanel.test:<port> */
   tenantUrl(slug: string): string;
-  /** http://proxpanel.test:<port> (the super-admin console) */
+  /** http://proxpanel.test:<port> (signup at /, the super-admin console at /console) */
   apexUrl(): string;
   /** A fresh context (own cookies/localStorage) and page at the given width. */
   newPage(opts?: { width?: number; height?: number }): Promise<Page>;

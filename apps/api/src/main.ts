@@ -71,7 +71,8 @@ const server = serveApp({ fetch: app.fetch, port: config.PORT, hostname: config.
     "ProxPanel is running.",
     `  database:       ${runtime.database.embedded ? `embedded PostgreSQL (data in ${config.DATA_DIR}/pg)` : databaseLabel(runtime.database.url)}`,
     `  shared state:   ${{ redis: "Redis (REDIS_URL)", postgres: "PostgreSQL LISTEN/NOTIFY (set REDIS_URL for a cluster)", memory: "in-process" }[deps.state.kind]}`,
-    `  console (apex): http://${base}:${port}/`,
+    `  signup (apex):  http://${base}:${port}/`,
+    `  console:        http://${base}:${port}/console`,
     `  demo tenant:    http://${DEMO.slug}.${base}:${port}/`,
     config.RADIUS_ENABLED
       ? `  radius:         auth udp/${config.RADIUS_AUTH_PORT}, accounting udp/${config.RADIUS_ACCT_PORT} (its own process)`

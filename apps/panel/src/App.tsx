@@ -3,8 +3,12 @@ import { ApiError, api, errorMessage, unwrap } from "./api/client";
 import TenantApp from "./tenant/TenantApp";
 import { StatusPage } from "./ui/StatusPage";
 
-// The console is only for the apex: a separate chunk keeps tenant login pages small.
+// The console and the signup page are only for the apex: separate chunks keep tenant login pages small.
 const ConsoleApp = lazy(() => import("./console/ConsoleApp.tsx"));
+const SignupPage = lazy(() => import("./signup/SignupPage.tsx"));
+
+/** On the apex, /console is the operators' console; every other path is the signup page. */
+const onConsolePath = () => location.pathname === "/console" || location.pathname.startsWith("/console/");
 
 type Site = { kind: "apex" } | { kind: "tenant"; slug: string };
 
@@ -25,9 +29,14 @@ export default function App() {
       <Match when={site.error}>
         <StatusPage title="Unavailable">{errorMessage(site.error)}</StatusPage>
       </Match>
-      <Match when={site()?.kind === "apex"}>
+      <Match when={site()?.kind === "apex" && onConsolePath()}>
         <Suspense fallback={<p class="boot">Loading…</p>}>
           <ConsoleApp />
+        </Suspense>
+      </Match>
+      <Match when={site()?.kind === "apex"}>
+        <Suspense fallback={<p class="boot">Loading…</p>}>
+          <SignupPage />
         </Suspense>
       </Match>
       <Match when={site()?.kind === "tenant"}>

@@ -63,6 +63,40 @@ export class TokenService {
       .sign(this.keys.tenant);
   }
 
+  /**
+   * A two-minute token that carries a new workspace's owner from the apex signup page to the
+   * workspace's own host, where it is exchanged for a session (audience "handoff": no route
+   * accepts it as a session token).
+   */
+  signHandoff(c: Omit<TenantClaims, "realm">): Promise<string> {
+    return new SignJWT({ tenant_id: c.tenantId, sv: c.sv })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setSubject(c.sub)
+      .setIssuer(ISSUER)
+      .setAudience("handoff")
+      .setIssuedAt()
+      .setExpirationTime("2m")
+      .sign(this.keys.tenant);
+  }
+
+  async verifyHandoff(token: string): Promise<TenantClaims> {
+    try {
+      const { payload } = await jwtVerify(token, this.keys.tenant, {
+        issuer: ISSUER,
+        audience: "handoff",
+        algorithms: ["HS256"],
+      });
+      if (typeof payload.sub !== "string" || typeof payload.tenant_id !== "string" || typeof payload.sv !== "number") {
+        throw new TokenError("malformed token", "invalid");
+      }
+      return { realm: "tenant", sub: payload.sub, tenantId: payload.tenant_id, sv: payload.sv };
+    } catch (err) {
+      if (err instanceof TokenError) throw err;
+      if (err instanceof errors.JWTExpired) throw new TokenError("token expired", "expired");
+      throw new TokenError("invalid token", "invalid");
+    }
+  }
+
   signSuperAdmin(c: Omit<SuperAdminClaims, "realm">): Promise<string> {
     return new SignJWT({ sv: c.sv, mfa: c.mfa })
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })

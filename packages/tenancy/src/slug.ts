@@ -89,6 +89,11 @@ export function slugProblem(slug: string): string | undefined {
   return undefined;
 }
 
+/** Our own names, and pg-… (names PostgreSQL or its extensions may claim, pg_catalog, pg_toast…). */
+export function isReservedSlug(slug: string): boolean {
+  return RESERVED_SLUGS.has(slug) || slug.startsWith("pg-");
+}
+
 export function assertValidSlug(slug: string): void {
   const problem = slugProblem(slug);
   if (problem) throw new TenancyError("invalid_slug", `Slug ${problem}.`);

@@ -7,6 +7,7 @@ import { AppError, ErrorCode, notFound } from "../errors.ts";
 export function isApexPath(path: string): boolean {
   return (
     path === "/api/signup" ||
+    path.startsWith("/api/signup/") ||
     path === "/api/saas" ||
     path.startsWith("/api/saas/") ||
     // Billing providers call the apex only; a tenant host never receives plan changes.

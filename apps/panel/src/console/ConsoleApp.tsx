@@ -48,10 +48,10 @@ function Shell(props: RouteSectionProps) {
   );
 }
 
-/** The super-admin console, served on the apex host only. */
+/** The super-admin console, served on the apex host only, under /console (the apex's / is signup). */
 export default function ConsoleApp() {
   return (
-    <Router root={Shell}>
+    <Router root={Shell} base="/console">
       <Route path="/" component={Tenants} />
       <Route path="/backups" component={Backups} />
       <Route path="/reports" component={Reports} />

@@ -21,6 +21,15 @@ export const session = createRoot(() => {
     setTokenSignal(null);
   };
   onUnauthorized(signOut);
+  // Arriving from signup on the apex: #handoff=<token> is exchanged for a session once, and the
+  // fragment is dropped from the address (and from history) at once.
+  const handoff = /^#handoff=([^&]+)$/.exec(location.hash)?.[1];
+  if (handoff) {
+    history.replaceState(null, "", location.pathname + location.search);
+    unwrap<{ token: string }>(api.POST("/api/auth/handoff", { body: { token: decodeURIComponent(handoff) } }))
+      .then((res) => signIn(res.token))
+      .catch((err: unknown) => setNotice(err instanceof Error ? err.message : String(err)));
+  }
   const can = (permission: string) => {
     const u = me()?.user;
     return !!u && (u.isOwner || u.permissions.includes(permission));

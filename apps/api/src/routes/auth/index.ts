@@ -7,8 +7,10 @@ import { LoginThrottle } from "../../middleware/rate-limit.ts";
 import { serviceCtx } from "../../services/context.ts";
 import { validate } from "../../validate.ts";
 import { passwordResetRoutes } from "./password-reset.ts";
-import { logoutEverywhere, tenantLogin } from "./tenant-auth.ts";
+import { exchangeHandoff, logoutEverywhere, tenantLogin } from "./tenant-auth.ts";
 
+// The handoff token a signup on the apex issued (two minutes, this workspace only).
+const handoffBody = z.object({ token: z.string().min(20).max(4096) }).strict();
 const loginBody = z.object({
   email: z.string().trim().email().max(254),
   password: z.string().min(1).max(256),
@@ -21,6 +23,9 @@ export function tenantAuthRoutes(deps: AppDeps) {
     .route("/password", passwordResetRoutes(deps))
     .post("/login", validate("json", loginBody), async (c) =>
       c.json(await tenantLogin({ tokens: deps.tokens, throttle }, { ctx: serviceCtx(c), input: c.req.valid("json") })),
+    )
+    .post("/handoff", validate("json", handoffBody), async (c) =>
+      c.json(await exchangeHandoff({ tokens: deps.tokens }, { ctx: serviceCtx(c), input: c.req.valid("json") })),
     )
     .get("/me", auth, (c) => {
       const a = c.get("auth");

@@ -57,3 +57,31 @@ export async function logoutEverywhere(
   });
   await deps.principals.invalidate(ctx.tenant.id, input.userId);
 }
+
+/**
+ * Exchanges the handoff token a new workspace's signup issued (on the apex) for a session on the
+ * workspace's own host. Only for this tenant, only for an active user whose sessions were not
+ * revoked since, and only for two minutes.
+ */
+export async function exchangeHandoff(
+  deps: { tokens: TokenService },
+  { ctx, input }: { ctx: ServiceCtx; input: { token: string } },
+) {
+  const { t } = ctx.tenant;
+  const expired = unauthorized("This sign-in link has expired; sign in with your e-mail and password.");
+  const claims = await deps.tokens.verifyHandoff(input.token).catch(() => {
+    throw expired;
+  });
+  if (claims.tenantId !== ctx.tenant.id) throw expired;
+  const [user] = await ctx.db.select().from(t.users).where(eq(t.users.id, claims.sub)).limit(1);
+  if (!user || user.status !== "active" || user.sessionVersion !== claims.sv) throw expired;
+  await inTransaction(ctx, async (tx) => {
+    await tx.db.update(t.users).set({ lastLoginAt: new Date() }).where(eq(t.users.id, user.id));
+    await writeAudit(
+      { ...tx, actor: { ...tx.actor, userId: user.id, label: user.email } },
+      { action: "auth.login", entityType: "user", entityId: user.id, details: { via: "signup" } },
+    );
+  });
+  const token = await deps.tokens.signTenant({ sub: user.id, tenantId: ctx.tenant.id, sv: user.sessionVersion });
+  return { token, user: { id: user.id, email: user.email, name: user.name, isOwner: user.isOwner } };
+}

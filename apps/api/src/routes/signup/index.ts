@@ -1,6 +1,7 @@
-import type { Tenant, Tx } from "@proxpanel/db";
+import { type Tenant, type Tx, tenants } from "@proxpanel/db";
 import { enqueueMail } from "@proxpanel/mail";
-import { onboardTenant } from "@proxpanel/tenancy";
+import { isReservedSlug, onboardTenant, slugProblem } from "@proxpanel/tenancy";
+import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
@@ -22,27 +23,57 @@ export const signupBody = z.object({
   timezone: z.string().max(64).optional(),
 });
 
+const slugQuery = z.object({ slug: z.string().trim().toLowerCase().max(63) }).strict();
+
 /** Self-service signup on the apex; the new workspace answers on its subdomain at once. */
 export function signupRoutes(deps: AppDeps) {
-  return new Hono<AppEnv>().post("/", validate("json", signupBody), async (c) => {
-    const input = c.req.valid("json");
-    // The welcome e-mail is queued in the signup transaction: no tenant without it, no mail without a tenant.
-    const onCreated = async (tx: Tx, t: Tenant) => {
-      const url = workspaceUrl(deps, t.slug);
-      await enqueueMail(tx, welcomeMail({ to: input.adminEmail, companyName: t.companyName, url, tenantId: t.id }));
-    };
-    const tenant = await onboardTenant({ db: deps.db, resolver: deps.resolver, onCreated }, input, {
-      superAdminId: null,
-      label: `signup:${input.adminEmail}`,
-      ip: c.get("clientIp"),
-      requestId: c.get("requestId"),
-    });
-    return c.json(
-      {
-        tenant: { id: tenant.id, slug: tenant.slug, companyName: tenant.companyName, plan: tenant.plan },
-        url: workspaceUrl(deps, tenant.slug),
-      },
-      201,
-    );
-  });
+  return (
+    new Hono<AppEnv>()
+      // Live check for the signup form: the rules, reserved names and names in use, as signup applies them.
+      .get("/slug", validate("query", slugQuery), async (c) => {
+        const { slug } = c.req.valid("query");
+        const problem = slugProblem(slug);
+        if (problem) return c.json({ slug, available: false, reason: `A workspace name ${problem}.` });
+        if (isReservedSlug(slug)) {
+          return c.json({ slug, available: false, reason: `"${slug}" is reserved.` });
+        }
+        const taken = await deps.db.select({ id: tenants.id }).from(tenants).where(eq(tenants.slug, slug)).limit(1);
+        return c.json(
+          taken.length ? { slug, available: false, reason: `"${slug}" is already taken.` } : { slug, available: true },
+        );
+      })
+      .post("/", validate("json", signupBody), async (c) => {
+        const input = c.req.valid("json");
+        // The welcome e-mail is queued in the signup transaction: no tenant without it, no mail without a tenant.
+        const onCreated = async (tx: Tx, t: Tenant) => {
+          const url = workspaceUrl(deps, t.slug);
+          await enqueueMail(tx, welcomeMail({ to: input.adminEmail, companyName: t.companyName, url, tenantId: t.id }));
+        };
+        const tenant = await onboardTenant({ db: deps.db, resolver: deps.resolver, onCreated }, input, {
+          superAdminId: null,
+          label: `signup:${input.adminEmail}`,
+          ip: c.get("clientIp"),
+          requestId: c.get("requestId"),
+        });
+        // The owner goes on to its own host signed in: a two-minute handoff token, exchanged there
+        // (POST /api/auth/handoff) for a session. It is not a session token itself.
+        const client = deps.tenantClients.get(tenant.schemaName);
+        const [owner] = await client.db
+          .select({ id: client.t.users.id, sessionVersion: client.t.users.sessionVersion })
+          .from(client.t.users)
+          .where(eq(client.t.users.isOwner, true))
+          .limit(1);
+        const handoff = owner
+          ? await deps.tokens.signHandoff({ sub: owner.id, tenantId: tenant.id, sv: owner.sessionVersion })
+          : null;
+        return c.json(
+          {
+            tenant: { id: tenant.id, slug: tenant.slug, companyName: tenant.companyName, plan: tenant.plan },
+            url: workspaceUrl(deps, tenant.slug),
+            handoff,
+          },
+          201,
+        );
+      })
+  );
 }

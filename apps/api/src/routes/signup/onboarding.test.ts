@@ -84,6 +84,40 @@ describe("self-service signup", () => {
     expect(templates).toEqual([]);
   });
 
+  it("tells the form whether a workspace name is free, with the reason when it is not", async () => {
+    const taken = await signupTenant(stack);
+    const check = async (slug: string) =>
+      (await stack.request("GET", `/api/signup/slug?slug=${encodeURIComponent(slug)}`)).body;
+    expect(await check("ab")).toMatchObject({ available: false, reason: expect.stringContaining("3–40") });
+    expect(await check("Bad_Name")).toMatchObject({ available: false });
+    expect(await check("template")).toMatchObject({ available: false, reason: '"template" is reserved.' });
+    expect(await check(taken.slug)).toMatchObject({ available: false, reason: `"${taken.slug}" is already taken.` });
+    expect(await check(uniqueSlug("free"))).toMatchObject({ available: true });
+  });
+
+  it("hands the new owner to its own host signed in, with a token good only there and only for that", async () => {
+    const slug = uniqueSlug("hand");
+    const res = await stack.request("POST", "/api/signup", {
+      body: { ...body(slug), adminEmail: `o@${slug}.example` },
+    });
+    expect(res.status).toBe(201);
+    const handoff = res.body.handoff as string;
+    expect(handoff.split(".")).toHaveLength(3);
+    const host = `${slug}.${BASE}`;
+    // Not a session token: no route takes it as one.
+    expect((await stack.request("GET", "/api/auth/me", { host, token: handoff })).status).toBe(401);
+    // Not for another workspace.
+    const other = await signupTenant(stack);
+    const elsewhere = await stack.request("POST", "/api/auth/handoff", { host: other.host, body: { token: handoff } });
+    expect(elsewhere.status).toBe(401);
+    const tampered = await stack.request("POST", "/api/auth/handoff", { host, body: { token: `${handoff}x` } });
+    expect(tampered.status).toBe(401);
+    const session = await stack.request("POST", "/api/auth/handoff", { host, body: { token: handoff } });
+    expect(session.status).toBe(200);
+    const me = await stack.request("GET", "/api/auth/me", { host, token: session.body.token });
+    expect(me.body.user).toMatchObject({ email: `o@${slug}.example`, isOwner: true });
+  });
+
   it("is only offered on the apex", async () => {
     const t = await signupTenant(stack);
     const res = await stack.request("POST", "/api/signup", { host: t.host, body: body(uniqueSlug()) });
