@@ -35,7 +35,7 @@ describe("signup on the apex in Chromium", () => {
     await page.getByRole("heading", { name: "Dashboard" }).waitFor();
     // Signed in, and the handoff token is gone from the address bar.
     expect(page.url()).not.toContain("handoff");
-    expect(await page.evaluate(() => localStorage.getItem("proxpanel.token"))).toBeTruthy();
+    expect(await page.evaluate('localStorage.getItem("proxpanel.token")')).toBeTruthy();
   });
 
   it("keeps the operators' console one link away, at /console", async () => {

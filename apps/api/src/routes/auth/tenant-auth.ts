@@ -74,7 +74,7 @@ export async function exchangeHandoff(
   });
   if (claims.tenantId !== ctx.tenant.id) throw expired;
   const [user] = await ctx.db.select().from(t.users).where(eq(t.users.id, claims.sub)).limit(1);
-  if (!user || user.status !== "active" || user.sessionVersion !== claims.sv) throw expired;
+  if (user?.status !== "active" || user.sessionVersion !== claims.sv) throw expired;
   await inTransaction(ctx, async (tx) => {
     await tx.db.update(t.users).set({ lastLoginAt: new Date() }).where(eq(t.users.id, user.id));
     await writeAudit(
