@@ -66,13 +66,18 @@ export class TenantResolver {
   }
 
   async start(): Promise<void> {
-    this.unsubscribe = await this.state.subscribe(INVALIDATION_CHANNEL, (msg) => {
-      try {
-        this.invalidateLocal(JSON.parse(msg) as Invalidation);
-      } catch {
-        // A malformed message must not take the subscriber down; the TTL still bounds staleness.
-      }
-    });
+    this.unsubscribe = await this.state.subscribe(
+      INVALIDATION_CHANNEL,
+      (msg) => {
+        try {
+          this.invalidateLocal(JSON.parse(msg) as Invalidation);
+        } catch {
+          // A malformed message must not take the subscriber down; the TTL still bounds staleness.
+        }
+      },
+      // Invalidations may have been missed (the bus was down): no suspension may outlive that.
+      () => this.cache.clear(),
+    );
   }
 
   async stop(): Promise<void> {

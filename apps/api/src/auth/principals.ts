@@ -29,15 +29,20 @@ export class PrincipalCache {
   constructor(private readonly state: SharedState) {}
 
   async start() {
-    this.unsubscribe = await this.state.subscribe(CHANNEL, (msg) => {
-      try {
-        const { tenantId, userId } = JSON.parse(msg) as { tenantId: string; userId?: string };
-        if (userId) this.cache.delete(`${tenantId}:${userId}`);
-        else for (const k of this.cache.keys()) if (k.startsWith(`${tenantId}:`)) this.cache.delete(k);
-      } catch {
-        // Ignore malformed messages; the TTL still applies.
-      }
-    });
+    this.unsubscribe = await this.state.subscribe(
+      CHANNEL,
+      (msg) => {
+        try {
+          const { tenantId, userId } = JSON.parse(msg) as { tenantId: string; userId?: string };
+          if (userId) this.cache.delete(`${tenantId}:${userId}`);
+          else for (const k of this.cache.keys()) if (k.startsWith(`${tenantId}:`)) this.cache.delete(k);
+        } catch {
+          // Ignore malformed messages; the TTL still applies.
+        }
+      },
+      // Revocations may have been missed while the bus was down: drop every cached user.
+      () => this.cache.clear(),
+    );
   }
 
   async stop() {

@@ -23,8 +23,14 @@ export class PostgresState implements SharedState {
     await this.sql`select pg_notify(${channel}, ${message})`;
   }
 
-  async subscribe(channel: string, handler: (message: string) => void) {
-    const { unlisten } = await this.sql.listen(channel, handler);
+  async subscribe(channel: string, handler: (message: string) => void, onGap?: () => void) {
+    // postgres.js listens again after a lost connection and calls onlisten each time: every call
+    // after the first follows a gap in which notifications were lost.
+    let first = true;
+    const { unlisten } = await this.sql.listen(channel, handler, () => {
+      if (first) first = false;
+      else onGap?.();
+    });
     return async () => {
       await unlisten();
     };

@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { RateLimiterRedis } from "rate-limiter-flexible";
+import { RateLimiterMemory, RateLimiterRedis } from "rate-limiter-flexible";
 import type { RateLimitOptions, SharedState } from "./types.ts";
 
 export class RedisState implements SharedState {
@@ -8,6 +8,9 @@ export class RedisState implements SharedState {
   // A connection in subscriber mode cannot run other commands, so pub/sub gets its own.
   private readonly sub: Redis;
   private readonly handlers = new Map<string, Set<(message: string) => void>>();
+  private readonly gapHandlers = new Set<() => void>();
+  /** Up or down as last seen; one warning per change instead of an error per command. */
+  private up = true;
 
   /**
    * `prefix` names this installation: every channel and key goes out under it (ioredis adds it to
@@ -17,19 +20,49 @@ export class RedisState implements SharedState {
     url: string,
     readonly prefix = "",
   ) {
-    this.client = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, keyPrefix: prefix });
+    // Redis is an accelerator, not a dependency of every request: while it is down, commands
+    // fail at once (no offline queue) and the callers fall back (per-instance rate limits,
+    // local-only invalidation); a reconnect tells every subscriber to drop its cache.
+    this.client = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, keyPrefix: prefix });
     this.sub = new Redis(url, { maxRetriesPerRequest: null });
     this.sub.on("message", (channel: string, message: string) => {
       if (!channel.startsWith(prefix)) return;
       for (const h of this.handlers.get(channel.slice(prefix.length)) ?? []) h(message);
     });
+    for (const conn of [this.client, this.sub]) {
+      conn.on("error", (err: Error) => this.down(err));
+      conn.on("end", () => this.down(new Error("connection closed")));
+    }
+    this.sub.on("ready", () => {
+      if (this.up) return;
+      this.up = true;
+      console.warn(`[proxpanel] Redis is back (${url.replace(/\/\/[^@]*@/, "//")}); caches fed by it are dropped once`);
+      for (const h of this.gapHandlers) h();
+    });
   }
 
+  private closing = false;
+
+  private down(err: Error): void {
+    if (!this.up || this.closing) return;
+    this.up = false;
+    console.warn(
+      `[proxpanel] Redis unreachable (${err.message}): rate limits are per instance and events stay local until it returns`,
+    );
+  }
+
+  /** For health checks: whether the last connection event said Redis was up. */
+  get connected(): boolean {
+    return this.up && this.client.status === "ready";
+  }
+
+  /** Never throws: a message lost while Redis is down is made up for by the gap flush on reconnect. */
   async publish(channel: string, message: string): Promise<void> {
-    await this.client.publish(`${this.prefix}${channel}`, message);
+    await this.client.publish(`${this.prefix}${channel}`, message).catch((err: Error) => this.down(err));
   }
 
-  async subscribe(channel: string, handler: (message: string) => void) {
+  async subscribe(channel: string, handler: (message: string) => void, onGap?: () => void) {
+    if (onGap) this.gapHandlers.add(onGap);
     let set = this.handlers.get(channel);
     if (!set) {
       set = new Set();
@@ -38,6 +71,7 @@ export class RedisState implements SharedState {
     }
     set.add(handler);
     return async () => {
+      if (onGap) this.gapHandlers.delete(onGap);
       set.delete(handler);
       if (set.size === 0) {
         this.handlers.delete(channel);
@@ -52,6 +86,8 @@ export class RedisState implements SharedState {
       keyPrefix: "",
       points: opts.points,
       duration: opts.duration,
+      // While Redis is unreachable each instance counts on its own, with the same budget.
+      insuranceLimiter: new RateLimiterMemory({ keyPrefix: "", points: opts.points, duration: opts.duration }),
     });
   }
 
@@ -64,6 +100,7 @@ export class RedisState implements SharedState {
   }
 
   async close() {
+    this.closing = true;
     this.sub.disconnect();
     await this.client.quit().catch(() => this.client.disconnect());
   }

@@ -15,8 +15,12 @@ export interface RateLimitOptions {
 export interface SharedState {
   readonly kind: "redis" | "memory" | "postgres";
   publish(channel: string, message: string): Promise<void>;
-  /** Resolves once the subscription is live; the returned function unsubscribes. */
-  subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Resolves once the subscription is live; the returned function unsubscribes. `onGap` runs when
+   * messages may have been missed (the bus reconnected after an outage): a cache fed by the
+   * channel must then drop everything, since it cannot know what changed meanwhile.
+   */
+  subscribe(channel: string, handler: (message: string) => void, onGap?: () => void): Promise<() => Promise<void>>;
   rateLimiter(opts: RateLimitOptions): RateLimiterAbstract;
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -15,7 +15,9 @@ export function healthRoutes(deps: AppDeps) {
         ),
         deps.state.ping(),
       ]);
-      const ready = database && state;
-      return c.json({ status: ready ? "ready" : "not_ready", checks: { database, state } }, ready ? 200 : 503);
+      // Without the database nothing can be served; without Redis requests are still served
+      // (per-instance limits, local invalidation): ready, but degraded.
+      const status = !database ? "not_ready" : state ? "ready" : "degraded";
+      return c.json({ status, checks: { database, state } }, database ? 200 : 503);
     });
 }
