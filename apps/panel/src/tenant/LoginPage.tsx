@@ -15,6 +15,11 @@ export function LoginPage() {
     >
       <LoginForm
         label="Sign in"
+        footer={
+          <p class="login-footer">
+            <a href="/forgot-password">Forgot password?</a>
+          </p>
+        }
         signIn={async (body) => {
           const res = await unwrap<{ token: string }>(api.POST("/api/auth/login", { body }));
           session.signIn(res.token);

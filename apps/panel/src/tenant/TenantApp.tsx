@@ -1,6 +1,8 @@
-import { Route, Router, type RouteSectionProps } from "@solidjs/router";
-import { lazy, Show } from "solid-js";
+import { Route, Router, type RouteSectionProps, useLocation } from "@solidjs/router";
+import { lazy, Match, Switch } from "solid-js";
+import { api, unwrap } from "../api/client";
 import { Layout, type NavItem } from "../ui/Layout";
+import { ForgotPasswordPage, ResetPasswordPage } from "../ui/PasswordPages";
 import { useBrandStyle } from "./brand-style";
 import { LoginPage } from "./LoginPage";
 import { session } from "./session";
@@ -35,18 +37,43 @@ const NAV: NavItem[] = [
   { href: "/settings", label: "Settings" },
 ];
 
+const brandHeader = () => <h1 data-testid="company-name">{session.branding()?.companyName ?? ""}</h1>;
+
 function Shell(props: RouteSectionProps) {
+  const location = useLocation();
   return (
-    <Show when={session.token()} fallback={<LoginPage />}>
-      <Layout
-        title={session.branding()?.companyName ?? "ProxPanel"}
-        nav={NAV}
-        user={session.me()?.user.email}
-        onSignOut={session.signOut}
-      >
-        {props.children}
-      </Layout>
-    </Show>
+    <Switch fallback={<LoginPage />}>
+      {/* Reached from the sign-in page and from the mailed link: no session needed. */}
+      <Match when={location.pathname === "/forgot-password"}>
+        <ForgotPasswordPage
+          header={brandHeader()}
+          signInHref="/"
+          send={async (email) => {
+            await unwrap(api.POST("/api/auth/password/forgot", { body: { email } }));
+          }}
+        />
+      </Match>
+      <Match when={location.pathname === "/reset-password"}>
+        <ResetPasswordPage
+          header={brandHeader()}
+          signInHref="/"
+          forgotHref="/forgot-password"
+          send={async (token, password) => {
+            await unwrap(api.POST("/api/auth/password/reset", { body: { token, password } }));
+          }}
+        />
+      </Match>
+      <Match when={session.token()}>
+        <Layout
+          title={session.branding()?.companyName ?? "ProxPanel"}
+          nav={NAV}
+          user={session.me()?.user.email}
+          onSignOut={session.signOut}
+        >
+          {props.children}
+        </Layout>
+      </Match>
+    </Switch>
   );
 }
 

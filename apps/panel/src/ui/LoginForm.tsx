@@ -22,6 +22,8 @@ export function LoginForm(props: {
   onError?: (err: unknown) => boolean;
   submitLabel?: string;
   children?: JSX.Element;
+  /** Below the button: e.g. the "Forgot password?" link. */
+  footer?: JSX.Element;
 }) {
   const [email, setEmail] = createSignal("");
   const [password, setPassword] = createSignal("");
@@ -64,6 +66,7 @@ export function LoginForm(props: {
       <button type="submit" class="primary" disabled={busy()}>
         {busy() ? "Signing in…" : (props.submitLabel ?? "Sign in")}
       </button>
+      {props.footer}
     </form>
   );
 }

@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mailedResetToken } from "../../apps/api/src/routes/auth/password-reset-test-support.ts";
+import { startSmtp } from "../../apps/api/src/services/mail-test-smtp.ts";
+import { signupTenant } from "../harness.ts";
+import { type BrowserStack, loginTenant, screenshot, startBrowserStack } from "./harness.ts";
+
+let bs: BrowserStack;
+let smtp: Awaited<ReturnType<typeof startSmtp>>;
+beforeAll(async () => {
+  smtp = await startSmtp();
+  bs = await startBrowserStack({ SMTP_URL: smtp.url });
+});
+afterAll(async () => {
+  await bs?.close();
+  await smtp?.close();
+});
+
+describe("account recovery in the tenant panel (Chromium)", () => {
+  it("asks for a link from the sign-in page, sets a new password from the mail, and refuses the link twice", async () => {
+    const tenant = await signupTenant(bs.stack);
+    const page = await bs.newPage();
+    await page.goto(`${bs.tenantUrl(tenant.slug)}/`);
+    await page.getByRole("link", { name: "Forgot password?" }).click();
+    await page.getByRole("heading", { name: "Forgot your password?" }).waitFor();
+    await page.getByLabel("E-mail").fill(tenant.email);
+    await page.getByRole("button", { name: "Mail me a link" }).click();
+    await page.getByTestId("reset-sent").waitFor();
+
+    const token = await mailedResetToken(bs.stack, smtp, tenant.email);
+    const link = `${bs.tenantUrl(tenant.slug)}/reset-password?token=${token}`;
+    await page.goto(link);
+    await page.getByRole("heading", { name: "Set a new password" }).waitFor();
+    await page.getByLabel("New password", { exact: true }).fill("a-new-password-99");
+    await page.getByLabel("New password again").fill("a-new-password-98");
+    await page.getByRole("button", { name: "Set password" }).click();
+    await page.getByText("The two passwords differ.").waitFor();
+    await page.getByLabel("New password again").fill("a-new-password-99");
+    await page.getByRole("button", { name: "Set password" }).click();
+    await page.getByTestId("reset-done").waitFor();
+    await screenshot(page, "reset-done");
+
+    await page.getByRole("link", { name: "Sign in" }).click();
+    await loginTenant(bs, page, { ...tenant, password: "a-new-password-99" });
+    await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+
+    // The same link again: it says so, and offers a new one.
+    const again = await bs.newPage();
+    await again.goto(link);
+    await again.getByLabel("New password", { exact: true }).fill("another-password-1");
+    await again.getByLabel("New password again").fill("another-password-1");
+    await again.getByRole("button", { name: "Set password" }).click();
+    await again.getByTestId("reset-invalid").waitFor();
+    expect(await again.getByRole("link", { name: "Ask for a new link" }).getAttribute("href")).toBe("/forgot-password");
+  });
+});
