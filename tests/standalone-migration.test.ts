@@ -190,7 +190,8 @@ describe("standalone ↔ SaaS migration", () => {
     const data = await fill(saas, t.host, t.token, "cl");
     const before = await observe(saas, t.host, t.token, data.subscriberIds, data.nasId);
 
-    const dump = path.join(work, `${t.slug}.sql`);
+    // Into a folder that does not exist yet (the guide's `--out` path): made on the way.
+    const dump = path.join(work, "not-yet", "there", `${t.slug}.sql`);
     const saasEnv = { DATABASE_URL: process.env.TEST_DATABASE_URL ?? "", DATA_DIR: saasDir, ...TEST_SECRETS };
     const exported = await cli(["export", t.slug, "--out", dump], saasEnv);
     expect(exported.code, exported.out.join("\n")).toBe(0);
@@ -208,6 +209,8 @@ describe("standalone ↔ SaaS migration", () => {
     );
     expect(envFile).toMatchObject({ PROXPANEL_MODE: "standalone", STANDALONE_TENANT_SLUG: t.slug });
     expect((await fs.stat(`${dump}.env`)).mode & 0o077).toBe(0);
+    // The uploads folder the procedure copies is there even for a tenant without uploads.
+    expect((await fs.stat(`${dump}.uploads/tenant_${t.id}`)).isDirectory()).toBe(true);
 
     // The standalone host: a fresh database, public migrated, the dump loaded with psql.
     const saUrl = await newDatabase();

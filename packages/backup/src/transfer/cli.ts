@@ -1,4 +1,6 @@
 import { createReadStream, readFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
 import { loadConfig } from "@proxpanel/config";
 import { migratePublic, openDatabase } from "@proxpanel/db";
 import { INVALIDATION_CHANNEL, type Invalidation, openSharedState } from "@proxpanel/tenancy";
@@ -60,6 +62,8 @@ export async function runTransfer(args: TransferArgs, io: TransferIo): Promise<n
     if (!slug) throw new Error("a tenant slug is required");
     if (args.command === "export") {
       const started = performance.now();
+      // `--out` into a folder that does not exist yet: made, as `mkdir -p` would.
+      if (args.values.out) await mkdir(path.dirname(path.resolve(args.values.out)), { recursive: true });
       if (args.values.archive) {
         const out = args.values.out ?? `${slug}.proisp.bak`;
         const s = await exportArchive(deps, keys, slug, out);

@@ -75,9 +75,10 @@ export async function exportSqlForStandalone(
     (s) => s.isDirectory(),
     () => false,
   );
-  if (!hasUploads) return { ...summary, envFile };
+  // Always written, empty when the tenant has no uploads: the procedure copies this folder.
   const uploadsDir = `${out}.uploads/tenant_${tenant.id}`;
-  await fs.cp(uploads, uploadsDir, { recursive: true, errorOnExist: true, force: false });
+  await fs.mkdir(uploadsDir, { recursive: true });
+  if (hasUploads) await fs.cp(uploads, uploadsDir, { recursive: true, errorOnExist: true, force: false });
   return { ...summary, envFile, uploadsDir };
 }
 

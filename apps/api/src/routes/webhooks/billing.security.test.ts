@@ -32,6 +32,14 @@ describe("billing webhook signatures", () => {
     await untouched(t.id, event.id);
   });
 
+  it("refuses a delivery without a signature header as webhook_signature_invalid, as documented", async () => {
+    const t = await signupTenant(stack);
+    const event = subscriptionEvent("customer.subscription.created", { tenantId: t.id, plan: "pro" });
+    const res = await stack.request("POST", "/api/webhooks/billing", { body: JSON.stringify(event) });
+    expectError(res, 400, "webhook_signature_invalid");
+    await untouched(t.id, event.id);
+  });
+
   it("refuses a genuine signature over a different body (tampered plan)", async () => {
     const t = await signupTenant(stack);
     const event = subscriptionEvent("customer.subscription.created", { tenantId: t.id, plan: "trial" });
@@ -48,7 +56,7 @@ describe("billing webhook signatures", () => {
   it("refuses missing, malformed and unsigned headers", async () => {
     const event = subscriptionEvent("customer.subscription.created", { plan: "pro" });
     const noHeader = await stack.request("POST", "/api/webhooks/billing", { body: JSON.stringify(event) });
-    expectError(noHeader, 400, "validation_error");
+    expectError(noHeader, 400, "webhook_signature_invalid");
     for (const signature of ["garbage", "t=123", `v1=${"a".repeat(64)}`, `t=abc,v1=${"a".repeat(64)}`]) {
       expectError(await deliver(stack, event, { signature }), 400, "webhook_signature_invalid");
     }
