@@ -18,7 +18,7 @@ const OPEN = [
   /^\/api\/branding(\/|$)/,
   /^\/api\/openapi\.json$/,
   /^\/api\/saas(\/|$)/,
-  /^\/api\/signup$/,
+  /^\/api\/signup(\/|$)/,
   // Which site this host is and its plan's features: any signed-in user of the tenant may read them.
   /^\/api\/site(\/|$)/,
   // Apex only, authenticated by the provider's signature rather than a user token.
