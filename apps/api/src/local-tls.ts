@@ -24,6 +24,7 @@ export function startLocalTls(config: Config, apiPort: number): { banner: string
       CADDY_HTTPS_PORT: String(config.TLS_PORT),
       CADDY_STORAGE: path.resolve(config.DATA_DIR, "caddy"),
       API_UPSTREAMS: api,
+      EDGE_SECRET: config.TRUSTED_PROXY_SECRET ?? "none",
       API_ASK_URL: `http://${api}/internal/tls/ask`,
       PANEL_DIST: path.join(ROOT, "apps/panel/dist"),
     },

@@ -1,4 +1,5 @@
 import type { ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { claimPort, exitOnStartupError, loadConfigOrExit, StartupError } from "@proxpanel/config";
 import { setDynAuthDispatcher } from "@proxpanel/dynauth";
 import { createApp } from "./app.ts";
@@ -13,8 +14,15 @@ let config = loadConfigOrExit();
 // The API serves the browser panel; a fresh checkout has no build of it yet.
 ensurePanelBuilt();
 
-// Behind the local Caddy the API must believe its forwarded headers, from loopback only.
-if (config.START_TLS && config.TRUSTED_PROXIES.length === 0) config = { ...config, TRUSTED_PROXIES: ["loopback"] };
+// Behind the local Caddy the API must believe its forwarded headers: from loopback, and only with
+// the secret header this process gives that Caddy (any other local process lacks it).
+if (config.START_TLS && config.TRUSTED_PROXIES.length === 0) {
+  config = {
+    ...config,
+    TRUSTED_PROXIES: ["loopback"],
+    TRUSTED_PROXY_SECRET: config.TRUSTED_PROXY_SECRET ?? randomBytes(24).toString("base64url"),
+  };
+}
 // Outside production, links in e-mail point at this process (or its local Caddy) on its own port.
 if (config.NODE_ENV !== "production" && config.PUBLIC_PORT === undefined) {
   config = config.START_TLS

@@ -99,6 +99,28 @@ describe("tenant isolation at the HTTP edge", () => {
     }
   });
 
+  it("with TRUSTED_PROXY_SECRET, believes forwarded headers only from the edge that carries it", async () => {
+    const proxied = await startStack({ TRUSTED_PROXIES: "loopback", TRUSTED_PROXY_SECRET: "edge-secret-0123456789" });
+    try {
+      // Another local process on a trusted address, without the edge's secret: the Host counts.
+      for (const edge of [undefined, "wrong"]) {
+        const res = await proxied.request("GET", "/api/branding", {
+          host: "localhost",
+          headers: { "x-forwarded-host": a.host, ...(edge ? { "x-proxpanel-edge": edge } : {}) },
+        });
+        expect(res.status, String(edge)).toBe(404);
+      }
+      const viaEdge = await proxied.request("GET", "/api/branding", {
+        host: "internal-upstream",
+        headers: { "x-forwarded-host": a.host, "x-proxpanel-edge": "edge-secret-0123456789" },
+      });
+      expect(viaEdge.status).toBe(200);
+      expect(viaEdge.body.slug).toBe(a.slug);
+    } finally {
+      await proxied.close();
+    }
+  });
+
   it("refuses tampered and expired tokens with the stable error body", async () => {
     const [h, p, s] = a.token.split(".");
     const payload = JSON.parse(Buffer.from(p ?? "", "base64url").toString());

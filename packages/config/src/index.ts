@@ -67,6 +67,10 @@ const schema = z
     TENANT_TOKEN_TTL: z.string().default("12h"),
     SUPERADMIN_TOKEN_TTL: z.string().default("2h"),
     TRUSTED_PROXIES: csv.default([]),
+    // When set, forwarded headers count only on requests that also carry X-Proxpanel-Edge with this
+    // value (the edge adds it): a process that merely reaches the API port from a trusted address
+    // cannot pick a tenant with X-Forwarded-Host. `START_TLS=true npm start` sets a random one.
+    TRUSTED_PROXY_SECRET: optionalString,
     // Resolvers for custom-domain TXT checks ("ip" or "ip:port", comma list); empty = the system's.
     DNS_SERVERS: csv.default([]),
     // How long an unverified claim on a shared name (a custom domain, a NAS address without a

@@ -13,7 +13,8 @@ const REQUEST_ID_RE = /^[A-Za-z0-9._-]{8,64}$/;
  * client cannot pick a tenant or an address by forging them.
  */
 export function requestContext(deps: AppDeps) {
-  const trust = proxyaddr.compile(deps.config.TRUSTED_PROXIES);
+  const trustedAddress = proxyaddr.compile(deps.config.TRUSTED_PROXIES);
+  const secret = deps.config.TRUSTED_PROXY_SECRET;
   return createMiddleware<AppEnv>(async (c, next) => {
     const incoming = c.env?.incoming as IncomingMessage | undefined;
     const given = c.req.header("x-request-id");
@@ -21,6 +22,9 @@ export function requestContext(deps: AppDeps) {
     c.set("requestId", requestId);
     c.header("X-Request-Id", requestId);
 
+    // With TRUSTED_PROXY_SECRET, a trusted address is not enough: the edge's secret header must match.
+    const edgeProved = !secret || c.req.header("x-proxpanel-edge") === secret;
+    const trust = (addr: string, i: number) => edgeProved && trustedAddress(addr, i);
     const peer = incoming?.socket.remoteAddress ?? getConnInfo(c).remote.address ?? "";
     const viaProxy = peer !== "" && trust(peer, 0);
     c.set("clientIp", incoming ? proxyaddr(incoming, trust) : peer);
