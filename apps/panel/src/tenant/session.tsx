@@ -30,9 +30,16 @@ export const session = createRoot(() => {
       .then((res) => signIn(res.token))
       .catch((err: unknown) => setNotice(err instanceof Error ? err.message : String(err)));
   }
+  // "*" grants everything but the restricted permissions, as the API's hasPermission does.
+  const RESTRICTED = new Set(["backups.restore_from_other_tenant"]);
   const can = (permission: string) => {
     const u = me()?.user;
-    return !!u && (u.isOwner || u.permissions.includes(permission));
+    if (!u) return false;
+    if (u.permissions.includes(permission)) return true;
+    return (u.isOwner || u.permissions.includes("*")) && !RESTRICTED.has(permission);
   };
-  return { token, me, refetchMe, branding, refetchBranding, signIn, signOut, can, notice, setNotice };
+  // The optional modules the workspace's plan (or the operator) switched on.
+  const [plan] = createResource(token, () => unwrap<{ modules: string[] }>(api.GET("/api/site/plan")));
+  const hasModule = (module: string) => plan()?.modules.includes(module) ?? false;
+  return { token, me, refetchMe, branding, refetchBranding, signIn, signOut, can, plan, hasModule, notice, setNotice };
 });

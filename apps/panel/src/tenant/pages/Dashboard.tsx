@@ -25,19 +25,26 @@ const countSubscribers = (query: { status?: Status; expiringWithinDays?: number 
     (p) => p.total,
   );
 
+/**
+ * Each figure needs its own permission (subscribers.view, sessions.view, billing.view): one the
+ * user lacks shows a dash instead of failing the page.
+ */
+const optional = <T,>(p: Promise<T>): Promise<T | null> => p.catch(() => null);
+
 async function load() {
   const [active, disabled, expired, expiring, online, money, usage] = await Promise.all([
-    countSubscribers({ status: "active" }),
-    countSubscribers({ status: "disabled" }),
-    countSubscribers({ status: "expired" }),
-    countSubscribers({ expiringWithinDays: 7 }),
-    unwrap<Page<unknown>>(api.GET("/api/sessions", { params: { query: { limit: 1, online: "true" } } })).then(
-      (p) => p.total,
+    optional(countSubscribers({ status: "active" })),
+    optional(countSubscribers({ status: "disabled" })),
+    optional(countSubscribers({ status: "expired" })),
+    optional(countSubscribers({ expiringWithinDays: 7 })),
+    optional(
+      unwrap<Page<unknown>>(api.GET("/api/sessions", { params: { query: { limit: 1, online: "true" } } })).then(
+        (p) => p.total,
+      ),
     ),
-    // Money received this month in the tenant's timezone, as the console's report counts it; a
-    // user without billing.view sees a dash.
-    unwrap<Revenue>(api.GET("/api/transactions/revenue", {})).catch(() => null),
-    unwrap<Usage>(api.GET("/api/sessions/usage", { params: { query: { days: 30 } } })),
+    // Money received this month in the tenant's timezone, as the console's report counts it.
+    optional(unwrap<Revenue>(api.GET("/api/transactions/revenue", {}))),
+    optional(unwrap<Usage>(api.GET("/api/sessions/usage", { params: { query: { days: 30 } } }))),
   ]);
   const revenue = money ? money.revenueCents : null;
   const byDay: [string, number][] = (money?.byDay ?? []).map((d) => [d.day, d.cents]);
@@ -66,7 +73,7 @@ export default function DashboardPage() {
                 {(c) => (
                   <A class="card" href={c.href}>
                     <div class="muted">{c.label}</div>
-                    <div class="stat">{c.value}</div>
+                    <div class="stat">{c.value ?? "—"}</div>
                   </A>
                 )}
               </For>
@@ -81,7 +88,7 @@ export default function DashboardPage() {
                   title="Subscribers by status"
                   labels={["active", "disabled", "expired"]}
                   series={[{ label: "Subscribers", color: "var(--primary)" }]}
-                  values={[[d().status.active, d().status.disabled, d().status.expired]]}
+                  values={[[d().status.active ?? 0, d().status.disabled ?? 0, d().status.expired ?? 0]]}
                   format={String}
                 />
               </div>
@@ -95,21 +102,25 @@ export default function DashboardPage() {
                 />
               </div>
             </div>
-            <div class="card" style={{ "margin-top": "1rem" }}>
-              <BarChart
-                title={`Traffic per day, last ${d().usage.days} days`}
-                labels={d().usage.usage.map((u) => u.day)}
-                series={[
-                  { label: "Download", color: "var(--primary)" },
-                  { label: "Upload", color: "var(--accent)" },
-                ]}
-                values={[d().usage.usage.map((u) => u.outputOctets), d().usage.usage.map((u) => u.inputOctets)]}
-                format={formatBytes}
-              />
-              <p class="muted">
-                {d().usage.usage.reduce((n, u) => n + u.sessions, 0)} sessions started; days in {d().usage.timezone}.
-              </p>
-            </div>
+            <Show when={d().usage}>
+              {(usage) => (
+                <div class="card" style={{ "margin-top": "1rem" }}>
+                  <BarChart
+                    title={`Traffic per day, last ${usage().days} days`}
+                    labels={usage().usage.map((u) => u.day)}
+                    series={[
+                      { label: "Download", color: "var(--primary)" },
+                      { label: "Upload", color: "var(--accent)" },
+                    ]}
+                    values={[usage().usage.map((u) => u.outputOctets), usage().usage.map((u) => u.inputOctets)]}
+                    format={formatBytes}
+                  />
+                  <p class="muted">
+                    {usage().usage.reduce((n, u) => n + u.sessions, 0)} sessions started; days in {usage().timezone}.
+                  </p>
+                </div>
+              )}
+            </Show>
           </>
         )}
       </Show>

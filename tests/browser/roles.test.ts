@@ -1,0 +1,97 @@
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signupTenant, type TestTenant, uniqueSlug } from "../harness.ts";
+import { type BrowserStack, loginTenant, startBrowserStack } from "./harness.ts";
+
+let bs: BrowserStack;
+let owner: TestTenant;
+let support: TestTenant;
+beforeAll(async () => {
+  bs = await startBrowserStack();
+  owner = await signupTenant(bs.stack);
+  const api = (method: string, path: string, body?: unknown) =>
+    bs.stack.request(method, path, { host: owner.host, token: owner.token, body });
+  const group = await api("POST", "/api/permission-groups", {
+    name: "Support desk",
+    permissions: ["subscribers.view"],
+  });
+  expect(group.status).toBe(201);
+  const email = `support-${uniqueSlug()}@roles.example`;
+  const user = await api("POST", "/api/users", {
+    email,
+    password: "support-password-1",
+    permissionGroupId: group.body.group.id,
+  });
+  expect(user.status).toBe(201);
+  support = { ...owner, email, password: "support-password-1" };
+});
+afterAll(() => bs?.close());
+
+const navLabels = (page: Page) => page.locator("#main-nav a").allTextContents();
+
+/** Opens every path and fails on a page still "Loading…" after 2 s or on an uncaught page error. */
+async function walk(page: Page, base: string, paths: string[]): Promise<string[]> {
+  const problems: string[] = [];
+  page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
+  for (const path of paths) {
+    await page.goto(`${base}${path}`);
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    await page.waitForTimeout(2_000);
+    if (await page.getByText("Loading…", { exact: true }).isVisible())
+      problems.push(`${path}: still Loading… after 2 s`);
+  }
+  return problems;
+}
+
+const ALL_PATHS = [
+  "/",
+  "/subscribers",
+  "/plans",
+  "/nas",
+  "/ip-pools",
+  "/sessions",
+  "/billing",
+  "/resellers",
+  "/users",
+  "/notifications",
+  "/backups",
+  "/audit",
+  "/settings",
+];
+
+describe("roles in the tenant panel (Chromium)", { timeout: 120_000 }, () => {
+  it("shows a limited admin only what its permissions open, and says why elsewhere", async () => {
+    const page = await bs.newPage();
+    await loginTenant(bs, page, support);
+    expect(await navLabels(page)).toEqual(["Dashboard", "Subscribers"]);
+    await page.goto(`${bs.tenantUrl(owner.slug)}/billing`);
+    const refused = page.getByTestId("page-refused");
+    await refused.waitFor();
+    expect(await refused.textContent()).toContain("billing.view");
+    expect(await walk(page, bs.tenantUrl(owner.slug), ALL_PATHS)).toEqual([]);
+  });
+
+  it("shows the owner every page its plan has, and a module its plan lacks as such", async () => {
+    const page = await bs.newPage();
+    await loginTenant(bs, page, owner);
+    const labels = await navLabels(page);
+    expect(labels).toContain("Invoices & payments");
+    expect(labels).toContain("Resellers");
+    expect(await walk(page, bs.tenantUrl(owner.slug), ALL_PATHS)).toEqual([]);
+
+    // A trial workspace has no resellers module: no menu item, and the page says so.
+    const slug = uniqueSlug("trial");
+    const email = `owner@${slug}.example`;
+    const signup = await bs.stack.request("POST", "/api/signup", {
+      body: { slug, companyName: "Trial ISP", plan: "trial", adminEmail: email, adminPassword: "trial-password-1" },
+    });
+    expect(signup.status).toBe(201);
+    const trial = { ...owner, slug, host: `${slug}.proxpanel.test`, email, password: "trial-password-1" };
+    const p2 = await bs.newPage();
+    await loginTenant(bs, p2, trial);
+    expect(await navLabels(p2)).not.toContain("Resellers");
+    await p2.goto(`${bs.tenantUrl(slug)}/resellers`);
+    expect(await p2.getByTestId("page-refused").textContent()).toContain("Resellers module is not part of");
+    expect(await walk(p2, bs.tenantUrl(slug), ALL_PATHS)).toEqual([]);
+  });
+});
