@@ -2997,8 +2997,8 @@ export interface operations {
   postApiWebhooksBilling: {
     parameters: {
       query?: never;
-      header: {
-        "stripe-signature": string;
+      header?: {
+        "stripe-signature"?: string;
       };
       path?: never;
       cookie?: never;

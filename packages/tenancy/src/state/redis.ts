@@ -11,6 +11,8 @@ export class RedisState implements SharedState {
   private readonly gapHandlers = new Set<() => void>();
   /** Up or down as last seen; one warning per change instead of an error per command. */
   private up = true;
+  /** The first connection: a publish made before it (a CLI's only message) waits for it briefly. */
+  private readonly firstReady: Promise<void>;
 
   /**
    * `prefix` names this installation: every channel and key goes out under it (ioredis adds it to
@@ -25,6 +27,7 @@ export class RedisState implements SharedState {
     // local-only invalidation); a reconnect tells every subscriber to drop its cache.
     this.client = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, keyPrefix: prefix });
     this.sub = new Redis(url, { maxRetriesPerRequest: null });
+    this.firstReady = new Promise((resolve) => this.client.once("ready", () => resolve()));
     this.sub.on("message", (channel: string, message: string) => {
       if (!channel.startsWith(prefix)) return;
       for (const h of this.handlers.get(channel.slice(prefix.length)) ?? []) h(message);
@@ -58,6 +61,9 @@ export class RedisState implements SharedState {
 
   /** Never throws: a message lost while Redis is down is made up for by the gap flush on reconnect. */
   async publish(channel: string, message: string): Promise<void> {
+    if (this.client.status !== "ready") {
+      await Promise.race([this.firstReady, new Promise((r) => setTimeout(r, 2_000).unref())]);
+    }
     await this.client.publish(`${this.prefix}${channel}`, message).catch((err: Error) => this.down(err));
   }
 
