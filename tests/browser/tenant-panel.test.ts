@@ -132,6 +132,20 @@ describe("tenant panel in Chromium", { timeout: 90_000 }, () => {
     await page.goto(`${bs.tenantUrl(tenant.slug)}/settings`);
     const select = page.getByLabel("Timezone (expiry dates, schedules)");
     await expect.poll(() => select.inputValue()).toBe("Africa/Nairobi");
+
+    // Dates on screen are on the tenant's clock (UTC+3), 24-hour, not the browser's zone or format.
+    const api = (method: string, path: string, body?: unknown) =>
+      bs.stack.request(method, path, { host: tenant.host, token: tenant.token, body });
+    const plan = (await api("POST", "/api/plans", { name: "Clock plan", downloadKbps: 1, uploadKbps: 1 })).body.plan.id;
+    const created = await api("POST", "/api/subscribers", {
+      username: "clock-reader",
+      password: "pass1234",
+      planId: plan,
+      expiresAt: "2027-01-01T22:16:18Z",
+    });
+    expect(created.status).toBe(201);
+    await page.goto(`${bs.tenantUrl(tenant.slug)}/subscribers`);
+    await expect.poll(() => row(page, "clock-reader").textContent()).toContain("2027-01-02 01:16");
   });
 
   it("is usable at 390 px: the navigation folds behind a menu button", async () => {

@@ -1,6 +1,7 @@
 import { createResource, createSignal, Show } from "solid-js";
 import { ApiError, api, errorMessage, unwrap } from "../api/client";
 import { TextField } from "../ui/Field";
+import { emailAddress, newPassword } from "../ui/forms";
 
 interface SlugCheck {
   slug: string;
@@ -11,8 +12,6 @@ interface SignupResult {
   tenant: { slug: string; companyName: string };
   handoff: string | null;
 }
-
-const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** The workspace's own address, on the host this page was served from (the apex). */
 export function workspaceOrigin(slug: string, loc: Pick<Location, "protocol" | "hostname" | "port"> = location) {
@@ -60,8 +59,8 @@ export default function SignupPage() {
     const e: Record<string, string | undefined> = {};
     if (!slug()) e.slug = "Choose a workspace name.";
     if (!company().trim()) e.companyName = "Enter your company's name.";
-    if (!EMAIL_RE.test(email().trim())) e.adminEmail = "Enter a valid e-mail address.";
-    if (password().length < 10) e.adminPassword = "At least 10 characters.";
+    e.adminEmail = emailAddress(email());
+    e.adminPassword = newPassword(password());
     setErrors(e);
     return Object.values(e).every((v) => !v);
   };

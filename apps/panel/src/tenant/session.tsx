@@ -1,5 +1,6 @@
-import { createResource, createRoot, createSignal } from "solid-js";
+import { createEffect, createResource, createRoot, createSignal } from "solid-js";
 import { api, getToken, onUnauthorized, setToken, unwrap } from "../api/client";
+import { setDisplayTimezone } from "../ui/format";
 import type { Me, PublicBranding } from "./types";
 
 /** The tenant panel's login state and the host's public branding, shared by every page. */
@@ -11,6 +12,8 @@ export const session = createRoot(() => {
   const [branding, { refetch: refetchBranding }] = createResource(() =>
     unwrap<PublicBranding>(api.GET("/api/branding")),
   );
+  // Every date in the panel is shown in the tenant's timezone.
+  createEffect(() => setDisplayTimezone(branding()?.timezone));
   const signIn = (t: string) => {
     setToken(t);
     setTokenSignal(t);

@@ -1,4 +1,18 @@
-/** Pure formatting helpers shared by the panel and the console. */
+import { createRoot, createSignal } from "solid-js";
+
+/** Formatting helpers shared by the panel and the console. */
+
+// The zone every date is shown in: the tenant's (from its branding) in its panel, UTC in the
+// console. A signal, so dates on screen follow when the tenant's setting arrives or changes.
+const [displayZone, setDisplayZoneSignal] = createRoot(() => createSignal("UTC"));
+
+export function setDisplayTimezone(zone: string | undefined): void {
+  setDisplayZoneSignal(zone || "UTC");
+}
+
+export function displayTimezone(): string {
+  return displayZone();
+}
 
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes) || bytes < 0) return "—";
@@ -12,10 +26,28 @@ export function formatBytes(bytes: number): string {
   return `${i === 0 ? v : v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
 
-export function formatDate(value: string | null | undefined): string {
+/**
+ * "2027-01-02 04:16" in the display zone (24-hour, no seconds), whatever the browser's own zone
+ * and language: an operator reads the same clock as the RADIUS expiry and the schedules.
+ */
+export function formatDate(value: string | null | undefined, zone = displayZone()): string {
   if (!value) return "—";
   const d = new Date(value);
-  return Number.isNaN(d.getTime()) ? value : d.toLocaleString();
+  if (Number.isNaN(d.getTime())) return value;
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-GB", {
+      timeZone: zone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    })
+      .formatToParts(d)
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
 }
 
 /** Share of a quota used, clamped to 0..100, and the tone to draw it in. */

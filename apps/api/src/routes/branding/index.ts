@@ -22,7 +22,8 @@ export function brandingRoutes(deps: AppDeps) {
   const root = deps.config.DATA_DIR;
   return new Hono<AppEnv>()
     .get("/", async (c) => {
-      c.header("Cache-Control", "public, max-age=60");
+      // Revalidated on every load: a branding or timezone change shows at once, not a minute later.
+      c.header("Cache-Control", "no-cache");
       return c.json(await getPublicBranding({ ctx: serviceCtx(c) }));
     })
     .get(

@@ -161,6 +161,8 @@ function TimezoneForm(props: { timezone: string }) {
   const { error, submit: save } = createSubmit({
     send: async () => {
       await unwrap(api.PATCH("/api/settings/timezone", { body: { timezone: tz() } }));
+      // Dates across the panel follow the new zone at once.
+      session.refetchBranding();
       toast("Timezone saved");
     },
   });
