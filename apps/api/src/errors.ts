@@ -1,4 +1,4 @@
-import { PG_QUERY_CANCELED, pgError } from "@proxpanel/db";
+import { databaseUnavailable, PG_QUERY_CANCELED, pgError } from "@proxpanel/db";
 import { TenancyError, type TenancyErrorCode } from "@proxpanel/tenancy";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -31,6 +31,7 @@ export const ErrorCode = {
   unavailable: "service_unavailable",
   tenantBusy: "tenant_busy",
   queryTimeout: "query_timeout",
+  databaseUnavailable: "database_unavailable",
   internal: "internal_error",
   webhookSignatureInvalid: "webhook_signature_invalid",
   webhookTimestampStale: "webhook_timestamp_stale",
@@ -85,6 +86,14 @@ export function onError(err: Error, c: Context<AppEnv>) {
   if (err instanceof AppError) {
     for (const [k, v] of Object.entries(err.headers ?? {})) c.header(k, v);
     return c.json(errorBody(c, err.code, err.message, err.details), err.status);
+  }
+  if (databaseUnavailable(err)) {
+    c.get("logger")?.warn({ err: String(err) }, "database unavailable");
+    c.header("Retry-After", "5");
+    return c.json(
+      errorBody(c, ErrorCode.databaseUnavailable, "The database is unavailable right now; try again in a few seconds."),
+      503,
+    );
   }
   if (pgError(err)?.code === PG_QUERY_CANCELED) {
     // statement_timeout fired: the work was cancelled and its transaction rolled back.
