@@ -186,6 +186,42 @@ describe("renewals by a reseller", () => {
   });
 });
 
+describe("subscribers created by a reseller", () => {
+  it("charge the first period to the reseller's balance, and are refused (nothing created) when it is short", async () => {
+    expect((await owner("POST", `/api/resellers/${r2.id}/topup`, { amountCents: 1_500 })).status).toBe(201);
+    const before = (await resellerRow(r2.id))?.balanceCents ?? 0;
+    const made = await as(r2)("POST", "/api/subscribers", {
+      username: "r2-new",
+      password: "pass1234",
+      planId: planId.v,
+    });
+    expect(made.status).toBe(201);
+    expect(made.body.subscriber.resellerId).toBe(r2.id);
+    expect((await resellerRow(r2.id))?.balanceCents).toBe(before - 1_500);
+    const rows = await tenant.db
+      .select()
+      .from(tenant.t.transactions)
+      .where(eq(tenant.t.transactions.subscriberId, made.body.subscriber.id));
+    expect(rows.map((r) => [r.type, r.amountCents, r.resellerId])).toEqual([["reseller_charge", -1_500, r2.id]]);
+    // What is left (the 700 it started with) is less than a period: refused, nothing created or charged.
+    const balance = (await resellerRow(r2.id))?.balanceCents ?? 0;
+    expect(balance).toBeLessThan(1_500);
+    const short = await as(r2)("POST", "/api/subscribers", {
+      username: "r2-short",
+      password: "pass1234",
+      planId: planId.v,
+    });
+    expectError(short, 409, "insufficient_balance");
+    expect((await resellerRow(r2.id))?.balanceCents).toBe(balance);
+    expect((await owner("GET", "/api/subscribers?search=r2-short")).body.items).toEqual([]);
+    // The owner's own subscribers cost no one anything.
+    expect(
+      (await owner("POST", "/api/subscribers", { username: "house-new", password: "pass1234", planId: planId.v }))
+        .status,
+    ).toBe(201);
+  });
+});
+
 describe("reseller management", () => {
   it("creates group, login and reseller together or not at all", async () => {
     const count = async () => ({

@@ -7,6 +7,7 @@ import { conflictOn } from "../../db-errors.ts";
 import { AppError, ErrorCode, forbidden, notFound } from "../../errors.ts";
 import { likeEscape } from "../../pagination.ts";
 import { writeAudit } from "../../services/audit.ts";
+import { changeResellerBalance } from "../../services/billing.ts";
 import { inTransaction, type ServiceCtx } from "../../services/context.ts";
 import { mikrotikRateLimit } from "../plans/plans.ts";
 
@@ -141,11 +142,29 @@ export async function createSubscriber(
       .returning()
       .catch(conflict);
     if (!row) throw new Error("insert returned nothing");
+    // A reseller pays for the first period from its balance, in this transaction: short of funds,
+    // nothing is created (409 insufficient_balance).
+    const charge =
+      tx.actor.resellerId && plan.priceCents > 0
+        ? await changeResellerBalance({
+            ctx: tx,
+            input: {
+              amountCents: -plan.priceCents,
+              type: "reseller_charge",
+              resellerId: tx.actor.resellerId,
+              subscriberId: id,
+              description: `New subscriber ${row.username}: ${plan.name} (${plan.validityDays} days)`,
+            },
+          })
+        : undefined;
     await writeAudit(tx, {
       action: "subscriber.create",
       entityType: "subscriber",
       entityId: id,
-      details: { after: publicSubscriber(row) },
+      details: {
+        after: publicSubscriber(row),
+        ...(charge ? { chargedTo: { resellerId: charge.resellerId }, transactionId: charge.id } : {}),
+      },
     });
     return publicSubscriber(row);
   });
