@@ -24,6 +24,10 @@ beforeAll(async () => {
   });
   expect(user.status).toBe(201);
   support = { ...owner, email, password: "support-password-1" };
+  const plan = (await api("POST", "/api/plans", { name: "Roles plan", downloadKbps: 1, uploadKbps: 1 })).body.plan.id;
+  expect(
+    (await api("POST", "/api/subscribers", { username: "role-sub", password: "pass1234", planId: plan })).status,
+  ).toBe(201);
 });
 afterAll(() => bs?.close());
 
@@ -68,6 +72,12 @@ describe("roles in the tenant panel (Chromium)", { timeout: 120_000 }, () => {
     const refused = page.getByTestId("page-refused");
     await refused.waitFor();
     expect(await refused.textContent()).toContain("billing.view");
+    // Its subscriber list offers no action it may not take.
+    await page.goto(`${bs.tenantUrl(owner.slug)}/subscribers`);
+    const subRow = page.locator("tbody tr", { hasText: "role-sub" });
+    await subRow.waitFor();
+    expect(await subRow.getByRole("button").allTextContents()).toEqual(["Usage"]);
+    expect(await page.getByRole("button", { name: "New subscriber" }).isVisible()).toBe(false);
     expect(await walk(page, bs.tenantUrl(owner.slug), ALL_PATHS)).toEqual([]);
   });
 
@@ -77,6 +87,11 @@ describe("roles in the tenant panel (Chromium)", { timeout: 120_000 }, () => {
     const labels = await navLabels(page);
     expect(labels).toContain("Invoices & payments");
     expect(labels).toContain("Resellers");
+    // One click from a subscriber to why it cannot connect.
+    await page.goto(`${bs.tenantUrl(owner.slug)}/subscribers`);
+    await page.getByRole("link", { name: "Connection log of role-sub" }).click();
+    await page.getByRole("heading", { name: "Connection log" }).waitFor();
+    expect(await page.getByLabel("Username starts with").inputValue()).toBe("role-sub");
     expect(await walk(page, bs.tenantUrl(owner.slug), ALL_PATHS)).toEqual([]);
 
     // A trial workspace has no resellers module: no menu item, and the page says so.

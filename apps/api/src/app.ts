@@ -11,6 +11,7 @@ import { siteResolution } from "./middleware/site.ts";
 import { tenantConcurrency } from "./middleware/tenant-concurrency.ts";
 import { auditRoutes } from "./routes/audit/index.ts";
 import { tenantAuthRoutes } from "./routes/auth/index.ts";
+import { authLogRoutes } from "./routes/auth-logs/index.ts";
 import { backupRoutes } from "./routes/backups/index.ts";
 import { brandingRoutes } from "./routes/branding/index.ts";
 import { domainRoutes } from "./routes/domains/index.ts";
@@ -111,6 +112,7 @@ export function createApp(deps: AppDeps) {
   app.route("/api/plans", planRoutes(deps));
   app.route("/api/subscribers", subscriberRoutes(deps));
   app.route("/api/sessions", sessionRoutes(deps));
+  app.route("/api/auth-logs", authLogRoutes(deps));
   app.route("/api/nas", nasRoutes(deps));
   app.route("/api/ip-pools", ipPoolRoutes(deps));
   app.route("/api/wireguard", wireguardRoutes(deps));

@@ -22,6 +22,7 @@ const Billing = lazy(() => import("./pages/Billing"));
 const Resellers = lazy(() => import("./pages/Resellers"));
 const Users = lazy(() => import("./pages/Users"));
 const Notifications = lazy(() => import("./pages/Notifications"));
+const AuthLog = lazy(() => import("./pages/AuthLog"));
 
 /** Each page with what it needs: the menu shows it, and the page opens, only for users who have it. */
 interface PageEntry extends NavItem {
@@ -37,6 +38,7 @@ const PAGES: PageEntry[] = [
   { href: "/nas", label: "NAS devices", permission: "nas.view", component: NasPage },
   { href: "/ip-pools", label: "IP pools", permission: "pools.view", component: IpPools },
   { href: "/sessions", label: "Online sessions", permission: "sessions.view", component: Sessions },
+  { href: "/auth-log", label: "Connection log", permission: "sessions.view", component: AuthLog },
   { href: "/billing", label: "Invoices & payments", permission: "billing.view", component: Billing },
   { href: "/resellers", label: "Resellers", permission: "resellers.view", module: "resellers", component: Resellers },
   { href: "/users", label: "Admin users", permission: "users.view", component: Users },

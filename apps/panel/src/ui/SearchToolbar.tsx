@@ -8,6 +8,8 @@ export function SearchToolbar(props: {
   placeholder?: string;
   newLabel: string;
   onNew: () => void;
+  /** False hides the "new" button (a user who may not create). */
+  canCreate?: boolean;
   children?: JSX.Element;
   extra?: JSX.Element;
 }) {
@@ -21,7 +23,7 @@ export function SearchToolbar(props: {
         onValue={(v) => props.onSearch(v)}
       />
       {props.children}
-      <button type="button" class="primary" onClick={() => props.onNew()}>
+      <button type="button" class="primary" hidden={props.canCreate === false} onClick={() => props.onNew()}>
         {props.newLabel}
       </button>
       {props.extra}

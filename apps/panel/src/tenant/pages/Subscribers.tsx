@@ -1,3 +1,4 @@
+import { A } from "@solidjs/router";
 import { createResource, createSignal, Show } from "solid-js";
 import { ApiError, api, downloadFile, unwrap } from "../../api/client";
 import { createActionError } from "../../ui/action-error";
@@ -15,6 +16,7 @@ import { Table } from "../../ui/Table";
 import { toast } from "../../ui/Toast";
 import { asImportReport, ImportReport, type ImportReportData } from "../components/ImportReport";
 import { createList, listParams } from "../list";
+import { session } from "../session";
 import type { Page, Plan, Subscriber } from "../types";
 
 type SubscriberSort = "username" | "created" | "expires" | "status";
@@ -287,9 +289,10 @@ export default function SubscribersPage() {
         placeholder="Username, name, e-mail"
         newLabel="New subscriber"
         onNew={() => setEditing("new")}
+        canCreate={session.can("subscribers.create")}
         extra={
           <>
-            <button type="button" onClick={() => setImporting(true)}>
+            <button type="button" hidden={!session.can("subscribers.create")} onClick={() => setImporting(true)}>
               Import CSV
             </button>
             <button
@@ -348,50 +351,63 @@ export default function SubscribersPage() {
             label: "Actions",
             render: (s) => (
               <div class="actions">
-                <button type="button" onClick={() => setEditing(s)} aria-label={`Edit ${s.username}`}>
-                  Edit
-                </button>
-                <button
-                  type="button"
-                  onClick={() => act(() => unwrap(api.POST("/api/subscribers/{id}/renew", path(s))), "Renewed")}
-                  aria-label={`Renew ${s.username}`}
-                >
-                  Renew
-                </button>
-                <button type="button" onClick={() => setChanging(s)} aria-label={`Change plan of ${s.username}`}>
-                  Plan
-                </button>
-                <Show
-                  when={s.status === "disabled"}
-                  fallback={
-                    <button
-                      type="button"
-                      onClick={() =>
-                        act(
-                          () => unwrap(api.POST("/api/subscribers/{id}/disable", path(s))),
-                          "Disabled and disconnected",
-                        )
-                      }
-                      aria-label={`Disable ${s.username}`}
-                    >
-                      Disable
-                    </button>
-                  }
-                >
+                {/* Only the actions this user may take are offered. */}
+                <Show when={session.can("subscribers.edit")}>
+                  <button type="button" onClick={() => setEditing(s)} aria-label={`Edit ${s.username}`}>
+                    Edit
+                  </button>
                   <button
                     type="button"
-                    onClick={() => act(() => unwrap(api.POST("/api/subscribers/{id}/enable", path(s))), "Enabled")}
-                    aria-label={`Enable ${s.username}`}
+                    onClick={() => act(() => unwrap(api.POST("/api/subscribers/{id}/renew", path(s))), "Renewed")}
+                    aria-label={`Renew ${s.username}`}
                   >
-                    Enable
+                    Renew
                   </button>
+                  <button type="button" onClick={() => setChanging(s)} aria-label={`Change plan of ${s.username}`}>
+                    Plan
+                  </button>
+                  <Show
+                    when={s.status === "disabled"}
+                    fallback={
+                      <button
+                        type="button"
+                        onClick={() =>
+                          act(
+                            () => unwrap(api.POST("/api/subscribers/{id}/disable", path(s))),
+                            "Disabled and disconnected",
+                          )
+                        }
+                        aria-label={`Disable ${s.username}`}
+                      >
+                        Disable
+                      </button>
+                    }
+                  >
+                    <button
+                      type="button"
+                      onClick={() => act(() => unwrap(api.POST("/api/subscribers/{id}/enable", path(s))), "Enabled")}
+                      aria-label={`Enable ${s.username}`}
+                    >
+                      Enable
+                    </button>
+                  </Show>
                 </Show>
                 <button type="button" onClick={() => setUsageOf(s)} aria-label={`Usage of ${s.username}`}>
                   Usage
                 </button>
-                <button type="button" onClick={() => setDeleting(s)} aria-label={`Delete ${s.username}`}>
-                  Delete
-                </button>
+                <Show when={session.can("sessions.view")}>
+                  <A
+                    href={`/auth-log?username=${encodeURIComponent(s.username)}`}
+                    aria-label={`Connection log of ${s.username}`}
+                  >
+                    Log
+                  </A>
+                </Show>
+                <Show when={session.can("subscribers.delete")}>
+                  <button type="button" onClick={() => setDeleting(s)} aria-label={`Delete ${s.username}`}>
+                    Delete
+                  </button>
+                </Show>
               </div>
             ),
           },
