@@ -66,6 +66,7 @@ describe("tenant panel in Chromium", { timeout: 90_000 }, () => {
     await dlg.getByRole("button", { name: "Create plan" }).click();
     await row(page, "Home 50").waitFor();
     expect(await row(page, "Home 50").textContent()).toContain("19.90");
+    expect(await row(page, "Home 50").textContent()).toContain("50 Mbit/s / 10 Mbit/s");
     await screenshot(page, "plans-1280");
 
     await page.getByRole("link", { name: "NAS devices" }).click();

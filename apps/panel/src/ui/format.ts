@@ -50,6 +50,14 @@ export function formatDate(value: string | null | undefined, zone = displayZone(
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
 }
 
+/** A rate in kbit/s as people say it: "100 Mbit/s", "1.5 Gbit/s", "512 kbit/s". */
+export function formatRate(kbps: number): string {
+  if (!Number.isFinite(kbps) || kbps < 0) return "—";
+  const [value, unit] =
+    kbps >= 1_000_000 ? [kbps / 1_000_000, "Gbit/s"] : kbps >= 1_000 ? [kbps / 1_000, "Mbit/s"] : [kbps, "kbit/s"];
+  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${unit}`;
+}
+
 /** Share of a quota used, clamped to 0..100, and the tone to draw it in. */
 export function quotaLevel(used: number, limit: number): { percent: number; tone: "ok" | "warn" | "bad" } {
   if (!(limit > 0)) return { percent: 0, tone: "ok" };

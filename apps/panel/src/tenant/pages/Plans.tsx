@@ -6,6 +6,7 @@ import { ConfirmAction } from "../../ui/ConfirmAction";
 import { ErrorBanner } from "../../ui/ErrorBanner";
 import { CheckboxField, TextField } from "../../ui/Field";
 import { FormDialog } from "../../ui/FormDialog";
+import { formatRate } from "../../ui/format";
 import { type Errors, formatCents, hasErrors, intInRange, required, toCents } from "../../ui/forms";
 import { SearchToolbar } from "../../ui/SearchToolbar";
 import { Table } from "../../ui/Table";
@@ -103,7 +104,11 @@ export default function PlansPage() {
         caption="Service plans"
         columns={[
           { key: "name", label: "Name", sortable: true },
-          { key: "speed", label: "Speed", render: (p) => `${p.downloadKbps} / ${p.uploadKbps} kbit/s` },
+          {
+            key: "speed",
+            label: "Speed (down / up)",
+            render: (p) => `${formatRate(p.downloadKbps)} / ${formatRate(p.uploadKbps)}`,
+          },
           { key: "validityDays", label: "Days" },
           { key: "price", label: "Price", sortable: true, render: (p) => formatCents(p.priceCents) },
           { key: "subscribers", label: "Subscribers" },
