@@ -40,7 +40,12 @@ interface Child {
 const children: Child[] = [];
 let stopping = false;
 
-function launch(name: string, entry: string): Child {
+/**
+ * `essential`: the others cannot run usefully without it (the API, the worker). The RADIUS daemon
+ * is not: when it cannot start (e.g. ports below 1024 for an ordinary user) its one-line reason is
+ * printed and the panel stays up, as it did when the daemon ran inside the API.
+ */
+function launch(name: string, entry: string, essential = true): Child {
   const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, entry)], {
     cwd: ROOT,
     env,
@@ -50,8 +55,13 @@ function launch(name: string, entry: string): Child {
   children.push(entryChild);
   child.once("exit", (code, signal) => {
     if (stopping) return;
+    const how = signal ?? `exit ${code}`;
+    if (!essential) {
+      process.stderr.write(`proxpanel: the ${name} stopped (${how}); the panel and API go on without it\n`);
+      return;
+    }
     // A process that stops on its own has printed why; the others cannot run usefully without it.
-    process.stderr.write(`proxpanel: the ${name} stopped (${signal ?? `exit ${code}`}); stopping the others\n`);
+    process.stderr.write(`proxpanel: the ${name} stopped (${how}); stopping the others\n`);
     void stop(code === 0 ? 1 : (code ?? 1));
   });
   return entryChild;
@@ -99,7 +109,7 @@ async function apiReady(api: Child): Promise<void> {
 const api = launch("API", "apps/api/src/main.ts");
 await apiReady(api);
 if (!stopping) {
-  if (config.RADIUS_ENABLED) launch("RADIUS daemon", "apps/radius/src/main.ts");
+  if (config.RADIUS_ENABLED) launch("RADIUS daemon", "apps/radius/src/main.ts", false);
   launch("worker", "apps/worker/src/main.ts");
   const where = stopDatabase ? `the embedded PostgreSQL (data in ${path.join(config.DATA_DIR, "pg")})` : "DATABASE_URL";
   console.log(`  processes:      API, ${config.RADIUS_ENABLED ? "RADIUS daemon, " : ""}worker, on ${where}\n`);
