@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mailedResetToken } from "../../apps/api/src/routes/auth/password-reset-test-support.ts";
 import { startSmtp } from "../../apps/api/src/services/mail-test-smtp.ts";
-import { signupTenant } from "../harness.ts";
+import { signupTenant, superAdminSession } from "../harness.ts";
 import { type BrowserStack, loginTenant, screenshot, startBrowserStack } from "./harness.ts";
 
 let bs: BrowserStack;
@@ -51,5 +51,28 @@ describe("account recovery in the tenant panel (Chromium)", () => {
     await again.getByRole("button", { name: "Set password" }).click();
     await again.getByTestId("reset-invalid").waitFor();
     expect(await again.getByRole("link", { name: "Ask for a new link" }).getAttribute("href")).toBe("/forgot-password");
+  });
+
+  it("lets an operator recover the console account the same way, under /console", async () => {
+    const op = await superAdminSession(bs.stack);
+    const page = await bs.newPage();
+    await page.goto(`${bs.apexUrl()}/console`);
+    await page.getByRole("link", { name: "Forgot password?" }).click();
+    await page.getByRole("heading", { name: "Forgot your password?" }).waitFor();
+    await page.getByLabel("E-mail").fill(op.email);
+    await page.getByRole("button", { name: "Mail me a link" }).click();
+    await page.getByTestId("reset-sent").waitFor();
+    const token = await mailedResetToken(bs.stack, smtp, op.email);
+    await page.goto(`${bs.apexUrl()}/console/reset-password?token=${token}`);
+    await page.getByLabel("New password", { exact: true }).fill("operator-new-pw-1");
+    await page.getByLabel("New password again").fill("operator-new-pw-1");
+    await page.getByRole("button", { name: "Set password" }).click();
+    await page.getByTestId("reset-done").waitFor();
+    await page.getByRole("link", { name: "Sign in" }).click();
+    await page.getByLabel("E-mail").fill(op.email);
+    await page.getByLabel("Password").fill("operator-new-pw-1");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    // Signed in: the console asks to enrol TOTP on a first sign-in without it.
+    await page.getByRole("img", { name: "QR code of the authenticator secret" }).waitFor();
   });
 });

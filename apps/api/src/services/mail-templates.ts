@@ -20,7 +20,8 @@ export function passwordResetMail(input: {
   to: string;
   link: string;
   ttlMinutes: number;
-  tenantId: string;
+  /** Null for a super-admin's reset. */
+  tenantId: string | null;
 }): OutgoingMail {
   return {
     kind: "password_reset",

@@ -37,3 +37,8 @@ export async function tenantPublicUrl(deps: PublicUrlDeps, tenant: { id: string;
   if (row?.domain && row.verifiedAt) return origin(deps.config, row.domain);
   return workspaceUrl(deps, tenant.slug);
 }
+
+/** The apex (signup and the console), for links in the operators' e-mail. */
+export function apexUrl(deps: Pick<PublicUrlDeps, "config">): string {
+  return origin(deps.config, deps.config.BASE_DOMAIN);
+}

@@ -1,7 +1,9 @@
-import { Route, Router, type RouteSectionProps } from "@solidjs/router";
+import { Route, Router, type RouteSectionProps, useLocation } from "@solidjs/router";
 import { lazy, Match, Switch } from "solid-js";
+import { api, unwrap } from "../api/client";
 import { ErrorBanner } from "../ui/ErrorBanner";
 import { Layout, type NavItem } from "../ui/Layout";
+import { ForgotPasswordPage, ResetPasswordPage } from "../ui/PasswordPages";
 import { ConsoleLoginPage } from "./LoginPage";
 import { consoleSession } from "./session";
 import { TotpEnrolment } from "./TotpEnrolment";
@@ -21,10 +23,33 @@ const NAV: NavItem[] = [
   { href: "/health", label: "System health" },
 ];
 
+const consoleHeader = () => <h1>ProxPanel console</h1>;
+
 function Shell(props: RouteSectionProps) {
   const me = () => consoleSession.me();
+  const location = useLocation();
   return (
     <Switch fallback={<p class="boot">Loading…</p>}>
+      {/* Account recovery needs no session: reached from the sign-in page and from the mail. */}
+      <Match when={location.pathname.endsWith("/forgot-password")}>
+        <ForgotPasswordPage
+          header={consoleHeader()}
+          signInHref="/console"
+          send={async (email) => {
+            await unwrap(api.POST("/api/saas/auth/password/forgot", { body: { email } }));
+          }}
+        />
+      </Match>
+      <Match when={location.pathname.endsWith("/reset-password")}>
+        <ResetPasswordPage
+          header={consoleHeader()}
+          signInHref="/console"
+          forgotHref="/console/forgot-password"
+          send={async (token, password) => {
+            await unwrap(api.POST("/api/saas/auth/password/reset", { body: { token, password } }));
+          }}
+        />
+      </Match>
       <Match when={!consoleSession.token()}>
         <ConsoleLoginPage />
       </Match>

@@ -40,6 +40,11 @@ export function ConsoleLoginPage() {
         check={checkCode}
         onError={codeRequested}
         submitLabel={needCode() ? "Verify and sign in" : "Sign in"}
+        footer={
+          <p class="login-footer">
+            <a href="/console/forgot-password">Forgot password?</a>
+          </p>
+        }
         signIn={async (creds) => {
           const body = { ...creds, ...(needCode() ? { totp: code().trim() } : {}) };
           const res = await unwrap<LoginResult>(api.POST("/api/saas/auth/login", { body }));

@@ -51,7 +51,9 @@ export const passwordResetTokens = pgTable(
   "password_reset_tokens",
   {
     id: uuidPk(),
-    tenantId: uuid("tenant_id").notNull(),
+    // Null for a super-admin's token (userId is then a super_admins id): tenant resets require
+    // their tenant, console resets require null, so neither can spend the other's.
+    tenantId: uuid("tenant_id"),
     userId: uuid("user_id").notNull(),
     tokenHash: text("token_hash").notNull(),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),

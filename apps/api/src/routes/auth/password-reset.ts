@@ -8,18 +8,18 @@ import { serviceCtx } from "../../services/context.ts";
 import { validate } from "../../validate.ts";
 import { requestPasswordReset, resetPassword } from "./password-reset-service.ts";
 
-const forgotBody = z.object({ email: z.string().trim().email().max(254) });
-const resetBody = z.object({
+export const forgotBody = z.object({ email: z.string().trim().email().max(254) });
+export const resetBody = z.object({
   token: z.string().min(20).max(200),
   password: z.string().min(10, "must be at least 10 characters").max(256),
 });
 
 // Per address asked about and per client, within one tenant: enough for a user who lost the mail,
 // too few to mail-bomb someone or to probe many addresses.
-const PER_ACCOUNT_PER_HOUR = 5;
-const PER_CLIENT_PER_HOUR = 30;
+export const PER_ACCOUNT_PER_HOUR = 5;
+export const PER_CLIENT_PER_HOUR = 30;
 
-async function take(limiter: RateLimiterAbstract, key: string) {
+export async function take(limiter: RateLimiterAbstract, key: string) {
   try {
     await limiter.consume(key);
   } catch (err) {
