@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { hashPassword } from "@proxpanel/auth";
-import { type Db, passwordResetTokens } from "@proxpanel/db";
+import { type Db, type Executor, passwordResetTokens } from "@proxpanel/db";
 import { enqueueMail } from "@proxpanel/mail";
 import type { TenantResolver } from "@proxpanel/tenancy";
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
@@ -23,6 +23,57 @@ export interface ResetDeps extends PublicUrlDeps {
 /** Only this digest is stored: a leaked table row cannot be turned back into a working link. */
 export const hashResetToken = (token: string) => createHash("sha256").update(token).digest("hex");
 
+/** A tenant's users (tenantId) or the console's operators (null): each side spends only its own. */
+const ownerOf = (tenantId: string | null) =>
+  tenantId === null ? isNull(passwordResetTokens.tenantId) : eq(passwordResetTokens.tenantId, tenantId);
+
+/**
+ * Stores a new token's digest for one account, retiring its earlier links (only the newest one
+ * works), and returns the token for the mail. Runs in the caller's transaction.
+ */
+export async function issueResetToken(
+  tx: Pick<Executor, "update" | "insert">,
+  input: { tenantId: string | null; userId: string; ttlMinutes: number },
+): Promise<string> {
+  await tx
+    .update(passwordResetTokens)
+    .set({ usedAt: new Date() })
+    .where(
+      and(ownerOf(input.tenantId), eq(passwordResetTokens.userId, input.userId), isNull(passwordResetTokens.usedAt)),
+    );
+  const token = randomBytes(32).toString("base64url");
+  await tx.insert(passwordResetTokens).values({
+    tenantId: input.tenantId,
+    userId: input.userId,
+    tokenHash: hashResetToken(token),
+    expiresAt: new Date(Date.now() + input.ttlMinutes * 60_000),
+  });
+  return token;
+}
+
+/**
+ * Spends a token of this side (tenant or console) with a conditional UPDATE, so two concurrent
+ * uses cannot both succeed; returns the account it was for, or undefined when invalid, used or expired.
+ */
+export async function claimResetToken(
+  tx: Pick<Executor, "update" | "insert">,
+  input: { token: string; tenantId: string | null },
+): Promise<string | undefined> {
+  const [claimed] = await tx
+    .update(passwordResetTokens)
+    .set({ usedAt: new Date() })
+    .where(
+      and(
+        eq(passwordResetTokens.tokenHash, hashResetToken(input.token)),
+        ownerOf(input.tenantId),
+        isNull(passwordResetTokens.usedAt),
+        gt(passwordResetTokens.expiresAt, new Date()),
+      ),
+    )
+    .returning({ userId: passwordResetTokens.userId });
+  return claimed?.userId;
+}
+
 /**
  * Queues a reset link when an active user has this address. The caller answers the same either
  * way, so the endpoint does not tell who has an account.
@@ -41,26 +92,10 @@ export async function requestPasswordReset(
       .limit(1)
   )[0];
   if (!user) return;
-  const token = randomBytes(32).toString("base64url");
-  const link = `${await tenantPublicUrl(deps, ctx.tenant)}/reset-password?token=${token}`;
+  const base = await tenantPublicUrl(deps, ctx.tenant);
   await deps.db.transaction(async (tx) => {
-    // Only the newest link works: asking again retires the earlier ones.
-    await tx
-      .update(passwordResetTokens)
-      .set({ usedAt: new Date() })
-      .where(
-        and(
-          eq(passwordResetTokens.tenantId, ctx.tenant.id),
-          eq(passwordResetTokens.userId, user.id),
-          isNull(passwordResetTokens.usedAt),
-        ),
-      );
-    await tx.insert(passwordResetTokens).values({
-      tenantId: ctx.tenant.id,
-      userId: user.id,
-      tokenHash: hashResetToken(token),
-      expiresAt: new Date(Date.now() + deps.ttlMinutes * 60_000),
-    });
+    const token = await issueResetToken(tx, { tenantId: ctx.tenant.id, userId: user.id, ttlMinutes: deps.ttlMinutes });
+    const link = `${base}/reset-password?token=${token}`;
     await enqueueMail(
       tx,
       passwordResetMail({ to: user.email, link, ttlMinutes: deps.ttlMinutes, tenantId: ctx.tenant.id }),
@@ -82,23 +117,12 @@ export async function resetPassword(
   const invalid = () =>
     new AppError(400, ErrorCode.resetTokenInvalid, "This reset link is invalid, used or expired; ask for a new one.");
   const user = await ctx.tenant.db.transaction(async (tx) => {
-    const [claimed] = await tx
-      .update(passwordResetTokens)
-      .set({ usedAt: new Date() })
-      .where(
-        and(
-          eq(passwordResetTokens.tokenHash, hashResetToken(input.token)),
-          eq(passwordResetTokens.tenantId, ctx.tenant.id),
-          isNull(passwordResetTokens.usedAt),
-          gt(passwordResetTokens.expiresAt, new Date()),
-        ),
-      )
-      .returning({ userId: passwordResetTokens.userId });
-    if (!claimed) throw invalid();
+    const userId = await claimResetToken(tx, { token: input.token, tenantId: ctx.tenant.id });
+    if (!userId) throw invalid();
     const [updated] = await tx
       .update(t.users)
       .set({ passwordHash, sessionVersion: sql`${t.users.sessionVersion} + 1`, updatedAt: new Date() })
-      .where(and(eq(t.users.id, claimed.userId), eq(t.users.status, "active")))
+      .where(and(eq(t.users.id, userId), eq(t.users.status, "active")))
       .returning({ id: t.users.id, email: t.users.email });
     if (!updated) throw invalid();
     await writeAudit(

@@ -1,13 +1,12 @@
-import { randomBytes } from "node:crypto";
 import { hashPassword } from "@proxpanel/auth";
-import { type Db, passwordResetTokens, superAdmins } from "@proxpanel/db";
+import { type Db, superAdmins } from "@proxpanel/db";
 import { enqueueMail } from "@proxpanel/mail";
 import { type Actor, recordSuperAdminAudit } from "@proxpanel/tenancy";
-import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { AppError, ErrorCode } from "../../errors.ts";
 import { passwordResetMail } from "../../services/mail-templates.ts";
 import { apexUrl, type PublicUrlDeps } from "../../services/public-url.ts";
-import { hashResetToken } from "../auth/password-reset-service.ts";
+import { claimResetToken, issueResetToken } from "../auth/password-reset-service.ts";
 
 export interface SuperAdminResetDeps extends Pick<PublicUrlDeps, "config"> {
   db: Db;
@@ -26,25 +25,9 @@ export async function requestSuperAdminReset(deps: SuperAdminResetDeps, input: {
     .where(sql`lower(${superAdmins.email}) = ${input.email.toLowerCase()}`)
     .limit(1);
   if (!admin) return;
-  const token = randomBytes(32).toString("base64url");
-  const link = `${apexUrl(deps)}/console/reset-password?token=${token}`;
   await deps.db.transaction(async (tx) => {
-    await tx
-      .update(passwordResetTokens)
-      .set({ usedAt: new Date() })
-      .where(
-        and(
-          isNull(passwordResetTokens.tenantId),
-          eq(passwordResetTokens.userId, admin.id),
-          isNull(passwordResetTokens.usedAt),
-        ),
-      );
-    await tx.insert(passwordResetTokens).values({
-      tenantId: null,
-      userId: admin.id,
-      tokenHash: hashResetToken(token),
-      expiresAt: new Date(Date.now() + deps.ttlMinutes * 60_000),
-    });
+    const token = await issueResetToken(tx, { tenantId: null, userId: admin.id, ttlMinutes: deps.ttlMinutes });
+    const link = `${apexUrl(deps)}/console/reset-password?token=${token}`;
     await enqueueMail(tx, passwordResetMail({ to: admin.email, link, ttlMinutes: deps.ttlMinutes, tenantId: null }));
   });
 }
@@ -62,23 +45,12 @@ export async function resetSuperAdminPassword(
   const invalid = () =>
     new AppError(400, ErrorCode.resetTokenInvalid, "This reset link is invalid, used or expired; ask for a new one.");
   await deps.db.transaction(async (tx) => {
-    const [claimed] = await tx
-      .update(passwordResetTokens)
-      .set({ usedAt: new Date() })
-      .where(
-        and(
-          eq(passwordResetTokens.tokenHash, hashResetToken(input.token)),
-          isNull(passwordResetTokens.tenantId),
-          isNull(passwordResetTokens.usedAt),
-          gt(passwordResetTokens.expiresAt, new Date()),
-        ),
-      )
-      .returning({ userId: passwordResetTokens.userId });
-    if (!claimed) throw invalid();
+    const userId = await claimResetToken(tx, { token: input.token, tenantId: null });
+    if (!userId) throw invalid();
     const [admin] = await tx
       .update(superAdmins)
       .set({ passwordHash, sessionVersion: sql`${superAdmins.sessionVersion} + 1`, updatedAt: new Date() })
-      .where(eq(superAdmins.id, claimed.userId))
+      .where(eq(superAdmins.id, userId))
       .returning({ id: superAdmins.id, email: superAdmins.email });
     if (!admin) throw invalid();
     await recordSuperAdminAudit(
