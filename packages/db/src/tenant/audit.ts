@@ -6,6 +6,8 @@ export const auditLogsTable = (s: PgSchema) =>
     {
       id: bigserial("id", { mode: "number" }).primaryKey(),
       actorUserId: uuid("actor_user_id"),
+      // Set when the subscriber itself acted, through the self-care portal.
+      actorSubscriberId: uuid("actor_subscriber_id"),
       actor: text("actor").notNull(),
       action: text("action").notNull(),
       entityType: text("entity_type").notNull(),

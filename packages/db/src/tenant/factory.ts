@@ -5,6 +5,7 @@ import { backupSchedulesTable } from "./backups.ts";
 import { invoicesTable, resellersTable, transactionsTable } from "./billing.ts";
 import { ipAllocationsTable, ipPoolsTable, nasDevicesTable, wireguardPeersTable } from "./network.ts";
 import { notificationOutboxTable, notificationTemplatesTable } from "./notifications.ts";
+import { onlinePaymentsTable, paymentProvidersTable } from "./payments.ts";
 import { servicePlansTable } from "./plans.ts";
 import { systemPreferencesTable } from "./preferences.ts";
 import { authLogsTable } from "./radius-log.ts";
@@ -47,6 +48,8 @@ export function tenantTables(schemaName: string) {
     notificationOutbox: notificationOutboxTable(schema),
     authLogs: authLogsTable(schema),
     backupSchedules: backupSchedulesTable(schema),
+    paymentProviders: paymentProvidersTable(schema),
+    onlinePayments: onlinePaymentsTable(schema),
   };
 }
 
@@ -64,6 +67,7 @@ export type Reseller = InferSelectModel<TenantTables["resellers"]>;
 export type Invoice = InferSelectModel<TenantTables["invoices"]>;
 export type Transaction = InferSelectModel<TenantTables["transactions"]>;
 export type RadacctRow = InferSelectModel<TenantTables["radacct"]>;
+export type OnlinePayment = InferSelectModel<TenantTables["onlinePayments"]>;
 export type NotificationTemplate = InferSelectModel<TenantTables["notificationTemplates"]>;
 
 /** Names of every table a tenant schema holds (without the migrations tracking table), sorted. */

@@ -5,6 +5,7 @@ import {
   check,
   index,
   inet,
+  integer,
   type PgSchema,
   text,
   timestamp,
@@ -42,6 +43,9 @@ export const subscribersTable = (s: PgSchema) =>
       bytesOut: bigint("bytes_out", { mode: "number" }).notNull().default(0),
       usageResetAt: timestamp("usage_reset_at", { withTimezone: true }),
       lastSeenAt: timestamp("last_seen_at", { withTimezone: true }),
+      // Bumped when the password changes or the operator signs the subscriber out of the portal:
+      // portal tokens carry it and stop working.
+      portalSessionVersion: integer("portal_session_version").notNull().default(0),
       ...timestamps(),
     },
     (t) => [

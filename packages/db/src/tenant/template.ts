@@ -24,4 +24,6 @@ export const {
   notificationOutbox,
   authLogs,
   backupSchedules,
+  paymentProviders,
+  onlinePayments,
 } = t;
