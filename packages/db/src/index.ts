@@ -28,7 +28,7 @@ export type {
 } from "./tenant/factory.ts";
 export { assertSchemaName, SCHEMA_NAME_RE, tenantTableNames } from "./tenant/factory.ts";
 export { NAS_TYPES } from "./tenant/network.ts";
-export { NOTIFICATION_CHANNELS, NOTIFICATION_EVENTS, OUTBOX_STATUSES } from "./tenant/notifications.ts";
+export { NOTIFICATION_CHANNELS, NOTIFICATION_EVENTS, OUTBOX_STATUSES, SMS_PROVIDERS } from "./tenant/notifications.ts";
 export { PAYMENT_PROVIDERS, PAYMENT_PURPOSES, PAYMENT_STATUSES } from "./tenant/payments.ts";
 export { FUP_ACTIONS, QUOTA_PERIODS } from "./tenant/plans.ts";
 export { AUTH_RESULTS } from "./tenant/radius-log.ts";

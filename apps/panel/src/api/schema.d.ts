@@ -6275,7 +6275,7 @@ export interface operations {
   getApiNotificationsTemplates: {
     parameters: {
       query?: {
-        event?: "expiry_reminder" | "quota_warning" | "invoice";
+        event?: "expiry_reminder" | "quota_warning" | "invoice" | "payment_received" | "suspension";
         channel?: "email" | "sms";
       };
       header?: never;
@@ -6317,7 +6317,7 @@ export interface operations {
       content: {
         "application/json": {
           /** @enum {string} */
-          event: "expiry_reminder" | "quota_warning" | "invoice";
+          event: "expiry_reminder" | "quota_warning" | "invoice" | "payment_received" | "suspension";
           /** @enum {string} */
           channel: "email" | "sms";
           /** @default  */
@@ -6468,7 +6468,7 @@ export interface operations {
       content: {
         "application/json": {
           /** @enum {string} */
-          event: "expiry_reminder" | "quota_warning" | "invoice";
+          event: "expiry_reminder" | "quota_warning" | "invoice" | "payment_received" | "suspension";
           /** @enum {string} */
           channel: "email" | "sms";
           /** @default  */
@@ -6540,7 +6540,7 @@ export interface operations {
         limit?: number;
         order?: "asc" | "desc";
         status?: "pending" | "sent" | "failed";
-        event?: "expiry_reminder" | "quota_warning" | "invoice";
+        event?: "expiry_reminder" | "quota_warning" | "invoice" | "payment_received" | "suspension";
         subscriberId?: string;
       };
       header?: never;

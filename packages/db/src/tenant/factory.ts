@@ -4,7 +4,7 @@ import { auditLogsTable } from "./audit.ts";
 import { backupSchedulesTable } from "./backups.ts";
 import { invoicesTable, resellersTable, transactionsTable } from "./billing.ts";
 import { ipAllocationsTable, ipPoolsTable, nasDevicesTable, wireguardPeersTable } from "./network.ts";
-import { notificationOutboxTable, notificationTemplatesTable } from "./notifications.ts";
+import { notificationOutboxTable, notificationTemplatesTable, smsSettingsTable } from "./notifications.ts";
 import { onlinePaymentsTable, paymentProvidersTable } from "./payments.ts";
 import { servicePlansTable } from "./plans.ts";
 import { systemPreferencesTable } from "./preferences.ts";
@@ -46,6 +46,7 @@ export function tenantTables(schemaName: string) {
     transactions: transactionsTable(schema),
     notificationTemplates: notificationTemplatesTable(schema),
     notificationOutbox: notificationOutboxTable(schema),
+    smsSettings: smsSettingsTable(schema),
     authLogs: authLogsTable(schema),
     backupSchedules: backupSchedulesTable(schema),
     paymentProviders: paymentProvidersTable(schema),

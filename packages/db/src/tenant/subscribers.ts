@@ -46,6 +46,9 @@ export const subscribersTable = (s: PgSchema) =>
       // Bumped when the password changes or the operator signs the subscriber out of the portal:
       // portal tokens carry it and stop working.
       portalSessionVersion: integer("portal_session_version").notNull().default(0),
+      // The subscriber's opt-outs: false means no message on that channel, whatever the event.
+      notifyEmail: boolean("notify_email").notNull().default(true),
+      notifySms: boolean("notify_sms").notNull().default(true),
       ...timestamps(),
     },
     (t) => [

@@ -22,6 +22,7 @@ export const {
   transactions,
   notificationTemplates,
   notificationOutbox,
+  smsSettings,
   authLogs,
   backupSchedules,
   paymentProviders,

@@ -21,6 +21,8 @@ export const EVENT_VARIABLES: Record<NotificationEvent, readonly string[]> = {
   expiry_reminder: [...COMMON, "days_left"],
   quota_warning: [...COMMON, "quota.percent", "quota.used", "quota.limit"],
   invoice: [...COMMON, "invoice.number", "invoice.amount", "invoice.due_at"],
+  payment_received: [...COMMON, "payment.amount", "invoice.number"],
+  suspension: [...COMMON, "suspension.reason"],
 };
 
 export const SUBJECT_MAX = 200;
