@@ -22,6 +22,7 @@ import { nasRoutes } from "./routes/nas/index.ts";
 import { notificationRoutes } from "./routes/notifications/index.ts";
 import { permissionGroupRoutes } from "./routes/permission-groups/index.ts";
 import { planRoutes } from "./routes/plans/index.ts";
+import { portalRoutes, portalSettingsRoutes } from "./routes/portal/index.ts";
 import { resellerRoutes } from "./routes/resellers/index.ts";
 import { saasRoutes } from "./routes/saas/index.ts";
 import { sessionRoutes } from "./routes/sessions/index.ts";
@@ -108,7 +109,9 @@ export function createApp(deps: AppDeps) {
   app.route("/api/audit-logs", auditRoutes(deps));
   app.route("/api/permission-groups", permissionGroupRoutes(deps));
   app.route("/api/settings/domain", domainRoutes(deps));
+  app.route("/api/settings", portalSettingsRoutes(deps));
   app.route("/api/settings", settingsRoutes(deps));
+  app.route("/api/portal", portalRoutes(deps));
   app.route("/api/plans", planRoutes(deps));
   app.route("/api/subscribers", subscriberRoutes(deps));
   app.route("/api/sessions", sessionRoutes(deps));

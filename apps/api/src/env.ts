@@ -18,6 +18,13 @@ export interface TenantPrincipal {
   resellerId: string | null;
 }
 
+/** A subscriber signed into the self-care portal of this tenant. */
+export interface PortalPrincipal {
+  realm: "portal";
+  subscriberId: string;
+  username: string;
+}
+
 export interface SuperAdminPrincipal {
   realm: "superadmin";
   superAdminId: string;
@@ -40,6 +47,7 @@ export interface AppEnv {
     site: Site;
     tenant: TenantContext;
     auth: TenantPrincipal;
+    portal: PortalPrincipal;
     superAdmin: SuperAdminPrincipal;
   };
 }

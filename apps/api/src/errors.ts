@@ -38,6 +38,12 @@ export const ErrorCode = {
   billingTenantUnknown: "billing_tenant_unknown",
   billingCustomerConflict: "billing_customer_conflict",
   resetTokenInvalid: "reset_token_invalid",
+  /** The tenant switched the self-care portal, or this action of it, off. */
+  portalDisabled: "portal_disabled",
+  /** No payment provider is set up (or enabled) for what was asked. */
+  paymentProviderUnavailable: "payment_provider_unavailable",
+  /** The payment provider refused or could not be reached (502). */
+  paymentProviderError: "payment_provider_error",
   /** The NAS answered a Disconnect/CoA with a NAK (502). */
   nasRejected: "nas_rejected",
   /** The NAS did not answer a Disconnect/CoA in time, or could not be reached (504). */

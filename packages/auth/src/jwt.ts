@@ -18,6 +18,14 @@ export interface SuperAdminClaims {
   mfa: boolean;
 }
 
+/** A subscriber signed into its tenant's self-care portal. */
+export interface PortalClaims {
+  realm: "portal";
+  sub: string;
+  tenantId: string;
+  sv: number;
+}
+
 export class TokenError extends Error {
   constructor(
     message: string,
@@ -97,6 +105,27 @@ export class TokenService {
     }
   }
 
+  /**
+   * Self-care portal sessions: signed with the tenant key but for audience "portal", so no admin
+   * route (audience "tenant") accepts one and no portal route accepts an admin token.
+   */
+  signPortal(c: Omit<PortalClaims, "realm">): Promise<string> {
+    return new SignJWT({ tenant_id: c.tenantId, sv: c.sv })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setSubject(c.sub)
+      .setIssuer(ISSUER)
+      .setAudience("portal")
+      .setIssuedAt()
+      .setExpirationTime(this.ttl.tenant)
+      .sign(this.keys.tenant);
+  }
+
+  async verifyPortal(token: string): Promise<PortalClaims> {
+    const p = await this.verify(token, "tenant", "portal");
+    if (typeof p.tenant_id !== "string" || typeof p.sv !== "number") throw new TokenError("malformed token", "invalid");
+    return { realm: "portal", sub: p.sub, tenantId: p.tenant_id, sv: p.sv };
+  }
+
   signSuperAdmin(c: Omit<SuperAdminClaims, "realm">): Promise<string> {
     return new SignJWT({ sv: c.sv, mfa: c.mfa })
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })
@@ -120,8 +149,8 @@ export class TokenService {
     return { realm: "superadmin", sub: p.sub, sv: p.sv, mfa: p.mfa === true };
   }
 
-  private async verify(token: string, realm: Realm) {
-    const key = `${realm}:${token}`;
+  private async verify(token: string, realm: Realm, audience: string = realm) {
+    const key = `${audience}:${token}`;
     const hit = this.verified.get(key);
     if (hit) {
       if (hit.exp * 1000 > Date.now()) return hit.payload;
@@ -131,7 +160,7 @@ export class TokenService {
     try {
       const { payload } = await jwtVerify(token, this.keys[realm], {
         issuer: ISSUER,
-        audience: realm,
+        audience,
         algorithms: ["HS256"],
       });
       if (typeof payload.sub !== "string") throw new TokenError("malformed token", "invalid");

@@ -7,6 +7,7 @@ export async function writeAudit(
 ): Promise<void> {
   await ctx.db.insert(ctx.tenant.t.auditLogs).values({
     actorUserId: ctx.actor.userId,
+    actorSubscriberId: ctx.actor.subscriberId ?? null,
     actor: ctx.actor.label,
     action: entry.action,
     entityType: entry.entityType,

@@ -8,6 +8,8 @@ export interface ServiceActor {
   resellerId: string | null;
   permissions: readonly string[];
   label: string;
+  /** Set when a subscriber acts for itself through the self-care portal. */
+  subscriberId?: string | null | undefined;
   ip: string | null;
   requestId: string | null;
 }

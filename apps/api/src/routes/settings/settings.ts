@@ -8,6 +8,7 @@ import { z } from "zod";
 import { AppError, ErrorCode, notFound } from "../../errors.ts";
 import { writeAudit } from "../../services/audit.ts";
 import { inTransaction, type ServiceCtx } from "../../services/context.ts";
+import { getCurrency } from "../portal/preferences.ts";
 
 export const BRANDING_ASSET_KINDS = ["logo", "favicon", "login-background"] as const;
 export type BrandingAssetKind = (typeof BRANDING_ASSET_KINDS)[number];
@@ -108,6 +109,7 @@ export async function getPublicBranding({ ctx }: { ctx: ServiceCtx }) {
     slug: ctx.tenant.slug,
     companyName,
     timezone,
+    currency: await getCurrency(ctx),
     branding: { ...rest, customCssUrl: customCss ? `/api/branding/custom.css?v=${cssVersion(customCss)}` : null },
   };
 }

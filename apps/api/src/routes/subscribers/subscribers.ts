@@ -40,7 +40,7 @@ export function publicSubscriber<T extends { passwordEnc: string }>(row: T): Omi
   return rest;
 }
 
-const sealContext = (id: string) => `subscriber:${id}`;
+export const sealContext = (id: string) => `subscriber:${id}`;
 
 const conflict = conflictOn(
   (c) => `Another subscriber already has this ${c === "subscribers_static_ip_key" ? "static IP" : "username"}.`,
