@@ -1,3 +1,4 @@
+import { NOTIFICATION_CHANNELS, NOTIFICATION_EVENTS } from "@proxpanel/notify";
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
@@ -18,7 +19,6 @@ import {
   previewTemplate,
   updateTemplate,
 } from "./notifications.ts";
-import { NOTIFICATION_CHANNELS, NOTIFICATION_EVENTS } from "./template.ts";
 
 const event = z.enum(NOTIFICATION_EVENTS);
 const channel = z.enum(NOTIFICATION_CHANNELS);

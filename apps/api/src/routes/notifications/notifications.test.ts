@@ -1,14 +1,21 @@
 import type { AddressInfo } from "node:net";
 import { tenants } from "@proxpanel/db";
+import {
+  deliverPending,
+  formatDate,
+  logSmsAdapter,
+  renderSubject,
+  renderText,
+  smtpAdapter,
+  validateTemplate,
+} from "@proxpanel/notify";
 import { eq } from "drizzle-orm";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, signupTenant, startStack, type TestTenant } from "../../../../../tests/harness.ts";
 import type { ServiceCtx } from "../../services/context.ts";
 import { expectError, systemCtx, tenantClient, userWith } from "../settings/test-support.ts";
-import { logSmsAdapter, smtpAdapter } from "./adapters.ts";
-import { deliverPending, enqueueNotification } from "./notifications.ts";
-import { formatDate, renderSubject, renderText, validateTemplate } from "./template.ts";
+import { enqueueNotification } from "./notifications.ts";
 
 interface Received {
   from: string;
@@ -317,28 +324,17 @@ describe("outbox and delivery", () => {
     email.close();
   });
 
-  it("records SMTP refusals, retries, and gives up after maxAttempts", async () => {
+  it("fails an SMTP 5xx refusal at once, keeping the relay's answer", async () => {
     await enqueueNotification({
       ctx,
       input: { event: "invoice", subscriberId: bounceId, data: { invoice: { amountCents: 100 } } },
     });
     const email = mailer();
-    expect(await deliverPending(ctx.tenant.db, ctx.tenant.t, [email], { maxAttempts: 2 })).toEqual({
-      sent: 0,
-      retrying: 1,
-      failed: 0,
-    });
-    let row = (await outbox()).at(-1);
-    expect(row).toMatchObject({ recipient: "bounce@example.test", status: "pending", attempts: 1 });
-    expect(row?.lastError).toContain("Mailbox unavailable");
-    expect(await deliverPending(ctx.tenant.db, ctx.tenant.t, [email], { maxAttempts: 2 })).toEqual({
-      sent: 0,
-      retrying: 0,
-      failed: 1,
-    });
+    expect(await deliverPending(ctx.tenant.db, ctx.tenant.t, [email])).toEqual({ sent: 0, retrying: 0, failed: 1 });
     email.close();
-    row = (await outbox()).at(-1);
-    expect(row).toMatchObject({ status: "failed", attempts: 2, sentAt: null });
+    const row = (await outbox()).at(-1);
+    expect(row).toMatchObject({ recipient: "bounce@example.test", status: "failed", attempts: 1, sentAt: null });
+    expect(row?.lastError).toContain("Mailbox unavailable");
     expect(inbox.some((m) => m.to.includes("bounce@example.test"))).toBe(false);
   });
 

@@ -1,22 +1,24 @@
-import { and, asc, count, desc, eq, inArray, type SQL } from "drizzle-orm";
+import {
+  buildVariables,
+  type EnqueueInput,
+  type EnqueueResult,
+  EVENT_VARIABLES,
+  enqueueForSubscriber,
+  type NotificationChannel,
+  type NotificationEvent,
+  OUTBOX_STATUSES,
+  renderSubject,
+  renderText,
+  companyAndTimezone as tenantCompanyAndTimezone,
+  validateTemplate,
+} from "@proxpanel/notify";
+import { and, asc, count, desc, eq, type SQL } from "drizzle-orm";
 import { conflictOn } from "../../db-errors.ts";
 import { AppError, ErrorCode, notFound } from "../../errors.ts";
 import { writeAudit } from "../../services/audit.ts";
 import { inTransaction, type ServiceCtx } from "../../services/context.ts";
-import {
-  buildVariables,
-  EVENT_VARIABLES,
-  type NotificationChannel,
-  type NotificationData,
-  type NotificationEvent,
-  renderSubject,
-  renderText,
-  validateTemplate,
-} from "./template.ts";
 
-export type { DeliveryAdapter, DeliveryReport, OutboundMessage } from "./delivery.ts";
-export { deliverPending } from "./delivery.ts";
-export type { NotificationData } from "./template.ts";
+export { OUTBOX_STATUSES };
 
 interface TemplateFields {
   event: NotificationEvent;
@@ -136,18 +138,8 @@ export async function deleteTemplate({ ctx, input }: { ctx: ServiceCtx; input: {
   });
 }
 
-async function companyAndTimezone(ctx: ServiceCtx) {
-  const sp = ctx.tenant.t.systemPreferences;
-  const rows = await ctx.db
-    .select()
-    .from(sp)
-    .where(inArray(sp.key, ["company_name", "timezone"]));
-  const v = Object.fromEntries(rows.map((r) => [r.key, r.value]));
-  return {
-    companyName: typeof v.company_name === "string" ? v.company_name : ctx.tenant.slug,
-    timezone: typeof v.timezone === "string" ? v.timezone : "UTC",
-  };
-}
+const companyAndTimezone = (ctx: ServiceCtx) =>
+  tenantCompanyAndTimezone({ db: ctx.db, t: ctx.tenant.t, slug: ctx.tenant.slug });
 
 /** Renders a template (saved or not) against made-up subscriber data and the real company name. */
 export async function previewTemplate({ ctx, input }: { ctx: ServiceCtx; input: TemplateFields }) {
@@ -178,21 +170,10 @@ export async function previewTemplate({ ctx, input }: { ctx: ServiceCtx; input: 
   };
 }
 
-export interface EnqueueInput {
-  event: NotificationEvent;
-  subscriberId: string;
-  data?: NotificationData | undefined;
-}
-
-export interface EnqueueResult {
-  queued: { id: number; channel: NotificationChannel; recipient: string }[];
-  skipped: { channel: NotificationChannel; reason: string }[];
-}
-
 /**
- * Renders every active template of the event for one subscriber into the outbox. It writes
- * through ctx.db, so called inside a renewal's or invoice's transaction the messages exist
- * exactly when that change commits; delivery happens later (deliverPending).
+ * Renders every active template of the event for one subscriber into the outbox, through ctx.db:
+ * called inside a payment's or invoice's transaction, the messages exist exactly when that change
+ * commits. A reseller's login reaches only its own subscribers.
  */
 export async function enqueueNotification({
   ctx,
@@ -201,60 +182,19 @@ export async function enqueueNotification({
   ctx: ServiceCtx;
   input: EnqueueInput;
 }): Promise<EnqueueResult> {
-  const { t } = ctx.tenant;
-  const sub = (await ctx.db.select().from(t.subscribers).where(eq(t.subscribers.id, input.subscriberId)).limit(1))[0];
-  if (!sub || (ctx.actor.resellerId && sub.resellerId !== ctx.actor.resellerId)) {
-    throw notFound("Subscriber not found");
+  const s = ctx.tenant.t.subscribers;
+  if (ctx.actor.resellerId) {
+    const own = await ctx.db
+      .select({ id: s.id })
+      .from(s)
+      .where(and(eq(s.id, input.subscriberId), eq(s.resellerId, ctx.actor.resellerId)))
+      .limit(1);
+    if (!own.length) throw notFound("Subscriber not found");
   }
-  const templates = await ctx.db
-    .select()
-    .from(t.notificationTemplates)
-    .where(and(eq(t.notificationTemplates.event, input.event), eq(t.notificationTemplates.isActive, true)))
-    .orderBy(asc(t.notificationTemplates.channel));
-  const result: EnqueueResult = { queued: [], skipped: [] };
-  if (!templates.length) return result;
-  const plan = sub.planId
-    ? (
-        await ctx.db
-          .select({ name: t.servicePlans.name, priceCents: t.servicePlans.priceCents })
-          .from(t.servicePlans)
-          .where(eq(t.servicePlans.id, sub.planId))
-          .limit(1)
-      )[0]
-    : undefined;
-  const vars = buildVariables({
-    subscriber: sub,
-    plan: plan ?? null,
-    ...(await companyAndTimezone(ctx)),
-    data: input.data,
-  });
-  for (const tpl of templates) {
-    const recipient = (tpl.channel === "email" ? sub.email : sub.phone)?.trim();
-    if (!recipient) {
-      result.skipped.push({
-        channel: tpl.channel,
-        reason: `Subscriber has no ${tpl.channel === "email" ? "e-mail" : "phone"}`,
-      });
-      continue;
-    }
-    const [row] = await ctx.db
-      .insert(t.notificationOutbox)
-      .values({
-        templateId: tpl.id,
-        subscriberId: sub.id,
-        event: input.event,
-        channel: tpl.channel,
-        recipient,
-        subject: tpl.channel === "email" ? renderSubject(tpl.subject, vars) : "",
-        body: renderText(tpl.body, vars),
-      })
-      .returning({ id: t.notificationOutbox.id });
-    if (row) result.queued.push({ id: row.id, channel: tpl.channel, recipient });
-  }
+  const result = await enqueueForSubscriber({ db: ctx.db, t: ctx.tenant.t, slug: ctx.tenant.slug }, input);
+  if (!result) throw notFound("Subscriber not found");
   return result;
 }
-
-export const OUTBOX_STATUSES = ["pending", "sent", "failed"] as const;
 
 export async function listOutbox({
   ctx,

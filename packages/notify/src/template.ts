@@ -1,8 +1,8 @@
-import { NOTIFICATION_CHANNELS, NOTIFICATION_EVENTS } from "@proxpanel/db/tenant/notifications";
+import { NOTIFICATION_CHANNELS, NOTIFICATION_EVENTS, OUTBOX_STATUSES } from "@proxpanel/db/tenant/notifications";
 
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
-export { NOTIFICATION_CHANNELS, NOTIFICATION_EVENTS };
+export { NOTIFICATION_CHANNELS, NOTIFICATION_EVENTS, OUTBOX_STATUSES };
 
 const COMMON = [
   "subscriber.username",
@@ -104,6 +104,8 @@ export interface VariableSource {
 export interface NotificationData {
   invoice?: { number?: number | string; amountCents?: number; dueAt?: Date | string | null } | undefined;
   quota?: { percent?: number; usedBytes?: number; limitBytes?: number } | undefined;
+  payment?: { amountCents?: number } | undefined;
+  suspension?: { reason?: string } | undefined;
 }
 
 export const money = (cents: number) => (cents / 100).toFixed(2);
@@ -165,5 +167,9 @@ export function buildVariables(src: VariableSource): Record<string, string> {
     vars["quota.used"] = q.usedBytes === undefined ? "" : bytes(q.usedBytes);
     vars["quota.limit"] = q.limitBytes === undefined ? "" : bytes(q.limitBytes);
   }
+  const p = data?.payment;
+  if (p) vars["payment.amount"] = p.amountCents === undefined ? "" : money(p.amountCents);
+  const sus = data?.suspension;
+  if (sus) vars["suspension.reason"] = sus.reason ?? "";
   return vars;
 }

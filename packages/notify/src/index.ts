@@ -1,0 +1,10 @@
+export { isPrivateAddress } from "./adapters/address-guard.ts";
+export * from "./adapters/http-gateway.ts";
+export * from "./adapters/smtp.ts";
+export * from "./adapters/twilio.ts";
+export * from "./delivery.ts";
+export * from "./enqueue.ts";
+export * from "./events.ts";
+export * from "./sms-settings.ts";
+export * from "./status.ts";
+export * from "./template.ts";
