@@ -6,9 +6,14 @@ import { StatusPage } from "./ui/StatusPage";
 // The console and the signup page are only for the apex: separate chunks keep tenant login pages small.
 const ConsoleApp = lazy(() => import("./console/ConsoleApp.tsx"));
 const SignupPage = lazy(() => import("./signup/SignupPage.tsx"));
+// Subscribers never load the operator's panel, and operators never load the portal.
+const PortalApp = lazy(() => import("./portal/PortalApp.tsx"));
 
 /** On the apex, /console is the operators' console; every other path is the signup page. */
 const onConsolePath = () => location.pathname === "/console" || location.pathname.startsWith("/console/");
+
+/** On a tenant host, /portal is the subscribers' self-care portal. */
+const onPortalPath = () => location.pathname === "/portal" || location.pathname.startsWith("/portal/");
 
 type Site = { kind: "apex" } | { kind: "tenant"; slug: string };
 
@@ -37,6 +42,11 @@ export default function App() {
       <Match when={site()?.kind === "apex"}>
         <Suspense fallback={<p class="boot">Loading…</p>}>
           <SignupPage />
+        </Suspense>
+      </Match>
+      <Match when={site()?.kind === "tenant" && onPortalPath()}>
+        <Suspense fallback={<p class="boot">Loading…</p>}>
+          <PortalApp />
         </Suspense>
       </Match>
       <Match when={site()?.kind === "tenant"}>

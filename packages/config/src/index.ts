@@ -126,11 +126,26 @@ const schema = z
     // Where operator alerts (backups, tenants over quota) are mailed; unset = not mailed.
     OPERATOR_ALERT_EMAIL: optionalString,
     MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(8),
+    // Tenants' SMS: Twilio's API (a regional edge such as https://api.dublin.ie1.twilio.com, or a
+    // local fake in tests), and whether a tenant's HTTP gateway may be a private or loopback address
+    // (an install whose gateway is on its LAN; never on a shared SaaS: tenants could aim our requests
+    // inward).
+    TWILIO_API_BASE: z.string().url().default("https://api.twilio.com"),
+    SMS_GATEWAY_ALLOW_PRIVATE: z
+      .enum(["true", "false"])
+      .default("false")
+      .transform((v) => v === "true"),
     PASSWORD_RESET_TTL_MIN: z.coerce.number().int().min(1).max(1440).default(30),
     // How links in e-mail reach the panel: scheme (default https in production, http otherwise)
     // and a port to add when browsers do not use the scheme's own (e.g. 8080 for `npm start`).
     PUBLIC_SCHEME: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["http", "https"]).optional()),
     PUBLIC_PORT: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().min(1).max(65535).optional()),
+    // Tenants' payment providers are reached only at public addresses; tests and a local fake
+    // provider need loopback (never in production: a tenant could aim our requests inward).
+    PAYMENTS_ALLOW_LOOPBACK: z
+      .enum(["true", "false"])
+      .default("false")
+      .transform((v) => v === "true"),
     // Billing webhook (Stripe-compatible signatures). Unset secret = the endpoint refuses everything.
     BILLING_WEBHOOK_SECRET: optionalString,
     BILLING_WEBHOOK_TOLERANCE_S: z.coerce.number().int().min(1).default(300),

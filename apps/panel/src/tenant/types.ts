@@ -16,6 +16,8 @@ export interface PublicBranding {
   slug: string;
   companyName: string;
   timezone: string;
+  /** ISO 4217 code every amount of the tenant is in. */
+  currency: string;
   branding: BrandingBase & { customCssUrl: string | null };
 }
 

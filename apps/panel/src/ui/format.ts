@@ -64,3 +64,13 @@ export function quotaLevel(used: number, limit: number): { percent: number; tone
   const percent = Math.min(100, Math.max(0, (used / limit) * 100));
   return { percent, tone: percent >= 100 ? "bad" : percent >= 80 ? "warn" : "ok" };
 }
+
+/** Cents in the tenant's currency as people read it: "KES 1,500.00", "$15.00", "€9.90". */
+export function formatMoney(cents: number, currency: string): string {
+  try {
+    return new Intl.NumberFormat("en", { style: "currency", currency }).format(cents / 100);
+  } catch {
+    // An unknown code still shows the amount, with the code as given.
+    return `${currency} ${(cents / 100).toFixed(2)}`;
+  }
+}

@@ -12,7 +12,6 @@ import {
   portalChangePlan,
   portalInvoices,
   portalOverview,
-  portalPayments,
   portalPlans,
   portalRenew,
   portalSessions,
@@ -59,7 +58,6 @@ export function portalRoutes(deps: AppDeps) {
     .get("/invoices", validate("query", pageQuery), async (c) =>
       c.json(await portalInvoices({ ctx: portalCtx(c), input: c.req.valid("query") })),
     )
-    .get("/payments", async (c) => c.json(await portalPayments({ ctx: portalCtx(c), input: { limit: 50 } })))
     .get("/plans", async (c) => c.json(await portalPlans({ ctx: portalCtx(c) })))
     .patch("/profile", validate("json", profileBody), async (c) =>
       c.json({
