@@ -11,6 +11,7 @@ import { createSubmit } from "../../ui/submit";
 import { toast } from "../../ui/Toast";
 import { session } from "../session";
 import type { BrandingBase } from "../types";
+import { PortalSettings } from "./SettingsPortal";
 
 interface Settings {
   companyName: string;
@@ -285,6 +286,7 @@ export default function SettingsPage() {
               <TimezoneForm timezone={s().timezone} />
               <DomainWizard />
             </div>
+            <PortalSettings />
           </>
         )}
       </Show>

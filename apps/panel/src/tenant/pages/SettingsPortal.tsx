@@ -1,0 +1,226 @@
+import { createResource, createSignal, For, Show } from "solid-js";
+import { api, unwrap } from "../../api/client";
+import { ErrorBanner } from "../../ui/ErrorBanner";
+import { CheckboxField, SelectField, TextField } from "../../ui/Field";
+import { createSubmit } from "../../ui/submit";
+import { toast } from "../../ui/Toast";
+import { session } from "../session";
+
+interface PortalSwitches {
+  enabled: boolean;
+  allowPayments: boolean;
+  allowRenew: boolean;
+  allowPlanChange: boolean;
+  allowProfileEdit: boolean;
+  allowPasswordChange: boolean;
+}
+
+const SWITCHES: [keyof PortalSwitches, string][] = [
+  ["enabled", "Self-care portal is open to subscribers"],
+  ["allowPayments", "Subscribers may pay online"],
+  ["allowRenew", "Subscribers may renew (from balance or by paying)"],
+  ["allowPlanChange", "Subscribers may switch plans"],
+  ["allowProfileEdit", "Subscribers may edit their contact details"],
+  ["allowPasswordChange", "Subscribers may change their password"],
+];
+
+function CurrencyForm() {
+  const [code, setCode] = createSignal(session.branding()?.currency ?? "USD");
+  const [bad, setBad] = createSignal<string>();
+  const { error, submit } = createSubmit({
+    check: () => {
+      const ok = /^[A-Za-z]{3}$/.test(code().trim());
+      setBad(ok ? undefined : "Three letters, e.g. USD, EUR, KES.");
+      return ok;
+    },
+    send: async () => {
+      await unwrap(api.PUT("/api/settings/currency", { body: { currency: code().trim().toUpperCase() } }));
+      session.refetchBranding();
+      toast("Currency saved");
+    },
+  });
+  return (
+    <form class="card" onSubmit={submit} noValidate aria-label="Currency">
+      <h2>Currency</h2>
+      <ErrorBanner error={error()} />
+      <TextField label="Currency (ISO 4217 code)" value={code()} onValue={setCode} error={bad()} maxLength={3} />
+      <button type="submit" class="primary">
+        Save currency
+      </button>
+    </form>
+  );
+}
+
+function PortalForm() {
+  const [current, { mutate }] = createResource(() =>
+    unwrap<{ portal: PortalSwitches }>(api.GET("/api/settings/portal")),
+  );
+  const [error, setError] = createSignal<unknown>();
+  const flip = async (key: keyof PortalSwitches, value: boolean) => {
+    setError(undefined);
+    try {
+      const res = await unwrap<{ portal: PortalSwitches }>(api.PUT("/api/settings/portal", { body: { [key]: value } }));
+      mutate(res);
+      toast("Portal settings saved");
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <section class="card" aria-label="Subscriber portal">
+      <h2>Subscriber portal</h2>
+      <p class="muted">
+        Subscribers sign in at <a href="/portal">{location.origin}/portal</a> with their internet username and password.
+      </p>
+      <ErrorBanner error={error() ?? current.error} />
+      <Show when={current()}>
+        {(c) => (
+          <For each={SWITCHES}>
+            {([key, label]) => (
+              <CheckboxField
+                label={label}
+                checked={c().portal[key]}
+                disabled={key !== "enabled" && !c().portal.enabled}
+                onChange={(e) => flip(key, e.currentTarget.checked)}
+              />
+            )}
+          </For>
+        )}
+      </Show>
+    </section>
+  );
+}
+
+interface ProviderRow {
+  provider: "stripe" | "mpesa";
+  enabled: boolean;
+  publicInfo: Record<string, string>;
+}
+
+const FIELDS = {
+  stripe: [
+    ["secretKey", "Secret key (sk_…)"],
+    ["webhookSecret", "Webhook signing secret (whsec_…)"],
+  ],
+  mpesa: [
+    ["consumerKey", "Consumer key"],
+    ["consumerSecret", "Consumer secret"],
+    ["shortcode", "Business short code"],
+    ["passkey", "Lipa na M-Pesa passkey"],
+  ],
+} as const;
+
+function ProviderForm(props: { provider: "stripe" | "mpesa"; row?: ProviderRow | undefined; onSaved: () => void }) {
+  const [values, setValues] = createSignal<Record<string, string>>({});
+  const [environment, setEnvironment] = createSignal("sandbox");
+  const { busy, error, submit } = createSubmit({
+    send: async () => {
+      const config = { ...values(), ...(props.provider === "mpesa" ? { environment: environment() } : {}) };
+      await unwrap(
+        api.PUT("/api/settings/payment-providers/{provider}", {
+          params: { path: { provider: props.provider } },
+          body: { enabled: true, config },
+        }),
+      );
+      setValues({});
+      toast(`${props.provider === "stripe" ? "Stripe" : "M-Pesa"} saved`);
+      props.onSaved();
+    },
+  });
+  return (
+    <form class="card" onSubmit={submit} noValidate aria-label={props.provider === "stripe" ? "Stripe" : "M-Pesa"}>
+      <h3>{props.provider === "stripe" ? "Stripe (cards)" : "M-Pesa (Daraja STK push)"}</h3>
+      <Show when={props.row} fallback={<p class="muted">Not set up.</p>}>
+        {(r) => (
+          <p data-testid={`provider-${props.provider}`}>
+            Set up:{" "}
+            {Object.entries(r().publicInfo)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(" · ")}
+          </p>
+        )}
+      </Show>
+      <Show when={props.provider === "stripe"}>
+        <p class="muted">
+          In Stripe, send the event checkout.session.* to <code>{location.origin}/api/payments/stripe/webhook</code>.
+        </p>
+      </Show>
+      <ErrorBanner error={error()} />
+      <For each={FIELDS[props.provider]}>
+        {([key, label]) => (
+          <TextField
+            label={label}
+            type={/secret|passkey/i.test(key) ? "password" : "text"}
+            autocomplete="off"
+            value={values()[key] ?? ""}
+            onValue={(v) => setValues({ ...values(), [key]: v })}
+          />
+        )}
+      </For>
+      <Show when={props.provider === "mpesa"}>
+        <SelectField
+          label="Environment"
+          value={environment()}
+          options={[
+            { value: "sandbox", label: "Sandbox" },
+            { value: "production", label: "Production" },
+          ]}
+          onChange={(e) => setEnvironment(e.currentTarget.value)}
+        />
+      </Show>
+      <button type="submit" class="primary" disabled={busy()}>
+        {props.row ? "Replace credentials" : "Save"}
+      </button>
+      <Show when={props.row}>
+        <button
+          type="button"
+          class="danger"
+          onClick={async () => {
+            if (!confirm("Remove this provider? Subscribers can no longer pay with it.")) return;
+            await unwrap(
+              api.DELETE("/api/settings/payment-providers/{provider}", {
+                params: { path: { provider: props.provider } },
+              }),
+            );
+            props.onSaved();
+          }}
+        >
+          Remove
+        </button>
+      </Show>
+    </form>
+  );
+}
+
+function PaymentProviders() {
+  const [rows, { refetch }] = createResource(() =>
+    unwrap<{ items: ProviderRow[] }>(api.GET("/api/settings/payment-providers")),
+  );
+  const row = (p: "stripe" | "mpesa") => rows()?.items.find((r) => r.provider === p);
+  return (
+    <section aria-label="Online payments">
+      <h2>Online payments</h2>
+      <p class="muted">Your own provider accounts; subscribers pay you directly. Secrets are never shown again.</p>
+      <ErrorBanner error={rows.error} />
+      <Show when={rows()}>
+        <div class="grid">
+          <ProviderForm provider="stripe" row={row("stripe")} onSaved={() => void refetch()} />
+          <ProviderForm provider="mpesa" row={row("mpesa")} onSaved={() => void refetch()} />
+        </div>
+      </Show>
+    </section>
+  );
+}
+
+/** Money and the subscriber side: currency, portal switches and payment provider accounts. */
+export function PortalSettings() {
+  return (
+    <>
+      <div class="grid" style={{ "margin-top": "1rem" }}>
+        <CurrencyForm />
+        <PortalForm />
+      </div>
+      <PaymentProviders />
+    </>
+  );
+}
