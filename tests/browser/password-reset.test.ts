@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mailedResetToken } from "../../apps/api/src/routes/auth/password-reset-test-support.ts";
+import { portalFixture } from "../../apps/api/src/routes/portal/portal-test-support.ts";
 import { startSmtp } from "../../apps/api/src/services/mail-test-smtp.ts";
 import { signupTenant, superAdminSession } from "../harness.ts";
 import { type BrowserStack, loginTenant, screenshot, startBrowserStack } from "./harness.ts";
@@ -74,5 +75,28 @@ describe("account recovery in the tenant panel (Chromium)", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     // Signed in: the console asks to enrol TOTP on a first sign-in without it.
     await page.getByRole("img", { name: "QR code of the authenticator secret" }).waitFor();
+  });
+
+  it("lets a subscriber reset the portal (and PPPoE) password from the portal's sign-in page", async () => {
+    const tenant = await signupTenant(bs.stack);
+    await portalFixture(bs.stack, tenant, "lostpw");
+    const page = await bs.newPage({ width: 390, height: 844 });
+    await page.goto(`${bs.tenantUrl(tenant.slug)}/portal`);
+    await page.getByRole("link", { name: "Forgot password?" }).click();
+    await page.getByRole("heading", { name: "Forgot your password?" }).waitFor();
+    await page.getByLabel("E-mail").fill("lostpw@example.net");
+    await page.getByRole("button", { name: "Mail me a link" }).click();
+    await page.getByTestId("reset-sent").waitFor();
+    const token = await mailedResetToken(bs.stack, smtp, "lostpw@example.net");
+    await page.goto(`${bs.tenantUrl(tenant.slug)}/portal/reset-password?token=${token}`);
+    await page.getByLabel("New password", { exact: true }).fill("pppoe-9");
+    await page.getByLabel("New password again").fill("pppoe-9");
+    await page.getByRole("button", { name: "Set password" }).click();
+    await page.getByTestId("reset-done").waitFor();
+    await page.getByRole("link", { name: "Sign in" }).click();
+    await page.getByLabel("Username").fill("lostpw");
+    await page.getByLabel("Password").fill("pppoe-9");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByTestId("portal-plan").waitFor();
   });
 });

@@ -1029,6 +1029,38 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/portal/auth/password/forgot": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations["postApiPortalAuthPasswordForgot"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/portal/auth/password/reset": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations["postApiPortalAuthPasswordReset"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/portal/auth/login": {
     parameters: {
       query?: never;
@@ -1895,6 +1927,22 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/notifications/sms-callbacks/twilio/{outboxId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations["postApiNotificationsSmsCallbacksTwilioByOutboxId"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/notifications/variables": {
     parameters: {
       query?: never;
@@ -1985,6 +2033,54 @@ export interface paths {
     get: operations["getApiNotificationsOutbox"];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/notifications/settings": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations["getApiNotificationsSettings"];
+    put: operations["putApiNotificationsSettings"];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/notifications/sms": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations["getApiNotificationsSms"];
+    put: operations["putApiNotificationsSms"];
+    post?: never;
+    delete: operations["deleteApiNotificationsSms"];
+    options?: never;
+    head?: never;
+    patch: operations["patchApiNotificationsSms"];
+    trace?: never;
+  };
+  "/api/notifications/sms/test": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations["postApiNotificationsSmsTest"];
     delete?: never;
     options?: never;
     head?: never;
@@ -4774,6 +4870,82 @@ export interface operations {
       };
     };
   };
+  postApiPortalAuthPasswordForgot: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** Format: email */
+          email: string;
+        };
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  postApiPortalAuthPasswordReset: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          token: string;
+          password: string;
+        };
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
   postApiPortalAuthLogin: {
     parameters: {
       query?: never;
@@ -5405,6 +5577,8 @@ export interface operations {
           macAddress?: string | null;
           macLockOnFirstLogin?: boolean;
           expiresAt?: string | null;
+          notifyEmail?: boolean;
+          notifySms?: boolean;
           username: string;
           password: string;
           /** Format: uuid */
@@ -5579,6 +5753,8 @@ export interface operations {
           macAddress?: string | null;
           macLockOnFirstLogin?: boolean;
           expiresAt?: string | null;
+          notifyEmail?: boolean;
+          notifySms?: boolean;
           username?: string;
           password?: string;
         };
@@ -6876,7 +7052,14 @@ export interface operations {
         page?: number;
         limit?: number;
         order?: "asc" | "desc";
-        type?: "renewal" | "payment" | "invoice_charge" | "adjustment" | "reseller_topup" | "reseller_charge";
+        type?:
+          | "renewal"
+          | "payment"
+          | "invoice_charge"
+          | "adjustment"
+          | "reseller_topup"
+          | "reseller_charge"
+          | "credit_note";
         subscriberId?: string;
         resellerId?: string;
         invoiceId?: string;
@@ -7216,6 +7399,39 @@ export interface operations {
       };
     };
   };
+  postApiNotificationsSmsCallbacksTwilioByOutboxId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        outboxId: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
   getApiNotificationsVariables: {
     parameters: {
       query?: never;
@@ -7509,6 +7725,278 @@ export interface operations {
       cookie?: never;
     };
     requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  getApiNotificationsSettings: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  putApiNotificationsSettings: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          expiryReminderDays: number;
+        };
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  getApiNotificationsSms: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  putApiNotificationsSms: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json":
+          | {
+              /** @constant */
+              provider: "http";
+              /** @default true */
+              enabled?: boolean;
+              /** @default  */
+              sender?: string;
+              config: {
+                url: string;
+                /**
+                 * @default POST
+                 * @enum {string}
+                 */
+                method?: "GET" | "POST";
+                /**
+                 * @default none
+                 * @enum {string}
+                 */
+                bodyFormat?: "none" | "form" | "json";
+                /** @default  */
+                bodyTemplate?: string;
+                /**
+                 * @default {
+                 *       "kind": "none"
+                 *     }
+                 */
+                auth?:
+                  | {
+                      /** @constant */
+                      kind: "none";
+                    }
+                  | {
+                      /** @constant */
+                      kind: "basic";
+                      username: string;
+                      password: string;
+                    }
+                  | {
+                      /** @constant */
+                      kind: "bearer";
+                      token: string;
+                    }
+                  | {
+                      /** @constant */
+                      kind: "header";
+                      name: string;
+                      value: string;
+                    };
+                /** @default  */
+                successMatch?: string;
+                /** @default false */
+                successMatchRegex?: boolean;
+                /** @default  */
+                messageIdJsonPath?: string;
+                /** @default  */
+                messageIdRegex?: string;
+              };
+            }
+          | {
+              /** @constant */
+              provider: "twilio";
+              /** @default true */
+              enabled?: boolean;
+              /** @default  */
+              sender?: string;
+              config: {
+                accountSid: string;
+                authToken: string;
+                /** @default  */
+                messagingServiceSid?: string | "";
+              };
+            };
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  deleteApiNotificationsSms: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  patchApiNotificationsSms: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          enabled?: boolean;
+          sender?: string;
+        };
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  postApiNotificationsSmsTest: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          to: string;
+          /** @default Test message from ProxPanel */
+          body?: string;
+        };
+      };
+    };
     responses: {
       200: {
         headers: {

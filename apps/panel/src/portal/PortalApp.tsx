@@ -1,8 +1,11 @@
-import { Route, Router, type RouteSectionProps } from "@solidjs/router";
+import { Route, Router, type RouteSectionProps, useLocation } from "@solidjs/router";
 import { type Component, lazy, Match, Show, Switch } from "solid-js";
+import { unwrap } from "../api/client";
 import { useBrandStyle } from "../tenant/brand-style";
 import { ErrorBanner } from "../ui/ErrorBanner";
 import { Layout } from "../ui/Layout";
+import { ForgotPasswordPage, ResetPasswordPage } from "../ui/PasswordPages";
+import { portalApi } from "./client";
 import { PortalLogin } from "./PortalLogin";
 import { portal } from "./session";
 import "./portal.css";
@@ -33,9 +36,32 @@ function ready(page: Component): Component {
   );
 }
 
+const brandHeader = () => <h1 data-testid="company-name">{portal.branding()?.companyName ?? ""}</h1>;
+
 function Shell(props: RouteSectionProps) {
+  const location = useLocation();
   return (
     <Switch fallback={<PortalLogin />}>
+      <Match when={location.pathname === "/portal/forgot-password"}>
+        <ForgotPasswordPage
+          header={brandHeader()}
+          signInHref="/portal"
+          send={async (email) => {
+            await unwrap(portalApi.POST("/api/portal/auth/password/forgot", { body: { email } }));
+          }}
+        />
+      </Match>
+      <Match when={location.pathname === "/portal/reset-password"}>
+        <ResetPasswordPage
+          header={brandHeader()}
+          signInHref="/portal"
+          forgotHref="/portal/forgot-password"
+          rule={(pw) => (pw.length >= 4 && pw.length <= 64 ? undefined : "Use 4 to 64 characters.")}
+          send={async (token, password) => {
+            await unwrap(portalApi.POST("/api/portal/auth/password/reset", { body: { token, password } }));
+          }}
+        />
+      </Match>
       <Match when={portal.token()}>
         <Layout
           title={portal.branding()?.companyName ?? ""}

@@ -61,7 +61,9 @@ export function PortalLogin() {
         <button type="submit" class="primary" disabled={busy()}>
           {busy() ? "Signing in…" : "Sign in"}
         </button>
-        <p class="login-footer muted">Forgot your password? Your provider can reset it for you.</p>
+        <p class="login-footer">
+          <a href="/portal/forgot-password">Forgot password?</a>
+        </p>
       </form>
     </main>
   );

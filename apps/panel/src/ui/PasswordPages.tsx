@@ -72,6 +72,8 @@ export function ResetPasswordPage(props: {
   send: (token: string, password: string) => Promise<void>;
   signInHref: string;
   forgotHref: string;
+  /** The password rule of this realm (staff by default; subscribers' PPPoE passwords differ). */
+  rule?: (password: string) => string | undefined;
 }) {
   const token = new URLSearchParams(location.search).get("token") ?? "";
   const [password, setPassword] = createSignal("");
@@ -82,7 +84,7 @@ export function ResetPasswordPage(props: {
   const { busy, error, submit } = createSubmit({
     check: () => {
       const e = {
-        password: newPassword(password()),
+        password: (props.rule ?? newPassword)(password()),
         again: again() === password() ? undefined : "The two passwords differ.",
       };
       setErrors(e);

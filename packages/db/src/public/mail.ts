@@ -55,6 +55,9 @@ export const passwordResetTokens = pgTable(
     // their tenant, console resets require null, so neither can spend the other's.
     tenantId: uuid("tenant_id"),
     userId: uuid("user_id").notNull(),
+    // Whose password: a staff user's (or operator's), or a subscriber's portal (= PPPoE) password.
+    // Each reset route spends only its own kind.
+    subject: text("subject", { enum: ["user", "subscriber"] }).notNull().default("user"),
     tokenHash: text("token_hash").notNull(),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
     usedAt: timestamp("used_at", { withTimezone: true }),

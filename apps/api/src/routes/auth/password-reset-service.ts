@@ -23,9 +23,17 @@ export interface ResetDeps extends PublicUrlDeps {
 /** Only this digest is stored: a leaked table row cannot be turned back into a working link. */
 export const hashResetToken = (token: string) => createHash("sha256").update(token).digest("hex");
 
-/** A tenant's users (tenantId) or the console's operators (null): each side spends only its own. */
-const ownerOf = (tenantId: string | null) =>
-  tenantId === null ? isNull(passwordResetTokens.tenantId) : eq(passwordResetTokens.tenantId, tenantId);
+export type ResetSubject = "user" | "subscriber";
+
+/**
+ * A tenant's users (tenantId) or the console's operators (null), staff or subscribers: each side
+ * spends only its own.
+ */
+const ownerOf = (tenantId: string | null, subject: ResetSubject) =>
+  and(
+    tenantId === null ? isNull(passwordResetTokens.tenantId) : eq(passwordResetTokens.tenantId, tenantId),
+    eq(passwordResetTokens.subject, subject),
+  );
 
 /**
  * Stores a new token's digest for one account, retiring its earlier links (only the newest one
@@ -33,18 +41,24 @@ const ownerOf = (tenantId: string | null) =>
  */
 export async function issueResetToken(
   tx: Pick<Executor, "update" | "insert">,
-  input: { tenantId: string | null; userId: string; ttlMinutes: number },
+  input: { tenantId: string | null; userId: string; ttlMinutes: number; subject?: ResetSubject },
 ): Promise<string> {
+  const subject = input.subject ?? "user";
   await tx
     .update(passwordResetTokens)
     .set({ usedAt: new Date() })
     .where(
-      and(ownerOf(input.tenantId), eq(passwordResetTokens.userId, input.userId), isNull(passwordResetTokens.usedAt)),
+      and(
+        ownerOf(input.tenantId, subject),
+        eq(passwordResetTokens.userId, input.userId),
+        isNull(passwordResetTokens.usedAt),
+      ),
     );
   const token = randomBytes(32).toString("base64url");
   await tx.insert(passwordResetTokens).values({
     tenantId: input.tenantId,
     userId: input.userId,
+    subject,
     tokenHash: hashResetToken(token),
     expiresAt: new Date(Date.now() + input.ttlMinutes * 60_000),
   });
@@ -57,7 +71,7 @@ export async function issueResetToken(
  */
 export async function claimResetToken(
   tx: Pick<Executor, "update" | "insert">,
-  input: { token: string; tenantId: string | null },
+  input: { token: string; tenantId: string | null; subject?: ResetSubject },
 ): Promise<string | undefined> {
   const [claimed] = await tx
     .update(passwordResetTokens)
@@ -65,7 +79,7 @@ export async function claimResetToken(
     .where(
       and(
         eq(passwordResetTokens.tokenHash, hashResetToken(input.token)),
-        ownerOf(input.tenantId),
+        ownerOf(input.tenantId, input.subject ?? "user"),
         isNull(passwordResetTokens.usedAt),
         gt(passwordResetTokens.expiresAt, new Date()),
       ),

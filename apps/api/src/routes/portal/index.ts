@@ -6,6 +6,7 @@ import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
 import { LoginThrottle } from "../../middleware/rate-limit.ts";
 import { serviceCtx } from "../../services/context.ts";
 import { validate } from "../../validate.ts";
+import { forgotBody, PER_ACCOUNT_PER_HOUR, PER_CLIENT_PER_HOUR, take } from "../auth/password-reset.ts";
 import { publishRadiusChange } from "../subscribers/index.ts";
 import {
   changePortalPassword,
@@ -19,6 +20,7 @@ import {
   updatePortalProfile,
 } from "./portal.ts";
 import { bumpPortalSession, portalCtx, portalLogin, requirePortalAuth } from "./portal-auth.ts";
+import { requestPortalReset, resetPortalPassword } from "./portal-reset.ts";
 import { currencyCode, getCurrency, getPortalSettings, updateCurrency, updatePortalSettings } from "./preferences.ts";
 
 const loginBody = z
@@ -35,6 +37,7 @@ const profileBody = z
   })
   .strict()
   .refine((b) => Object.keys(b).length > 0, "nothing to change");
+const portalResetBody = z.object({ token: z.string().min(20).max(200), password: newPassword }).strict();
 const planBody = z.object({ planId: z.string().uuid() }).strict();
 const pageQuery = z.object({
   page: z.coerce.number().int().min(1).max(100_000).default(1),
@@ -84,7 +87,35 @@ export function portalRoutes(deps: AppDeps) {
       await bumpPortalSession(ctx, ctx.subscriberId);
       return c.body(null, 204);
     });
+  const perAccount = deps.state.rateLimiter({ points: PER_ACCOUNT_PER_HOUR, duration: 3600 });
+  const perClient = deps.state.rateLimiter({ points: PER_CLIENT_PER_HOUR, duration: 3600 });
+  const resetDeps = {
+    db: deps.db,
+    resolver: deps.resolver,
+    ttlMinutes: deps.config.PASSWORD_RESET_TTL_MIN,
+    config: deps.config,
+  };
   return new Hono<AppEnv>()
+    .post("/auth/password/forgot", validate("json", forgotBody), async (c) => {
+      const { email } = c.req.valid("json");
+      const tenantId = c.get("tenant").id;
+      // Counted whether or not the address is known, so throttling says nothing either.
+      await take(perClient, `tenant_${tenantId}:portal_reset_ip:${c.get("clientIp")}`);
+      await take(perAccount, `tenant_${tenantId}:portal_reset:${email.toLowerCase()}`);
+      await requestPortalReset(resetDeps, { ctx: serviceCtx(c), input: { email } });
+      return c.json({ ok: true, message: "If an account uses this address, a reset link is on its way." }, 202);
+    })
+    .post("/auth/password/reset", validate("json", portalResetBody), async (c) => {
+      await take(perClient, `tenant_${c.get("tenant").id}:portal_reset_ip:${c.get("clientIp")}`);
+      const sub = await resetPortalPassword({ key: await key(c) }, { ctx: serviceCtx(c), input: c.req.valid("json") });
+      // The new password is the PPPoE one too: the RADIUS daemon reloads this tenant.
+      await deps.state
+        .publish("proxpanel:radius:subscriber", JSON.stringify({ tenantId: c.get("tenant").id }))
+        .catch(() => undefined);
+      // Failed sign-ins before the reset say nothing about the new password.
+      await deps.limiters.loginAccount.delete(`tenant_${c.get("tenant").id}:portal:${sub.username.toLowerCase()}`);
+      return c.body(null, 204);
+    })
     .post("/auth/login", validate("json", loginBody), async (c) =>
       c.json(
         await portalLogin(
