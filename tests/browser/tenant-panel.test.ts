@@ -109,7 +109,7 @@ describe("tenant panel in Chromium", { timeout: 90_000 }, () => {
     expect(api.body.items.map((s: { username: string }) => s.username)).toEqual(["alice.home"]);
   });
 
-  it("shows the money received this month on the dashboard: a 15.00 cash payment reads 15.00", async () => {
+  it("shows the money received this month on the dashboard in the tenant's currency: a 15.00 payment reads €15.00", async () => {
     const api = (method: string, path: string, body?: unknown) =>
       bs.stack.request(method, path, { host: tenant.host, token: tenant.token, body });
     const plan = (await api("POST", "/api/plans", { name: "Cash plan", downloadKbps: 1, uploadKbps: 1 })).body.plan.id;
@@ -118,9 +118,12 @@ describe("tenant panel in Chromium", { timeout: 90_000 }, () => {
     const invoice = (await api("POST", "/api/invoices", { subscriberId: sub, amountCents: 1_500, description: "May" }))
       .body.invoice.id;
     expect((await api("POST", `/api/invoices/${invoice}/payments`, {})).status).toBe(201);
+    expect((await api("PUT", "/api/settings/currency", { currency: "EUR" })).status).toBe(200);
     await page.goto(`${bs.tenantUrl(tenant.slug)}/`);
     const card = page.locator(".card", { hasText: "Revenue this month" });
-    await expect.poll(() => card.locator(".stat").textContent()).toBe("15.00");
+    await expect.poll(() => card.locator(".stat").textContent()).toBe("€15.00");
+    await page.goto(`${bs.tenantUrl(tenant.slug)}/billing`);
+    await page.getByRole("cell", { name: "€15.00" }).first().waitFor();
   });
 
   it("shows the saved timezone in Settings after a reload, not the first of the list", async () => {

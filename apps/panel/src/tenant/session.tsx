@@ -1,6 +1,6 @@
 import { createEffect, createResource, createRoot, createSignal } from "solid-js";
 import { api, getToken, onUnauthorized, setToken, unwrap } from "../api/client";
-import { setDisplayTimezone } from "../ui/format";
+import { formatMoney, setDisplayTimezone } from "../ui/format";
 import type { Me, PublicBranding } from "./types";
 
 /** The tenant panel's login state and the host's public branding, shared by every page. */
@@ -44,5 +44,21 @@ export const session = createRoot(() => {
   // The optional modules the workspace's plan (or the operator) switched on.
   const [plan] = createResource(token, () => unwrap<{ modules: string[] }>(api.GET("/api/site/plan")));
   const hasModule = (module: string) => plan()?.modules.includes(module) ?? false;
-  return { token, me, refetchMe, branding, refetchBranding, signIn, signOut, can, plan, hasModule, notice, setNotice };
+  // Every amount in the tenant's own currency (Settings → Currency).
+  const money = (cents: number) => formatMoney(cents, branding()?.currency ?? "USD");
+  return {
+    token,
+    me,
+    refetchMe,
+    branding,
+    refetchBranding,
+    signIn,
+    signOut,
+    can,
+    plan,
+    hasModule,
+    notice,
+    setNotice,
+    money,
+  };
 });

@@ -7,9 +7,10 @@ import { ErrorBanner } from "../../ui/ErrorBanner";
 import { SelectField, TextField } from "../../ui/Field";
 import { FormDialog } from "../../ui/FormDialog";
 import { formatDate } from "../../ui/format";
-import { type Errors, formatCents, hasErrors, required, toCents } from "../../ui/forms";
+import { type Errors, hasErrors, required, toCents } from "../../ui/forms";
 import { Table } from "../../ui/Table";
 import { toast } from "../../ui/Toast";
+import { session } from "../session";
 import type { Page, Subscriber } from "../types";
 
 interface Invoice {
@@ -131,7 +132,7 @@ export default function BillingPage() {
         columns={[
           { key: "number", label: "Number" },
           { key: "description", label: "Description" },
-          { key: "amount", label: "Amount", render: (i) => formatCents(i.amountCents) },
+          { key: "amount", label: "Amount", render: (i) => session.money(i.amountCents) },
           { key: "status", label: "Status", render: (i) => <Badge tone={tone(i.status)}>{i.status}</Badge> },
           { key: "createdAt", label: "Created", render: (i) => formatDate(i.createdAt) },
           {
@@ -174,7 +175,7 @@ export default function BillingPage() {
         caption="Payments"
         columns={[
           { key: "createdAt", label: "When", render: (t) => formatDate(t.createdAt) },
-          { key: "amount", label: "Amount", render: (t) => formatCents(Math.abs(t.amountCents)) },
+          { key: "amount", label: "Amount", render: (t) => session.money(Math.abs(t.amountCents)) },
           { key: "description", label: "Description" },
         ]}
         rows={payments.latest?.items ?? []}
@@ -194,7 +195,7 @@ export default function BillingPage() {
         item={voiding()}
         title="Void invoice"
         message={(i) =>
-          `Void invoice ${i.number} (${formatCents(i.amountCents)})? It stays on record but is no longer due.`
+          `Void invoice ${i.number} (${session.money(i.amountCents)})? It stays on record but is no longer due.`
         }
         confirmLabel="Void"
         danger

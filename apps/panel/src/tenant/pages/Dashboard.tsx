@@ -4,7 +4,7 @@ import { api, unwrap } from "../../api/client";
 import { BarChart } from "../../ui/BarChart";
 import { ErrorBanner } from "../../ui/ErrorBanner";
 import { formatBytes } from "../../ui/format";
-import { formatCents } from "../../ui/forms";
+import { session } from "../session";
 import type { Page } from "../types";
 
 interface Revenue {
@@ -79,7 +79,7 @@ export default function DashboardPage() {
               </For>
               <div class="card">
                 <div class="muted">Revenue this month</div>
-                <div class="stat">{d().revenue === null ? "—" : formatCents(d().revenue ?? 0)}</div>
+                <div class="stat">{d().revenue === null ? "—" : session.money(d().revenue ?? 0)}</div>
               </div>
             </div>
             <div class="grid" style={{ "margin-top": "1rem" }}>
@@ -98,7 +98,7 @@ export default function DashboardPage() {
                   labels={d().byDay.map(([day]) => day)}
                   series={[{ label: "Payments", color: "var(--accent)" }]}
                   values={[d().byDay.map(([, v]) => v)]}
-                  format={formatCents}
+                  format={session.money}
                 />
               </div>
             </div>

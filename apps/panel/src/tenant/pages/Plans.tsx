@@ -12,6 +12,7 @@ import { SearchToolbar } from "../../ui/SearchToolbar";
 import { Table } from "../../ui/Table";
 import { toast } from "../../ui/Toast";
 import { createList, listParams } from "../list";
+import { session } from "../session";
 import type { Page, Plan } from "../types";
 
 type PlanSort = "name" | "price" | "created";
@@ -110,7 +111,7 @@ export default function PlansPage() {
             render: (p) => `${formatRate(p.downloadKbps)} / ${formatRate(p.uploadKbps)}`,
           },
           { key: "validityDays", label: "Days" },
-          { key: "price", label: "Price", sortable: true, render: (p) => formatCents(p.priceCents) },
+          { key: "price", label: "Price", sortable: true, render: (p) => session.money(p.priceCents) },
           { key: "subscribers", label: "Subscribers" },
           {
             key: "isActive",

@@ -5,11 +5,12 @@ import { Badge } from "../../ui/Badge";
 import { ErrorBanner } from "../../ui/ErrorBanner";
 import { TextField } from "../../ui/Field";
 import { FormDialog } from "../../ui/FormDialog";
-import { type Errors, emailAddress, formatCents, hasErrors, newPassword, required, toCents } from "../../ui/forms";
+import { type Errors, emailAddress, hasErrors, newPassword, required, toCents } from "../../ui/forms";
 import { SearchToolbar } from "../../ui/SearchToolbar";
 import { Table } from "../../ui/Table";
 import { toast } from "../../ui/Toast";
 import { createList, listParams } from "../list";
+import { session } from "../session";
 import type { Page } from "../types";
 
 interface Reseller {
@@ -109,7 +110,7 @@ export default function ResellersPage() {
         caption="Resellers"
         columns={[
           { key: "name", label: "Name", sortable: true },
-          { key: "balance", label: "Balance", sortable: true, render: (r) => formatCents(r.balanceCents) },
+          { key: "balance", label: "Balance", sortable: true, render: (r) => session.money(r.balanceCents) },
           {
             key: "isActive",
             label: "Status",

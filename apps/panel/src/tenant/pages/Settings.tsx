@@ -11,6 +11,7 @@ import { createSubmit } from "../../ui/submit";
 import { toast } from "../../ui/Toast";
 import { session } from "../session";
 import type { BrandingBase } from "../types";
+import { BillingSettings } from "./SettingsBilling";
 import { PortalSettings } from "./SettingsPortal";
 
 interface Settings {
@@ -287,6 +288,7 @@ export default function SettingsPage() {
               <DomainWizard />
             </div>
             <PortalSettings />
+            <BillingSettings />
           </>
         )}
       </Show>
