@@ -13,6 +13,7 @@ import { auditRoutes } from "./routes/audit/index.ts";
 import { tenantAuthRoutes } from "./routes/auth/index.ts";
 import { authLogRoutes } from "./routes/auth-logs/index.ts";
 import { backupRoutes } from "./routes/backups/index.ts";
+import { billingRoutes } from "./routes/billing/index.ts";
 import { brandingRoutes } from "./routes/branding/index.ts";
 import { domainRoutes } from "./routes/domains/index.ts";
 import { healthRoutes } from "./routes/health/index.ts";
@@ -124,6 +125,7 @@ export function createApp(deps: AppDeps) {
   app.route("/api/ip-pools", ipPoolRoutes(deps));
   app.route("/api/wireguard", wireguardRoutes(deps));
   app.route("/api/invoices", invoiceRoutes(deps));
+  app.route("/api/billing", billingRoutes(deps));
   app.route("/api/transactions", transactionRoutes(deps));
   app.route("/api/resellers", resellerRoutes(deps));
   app.route("/api/notifications", notificationRoutes(deps));

@@ -8,9 +8,11 @@ export * from "./open.ts";
 export * from "./public/index.ts";
 export { BACKUP_FREQUENCIES } from "./tenant/backups.ts";
 // Value lists of tenant columns (not the table factories, which stay behind the bound client).
-export { INVOICE_STATUSES, TRANSACTION_TYPES } from "./tenant/billing.ts";
+export type { InvoiceLine } from "./tenant/billing.ts";
+export { DOCUMENT_KINDS, INVOICE_STATUSES, TRANSACTION_TYPES } from "./tenant/billing.ts";
 export type {
   AuditLog,
+  CreditNote,
   Invoice,
   IpPool,
   NasDevice,
@@ -22,6 +24,7 @@ export type {
   Reseller,
   ServicePlan,
   Subscriber,
+  TaxRate,
   TenantTables,
   TenantUser,
   Transaction,
@@ -32,7 +35,7 @@ export { NOTIFICATION_CHANNELS, NOTIFICATION_EVENTS, OUTBOX_STATUSES, SMS_PROVID
 export { PAYMENT_PROVIDERS, PAYMENT_PURPOSES, PAYMENT_STATUSES } from "./tenant/payments.ts";
 export { FUP_ACTIONS, QUOTA_PERIODS } from "./tenant/plans.ts";
 export { AUTH_RESULTS } from "./tenant/radius-log.ts";
-export { SUBSCRIBER_STATUSES } from "./tenant/subscribers.ts";
+export { BILLING_MODES, SUBSCRIBER_STATUSES } from "./tenant/subscribers.ts";
 export { USER_STATUSES } from "./tenant/users.ts";
 export type { BoundTenantClient, TenantDb } from "./tenant-clients.ts";
 export { TenantClientCache } from "./tenant-clients.ts";

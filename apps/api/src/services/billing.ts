@@ -1,3 +1,5 @@
+import { issueInvoice } from "@proxpanel/billing";
+import type { InvoiceLine } from "@proxpanel/db";
 import { and, asc, count, desc, eq, gte, inArray, lt, or, type SQL, sql } from "drizzle-orm";
 import { AppError, ErrorCode, notFound } from "../errors.ts";
 import type { Page } from "../pagination.ts";
@@ -224,7 +226,11 @@ export async function getInvoice({ ctx, input }: { ctx: ServiceCtx; input: { id:
 
 export interface CreateInvoiceInput {
   subscriberId: string;
-  amountCents: number;
+  /** Required unless lines are given (then their sum). */
+  amountCents?: number | undefined;
+  lines?: InvoiceLine[] | undefined;
+  /** A tax rate of the tenant; null for none; left out, the tenant's default rate. */
+  taxRateId?: string | null | undefined;
   description: string;
   dueAt?: Date | null | undefined;
   periodStart?: Date | null | undefined;
@@ -234,11 +240,12 @@ export interface CreateInvoiceInput {
 export async function createInvoice({ ctx, input }: { ctx: ServiceCtx; input: CreateInvoiceInput }) {
   return inTransaction(ctx, async (tx) => {
     const sub = await lockSubscriber(tx, input.subscriberId);
-    const [invoice] = await tx.db
-      .insert(tx.tenant.t.invoices)
-      .values({ ...input, resellerId: sub.resellerId, status: "unpaid" })
-      .returning();
-    if (!invoice) throw new Error("insert returned nothing");
+    const taxRate = typeof input.taxRateId === "string" ? await findTaxRate(tx, input.taxRateId) : input.taxRateId;
+    const { taxRateId: _r, ...rest } = input;
+    const invoice = await issueInvoice(
+      { db: tx.db, t: tx.tenant.t },
+      { ...rest, taxRate, subscriberId: sub.id, resellerId: sub.resellerId },
+    );
     await writeAudit(tx, {
       action: "invoice.create",
       entityType: "invoice",
@@ -247,6 +254,17 @@ export async function createInvoice({ ctx, input }: { ctx: ServiceCtx; input: Cr
     });
     return invoice;
   });
+}
+
+async function findTaxRate(ctx: ServiceCtx, id: string) {
+  const r = ctx.tenant.t.taxRates;
+  const [rate] = await ctx.db.select().from(r).where(eq(r.id, id)).limit(1);
+  if (!rate) {
+    throw new AppError(400, ErrorCode.validation, "taxRateId: no such tax rate", [
+      { path: "taxRateId", message: "no such tax rate" },
+    ]);
+  }
+  return rate;
 }
 
 async function lockInvoice(ctx: ServiceCtx, id: string) {
@@ -413,9 +431,9 @@ export async function renewSubscriber({ ctx, input }: { ctx: ServiceCtx; input: 
     const now = Date.now();
     const periodStart = new Date(Math.max(now, before.expiresAt?.getTime() ?? now));
     const periodEnd = new Date(periodStart.getTime() + plan.validityDays * DAY_MS);
-    const [invoice] = await tx.db
-      .insert(t.invoices)
-      .values({
+    const invoice = await issueInvoice(
+      { db: tx.db, t },
+      {
         subscriberId: before.id,
         resellerId: before.resellerId,
         amountCents: plan.priceCents,
@@ -424,11 +442,11 @@ export async function renewSubscriber({ ctx, input }: { ctx: ServiceCtx; input: 
         description: `Renewal: ${plan.name} (${plan.validityDays} days)`,
         periodStart,
         periodEnd,
-      })
-      .returning();
-    if (!invoice) throw new Error("insert returned nothing");
+      },
+    );
 
-    const charge = { amountCents: -plan.priceCents, invoiceId: invoice.id, description: invoice.description };
+    // The total, tax included (the plan's price itself when the tenant has no exclusive tax).
+    const charge = { amountCents: -invoice.amountCents, invoiceId: invoice.id, description: invoice.description };
     const reseller = tx.actor.resellerId;
     const transaction = reseller
       ? await changeResellerBalance({

@@ -1815,6 +1815,54 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/billing/tax-rates": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations["getApiBillingTaxRates"];
+    put?: never;
+    post: operations["postApiBillingTaxRates"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/billing/tax-rates/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    delete: operations["deleteApiBillingTaxRatesById"];
+    options?: never;
+    head?: never;
+    patch: operations["patchApiBillingTaxRatesById"];
+    trace?: never;
+  };
+  "/api/billing/settings": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations["getApiBillingSettings"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch: operations["patchApiBillingSettings"];
+    trace?: never;
+  };
   "/api/transactions": {
     parameters: {
       query?: never;
@@ -1927,22 +1975,6 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/api/notifications/sms-callbacks/twilio/{outboxId}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    post: operations["postApiNotificationsSmsCallbacksTwilioByOutboxId"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
   "/api/notifications/variables": {
     parameters: {
       query?: never;
@@ -2033,54 +2065,6 @@ export interface paths {
     get: operations["getApiNotificationsOutbox"];
     put?: never;
     post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/notifications/settings": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get: operations["getApiNotificationsSettings"];
-    put: operations["putApiNotificationsSettings"];
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/notifications/sms": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get: operations["getApiNotificationsSms"];
-    put: operations["putApiNotificationsSms"];
-    post?: never;
-    delete: operations["deleteApiNotificationsSms"];
-    options?: never;
-    head?: never;
-    patch: operations["patchApiNotificationsSms"];
-    trace?: never;
-  };
-  "/api/notifications/sms/test": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    post: operations["postApiNotificationsSmsTest"];
     delete?: never;
     options?: never;
     head?: never;
@@ -5577,8 +5561,6 @@ export interface operations {
           macAddress?: string | null;
           macLockOnFirstLogin?: boolean;
           expiresAt?: string | null;
-          notifyEmail?: boolean;
-          notifySms?: boolean;
           username: string;
           password: string;
           /** Format: uuid */
@@ -5753,8 +5735,6 @@ export interface operations {
           macAddress?: string | null;
           macLockOnFirstLogin?: boolean;
           expiresAt?: string | null;
-          notifyEmail?: boolean;
-          notifySms?: boolean;
           username?: string;
           password?: string;
         };
@@ -6908,7 +6888,13 @@ export interface operations {
         "application/json": {
           /** Format: uuid */
           subscriberId: string;
-          amountCents: number;
+          amountCents?: number;
+          lines?: {
+            description: string;
+            quantity: number;
+            unitCents: number;
+          }[];
+          taxRateId?: string | null;
           description: string;
           dueAt?: string | null;
           periodStart?: string | null;
@@ -7023,6 +7009,202 @@ export interface operations {
       cookie?: never;
     };
     requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  getApiBillingTaxRates: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  postApiBillingTaxRates: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          name: string;
+          basisPoints: number;
+          /** @default false */
+          inclusive?: boolean;
+          /** @default false */
+          isDefault?: boolean;
+        };
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  deleteApiBillingTaxRatesById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  patchApiBillingTaxRatesById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          name?: string;
+          basisPoints?: number;
+          inclusive?: boolean;
+          isDefault?: boolean;
+        };
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  getApiBillingSettings: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  patchApiBillingSettings: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          invoiceDaysBefore?: number;
+          postpaidDueDays?: number;
+          graceDays?: number;
+          suspendOnNonPayment?: boolean;
+          legal?: {
+            address?: string;
+            taxId?: string;
+            footer?: string;
+          };
+        };
+      };
+    };
     responses: {
       200: {
         headers: {
@@ -7399,39 +7581,6 @@ export interface operations {
       };
     };
   };
-  postApiNotificationsSmsCallbacksTwilioByOutboxId: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        outboxId: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Validation Error */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @enum {boolean} */
-            success: false;
-            error: unknown[];
-            data: unknown;
-          };
-        };
-      };
-    };
-  };
   getApiNotificationsVariables: {
     parameters: {
       query?: never;
@@ -7725,278 +7874,6 @@ export interface operations {
       cookie?: never;
     };
     requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Validation Error */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @enum {boolean} */
-            success: false;
-            error: unknown[];
-            data: unknown;
-          };
-        };
-      };
-    };
-  };
-  getApiNotificationsSettings: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  putApiNotificationsSettings: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        "application/json": {
-          expiryReminderDays: number;
-        };
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Validation Error */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @enum {boolean} */
-            success: false;
-            error: unknown[];
-            data: unknown;
-          };
-        };
-      };
-    };
-  };
-  getApiNotificationsSms: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  putApiNotificationsSms: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        "application/json":
-          | {
-              /** @constant */
-              provider: "http";
-              /** @default true */
-              enabled?: boolean;
-              /** @default  */
-              sender?: string;
-              config: {
-                url: string;
-                /**
-                 * @default POST
-                 * @enum {string}
-                 */
-                method?: "GET" | "POST";
-                /**
-                 * @default none
-                 * @enum {string}
-                 */
-                bodyFormat?: "none" | "form" | "json";
-                /** @default  */
-                bodyTemplate?: string;
-                /**
-                 * @default {
-                 *       "kind": "none"
-                 *     }
-                 */
-                auth?:
-                  | {
-                      /** @constant */
-                      kind: "none";
-                    }
-                  | {
-                      /** @constant */
-                      kind: "basic";
-                      username: string;
-                      password: string;
-                    }
-                  | {
-                      /** @constant */
-                      kind: "bearer";
-                      token: string;
-                    }
-                  | {
-                      /** @constant */
-                      kind: "header";
-                      name: string;
-                      value: string;
-                    };
-                /** @default  */
-                successMatch?: string;
-                /** @default false */
-                successMatchRegex?: boolean;
-                /** @default  */
-                messageIdJsonPath?: string;
-                /** @default  */
-                messageIdRegex?: string;
-              };
-            }
-          | {
-              /** @constant */
-              provider: "twilio";
-              /** @default true */
-              enabled?: boolean;
-              /** @default  */
-              sender?: string;
-              config: {
-                accountSid: string;
-                authToken: string;
-                /** @default  */
-                messagingServiceSid?: string | "";
-              };
-            };
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Validation Error */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @enum {boolean} */
-            success: false;
-            error: unknown[];
-            data: unknown;
-          };
-        };
-      };
-    };
-  };
-  deleteApiNotificationsSms: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  patchApiNotificationsSms: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        "application/json": {
-          enabled?: boolean;
-          sender?: string;
-        };
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Validation Error */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @enum {boolean} */
-            success: false;
-            error: unknown[];
-            data: unknown;
-          };
-        };
-      };
-    };
-  };
-  postApiNotificationsSmsTest: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        "application/json": {
-          to: string;
-          /** @default Test message from ProxPanel */
-          body?: string;
-        };
-      };
-    };
     responses: {
       200: {
         headers: {

@@ -5,6 +5,8 @@ import {
   boolean,
   check,
   index,
+  integer,
+  jsonb,
   type PgSchema,
   text,
   timestamp,
@@ -14,6 +16,15 @@ import {
 import { timestamps, uuidPk } from "../columns.ts";
 
 export const INVOICE_STATUSES = ["unpaid", "paid", "void"] as const;
+export const DOCUMENT_KINDS = ["invoice", "credit_note"] as const;
+
+/** One billed line; the invoice's subtotal is their sum (before an exclusive tax is added). */
+export interface InvoiceLine {
+  description: string;
+  quantity: number;
+  unitCents: number;
+  amountCents: number;
+}
 // payment: money received (positive); invoice_charge: an invoice settled, from the balance or from the
 // payment recorded with it (negative).
 export const TRANSACTION_TYPES = [
@@ -23,6 +34,7 @@ export const TRANSACTION_TYPES = [
   "adjustment",
   "reseller_topup",
   "reseller_charge",
+  "credit_note",
 ] as const;
 
 export const resellersTable = (s: PgSchema) =>
@@ -48,10 +60,23 @@ export const invoicesTable = (s: PgSchema) =>
     "invoices",
     {
       id: uuidPk(),
-      number: bigserial("number", { mode: "number" }).notNull(),
+      // Per tenant, 1..N without gaps: taken from document_counters in the inserting transaction.
+      number: bigint("number", { mode: "number" }).notNull(),
       subscriberId: uuid("subscriber_id"),
       resellerId: uuid("reseller_id"),
+      // The total, tax included: what is owed. Kept as the one amount older code reads.
       amountCents: bigint("amount_cents", { mode: "number" }).notNull(),
+      subtotalCents: bigint("subtotal_cents", { mode: "number" }).notNull().default(0),
+      taxCents: bigint("tax_cents", { mode: "number" }).notNull().default(0),
+      // The rate as it was when issued: a later edit of the rate must not rewrite old invoices.
+      taxName: text("tax_name"),
+      taxBasisPoints: integer("tax_basis_points"),
+      taxInclusive: boolean("tax_inclusive"),
+      lines: jsonb("lines").$type<InvoiceLine[]>().notNull().default([]),
+      amountPaidCents: bigint("amount_paid_cents", { mode: "number" }).notNull().default(0),
+      creditedCents: bigint("credited_cents", { mode: "number" }).notNull().default(0),
+      // subscriber:period start for the recurring run, so a re-run cannot bill one period twice.
+      cycleKey: text("cycle_key"),
       status: text("status", { enum: INVOICE_STATUSES }).notNull().default("unpaid"),
       description: text("description").notNull().default(""),
       periodStart: timestamp("period_start", { withTimezone: true }),
@@ -62,9 +87,60 @@ export const invoicesTable = (s: PgSchema) =>
     },
     (t) => [
       uniqueIndex("invoices_number_key").on(t.number),
+      uniqueIndex("invoices_cycle_key").on(t.cycleKey),
+      index("invoices_due_idx").on(t.dueAt).where(sql`${t.status} = 'unpaid'`),
       index("invoices_subscriber_idx").on(t.subscriberId, t.createdAt),
       index("invoices_status_idx").on(t.status, t.createdAt),
       check("invoices_amount_check", sql`${t.amountCents} >= 0`),
+      check("invoices_paid_check", sql`${t.amountPaidCents} >= 0 and ${t.creditedCents} >= 0`),
+    ],
+  );
+
+/** The last number issued per document kind; its row lock is what makes numbering gapless. */
+export const documentCountersTable = (s: PgSchema) =>
+  s.table("document_counters", {
+    kind: text("kind", { enum: DOCUMENT_KINDS }).primaryKey(),
+    lastNumber: bigint("last_number", { mode: "number" }).notNull(),
+  });
+
+export const taxRatesTable = (s: PgSchema) =>
+  s.table(
+    "tax_rates",
+    {
+      id: uuidPk(),
+      name: text("name").notNull(),
+      // 1 basis point = 0.01 %: 16 % VAT is 1600.
+      basisPoints: integer("basis_points").notNull(),
+      // Inclusive: prices already contain the tax; exclusive: the tax is added on top.
+      inclusive: boolean("inclusive").notNull().default(false),
+      isDefault: boolean("is_default").notNull().default(false),
+      ...timestamps(),
+    },
+    (t) => [
+      uniqueIndex("tax_rates_name_key").on(sql`lower(${t.name})`),
+      uniqueIndex("tax_rates_default_key").on(t.isDefault).where(sql`${t.isDefault}`),
+      check("tax_rates_bp_check", sql`${t.basisPoints} >= 0 and ${t.basisPoints} <= 10000`),
+    ],
+  );
+
+/** A negative document against an invoice, numbered in its own sequence; credits the balance. */
+export const creditNotesTable = (s: PgSchema) =>
+  s.table(
+    "credit_notes",
+    {
+      id: uuidPk(),
+      number: bigint("number", { mode: "number" }).notNull(),
+      invoiceId: uuid("invoice_id").notNull(),
+      subscriberId: uuid("subscriber_id"),
+      amountCents: bigint("amount_cents", { mode: "number" }).notNull(),
+      reason: text("reason").notNull(),
+      actorUserId: uuid("actor_user_id"),
+      createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    },
+    (t) => [
+      uniqueIndex("credit_notes_number_key").on(t.number),
+      index("credit_notes_invoice_idx").on(t.invoiceId),
+      check("credit_notes_amount_check", sql`${t.amountCents} > 0`),
     ],
   );
 

@@ -2,7 +2,14 @@ import { getTableName, type InferInsertModel, type InferSelectModel } from "driz
 import { pgSchema } from "drizzle-orm/pg-core";
 import { auditLogsTable } from "./audit.ts";
 import { backupSchedulesTable } from "./backups.ts";
-import { invoicesTable, resellersTable, transactionsTable } from "./billing.ts";
+import {
+  creditNotesTable,
+  documentCountersTable,
+  invoicesTable,
+  resellersTable,
+  taxRatesTable,
+  transactionsTable,
+} from "./billing.ts";
 import { ipAllocationsTable, ipPoolsTable, nasDevicesTable, wireguardPeersTable } from "./network.ts";
 import { notificationOutboxTable, notificationTemplatesTable, smsSettingsTable } from "./notifications.ts";
 import { onlinePaymentsTable, paymentProvidersTable } from "./payments.ts";
@@ -44,6 +51,9 @@ export function tenantTables(schemaName: string) {
     resellers: resellersTable(schema),
     invoices: invoicesTable(schema),
     transactions: transactionsTable(schema),
+    taxRates: taxRatesTable(schema),
+    documentCounters: documentCountersTable(schema),
+    creditNotes: creditNotesTable(schema),
     notificationTemplates: notificationTemplatesTable(schema),
     notificationOutbox: notificationOutboxTable(schema),
     smsSettings: smsSettingsTable(schema),
@@ -67,6 +77,8 @@ export type IpPool = InferSelectModel<TenantTables["ipPools"]>;
 export type Reseller = InferSelectModel<TenantTables["resellers"]>;
 export type Invoice = InferSelectModel<TenantTables["invoices"]>;
 export type Transaction = InferSelectModel<TenantTables["transactions"]>;
+export type TaxRate = InferSelectModel<TenantTables["taxRates"]>;
+export type CreditNote = InferSelectModel<TenantTables["creditNotes"]>;
 export type RadacctRow = InferSelectModel<TenantTables["radacct"]>;
 export type OnlinePayment = InferSelectModel<TenantTables["onlinePayments"]>;
 export type NotificationTemplate = InferSelectModel<TenantTables["notificationTemplates"]>;

@@ -15,6 +15,8 @@ import {
 import { timestamps, uuidPk } from "../columns.ts";
 
 export const SUBSCRIBER_STATUSES = ["active", "disabled", "expired"] as const;
+// prepaid: billed before each period, renewed by payment; postpaid: billed after the period.
+export const BILLING_MODES = ["prepaid", "postpaid"] as const;
 
 export const subscribersTable = (s: PgSchema) =>
   s.table(
@@ -49,6 +51,10 @@ export const subscribersTable = (s: PgSchema) =>
       // The subscriber's opt-outs: false means no message on that channel, whatever the event.
       notifyEmail: boolean("notify_email").notNull().default(true),
       notifySms: boolean("notify_sms").notNull().default(true),
+      billingMode: text("billing_mode", { enum: BILLING_MODES }).notNull().default("prepaid"),
+      // Set when the billing run disabled the subscriber for an unpaid invoice; a payment that
+      // clears its arrears re-enables only such a subscriber, never one an operator disabled.
+      billingSuspendedAt: timestamp("billing_suspended_at", { withTimezone: true }),
       ...timestamps(),
     },
     (t) => [

@@ -29,16 +29,32 @@ const listQuery = z.object({
   from: date.optional(),
   to: date.optional(),
 });
+const line = z
+  .object({
+    description: z.string().trim().min(1).max(500),
+    quantity: z.number().int().min(1).max(10_000),
+    unitCents: z.number().int().min(0).max(1_000_000_000),
+  })
+  .strict()
+  .transform((l) => ({ ...l, amountCents: l.quantity * l.unitCents }));
 const createBody = z
   .object({
     subscriberId: z.uuid(),
-    amountCents: cents,
+    // Before an exclusive tax (or including an inclusive one); the sum of the lines when they are given.
+    amountCents: cents.optional(),
+    lines: z.array(line).min(1).max(100).optional(),
+    // Left out: the tenant's default rate; null: no tax.
+    taxRateId: z.uuid().nullable().optional(),
     description: z.string().trim().min(1).max(500),
     dueAt: date.nullable().optional(),
     periodStart: date.nullable().optional(),
     periodEnd: date.nullable().optional(),
   })
-  .strict();
+  .strict()
+  .refine((b) => (b.amountCents === undefined) !== (b.lines === undefined), {
+    message: "give either amountCents or lines",
+    path: ["amountCents"],
+  });
 const payBody = z
   .object({
     amountCents: cents.optional(),

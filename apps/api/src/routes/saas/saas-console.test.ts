@@ -72,13 +72,13 @@ beforeAll(async () => {
   if (!alice) throw new Error("no subscriber");
   await db.insert(t.invoices).values([
     // issued and paid in the period
-    { subscriberId: alice.id, amountCents: 2_500, status: "paid", createdAt: IN_PERIOD, paidAt: IN_PERIOD },
+    { number: 1, subscriberId: alice.id, amountCents: 2_500, status: "paid", createdAt: IN_PERIOD, paidAt: IN_PERIOD },
     // issued in the period, unpaid
-    { subscriberId: alice.id, amountCents: 1_000, status: "unpaid", createdAt: IN_PERIOD },
+    { number: 2, subscriberId: alice.id, amountCents: 1_000, status: "unpaid", createdAt: IN_PERIOD },
     // void: never counted
-    { subscriberId: alice.id, amountCents: 9_999, status: "void", createdAt: IN_PERIOD },
+    { number: 3, subscriberId: alice.id, amountCents: 9_999, status: "void", createdAt: IN_PERIOD },
     // issued before, paid in the period
-    { subscriberId: alice.id, amountCents: 700, status: "paid", createdAt: BEFORE, paidAt: IN_PERIOD },
+    { number: 4, subscriberId: alice.id, amountCents: 700, status: "paid", createdAt: BEFORE, paidAt: IN_PERIOD },
   ]);
   // The money behind them: revenue is what was received in the period (2,500 + 700 for the
   // invoices, a 1,500 top-up that paid the renewal); settling charges and renewals move it, and

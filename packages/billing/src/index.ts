@@ -1,0 +1,5 @@
+export * from "./db.ts";
+export * from "./issue.ts";
+export * from "./numbering.ts";
+export * from "./settings.ts";
+export * from "./tax.ts";
