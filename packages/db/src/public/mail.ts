@@ -57,7 +57,9 @@ export const passwordResetTokens = pgTable(
     userId: uuid("user_id").notNull(),
     // Whose password: a staff user's (or operator's), or a subscriber's portal (= PPPoE) password.
     // Each reset route spends only its own kind.
-    subject: text("subject", { enum: ["user", "subscriber"] }).notNull().default("user"),
+    subject: text("subject", { enum: ["user", "subscriber"] })
+      .notNull()
+      .default("user"),
     tokenHash: text("token_hash").notNull(),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
     usedAt: timestamp("used_at", { withTimezone: true }),
