@@ -5,6 +5,7 @@ import { openAPIRouteHandler } from "hono-openapi";
 import type { AppDeps } from "./deps.ts";
 import type { AppEnv } from "./env.ts";
 import { AppError, ErrorCode, errorBody, onError } from "./errors.ts";
+import { httpMetrics } from "./middleware/metrics.ts";
 import { tenantRateLimit } from "./middleware/rate-limit.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { siteResolution } from "./middleware/site.ts";
@@ -66,7 +67,12 @@ export function createApp(deps: AppDeps) {
   app.onError(onError);
   app.notFound((c) => c.json(errorBody(c, ErrorCode.notFound, "Not found"), 404));
   app.use(requestContext(deps));
+  app.use(httpMetrics());
   app.route("/", healthRoutes(deps));
+  // Metrics live on their own loopback listener (API_METRICS_PORT); on the public port, any host,
+  // the path is a plain 404 rather than the panel's HTML.
+  // (A middleware, not a route: it is not part of the API document.)
+  app.use("/metrics", (c) => Promise.resolve(c.json(errorBody(c, ErrorCode.notFound, "Not found"), 404)));
   app.route("/internal/tls/ask", tlsAskRoutes(deps));
   // Registered before the host checks so every host (apex or tenant) can fetch the document.
   app.get("/api/openapi.json", openAPIRouteHandler(app, OPENAPI_OPTIONS));

@@ -6,6 +6,7 @@ import { createApp } from "./app.ts";
 import { bootstrap } from "./bootstrap.ts";
 import { serveApp } from "./host-guard.ts";
 import { startLocalTls } from "./local-tls.ts";
+import { startApiMetrics } from "./metrics.ts";
 import { DEMO, seed } from "./seed.ts";
 import { startStandalone } from "./standalone.ts";
 import { ensurePanelBuilt } from "./static-panel.ts";
@@ -96,6 +97,14 @@ const server = serveApp({ fetch: app.fetch, port: config.PORT, hostname: config.
   console.log(lines.filter((l, i, a) => l !== "" || a[i - 1] !== "").join("\n"));
 });
 
+// Prometheus on its own loopback listener (API_METRICS_PORT); the public port answers 404 there.
+const metrics = await startApiMetrics(deps).catch((err: unknown) =>
+  exitOnStartupError(
+    new StartupError(`metrics port ${config.API_METRICS_PORT} cannot be used (${String(err)}): set API_METRICS_PORT`),
+  ),
+);
+if (metrics) deps.logger.info({ port: metrics.port, host: config.METRICS_HOST }, "metrics listening");
+
 server.on("error", (err) => {
   const code = (err as { code?: string }).code;
   const reason = code === "EADDRINUSE" ? "is in use" : code === "EACCES" ? "needs privileges" : String(err);
@@ -111,6 +120,7 @@ async function shutdown(signal: string) {
   // Stop accepting, let in-flight requests finish, then release the pool and the embedded server.
   server.close();
   caddy?.kill();
+  await metrics?.close();
   await runtime.close();
   process.exit(0);
 }

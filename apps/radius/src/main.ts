@@ -7,6 +7,7 @@ import { errnoCode, exitOnStartupError, loadConfigOrExit, StartupError } from "@
 import { connect } from "@proxpanel/db";
 import { openSharedState, TenantKeyRing } from "@proxpanel/tenancy";
 import { startDbDaemon } from "./daemon.ts";
+import { startRadiusMetrics } from "./metrics.ts";
 import { dataKey } from "./secrets.ts";
 
 function fail(message: string): never {
@@ -48,12 +49,14 @@ const daemon = await startDbDaemon({
   throw err;
 });
 
+const metrics = await startRadiusMetrics(config, { server: daemon.server, db: database.db, state });
+if (metrics) console.log(JSON.stringify({ level: "info", msg: "metrics listening", port: metrics.port }));
+
 let closing = false;
 const shutdown = () => {
   if (closing) return;
   closing = true;
-  void daemon
-    .stop()
+  void Promise.all([daemon.stop(), metrics?.close()])
     .then(() => Promise.all([state.close(), database.close()]))
     .finally(() => process.exit(0));
 };

@@ -1,4 +1,5 @@
 import { applyRetention, backupEnv, retryPendingUploads } from "@proxpanel/backup";
+import { workerJobSeconds } from "@proxpanel/metrics/worker";
 import { Cron } from "croner";
 import { clusterBackupJob, retryClusterUploads } from "./cluster-backup.ts";
 import type { WorkerDeps } from "./deps.ts";
@@ -27,9 +28,12 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
   const cluster = clusterBackupJob(deps);
   const job = (name: string, pattern: string, fn: () => Promise<unknown>) =>
     new Cron(pattern, { name, protect: true, unref: true }, async () => {
+      const end = workerJobSeconds.startTimer({ job: name });
       try {
         await fn();
+        end({ outcome: "ok" });
       } catch (err) {
+        end({ outcome: "failed" });
         log.error({ err, job: name }, "worker job failed");
       }
     });

@@ -6,6 +6,7 @@ import { openDatabase, TenantClientCache } from "@proxpanel/db";
 import { createLogger } from "@proxpanel/log";
 import { openSharedState, TenantResolver } from "@proxpanel/tenancy";
 import { startWorker } from "./index.ts";
+import { startWorkerMetrics } from "./metrics.ts";
 
 // The worker on its own (`npm start` already runs it inside the API process). It does not migrate:
 // the API owns migrations and generates the development secrets this reads.
@@ -49,6 +50,9 @@ const worker = startWorker({
   resolver,
 });
 logger.info("backup worker running");
+const { stagingDir } = backupRuntimeFromConfig(config, licenseKey());
+const metrics = await startWorkerMetrics(config, { db: database.db, state, stagingDir });
+if (metrics) logger.info({ port: metrics.port, host: config.METRICS_HOST }, "metrics listening");
 // The jobs' timers are unref'd (they must not hold up a process that embeds the worker), so its
 // own process stays alive on this one until a signal arrives.
 const keepAlive = setInterval(() => {}, 60_000);
@@ -56,6 +60,7 @@ const keepAlive = setInterval(() => {}, 60_000);
 async function shutdown() {
   clearInterval(keepAlive);
   worker.stop();
+  await metrics?.close();
   await state.close();
   await database.close();
   process.exit(0);

@@ -163,6 +163,20 @@ const schema = z
     STANDALONE_COMPANY_NAME: z.string().default("My ISP"),
     STANDALONE_ADMIN_EMAIL: z.string().email().default("admin@isp.local"),
     STANDALONE_ADMIN_PASSWORD: optionalString,
+    // Prometheus scrape endpoints: each process answers GET /metrics on its own listener, never on
+    // the public port (tenant hosts cannot reach it). Loopback by default; 0 picks a free port.
+    METRICS_ENABLED: z
+      .enum(["true", "false"])
+      .default("true")
+      .transform((v) => v === "true"),
+    METRICS_HOST: z.string().default("127.0.0.1"),
+    API_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+    RADIUS_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
+    WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9466),
+    // Tenants with series of their own; the rest are summed as tenant="other".
+    METRICS_TOP_TENANTS: z.coerce.number().int().min(0).max(1000).default(20),
+    // On SIGTERM: how long in-flight requests, accounting writes and a running backup get to finish.
+    SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).default(15_000),
   })
   .superRefine((env, ctx) => {
     if (env.TENANT_CONCURRENCY >= env.DB_POOL_MAX) {

@@ -60,4 +60,11 @@ export class FairQueue<T> {
     const q = this.queues.get(tenant);
     return q ? q.items.length - q.head : 0;
   }
+
+  /** Items waiting per tenant (metrics: read at scrape time, not on the hot path). */
+  depths(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [tenant, q] of this.queues) out.set(tenant, q.items.length - q.head);
+    return out;
+  }
 }

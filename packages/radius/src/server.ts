@@ -79,6 +79,11 @@ export class RadiusServer {
     return { authPort, acctPort };
   }
 
+  /** Packets waiting in the fair queue per tenant (for the metrics exporter). */
+  queueDepths(): Map<string, number> {
+    return this.queue.depths();
+  }
+
   async stop(): Promise<void> {
     await Promise.all(Object.values(this.sockets).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   }

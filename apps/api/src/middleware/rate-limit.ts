@@ -1,3 +1,4 @@
+import { apiTenantLabel, rateLimitRefusals } from "@proxpanel/metrics/api";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { RateLimiterAbstract, RateLimiterRes } from "rate-limiter-flexible";
@@ -35,23 +36,26 @@ export function tenantRateLimit(deps: AppDeps) {
   const { config, limiters } = deps;
   return createMiddleware<AppEnv>(async (c, next) => {
     const tenant = c.get("tenant");
-    const budgets: [RateLimiterAbstract, string, number][] = (await signedIn(deps, c, tenant.id))
-      ? [[limiters.tenantRequests, `tenant_${tenant.id}:ratelimit`, config.TENANT_RATE_LIMIT_PER_MIN]]
+    // The last element names the budget for the refusal metric.
+    const budgets: [RateLimiterAbstract, string, number, string][] = (await signedIn(deps, c, tenant.id))
+      ? [[limiters.tenantRequests, `tenant_${tenant.id}:ratelimit`, config.TENANT_RATE_LIMIT_PER_MIN, "tenant"]]
       : [
           [
             limiters.anonymousPerIp,
             `tenant_${tenant.id}:anon:${c.get("clientIp")}`,
             config.ANON_RATE_LIMIT_PER_MIN_PER_IP,
+            "anon_ip",
           ],
-          [limiters.anonymousPerTenant, `tenant_${tenant.id}:anon`, config.ANON_RATE_LIMIT_PER_MIN],
+          [limiters.anonymousPerTenant, `tenant_${tenant.id}:anon`, config.ANON_RATE_LIMIT_PER_MIN, "anon_tenant"],
         ];
     let tightest: [number, RateLimiterRes] | undefined;
-    for (const [limiter, key, limit] of budgets) {
+    for (const [limiter, key, limit, budget] of budgets) {
       try {
         const res = await limiter.consume(key);
         if (!tightest || res.remainingPoints < tightest[1].remainingPoints) tightest = [limit, res];
       } catch (err) {
         if (!isLimiterRes(err)) throw err;
+        rateLimitRefusals.inc({ budget, tenant: apiTenantLabel(tenant.id) });
         const retry = String(Math.ceil(err.msBeforeNext / 1000));
         throw new AppError(429, ErrorCode.rateLimited, "Too many requests for this workspace; slow down.", undefined, {
           "Retry-After": retry,

@@ -1,3 +1,9 @@
+import {
+  apiTenantLabel,
+  tenantConcurrencyRefusals,
+  tenantConcurrencyWaitSeconds,
+  tenantConcurrencyWaits,
+} from "@proxpanel/metrics/api";
 import { createMiddleware } from "hono/factory";
 import type { AppDeps } from "../deps.ts";
 import type { AppEnv } from "../env.ts";
@@ -30,13 +36,18 @@ export function tenantConcurrency(deps: AppDeps) {
       return undefined;
     }
     const g = gate;
+    tenantConcurrencyWaits.inc({ tenant: apiTenantLabel(tenantId) });
+    const waited = tenantConcurrencyWaitSeconds.startTimer();
     return new Promise<void>((resolve, reject) => {
       const wake = () => {
         clearTimeout(timer);
+        waited();
         resolve();
       };
       const timer = setTimeout(() => {
         g.waiting.splice(g.waiting.indexOf(wake), 1);
+        waited();
+        tenantConcurrencyRefusals.inc({ tenant: apiTenantLabel(tenantId) });
         reject(
           new AppError(
             503,

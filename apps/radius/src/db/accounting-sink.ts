@@ -1,4 +1,5 @@
 import type { Db } from "@proxpanel/db";
+import { accountingBatchSize, accountingFlushSeconds } from "@proxpanel/metrics/radius";
 import type { AccountingRecord } from "@proxpanel/radius";
 import { sql } from "drizzle-orm";
 import { mergeRow, type SessionRow, toRow } from "./session-rows.ts";
@@ -104,7 +105,7 @@ export class AccountingSink {
     const oldest = earlier[0];
     if (oldest && earlier.length >= this.opts.maxConcurrent && !deps.includes(oldest)) deps.push(oldest);
     w.done = (deps.length ? Promise.all(deps.map((d) => d.done)) : Promise.resolve())
-      .then(() => this.write(batch))
+      .then(() => this.timed(batch))
       .finally(() => {
         this.running.delete(w);
         if (this.queue.length) this.pump();
@@ -112,23 +113,38 @@ export class AccountingSink {
     this.running.add(w);
   }
 
-  private async write(batch: Pending[]): Promise<void> {
+  /** The write, measured from when it may start (not while it waits behind earlier batches). */
+  private async timed(batch: Pending[]): Promise<void> {
+    accountingBatchSize.observe(batch.length);
+    const end = accountingFlushSeconds.startTimer();
+    const stored = await this.write(batch).catch((err: unknown) => {
+      end({ outcome: "failed" });
+      throw err;
+    });
+    end({ outcome: stored ? "ok" : "failed" });
+  }
+
+  /** false when some tenant's transaction failed (those records' NAS retransmit). */
+  private async write(batch: Pending[]): Promise<boolean> {
     const byTenant = new Map<string, Pending[]>();
     for (const p of batch) {
       const list = byTenant.get(p.record.tenantId);
       if (list) list.push(p);
       else byTenant.set(p.record.tenantId, [p]);
     }
-    await Promise.all(
+    const results = await Promise.all(
       [...byTenant].map(async ([tenantId, items]) => {
         try {
           await this.writeTenant(tenantId, items);
           for (const p of items) p.resolve();
+          return true;
         } catch (err) {
           for (const p of items) p.reject(err);
+          return false;
         }
       }),
     );
+    return results.every(Boolean);
   }
 
   private async writeTenant(tenantId: string, items: Pending[]): Promise<void> {

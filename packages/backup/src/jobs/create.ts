@@ -1,5 +1,6 @@
 import fs from "node:fs/promises";
 import { type BACKUP_KINDS, type CloudBackup, cloudBackups, type Executor } from "@proxpanel/db";
+import { observeBackup } from "@proxpanel/metrics/backup";
 import { and, eq, inArray, sql, sum } from "drizzle-orm";
 import { backupKey, newBackupFilename } from "../store/tenant.ts";
 import { raiseAlert } from "./alerts.ts";
@@ -43,7 +44,15 @@ export interface CreateBackupOptions {
  * archive and uploads it. An unreachable store leaves it `pending_upload` for the retry loop; only
  * the quota is an error.
  */
-export async function createBackup(env: BackupEnv, tenantId: string, opts: CreateBackupOptions = {}) {
+export function createBackup(env: BackupEnv, tenantId: string, opts: CreateBackupOptions = {}) {
+  return observeBackup(
+    "backup",
+    () => createBackupUnobserved(env, tenantId, opts),
+    (err) => (err instanceof BackupQuotaError ? "quota" : "failed"),
+  );
+}
+
+async function createBackupUnobserved(env: BackupEnv, tenantId: string, opts: CreateBackupOptions) {
   const tenant = await loadBackupTenant(env.db, tenantId);
   if (!tenant) throw new BackupTenantNotFoundError(`no tenant ${tenantId}`);
   const filename = newBackupFilename();

@@ -1,0 +1,29 @@
+import type { Config } from "@proxpanel/config";
+import type { Db } from "@proxpanel/db";
+import { initProcessMetrics, type MetricsServer, registerHealthGauges, startMetricsServer } from "@proxpanel/metrics";
+import { registerRadiusMetrics } from "@proxpanel/metrics/radius";
+import type { RadiusServer } from "@proxpanel/radius";
+import type { SharedState } from "@proxpanel/tenancy";
+import { sql } from "drizzle-orm";
+
+/** The daemon's scrape endpoint (RADIUS_METRICS_PORT on METRICS_HOST); undefined when switched off. */
+export async function startRadiusMetrics(
+  config: Config,
+  handles: { server: RadiusServer; db: Db; state: SharedState },
+): Promise<MetricsServer | undefined> {
+  if (!config.METRICS_ENABLED) return undefined;
+  initProcessMetrics("radius");
+  registerRadiusMetrics(
+    {
+      counters: handles.server.counters as unknown as Record<string, number>,
+      queueDepths: () => handles.server.queueDepths(),
+      tenantQueueDrops: handles.server.tenantQueueDrops,
+    },
+    config.METRICS_TOP_TENANTS,
+  );
+  registerHealthGauges({
+    postgres: () => handles.db.execute(sql`select 1`),
+    sharedState: { kind: handles.state.kind, ping: () => handles.state.ping() },
+  });
+  return startMetricsServer({ host: config.METRICS_HOST, port: config.RADIUS_METRICS_PORT });
+}

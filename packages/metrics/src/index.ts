@@ -1,0 +1,4 @@
+export * from "./health.ts";
+export * from "./registry.ts";
+export * from "./server.ts";
+export * from "./top-tenants.ts";
