@@ -1,3 +1,5 @@
+import { mailOutbox } from "@proxpanel/db";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signupTenant, uniqueSlug } from "../harness.ts";
 import { type BrowserStack, screenshot, startBrowserStack } from "./harness.ts";
@@ -44,5 +46,18 @@ describe("signup on the apex in Chromium", () => {
     await page.getByRole("link", { name: "Operator console" }).click();
     await page.waitForURL(`${bs.apexUrl()}/console`);
     await page.getByRole("button", { name: "Sign in" }).waitFor();
+  });
+
+  it("mails a forgetful owner the addresses of its workspaces", async () => {
+    const t = await signupTenant(bs.stack);
+    const page = await bs.newPage({ width: 390, height: 844 });
+    await page.goto(`${bs.apexUrl()}/`);
+    await page.getByLabel("Forgot its name? Your e-mail").fill(t.email);
+    await page.getByRole("button", { name: "Mail me my workspaces" }).click();
+    await page.getByTestId("find-sent").waitFor();
+    const db = bs.stack.runtime.deps.db;
+    await expect
+      .poll(async () => (await db.select().from(mailOutbox).where(eq(mailOutbox.to, t.email))).map((m) => m.kind))
+      .toContain("workspace_links");
   });
 });

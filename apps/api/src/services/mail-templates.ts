@@ -38,3 +38,20 @@ export function passwordResetMail(input: {
     ].join("\n"),
   };
 }
+
+/** "Find my workspace": where each workspace the address belongs to signs in. */
+export function workspaceLinksMail(input: { to: string; links: { name: string; url: string }[] }): OutgoingMail {
+  return {
+    kind: "workspace_links",
+    to: input.to,
+    tenantId: null,
+    subject: "Your ProxPanel workspaces",
+    body: [
+      "Someone (hopefully you) asked where this address can sign in.",
+      "",
+      ...input.links.map((l) => `${l.name}: ${l.url}`),
+      "",
+      "Sign in there with this e-mail address. If you did not ask, ignore this message.",
+    ].join("\n"),
+  };
+}

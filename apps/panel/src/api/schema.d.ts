@@ -99,6 +99,22 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/signup/find-workspace": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations["postApiSignupFindWorkspace"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/signup/slug": {
     parameters: {
       query?: never;
@@ -1975,6 +1991,22 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/notifications/sms-callbacks/twilio/{outboxId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations["postApiNotificationsSmsCallbacksTwilioByOutboxId"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/notifications/variables": {
     parameters: {
       query?: never;
@@ -2065,6 +2097,54 @@ export interface paths {
     get: operations["getApiNotificationsOutbox"];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/notifications/settings": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations["getApiNotificationsSettings"];
+    put: operations["putApiNotificationsSettings"];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/notifications/sms": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations["getApiNotificationsSms"];
+    put: operations["putApiNotificationsSms"];
+    post?: never;
+    delete: operations["deleteApiNotificationsSms"];
+    options?: never;
+    head?: never;
+    patch: operations["patchApiNotificationsSms"];
+    trace?: never;
+  };
+  "/api/notifications/sms/test": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations["postApiNotificationsSmsTest"];
     delete?: never;
     options?: never;
     head?: never;
@@ -2393,6 +2473,44 @@ export interface operations {
             hourlyBackups: boolean;
             backupQuotaBytes: number;
             modules: string[];
+          };
+        };
+      };
+    };
+  };
+  postApiSignupFindWorkspace: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** Format: email */
+          email: string;
+        };
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
           };
         };
       };
@@ -3332,7 +3450,7 @@ export interface operations {
     parameters: {
       query?: {
         status?: "queued" | "sent" | "failed";
-        kind?: "welcome" | "password_reset" | "operator_alert";
+        kind?: "welcome" | "password_reset" | "operator_alert" | "workspace_links";
         tenantId?: string;
         page?: number;
         limit?: number;
@@ -5561,6 +5679,8 @@ export interface operations {
           macAddress?: string | null;
           macLockOnFirstLogin?: boolean;
           expiresAt?: string | null;
+          notifyEmail?: boolean;
+          notifySms?: boolean;
           username: string;
           password: string;
           /** Format: uuid */
@@ -5735,6 +5855,8 @@ export interface operations {
           macAddress?: string | null;
           macLockOnFirstLogin?: boolean;
           expiresAt?: string | null;
+          notifyEmail?: boolean;
+          notifySms?: boolean;
           username?: string;
           password?: string;
         };
@@ -7581,6 +7703,39 @@ export interface operations {
       };
     };
   };
+  postApiNotificationsSmsCallbacksTwilioByOutboxId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        outboxId: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
   getApiNotificationsVariables: {
     parameters: {
       query?: never;
@@ -7874,6 +8029,278 @@ export interface operations {
       cookie?: never;
     };
     requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  getApiNotificationsSettings: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  putApiNotificationsSettings: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          expiryReminderDays: number;
+        };
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  getApiNotificationsSms: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  putApiNotificationsSms: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json":
+          | {
+              /** @constant */
+              provider: "http";
+              /** @default true */
+              enabled?: boolean;
+              /** @default  */
+              sender?: string;
+              config: {
+                url: string;
+                /**
+                 * @default POST
+                 * @enum {string}
+                 */
+                method?: "GET" | "POST";
+                /**
+                 * @default none
+                 * @enum {string}
+                 */
+                bodyFormat?: "none" | "form" | "json";
+                /** @default  */
+                bodyTemplate?: string;
+                /**
+                 * @default {
+                 *       "kind": "none"
+                 *     }
+                 */
+                auth?:
+                  | {
+                      /** @constant */
+                      kind: "none";
+                    }
+                  | {
+                      /** @constant */
+                      kind: "basic";
+                      username: string;
+                      password: string;
+                    }
+                  | {
+                      /** @constant */
+                      kind: "bearer";
+                      token: string;
+                    }
+                  | {
+                      /** @constant */
+                      kind: "header";
+                      name: string;
+                      value: string;
+                    };
+                /** @default  */
+                successMatch?: string;
+                /** @default false */
+                successMatchRegex?: boolean;
+                /** @default  */
+                messageIdJsonPath?: string;
+                /** @default  */
+                messageIdRegex?: string;
+              };
+            }
+          | {
+              /** @constant */
+              provider: "twilio";
+              /** @default true */
+              enabled?: boolean;
+              /** @default  */
+              sender?: string;
+              config: {
+                accountSid: string;
+                authToken: string;
+                /** @default  */
+                messagingServiceSid?: string | "";
+              };
+            };
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  deleteApiNotificationsSms: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  patchApiNotificationsSms: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          enabled?: boolean;
+          sender?: string;
+        };
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  postApiNotificationsSmsTest: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          to: string;
+          /** @default Test message from ProxPanel */
+          body?: string;
+        };
+      };
+    };
     responses: {
       200: {
         headers: {

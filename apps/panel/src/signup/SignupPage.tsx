@@ -2,6 +2,7 @@ import { createResource, createSignal, Show } from "solid-js";
 import { ApiError, api, errorMessage, unwrap } from "../api/client";
 import { TextField } from "../ui/Field";
 import { emailAddress, newPassword } from "../ui/forms";
+import { FindWorkspace } from "./FindWorkspace";
 
 interface SlugCheck {
   slug: string;
@@ -169,6 +170,7 @@ export default function SignupPage() {
             Operating this installation? <a href="/console">Operator console</a>
           </p>
         </form>
+        <FindWorkspace />
       </div>
     </main>
   );

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { uuidPk } from "../columns.ts";
 
-export const MAIL_KINDS = ["welcome", "password_reset", "operator_alert"] as const;
+export const MAIL_KINDS = ["welcome", "password_reset", "operator_alert", "workspace_links"] as const;
 export type MailKind = (typeof MAIL_KINDS)[number];
 export const MAIL_STATUSES = ["queued", "sent", "failed"] as const;
 export type MailStatus = (typeof MAIL_STATUSES)[number];

@@ -19,13 +19,17 @@ export const resetBody = z.object({
 export const PER_ACCOUNT_PER_HOUR = 5;
 export const PER_CLIENT_PER_HOUR = 30;
 
-export async function take(limiter: RateLimiterAbstract, key: string) {
+export async function take(
+  limiter: RateLimiterAbstract,
+  key: string,
+  message = "Too many reset requests; try again later.",
+) {
   try {
     await limiter.consume(key);
   } catch (err) {
     if (err instanceof Error) throw err;
     const ms = (err as { msBeforeNext?: number }).msBeforeNext ?? 3600_000;
-    throw new AppError(429, ErrorCode.rateLimited, "Too many reset requests; try again later.", undefined, {
+    throw new AppError(429, ErrorCode.rateLimited, message, undefined, {
       "Retry-After": String(Math.ceil(ms / 1000)),
     });
   }

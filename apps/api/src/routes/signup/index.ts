@@ -9,6 +9,8 @@ import type { AppEnv } from "../../env.ts";
 import { welcomeMail } from "../../services/mail-templates.ts";
 import { workspaceUrl } from "../../services/public-url.ts";
 import { validate } from "../../validate.ts";
+import { take } from "../auth/password-reset.ts";
+import { mailWorkspaceLinks } from "./find-workspace.ts";
 
 export const signupBody = z.object({
   slug: z.string().trim().toLowerCase().min(1).max(63),
@@ -23,12 +25,35 @@ export const signupBody = z.object({
   timezone: z.string().max(64).optional(),
 });
 
+const findBody = z.object({ email: z.string().trim().toLowerCase().email().max(254) }).strict();
+// Per address and per client an hour: enough to retry, too few to mail-bomb or probe addresses.
+const FIND_PER_ADDRESS_PER_HOUR = 3;
+const FIND_PER_CLIENT_PER_HOUR = 20;
+
 const slugQuery = z.object({ slug: z.string().trim().toLowerCase().max(63) }).strict();
 
 /** Self-service signup on the apex; the new workspace answers on its subdomain at once. */
 export function signupRoutes(deps: AppDeps) {
+  const perAddress = deps.state.rateLimiter({ points: FIND_PER_ADDRESS_PER_HOUR, duration: 3600 });
+  const perClient = deps.state.rateLimiter({ points: FIND_PER_CLIENT_PER_HOUR, duration: 3600 });
   return (
     new Hono<AppEnv>()
+      // "Find my workspace": the answer is the same whether or not the address has any, and the
+      // search runs after the answer, so neither the body nor the timing tells.
+      .post("/find-workspace", validate("json", findBody), async (c) => {
+        const { email } = c.req.valid("json");
+        const busy = "Too many look-ups; try again later.";
+        await take(perClient, `find_ws_ip:${c.get("clientIp")}`, busy);
+        await take(perAddress, `find_ws:${email}`, busy);
+        const log = c.get("logger");
+        setImmediate(() => {
+          mailWorkspaceLinks(deps, email).catch((err: unknown) => log.error({ err }, "find-workspace mail failed"));
+        });
+        return c.json(
+          { ok: true, message: "If this address belongs to any workspace, we are mailing the links." },
+          202,
+        );
+      })
       // Live check for the signup form: the rules, reserved names and names in use, as signup applies them.
       .get("/slug", validate("query", slugQuery), async (c) => {
         const { slug } = c.req.valid("query");
