@@ -85,6 +85,7 @@ describe("super-admin console in Chromium", () => {
       ["Reports", "Billing and usage reports", "console-reports"],
       ["Audit", "Audit", "console-audit"],
       ["System health", "System health", "console-health"],
+      ["Outgoing mail", "Outgoing mail", "console-mail"],
     ] as const) {
       await page.getByRole("link", { name: link }).click();
       await page.getByRole("heading", { name: heading, exact: true }).waitFor();
@@ -125,7 +126,15 @@ describe("super-admin console in Chromium", () => {
         await archive.getByRole("button", { name: "Pin" }).click();
         await archive.getByRole("button", { name: "Unpin" }).waitFor();
       }
-      if (link === "Audit") await page.getByText("tenant.status.suspended").first().waitFor();
+      if (link === "Audit") {
+        await page.getByText("tenant.status.suspended").first().waitFor();
+        // With the tenant chosen, its own log follows (read-only): its owner's sign-in is there.
+        await page.getByLabel("Tenant").selectOption({ label: tenant.slug });
+        await page.getByRole("button", { name: "Apply" }).click();
+        await page.getByTestId("tenant-log").getByText("auth.login").first().waitFor();
+      }
+      if (link === "Outgoing mail")
+        await page.getByText(`Welcome to ProxPanel, Company ${tenant.slug}`).first().waitFor();
       if (link === "System health") await page.getByRole("heading", { name: "Database" }).waitFor();
       await screenshot(page, shot);
     }

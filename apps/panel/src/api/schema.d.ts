@@ -339,6 +339,22 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/saas/audit/tenants/{tenantId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations["getApiSaasAuditTenantsByTenantId"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/saas/audit": {
     parameters: {
       query?: never;
@@ -3104,6 +3120,42 @@ export interface operations {
         };
       };
     };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  getApiSaasAuditTenantsByTenantId: {
+    parameters: {
+      query?: {
+        limit?: number;
+        cursor?: number;
+      };
+      header?: never;
+      path: {
+        tenantId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
     responses: {
       200: {
         headers: {

@@ -14,12 +14,14 @@ const Backups = lazy(() => import("./pages/Backups"));
 const Reports = lazy(() => import("./pages/Reports"));
 const Audit = lazy(() => import("./pages/Audit"));
 const Health = lazy(() => import("./pages/Health"));
+const Mail = lazy(() => import("./pages/Mail"));
 
 const NAV: NavItem[] = [
   { href: "/", label: "Tenants" },
   { href: "/backups", label: "Backup health" },
   { href: "/reports", label: "Reports" },
   { href: "/audit", label: "Audit" },
+  { href: "/mail", label: "Outgoing mail" },
   { href: "/health", label: "System health" },
 ];
 
@@ -82,6 +84,7 @@ export default function ConsoleApp() {
       <Route path="/reports" component={Reports} />
       <Route path="/audit" component={Audit} />
       <Route path="/health" component={Health} />
+      <Route path="/mail" component={Mail} />
       <Route path="*" component={Tenants} />
     </Router>
   );

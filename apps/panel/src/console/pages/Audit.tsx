@@ -5,13 +5,17 @@ import { SelectField, TextField } from "../../ui/Field";
 import { formatDate } from "../../ui/format";
 import { type Column, Table } from "../../ui/Table";
 import type { AuditRow, ConsoleTenant, Page } from "../types";
+import { TenantLog } from "./TenantLog";
 
 interface AuditPage {
   items: AuditRow[];
   nextCursor: number | null;
 }
 
-/** Operator actions across every tenant, newest first, filtered by tenant and action. */
+/**
+ * Operator actions across every tenant, newest first, filtered by tenant and action; with a tenant
+ * chosen, that tenant's own log follows.
+ */
 export default function AuditPage() {
   const [tenantId, setTenantId] = createSignal("");
   const [action, setAction] = createSignal("");
@@ -95,6 +99,7 @@ export default function AuditPage() {
           {loading() ? "Loading…" : "Load more"}
         </button>
       </Show>
+      <Show when={filters().tenantId}>{(id) => <TenantLog tenantId={id()} slug={slugOf(id())} />}</Show>
     </section>
   );
 }
