@@ -60,11 +60,33 @@ describe("tenant panel in Chromium", { timeout: 90_000 }, () => {
     await page.getByRole("button", { name: "New plan" }).click();
     let dlg = page.getByRole("dialog");
     await dlg.getByLabel("Name").fill("Home 50");
-    await dlg.getByLabel("Download (kbit/s)").fill("50000");
-    await dlg.getByLabel("Upload (kbit/s)").fill("10000");
+    await dlg.getByLabel("Download (kbit/s)", { exact: true }).fill("50000");
+    await dlg.getByLabel("Upload (kbit/s)", { exact: true }).fill("10000");
     await dlg.getByLabel("Price").fill("19.90");
+    // Every field the API has is in the form: quota with its fair-usage speeds, burst.
+    await dlg.getByLabel("Quota (GiB, empty = unlimited)").fill("100");
+    await dlg.getByRole("button", { name: "Create plan" }).click();
+    await dlg.getByText("A quota needs a period.").waitFor();
+    await dlg.getByLabel("Quota period").selectOption("monthly");
+    await dlg.getByRole("button", { name: "Create plan" }).click();
+    await dlg.getByText("Throttling needs the reduced download speed.").waitFor();
+    await dlg.getByLabel("Throttled download (kbit/s)").fill("2000");
+    await dlg.getByLabel("Throttled upload (kbit/s)").fill("1000");
+    await dlg.getByLabel("Burst download (kbit/s)").fill("80000");
     await dlg.getByRole("button", { name: "Create plan" }).click();
     await row(page, "Home 50").waitFor();
+    const saved = await bs.stack.request("GET", "/api/plans?search=Home%2050", {
+      host: tenant.host,
+      token: tenant.token,
+    });
+    expect(saved.body.items[0]).toMatchObject({
+      quotaBytes: 100 * 1024 ** 3,
+      quotaPeriod: "monthly",
+      fupAction: "throttle",
+      fupDownloadKbps: 2000,
+      fupUploadKbps: 1000,
+      burstDownloadKbps: 80000,
+    });
     expect(await row(page, "Home 50").textContent()).toContain("19.90");
     expect(await row(page, "Home 50").textContent()).toContain("50 Mbit/s / 10 Mbit/s");
     await screenshot(page, "plans-1280");

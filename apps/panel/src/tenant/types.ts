@@ -34,6 +34,16 @@ export interface Plan {
   validityDays: number;
   priceCents: number;
   isActive: boolean;
+  burstDownloadKbps: number | null;
+  burstUploadKbps: number | null;
+  burstThresholdPct: number | null;
+  burstTimeS: number | null;
+  quotaBytes: number | null;
+  quotaPeriod: "none" | "daily" | "weekly" | "monthly";
+  fupAction: "throttle" | "block";
+  fupDownloadKbps: number | null;
+  fupUploadKbps: number | null;
+  ipPoolId: string | null;
   subscribers?: number;
   rateLimit?: string;
 }

@@ -43,3 +43,31 @@ export function formatCents(cents: number): string {
 export function hasErrors<K extends string>(errors: Errors<K>): boolean {
   return Object.values(errors).some(Boolean);
 }
+
+/**
+ * The server's word on each field, from a 400: the validator's issues (`details: [{ path, message }]`)
+ * or a service's "field: message". Forms put these beside their fields; the banner keeps the whole.
+ */
+export function serverFieldErrors(err: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!(err instanceof Error)) return out;
+  const details = (err as { details?: unknown }).details;
+  if (Array.isArray(details)) {
+    for (const d of details) {
+      const path = (d as { path?: unknown }).path;
+      const message = (d as { message?: unknown }).message;
+      if (typeof path === "string" && path && typeof message === "string") out[path.split(".")[0] ?? path] = message;
+    }
+  }
+  const m = /^([A-Za-z][A-Za-z0-9]*): (.+)$/.exec(err.message);
+  if (m?.[1] && m[2] && !out[m[1]]) out[m[1]] = m[2];
+  return out;
+}
+
+/** "" → null, else a whole number (the caller has checked it). */
+export const optionalInt = (v: string): number | null => (v.trim() ? Number(v.trim()) : null);
+
+/** An optional whole number in range: undefined when empty or fine, else the message. */
+export function optionalIntInRange(value: string, label: string, min: number, max: number): string | undefined {
+  return value.trim() ? intInRange(value, label, min, max) : undefined;
+}
