@@ -48,6 +48,10 @@ export const ErrorCode = {
   nasRejected: "nas_rejected",
   /** The NAS did not answer a Disconnect/CoA in time, or could not be reached (504). */
   nasNoAnswer: "nas_no_answer",
+  /** No SMS gateway is set up, or it is switched off (409). */
+  smsNotConfigured: "sms_not_configured",
+  /** The SMS gateway refused a test message or could not be reached (502). */
+  smsGatewayError: "sms_gateway_error",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -14,5 +14,7 @@ export interface WorkerDeps extends Pick<SystemJobDeps, "config" | "resolver"> {
   logger: Logger;
   /** RADIUS jobs: NAS secrets for expiry disconnects, the bus to tell daemons about freed leases. */
   keys?: Pick<TenantKeyRing, "forTenant">;
+  /** Notifications: unseals tenants' SMS gateways (kept apart so it does not switch RADIUS jobs on). */
+  notifyKeys?: Pick<TenantKeyRing, "forTenant">;
   state?: SharedState;
 }

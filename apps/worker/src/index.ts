@@ -4,6 +4,7 @@ import { Cron } from "croner";
 import { clusterBackupJob, retryClusterUploads } from "./cluster-backup.ts";
 import type { WorkerDeps } from "./deps.ts";
 import { systemJobs } from "./mail-jobs.ts";
+import { notifyJobs } from "./notify-jobs.ts";
 import { radiusJobs } from "./radius-jobs.ts";
 import { checkStagingSpace } from "./staging.ts";
 import { runDueSchedules } from "./tick.ts";
@@ -56,6 +57,8 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     ...systemJobs(deps, job),
     // Stale RADIUS sessions and expiry disconnects.
     ...radiusJobs(deps, job),
+    // Subscriber notifications: scanned events (expiry, quota) queued, then delivered.
+    ...notifyJobs({ ...deps, keys: deps.notifyKeys ?? deps.keys }, job),
   ];
   return {
     stop: () => {

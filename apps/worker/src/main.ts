@@ -4,7 +4,7 @@ import { backupRuntimeFromConfig } from "@proxpanel/backup/runtime-config";
 import { loadConfigOrExit } from "@proxpanel/config";
 import { openDatabase, TenantClientCache } from "@proxpanel/db";
 import { createLogger } from "@proxpanel/log";
-import { openSharedState, TenantResolver } from "@proxpanel/tenancy";
+import { openSharedState, TenantKeyRing, TenantResolver } from "@proxpanel/tenancy";
 import { startWorker } from "./index.ts";
 import { startWorkerMetrics } from "./metrics.ts";
 
@@ -21,6 +21,14 @@ function licenseKey(): string {
     process.exit(1);
   }
   return stored.backup;
+}
+
+// Tenants' sealed secrets (their SMS gateways): the key the API generated, as for the license key.
+function dataKey(): string | null {
+  if (config.DATA_ENCRYPTION_KEY) return config.DATA_ENCRYPTION_KEY;
+  const file = path.join(config.DATA_DIR, "secrets.json");
+  const stored = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { data?: unknown }) : {};
+  return typeof stored.data === "string" ? stored.data : null;
 }
 
 const logger = createLogger(config.LOG_LEVEL, config.LOG_FORMAT);
@@ -40,6 +48,7 @@ const resolver = new TenantResolver(database.db, state, {
   negativeTtlMs: config.RESOLVER_NEGATIVE_TTL_MS,
   maxEntries: 100,
 });
+const dataKeyValue = dataKey();
 const worker = startWorker({
   db: database.db,
   sql: database.sql,
@@ -48,6 +57,7 @@ const worker = startWorker({
   logger,
   config,
   resolver,
+  ...(dataKeyValue ? { notifyKeys: new TenantKeyRing(database.db, dataKeyValue) } : {}),
 });
 logger.info("backup worker running");
 const { stagingDir } = backupRuntimeFromConfig(config, licenseKey());

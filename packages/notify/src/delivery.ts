@@ -75,7 +75,7 @@ export async function deliverPending(
   const maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const byChannel = new Map(adapters.map((a) => [a.channel, a]));
   const o = t.notificationOutbox;
-  const now: SQL | Date = opts.now ?? sql`now()`;
+  const now: SQL = opts.now ? sql`${opts.now.toISOString()}::timestamptz` : sql`now()`;
   const due = and(eq(o.status, "pending"), lte(o.nextAttemptAt, now));
   const batch = await db
     .select({ id: o.id })
@@ -120,7 +120,7 @@ export async function deliverPending(
         return;
       }
       const giveUp = outcome.permanent || attempts >= maxAttempts;
-      const nextAttemptAt = sql`${opts.now ?? sql`now()`}::timestamptz + ${`${retryDelayMs(attempts)} milliseconds`}::interval`;
+      const nextAttemptAt = sql`${now} + ${`${retryDelayMs(attempts)} milliseconds`}::interval`;
       await tx
         .update(o)
         .set({ status: giveUp ? "failed" : "pending", attempts, lastError: outcome.error, nextAttemptAt })

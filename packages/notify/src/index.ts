@@ -2,6 +2,7 @@ export { isPrivateAddress } from "./adapters/address-guard.ts";
 export * from "./adapters/http-gateway.ts";
 export * from "./adapters/smtp.ts";
 export * from "./adapters/twilio.ts";
+export * from "./callback-url.ts";
 export * from "./delivery.ts";
 export * from "./enqueue.ts";
 export * from "./events.ts";

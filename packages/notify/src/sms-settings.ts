@@ -85,7 +85,7 @@ export interface SmsAdapterEnv {
   allowPrivateGateways?: boolean | undefined;
 }
 
-export const twilioCallbackPath = (outboxId: number) => `/api/sms-callbacks/twilio/${outboxId}`;
+export const twilioCallbackPath = (outboxId: number) => `/api/notifications/sms-callbacks/twilio/${outboxId}`;
 
 export function smsAdapterFor(settings: StoredSmsSettings, env: SmsAdapterEnv): DeliveryAdapter {
   const c = settings.config;

@@ -5,6 +5,7 @@ import { AppError, ErrorCode, notFound } from "../errors.ts";
 import type { Page } from "../pagination.ts";
 import { writeAudit } from "./audit.ts";
 import { inTransaction, type ServiceCtx } from "./context.ts";
+import { notifySubscriber } from "./notify.ts";
 
 /*
  * Money model (integer cents):
@@ -22,6 +23,12 @@ import { inTransaction, type ServiceCtx } from "./context.ts";
  */
 
 type Tables = ServiceCtx["tenant"]["t"];
+
+const invoiceFacts = (i: { number: number; amountCents: number; dueAt: Date | null }) => ({
+  number: i.number,
+  amountCents: i.amountCents,
+  dueAt: i.dueAt,
+});
 type TxType = Tables["transactions"]["$inferInsert"]["type"];
 
 const insufficient = (who: string) =>
@@ -252,6 +259,7 @@ export async function createInvoice({ ctx, input }: { ctx: ServiceCtx; input: Cr
       entityId: invoice.id,
       details: { after: invoice },
     });
+    await notifySubscriber(tx, "invoice", sub.id, { invoice: invoiceFacts(invoice) });
     return invoice;
   });
 }
@@ -348,6 +356,10 @@ export async function payInvoice({
         transactionId: transaction.id,
         paymentId: payment?.id ?? null,
       },
+    });
+    await notifySubscriber(tx, "payment_received", before.subscriberId, {
+      payment: { amountCents: input.fromBalance ? before.amountCents : paid },
+      invoice: invoiceFacts(before),
     });
     return { invoice: after ?? before, transaction, payment };
   });
@@ -478,6 +490,7 @@ export async function renewSubscriber({ ctx, input }: { ctx: ServiceCtx; input: 
         chargedTo: reseller ? { resellerId: reseller } : { subscriberId: before.id },
       },
     });
+    await notifySubscriber(tx, "invoice", before.id, { invoice: invoiceFacts(invoice) });
     const { passwordEnc: _p, ...subscriber } = after;
     return { subscriber, invoice, transaction };
   });

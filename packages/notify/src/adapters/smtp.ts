@@ -10,18 +10,20 @@ export interface SmtpAdapterOptions {
 }
 
 /** E-mail through any SMTP relay, as text/plain (templates are plain text, nothing is HTML). */
-export function smtpAdapter(opts: SmtpAdapterOptions): DeliveryAdapter & { close(): void } {
+export function smtpAdapter(
+  opts: SmtpAdapterOptions,
+): DeliveryAdapter & { close(): void; withFrom(from: string): DeliveryAdapter } {
   // Bounded waits: a hung relay must not hold a delivery pass (and its row lock) for minutes.
   const timeouts = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 };
   const transporter = nodemailer.createTransport(
     typeof opts.transport === "string" ? { url: opts.transport, ...timeouts } : { ...timeouts, ...opts.transport },
   );
-  return {
+  const sender = (from: string): DeliveryAdapter => ({
     channel: "email",
     async send(msg: OutboundMessage) {
       try {
         const info = await transporter.sendMail({
-          from: opts.from,
+          from,
           to: msg.to,
           subject: msg.subject,
           text: msg.body,
@@ -35,8 +37,20 @@ export function smtpAdapter(opts: SmtpAdapterOptions): DeliveryAdapter & { close
         throw new DeliveryError(e.response ?? e.message ?? String(err), permanent);
       }
     },
+  });
+  return {
+    ...sender(opts.from),
+    // One connection pool for every tenant; each tenant's mail carries its own display name.
+    withFrom: sender,
     close: () => transporter.close(),
   };
+}
+
+/** `"Acme ISP" <no-reply@panel.example>`: the company's name on the relay's own address. */
+export function fromWithName(mailFrom: string, name: string): string {
+  const address = /<([^>]+)>/.exec(mailFrom)?.[1] ?? mailFrom.trim();
+  const clean = name.replace(/["\\\r\n<>]/g, "").trim();
+  return clean ? `"${clean}" <${address}>` : mailFrom;
 }
 
 /** For tenants without a gateway and for development: the message is only logged. */

@@ -1,5 +1,5 @@
-import { NOTIFICATION_CHANNELS, NOTIFICATION_EVENTS } from "@proxpanel/notify";
-import { Hono } from "hono";
+import { NOTIFICATION_CHANNELS, NOTIFICATION_EVENTS, smsSettingsInput } from "@proxpanel/notify";
+import { type Context, Hono } from "hono";
 import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
@@ -19,6 +19,16 @@ import {
   previewTemplate,
   updateTemplate,
 } from "./notifications.ts";
+import { smsCallbackRoutes } from "./sms-callbacks.ts";
+import {
+  deleteSmsSettings,
+  getNotificationSettings,
+  getSmsSettings,
+  patchSmsSettings,
+  putNotificationSettings,
+  putSmsSettings,
+  sendTestSms,
+} from "./sms-settings.ts";
 
 const event = z.enum(NOTIFICATION_EVENTS);
 const channel = z.enum(NOTIFICATION_CHANNELS);
@@ -43,10 +53,24 @@ const outboxQuery = z.object({
   subscriberId: z.string().uuid().optional(),
 });
 const idParam = z.object({ id: z.string().uuid() });
+const smsPatch = z
+  .object({ enabled: z.boolean().optional(), sender: z.string().max(20).optional() })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, "nothing to change");
+const smsTest = z
+  .object({
+    to: z.string().regex(/^\+?[0-9]{5,16}$/, "A phone number: digits, optionally after +"),
+    body: z.string().min(1).max(1000).default("Test message from ProxPanel"),
+  })
+  .strict();
+const settingsBody = z.object({ expiryReminderDays: z.number().int().min(0).max(60) }).strict();
 
 export function notificationRoutes(deps: AppDeps) {
+  const key = async (c: Context<AppEnv>) => deps.keys.forTenant(c.get("tenant").id);
   return (
     new Hono<AppEnv>()
+      // Before the sign-in check: providers call these, and prove themselves by signature.
+      .route("/sms-callbacks", smsCallbackRoutes(deps))
       .use(requireTenantAuth(deps))
       .use(requireModule("notifications"))
       .get("/variables", requirePermission("notifications.view"), (c) => c.json({ events: listVariables() }))
@@ -89,6 +113,29 @@ export function notificationRoutes(deps: AppDeps) {
       )
       .get("/outbox", requirePermission("notifications.view"), validate("query", outboxQuery), async (c) =>
         c.json(await listOutbox({ ctx: serviceCtx(c), input: c.req.valid("query") })),
+      )
+      .get("/settings", requirePermission("notifications.view"), async (c) =>
+        c.json(await getNotificationSettings({ ctx: serviceCtx(c) })),
+      )
+      .put("/settings", requirePermission("notifications.edit"), validate("json", settingsBody), async (c) =>
+        c.json(await putNotificationSettings({ ctx: serviceCtx(c), input: c.req.valid("json") })),
+      )
+      // The gateway's credentials go in and never come out: reads show only non-secret fields.
+      .get("/sms", requirePermission("notifications.view"), async (c) =>
+        c.json({ sms: await getSmsSettings({ ctx: serviceCtx(c) }) }),
+      )
+      .put("/sms", requirePermission("settings.edit"), validate("json", smsSettingsInput), async (c) =>
+        c.json({ sms: await putSmsSettings({ ctx: serviceCtx(c), key: await key(c), input: c.req.valid("json") }) }),
+      )
+      .patch("/sms", requirePermission("settings.edit"), validate("json", smsPatch), async (c) =>
+        c.json({ sms: await patchSmsSettings({ ctx: serviceCtx(c), input: c.req.valid("json") }) }),
+      )
+      .delete("/sms", requirePermission("settings.edit"), async (c) => {
+        await deleteSmsSettings({ ctx: serviceCtx(c) });
+        return c.body(null, 204);
+      })
+      .post("/sms/test", requirePermission("notifications.edit"), validate("json", smsTest), async (c) =>
+        c.json(await sendTestSms({ ctx: serviceCtx(c), deps, key: await key(c), input: c.req.valid("json") })),
       )
   );
 }

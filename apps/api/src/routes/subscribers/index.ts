@@ -39,6 +39,9 @@ const fields = {
   macAddress: mac.nullable().optional(),
   macLockOnFirstLogin: z.boolean().optional(),
   expiresAt: isoDate.nullable().optional(),
+  // Opt-outs: false stops every notification on that channel.
+  notifyEmail: z.boolean().optional(),
+  notifySms: z.boolean().optional(),
 };
 const username = z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, "letters, digits and . _ @ - only, at most 64");
 const password = z.string().min(4).max(64);

@@ -9,6 +9,7 @@ import { likeEscape } from "../../pagination.ts";
 import { writeAudit } from "../../services/audit.ts";
 import { changeResellerBalance } from "../../services/billing.ts";
 import { inTransaction, type ServiceCtx } from "../../services/context.ts";
+import { notifySubscriber } from "../../services/notify.ts";
 import { mikrotikRateLimit } from "../plans/plans.ts";
 
 export const SUBSCRIBER_SORTS = ["username", "created", "expires", "status"] as const;
@@ -24,6 +25,8 @@ export interface SubscriberFields {
   macAddress?: string | null | undefined;
   macLockOnFirstLogin?: boolean | undefined;
   expiresAt?: Date | null | undefined;
+  notifyEmail?: boolean | undefined;
+  notifySms?: boolean | undefined;
 }
 
 export interface CreateSubscriberInput extends SubscriberFields {
@@ -316,6 +319,9 @@ export async function setSubscriberStatus({
       entityId: input.id,
       details: { before: { status: before.status }, after: { status: input.status } },
     });
+    if (input.status === "disabled" && before.status !== "disabled") {
+      await notifySubscriber(tx, "suspension", input.id, { suspension: { reason: "Suspended by your provider" } });
+    }
     return publicSubscriber(after ?? before);
   });
   // Committed (when this call owned the transaction): end the live sessions at the NAS.
