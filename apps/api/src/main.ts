@@ -1,5 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import type { Server } from "node:http";
 import { claimPort, exitOnStartupError, loadConfigOrExit, StartupError } from "@proxpanel/config";
 import { setDynAuthDispatcher } from "@proxpanel/dynauth";
 import { createApp } from "./app.ts";
@@ -8,6 +9,7 @@ import { serveApp } from "./host-guard.ts";
 import { startLocalTls } from "./local-tls.ts";
 import { startApiMetrics } from "./metrics.ts";
 import { DEMO, seed } from "./seed.ts";
+import { drainApi } from "./shutdown.ts";
 import { startStandalone } from "./standalone.ts";
 import { ensurePanelBuilt } from "./static-panel.ts";
 
@@ -116,9 +118,13 @@ let closing = false;
 async function shutdown(signal: string) {
   if (closing) return;
   closing = true;
-  deps.logger.info({ signal }, "shutting down");
-  // Stop accepting, let in-flight requests finish, then release the pool and the embedded server.
-  server.close();
+  deps.logger.info({ signal, drainMs: config.SHUTDOWN_DRAIN_MS }, "shutting down");
+  // Stop accepting, let in-flight requests and backups finish (bounded), then release the pool and
+  // the embedded server.
+  await drainApi(server as Server, config.SHUTDOWN_DRAIN_MS, deps.logger);
+  // Past the deadline, closing the pool cuts work that was given up (an aborted dump's COPY); its
+  // stream's error has no listener left. The process is on its way out: log it, do not crash.
+  process.on("uncaughtException", (err) => deps.logger.warn({ err: String(err) }, "error during shutdown"));
   caddy?.kill();
   await metrics?.close();
   await runtime.close();

@@ -75,7 +75,8 @@ async function stop(exitCode: number): Promise<void> {
       ({ process: child }) =>
         new Promise<void>((resolve) => {
           if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          const force = setTimeout(() => child.kill("SIGKILL"), 20_000);
+          // Each process drains for SHUTDOWN_DRAIN_MS (requests, accounting, a backup); then a margin.
+          const force = setTimeout(() => child.kill("SIGKILL"), config.SHUTDOWN_DRAIN_MS + 10_000);
           child.once("exit", () => {
             clearTimeout(force);
             resolve();

@@ -53,10 +53,13 @@ const metrics = await startRadiusMetrics(config, { server: daemon.server, db: da
 if (metrics) console.log(JSON.stringify({ level: "info", msg: "metrics listening", port: metrics.port }));
 
 let closing = false;
+// Sockets close first (nothing new arrives), then queued accounting batches are written: a record
+// is acknowledged only once stored, so one cut off at SHUTDOWN_DRAIN_MS is retransmitted by its NAS.
 const shutdown = () => {
   if (closing) return;
   closing = true;
-  void Promise.all([daemon.stop(), metrics?.close()])
+  const deadline = new Promise<void>((resolve) => setTimeout(resolve, config.SHUTDOWN_DRAIN_MS).unref());
+  void Promise.race([Promise.all([daemon.stop(), metrics?.close()]), deadline])
     .then(() => Promise.all([state.close(), database.close()]))
     .finally(() => process.exit(0));
 };

@@ -3,6 +3,7 @@ import { workerJobSeconds } from "@proxpanel/metrics/worker";
 import { Cron } from "croner";
 import { clusterBackupJob, retryClusterUploads } from "./cluster-backup.ts";
 import type { WorkerDeps } from "./deps.ts";
+import { drainJobs } from "./drain.ts";
 import { systemJobs } from "./mail-jobs.ts";
 import { notifyJobs } from "./notify-jobs.ts";
 import { radiusJobs } from "./radius-jobs.ts";
@@ -16,6 +17,8 @@ export * from "./tick.ts";
 
 export interface RunningWorker {
   stop(): void;
+  /** Stops scheduling and waits up to `ms` for runs in progress (see drain.ts). */
+  drain(ms: number): Promise<{ busy: string[]; interrupted: number }>;
 }
 
 /**
@@ -64,5 +67,6 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     stop: () => {
       for (const j of jobs) j.stop();
     },
+    drain: (ms) => drainJobs(jobs, ms),
   };
 }

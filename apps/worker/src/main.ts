@@ -69,7 +69,10 @@ const keepAlive = setInterval(() => {}, 60_000);
 
 async function shutdown() {
   clearInterval(keepAlive);
-  worker.stop();
+  const drained = await worker.drain(config.SHUTDOWN_DRAIN_MS);
+  // An aborted dump's stream may still error when the pool closes under it: we are exiting anyway.
+  process.on("uncaughtException", (err) => logger.warn({ err: String(err) }, "error during shutdown"));
+  if (drained.busy.length || drained.interrupted) logger.warn(drained, "worker stopped with work unfinished");
   await metrics?.close();
   await state.close();
   await database.close();

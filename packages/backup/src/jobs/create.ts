@@ -4,7 +4,8 @@ import { observeBackup } from "@proxpanel/metrics/backup";
 import { and, eq, inArray, sql, sum } from "drizzle-orm";
 import { backupKey, newBackupFilename } from "../store/tenant.ts";
 import { raiseAlert } from "./alerts.ts";
-import { type BackupEnv, loadBackupTenant } from "./env.ts";
+import { type BackupEnv, type BackupTenant, loadBackupTenant, stagingFile } from "./env.ts";
+import { assertNotInterrupted, BackupInterruptedError, type RunningBackup, trackBackup } from "./running.ts";
 import { stageBackup } from "./stage.ts";
 import { uploadBackup } from "./upload.ts";
 
@@ -48,7 +49,8 @@ export function createBackup(env: BackupEnv, tenantId: string, opts: CreateBacku
   return observeBackup(
     "backup",
     () => createBackupUnobserved(env, tenantId, opts),
-    (err) => (err instanceof BackupQuotaError ? "quota" : "failed"),
+    (err) =>
+      err instanceof BackupQuotaError ? "quota" : err instanceof BackupInterruptedError ? "interrupted" : "failed",
   );
 }
 
@@ -56,30 +58,69 @@ async function createBackupUnobserved(env: BackupEnv, tenantId: string, opts: Cr
   const tenant = await loadBackupTenant(env.db, tenantId);
   if (!tenant) throw new BackupTenantNotFoundError(`no tenant ${tenantId}`);
   const filename = newBackupFilename();
-  const staged = await stageBackup(env, tenant, filename, (table) => opts.onProgress?.({ phase: "dump", table }));
+  // Known to a shutdown (drainBackups) from here until the row is written or the file removed.
+  const entry: RunningBackup = {
+    file: stagingFile(env, tenant.id, filename),
+    phase: "staging",
+    abort: new AbortController(),
+    done: Promise.resolve(),
+  };
+  const untrack = trackBackup(entry);
+  const run = recordBackup(env, tenant, filename, entry, opts);
+  entry.done = run;
+  try {
+    return await run;
+  } finally {
+    untrack();
+  }
+}
 
-  const outcome = await env.db.transaction(async (tx) => {
-    // Serialises concurrent backups of one tenant, so two cannot both fit under the same headroom.
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`backup-quota:${tenant.id}`}))`);
-    const used = await usedBackupBytes(tx, tenant.id);
-    if (used + staged.bytes > tenant.quotaBytes) return { kind: "over", used } as const;
-    const [row] = await tx
-      .insert(cloudBackups)
-      .values({
-        tenantId: tenant.id,
-        filename,
-        objectKey: backupKey(tenant.id, filename),
-        sizeBytes: staged.bytes,
-        sha256: staged.sha256,
-        status: "pending_upload",
-        kind: opts.kind ?? "manual",
-        schemaVersion: staged.header.schemaVersion,
-        keyId: staged.header.keyId,
-        createdBy: opts.createdBy ?? null,
-      })
-      .returning();
-    return { kind: "ok", row: row as CloudBackup } as const;
-  });
+async function recordBackup(
+  env: BackupEnv,
+  tenant: BackupTenant,
+  filename: string,
+  entry: RunningBackup,
+  opts: CreateBackupOptions,
+) {
+  const staged = await stageBackup(
+    env,
+    tenant,
+    filename,
+    (table) => opts.onProgress?.({ phase: "dump", table }),
+    entry.abort.signal,
+  );
+  // Synchronous from the check to the phase change: a shutdown either stopped it before, or waits.
+  assertNotInterrupted(entry);
+  entry.phase = "recording";
+
+  const outcome = await env.db
+    .transaction(async (tx) => {
+      // Serialises concurrent backups of one tenant, so two cannot both fit under the same headroom.
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`backup-quota:${tenant.id}`}))`);
+      const used = await usedBackupBytes(tx, tenant.id);
+      if (used + staged.bytes > tenant.quotaBytes) return { kind: "over", used } as const;
+      const [row] = await tx
+        .insert(cloudBackups)
+        .values({
+          tenantId: tenant.id,
+          filename,
+          objectKey: backupKey(tenant.id, filename),
+          sizeBytes: staged.bytes,
+          sha256: staged.sha256,
+          status: "pending_upload",
+          kind: opts.kind ?? "manual",
+          schemaVersion: staged.header.schemaVersion,
+          keyId: staged.header.keyId,
+          createdBy: opts.createdBy ?? null,
+        })
+        .returning();
+      return { kind: "ok", row: row as CloudBackup } as const;
+    })
+    .catch(async (err: unknown) => {
+      // No row points at the file: it must not stay in staging.
+      await fs.rm(staged.file, { force: true });
+      throw err;
+    });
 
   if (outcome.kind === "over") {
     await fs.rm(staged.file, { force: true });

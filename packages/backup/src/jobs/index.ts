@@ -4,5 +4,6 @@ export * from "./dry-run.ts";
 export * from "./env.ts";
 export * from "./open.ts";
 export * from "./retention.ts";
+export * from "./running.ts";
 export * from "./stage.ts";
 export * from "./upload.ts";

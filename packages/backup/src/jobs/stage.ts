@@ -6,6 +6,7 @@ import { Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { type BackupSummary, writeBackup } from "../dump.ts";
 import { type BackupEnv, type BackupTenant, keysFor, stagingFile, uploadsDirOf } from "./env.ts";
+import { BackupInterruptedError } from "./running.ts";
 
 class Sha256 extends Transform {
   readonly hash = createHash("sha256");
@@ -29,12 +30,17 @@ export async function stageBackup(
   tenant: BackupTenant,
   filename: string,
   onTable?: (table: string) => void,
+  signal?: AbortSignal,
 ): Promise<StagedArchive> {
   const file = stagingFile(env, tenant.id, filename);
   await fs.mkdir(path.dirname(file), { recursive: true });
   const hasher = new Sha256();
   const writing = pipeline(hasher, createWriteStream(file, { flags: "wx" }));
+  // A shutdown that cannot wait: the dump fails at its next write and the file is removed below.
+  const abort = () => hasher.destroy(new BackupInterruptedError());
+  signal?.addEventListener("abort", abort, { once: true });
   try {
+    if (signal?.aborted) throw new BackupInterruptedError();
     const opts = {
       sql: env.sql,
       schemaName: tenant.schemaName,
@@ -48,6 +54,8 @@ export async function stageBackup(
     hasher.destroy();
     await writing.catch(() => undefined);
     await fs.rm(file, { force: true });
-    throw err;
+    throw signal?.aborted ? new BackupInterruptedError() : err;
+  } finally {
+    signal?.removeEventListener("abort", abort);
   }
 }
