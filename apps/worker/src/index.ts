@@ -4,6 +4,7 @@ import { Cron } from "croner";
 import { clusterBackupJob, retryClusterUploads } from "./cluster-backup.ts";
 import type { WorkerDeps } from "./deps.ts";
 import { drainJobs } from "./drain.ts";
+import { invoiceJobs } from "./invoice-jobs.ts";
 import { systemJobs } from "./mail-jobs.ts";
 import { notifyJobs } from "./notify-jobs.ts";
 import { radiusJobs } from "./radius-jobs.ts";
@@ -60,6 +61,8 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     ...systemJobs(deps, job),
     // Stale RADIUS sessions and expiry disconnects.
     ...radiusJobs(deps, job),
+    // Recurring invoices per billing cycle (tenant time), hourly and idempotent.
+    ...invoiceJobs(deps, job),
     // Subscriber notifications: scanned events (expiry, quota) queued, then delivered.
     ...notifyJobs({ ...deps, keys: deps.notifyKeys ?? deps.keys }, job),
   ];

@@ -1,4 +1,4 @@
-import { issueInvoice } from "@proxpanel/billing";
+import { applyPaidPeriod, issueInvoice } from "@proxpanel/billing";
 import type { InvoiceLine } from "@proxpanel/db";
 import { and, asc, count, desc, eq, gte, inArray, lt, or, type SQL, sql } from "drizzle-orm";
 import { AppError, ErrorCode, notFound } from "../errors.ts";
@@ -342,9 +342,11 @@ export async function payInvoice({
     });
     const [after] = await tx.db
       .update(i)
-      .set({ status: "paid", paidAt: new Date(), updatedAt: new Date() })
+      .set({ status: "paid", amountPaidCents: before.amountCents, paidAt: new Date(), updatedAt: new Date() })
       .where(eq(i.id, before.id))
       .returning();
+    // A plan period ahead of the expiry (the recurring run's prepaid invoice): paying it renews.
+    const renewed = await applyPaidPeriod({ db: tx.db, t: tx.tenant.t }, before);
     await writeAudit(tx, {
       action: "invoice.pay",
       entityType: "invoice",
@@ -355,6 +357,7 @@ export async function payInvoice({
         paidCents: input.fromBalance ? before.amountCents : paid,
         transactionId: transaction.id,
         paymentId: payment?.id ?? null,
+        ...(renewed ? { renewed: { from: renewed.before.expiresAt, to: renewed.after.expiresAt } } : {}),
       },
     });
     await notifySubscriber(tx, "payment_received", before.subscriberId, {

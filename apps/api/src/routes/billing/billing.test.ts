@@ -1,3 +1,4 @@
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, signupTenant, startStack, type TestTenant } from "../../../../../tests/harness.ts";
 import { createInvoice } from "../../services/billing.ts";
@@ -152,5 +153,31 @@ describe("gapless invoice numbers", () => {
       .sort((x, y) => x - y);
     expect(all).toEqual(Array.from({ length: all.length }, (_, i) => i + 1));
     expect(kept.sort((x, y) => x - y)).toEqual(Array.from({ length: 33 }, (_, i) => start + i + 1));
+  });
+});
+
+describe("paying an invoice for a plan period", () => {
+  it("renews the subscriber to the period's end when the period is ahead of its expiry, once", async () => {
+    const s = await subscriber();
+    const expiresAt = new Date(Date.now() + 2 * 86_400_000);
+    await ctx.tenant.db
+      .update(ctx.tenant.t.subscribers)
+      .set({ expiresAt })
+      .where(eq(ctx.tenant.t.subscribers.id, s.id));
+    const periodEnd = new Date(expiresAt.getTime() + 30 * 86_400_000);
+    const inv = await req("POST", "/api/invoices", {
+      subscriberId: s.id,
+      amountCents: 2_000,
+      description: "Next month",
+      taxRateId: null,
+      periodStart: expiresAt.toISOString(),
+      periodEnd: periodEnd.toISOString(),
+    });
+    expect(inv.status).toBe(201);
+    const paid = await req("POST", `/api/invoices/${inv.body.invoice.id}/payments`, {});
+    expect(paid.status).toBe(201);
+    expect(paid.body.invoice).toMatchObject({ status: "paid", amountPaidCents: 2_000 });
+    const after = await req("GET", `/api/subscribers/${s.id}`);
+    expect(new Date(after.body.subscriber.expiresAt)).toEqual(periodEnd);
   });
 });
