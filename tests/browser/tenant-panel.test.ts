@@ -109,6 +109,13 @@ describe("tenant panel in Chromium", { timeout: 90_000 }, () => {
     expect(await page.content()).not.toContain(secret);
     await screenshot(page, "nas-1280");
 
+    // The expiry is typed on the tenant's clock (Nairobi, UTC+3), whatever the browser's.
+    await bs.stack.request("PATCH", "/api/settings/timezone", {
+      host: tenant.host,
+      token: tenant.token,
+      body: { timezone: "Africa/Nairobi" },
+    });
+    await page.reload();
     await page.getByRole("link", { name: "Subscribers" }).click();
     await page.getByRole("button", { name: "New subscriber" }).click();
     dlg = page.getByRole("dialog");
@@ -116,6 +123,14 @@ describe("tenant panel in Chromium", { timeout: 90_000 }, () => {
     await dlg.getByLabel("Password").fill("pppoe-secret");
     await dlg.getByLabel("Plan").selectOption({ label: "Home 50" });
     await dlg.getByLabel("Full name").fill("Alice Example");
+    await dlg.getByLabel("Expires (Africa/Nairobi)").fill("2027-02-01T00:30");
+    await dlg.getByLabel("Address", { exact: true }).fill("Moi Avenue 5");
+    await dlg.getByLabel("Static IP").fill("10.9.9.9");
+    await dlg.getByLabel("MAC address").fill("aa-bb-cc-dd-ee-zz");
+    await dlg.getByLabel("Lock to the MAC of the first login").check();
+    await dlg.getByRole("button", { name: "Create subscriber" }).click();
+    await dlg.getByText("Like AA:BB:CC:DD:EE:FF.").waitFor();
+    await dlg.getByLabel("MAC address").fill("aa-bb-cc-dd-ee-ff");
     await dlg.getByRole("button", { name: "Create subscriber" }).click();
     await row(page, "alice.home").waitFor();
     expect(await row(page, "alice.home").textContent()).toContain("Home 50");
@@ -129,6 +144,34 @@ describe("tenant panel in Chromium", { timeout: 90_000 }, () => {
     // The API agrees with what the page shows.
     const api = await bs.stack.request("GET", "/api/subscribers", { host: tenant.host, token: tenant.token });
     expect(api.body.items.map((s: { username: string }) => s.username)).toEqual(["alice.home"]);
+    const one = await bs.stack.request("GET", `/api/subscribers/${api.body.items[0].id}`, {
+      host: tenant.host,
+      token: tenant.token,
+    });
+    expect(one.body.subscriber).toMatchObject({
+      expiresAt: "2027-01-31T21:30:00.000Z",
+      address: "Moi Avenue 5",
+      staticIp: "10.9.9.9",
+      macAddress: "AA:BB:CC:DD:EE:FF",
+      macLockOnFirstLogin: true,
+    });
+    // Editing starts from the whole record, so saving keeps what the list does not show.
+    await row(page, "alice.home").getByRole("button", { name: /^Edit/ }).click();
+    dlg = page.getByRole("dialog");
+    await expect.poll(() => dlg.getByLabel("Address", { exact: true }).inputValue()).toBe("Moi Avenue 5");
+    expect(await dlg.getByLabel("Expires (Africa/Nairobi)").inputValue()).toBe("2027-02-01T00:30");
+    await dlg.getByLabel("Phone").fill("+254700111222");
+    await dlg.getByRole("button", { name: "Save" }).click();
+    await dlg.waitFor({ state: "detached" });
+    const after = await bs.stack.request("GET", `/api/subscribers/${api.body.items[0].id}`, {
+      host: tenant.host,
+      token: tenant.token,
+    });
+    expect(after.body.subscriber).toMatchObject({
+      phone: "+254700111222",
+      address: "Moi Avenue 5",
+      macLockOnFirstLogin: true,
+    });
   });
 
   it("shows the money received this month on the dashboard in the tenant's currency: a 15.00 payment reads €15.00", async () => {

@@ -54,10 +54,23 @@ export interface Subscriber {
   fullName: string | null;
   email: string | null;
   phone: string | null;
+  /** Opt-outs: false means no notifications on that channel. */
+  notifyEmail: boolean;
+  notifySms: boolean;
   status: string;
   planId: string;
   expiresAt: string | null;
   createdAt: string;
+  address: string | null;
+  notes: string;
+  staticIp: string | null;
+  ipPoolId: string | null;
+  macAddress: string | null;
+  macLockOnFirstLogin: boolean;
+  balanceCents: number;
+  lastSeenAt: string | null;
+  bytesIn: number;
+  bytesOut: number;
 }
 
 export interface Nas {

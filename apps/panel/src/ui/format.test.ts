@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDate, formatRate } from "./format";
+import { formatDate, formatMoney, formatRate, fromZonedInput, toZonedInput } from "./format";
 
 describe("formatDate", () => {
   it("shows the instant on the display zone's clock, 24-hour, whatever the browser's zone", () => {
@@ -19,5 +19,27 @@ describe("formatRate", () => {
     expect(formatRate(1_500)).toBe("1.5 Mbit/s");
     expect(formatRate(512)).toBe("512 kbit/s");
     expect(formatRate(2_500_000)).toBe("2.5 Gbit/s");
+  });
+});
+
+describe("tenant wall-clock inputs", () => {
+  it("shows and reads a datetime-local value on the tenant's clock, across DST", () => {
+    expect(toZonedInput("2027-01-31T21:30:00.000Z", "Africa/Nairobi")).toBe("2027-02-01T00:30");
+    expect(fromZonedInput("2027-02-01T00:30", "Africa/Nairobi")).toBe("2027-01-31T21:30:00.000Z");
+    // Berlin: winter UTC+1, summer UTC+2.
+    expect(fromZonedInput("2027-07-01T12:00", "Europe/Berlin")).toBe("2027-07-01T10:00:00.000Z");
+    expect(fromZonedInput("2027-01-01T12:00", "Europe/Berlin")).toBe("2027-01-01T11:00:00.000Z");
+    expect(toZonedInput(fromZonedInput("2027-03-28T03:30", "Europe/Berlin"), "Europe/Berlin")).toBe("2027-03-28T03:30");
+    expect(fromZonedInput("tomorrow", "UTC")).toBeUndefined();
+    expect(toZonedInput(null)).toBe("");
+  });
+});
+
+describe("formatMoney", () => {
+  it("names the tenant's currency on every amount", () => {
+    const plain = (s: string) => s.replace(/\s/g, " ");
+    expect(plain(formatMoney(150_000, "KES"))).toBe("KES 1,500.00");
+    expect(formatMoney(1_990, "EUR")).toBe("€19.90");
+    expect(formatMoney(1_500, "USD")).toBe("$15.00");
   });
 });

@@ -74,3 +74,45 @@ export function formatMoney(cents: number, currency: string): string {
     return `${currency} ${(cents / 100).toFixed(2)}`;
   }
 }
+
+/** Minutes east of UTC of `zone` at the instant `ms`. */
+function zoneOffsetMinutes(ms: number, zone: string): number {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-GB", {
+      timeZone: zone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      hourCycle: "h23",
+    })
+      .formatToParts(new Date(ms))
+      .map((p) => [p.type, Number(p.value)]),
+  );
+  const n = (k: string) => parts[k] ?? 0;
+  const asUtc = Date.UTC(n("year"), n("month") - 1, n("day"), n("hour"), n("minute"), n("second"));
+  return Math.round((asUtc - Math.floor(ms / 1000) * 1000) / 60_000);
+}
+
+/** An instant as a `datetime-local` value ("2027-02-01T00:30") on the wall clock of `zone`. */
+export function toZonedInput(value: string | null | undefined, zone = displayZone()): string {
+  if (!value) return "";
+  const ms = new Date(value).getTime();
+  if (Number.isNaN(ms)) return "";
+  return new Date(ms + zoneOffsetMinutes(ms, zone) * 60_000).toISOString().slice(0, 16);
+}
+
+/**
+ * A `datetime-local` value read on the wall clock of `zone` (the tenant's, not the browser's) as
+ * an ISO instant; undefined when it is not a date. Twice around the offset, for DST edges.
+ */
+export function fromZonedInput(local: string, zone = displayZone()): string | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(local.trim());
+  if (!m) return undefined;
+  const wall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]));
+  let ms = wall - zoneOffsetMinutes(wall, zone) * 60_000;
+  ms = wall - zoneOffsetMinutes(ms, zone) * 60_000;
+  return new Date(ms).toISOString();
+}

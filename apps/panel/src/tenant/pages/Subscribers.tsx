@@ -6,10 +6,10 @@ import { Badge, type BadgeTone } from "../../ui/Badge";
 import { BarChart } from "../../ui/BarChart";
 import { ConfirmAction } from "../../ui/ConfirmAction";
 import { ErrorBanner } from "../../ui/ErrorBanner";
-import { SelectField, TextField } from "../../ui/Field";
+import { CheckboxField, SelectField, TextAreaField, TextField } from "../../ui/Field";
 import { FormDialog } from "../../ui/FormDialog";
-import { formatBytes, formatDate } from "../../ui/format";
-import { EMAIL_RE, type Errors, hasErrors, required } from "../../ui/forms";
+import { displayTimezone, formatBytes, formatDate, fromZonedInput, toZonedInput } from "../../ui/format";
+import { EMAIL_RE, type Errors, hasErrors, required, serverFieldErrors } from "../../ui/forms";
 import { Modal } from "../../ui/Modal";
 import { SearchToolbar } from "../../ui/SearchToolbar";
 import { Table } from "../../ui/Table";
@@ -35,6 +35,22 @@ function usePlans() {
   return () => plans()?.items ?? [];
 }
 
+type SubscriberField =
+  | "username"
+  | "password"
+  | "planId"
+  | "email"
+  | "staticIp"
+  | "macAddress"
+  | "expiresAt"
+  | "ipPoolId"
+  | "address"
+  | "notes";
+
+const IPV4_RE = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+const MAC_RE = /^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$/;
+
+/** Every field of a subscriber the API takes, expiry on the tenant's clock. */
 function SubscriberForm(props: { subscriber?: Subscriber; plans: Plan[]; onDone: () => void; onClose: () => void }) {
   const s = props.subscriber;
   const [username, setUsername] = createSignal(s?.username ?? "");
@@ -42,10 +58,22 @@ function SubscriberForm(props: { subscriber?: Subscriber; plans: Plan[]; onDone:
   const [fullName, setFullName] = createSignal(s?.fullName ?? "");
   const [email, setEmail] = createSignal(s?.email ?? "");
   const [phone, setPhone] = createSignal(s?.phone ?? "");
+  const [notifyEmail, setNotifyEmail] = createSignal(s?.notifyEmail ?? true);
+  const [notifySms, setNotifySms] = createSignal(s?.notifySms ?? true);
+  const [address, setAddress] = createSignal(s?.address ?? "");
+  const [notes, setNotes] = createSignal(s?.notes ?? "");
   const [planId, setPlanId] = createSignal(s?.planId ?? props.plans[0]?.id ?? "");
-  const [errors, setErrors] = createSignal<Errors<"username" | "password" | "planId" | "email">>({});
+  const [staticIp, setStaticIp] = createSignal(s?.staticIp ?? "");
+  const [poolId, setPoolId] = createSignal(s?.ipPoolId ?? "");
+  const [mac, setMac] = createSignal(s?.macAddress ?? "");
+  const [macLock, setMacLock] = createSignal(s?.macLockOnFirstLogin ?? false);
+  const [expires, setExpires] = createSignal(toZonedInput(s?.expiresAt));
+  const [pools] = createResource(() =>
+    unwrap<Page<{ id: string; name: string }>>(api.GET("/api/ip-pools", { params: { query: { limit: 100 } } })),
+  );
+  const [errors, setErrors] = createSignal<Errors<SubscriberField>>({});
   const submit = async () => {
-    const errs = {
+    const errs: Errors<SubscriberField> = {
       username: USERNAME_RE.test(username()) ? undefined : "Letters, digits and . _ @ - only, at most 64.",
       password:
         !s || password()
@@ -55,23 +83,44 @@ function SubscriberForm(props: { subscriber?: Subscriber; plans: Plan[]; onDone:
           : undefined,
       planId: s ? undefined : required(planId(), "Plan"),
       email: email() && !EMAIL_RE.test(email()) ? "Enter a valid e-mail address." : undefined,
+      staticIp: staticIp().trim() && !IPV4_RE.test(staticIp().trim()) ? "An IPv4 address like 10.0.0.5." : undefined,
+      macAddress: mac().trim() && !MAC_RE.test(mac().trim()) ? "Like AA:BB:CC:DD:EE:FF." : undefined,
+      expiresAt: expires().trim() && !fromZonedInput(expires()) ? "Pick a date and time." : undefined,
     };
     setErrors(errs);
     if (hasErrors(errs)) return;
-    const common = { fullName: fullName().trim(), email: email().trim() || null, phone: phone().trim() || null };
-    if (s) {
-      await unwrap(
-        api.PATCH("/api/subscribers/{id}", {
-          params: { path: { id: s.id } },
-          body: { ...common, username: username(), ...(password() ? { password: password() } : {}) },
-        }),
-      );
-    } else {
-      await unwrap(
-        api.POST("/api/subscribers", {
-          body: { ...common, username: username(), password: password(), planId: planId() },
-        }),
-      );
+    const common = {
+      fullName: fullName().trim(),
+      email: email().trim() || null,
+      phone: phone().trim() || null,
+      notifyEmail: notifyEmail(),
+      notifySms: notifySms(),
+      address: address().trim() || null,
+      notes: notes(),
+      staticIp: staticIp().trim() || null,
+      ipPoolId: poolId() || null,
+      macAddress: mac().trim() || null,
+      macLockOnFirstLogin: macLock(),
+      expiresAt: fromZonedInput(expires()) ?? null,
+    };
+    try {
+      if (s) {
+        await unwrap(
+          api.PATCH("/api/subscribers/{id}", {
+            params: { path: { id: s.id } },
+            body: { ...common, username: username(), ...(password() ? { password: password() } : {}) },
+          }),
+        );
+      } else {
+        await unwrap(
+          api.POST("/api/subscribers", {
+            body: { ...common, username: username(), password: password(), planId: planId() },
+          }),
+        );
+      }
+    } catch (err) {
+      setErrors({ ...errors(), ...(serverFieldErrors(err) as Errors<SubscriberField>) });
+      throw err;
     }
     toast(s ? "Subscriber saved" : "Subscriber created");
     props.onDone();
@@ -84,21 +133,23 @@ function SubscriberForm(props: { subscriber?: Subscriber; plans: Plan[]; onDone:
       onSubmit={submit}
       onClose={props.onClose}
     >
-      <TextField
-        label="Username"
-        autocomplete="off"
-        value={username()}
-        onValue={setUsername}
-        error={errors().username}
-      />
-      <TextField
-        label={s ? "New password (leave empty to keep)" : "Password"}
-        type="text"
-        autocomplete="off"
-        value={password()}
-        onValue={setPassword}
-        error={errors().password}
-      />
+      <div class="form-row">
+        <TextField
+          label="Username"
+          autocomplete="off"
+          value={username()}
+          onValue={setUsername}
+          error={errors().username}
+        />
+        <TextField
+          label={s ? "New password (leave empty to keep)" : "Password"}
+          type="text"
+          autocomplete="off"
+          value={password()}
+          onValue={setPassword}
+          error={errors().password}
+        />
+      </div>
       <Show when={!s}>
         <SelectField
           label="Plan"
@@ -109,10 +160,89 @@ function SubscriberForm(props: { subscriber?: Subscriber; plans: Plan[]; onDone:
           error={errors().planId}
         />
       </Show>
-      <TextField label="Full name" value={fullName()} onValue={setFullName} />
-      <TextField label="E-mail" type="email" value={email()} onValue={setEmail} error={errors().email} />
-      <TextField label="Phone" type="tel" value={phone()} onValue={setPhone} />
+      <TextField
+        label={`Expires (${displayTimezone()})`}
+        type="datetime-local"
+        value={expires()}
+        onValue={setExpires}
+        error={errors().expiresAt}
+        hint="Empty: set by the first renewal."
+      />
+      <fieldset>
+        <legend>Contact</legend>
+        <TextField label="Full name" value={fullName()} onValue={setFullName} />
+        <div class="form-row">
+          <TextField label="E-mail" type="email" value={email()} onValue={setEmail} error={errors().email} />
+          <TextField label="Phone" type="tel" value={phone()} onValue={setPhone} />
+        </div>
+        <CheckboxField
+          label="Send notifications by e-mail"
+          checked={notifyEmail()}
+          onChange={(e) => setNotifyEmail(e.currentTarget.checked)}
+        />
+        <CheckboxField
+          label="Send notifications by SMS"
+          checked={notifySms()}
+          onChange={(e) => setNotifySms(e.currentTarget.checked)}
+        />
+        <TextField label="Address" value={address()} onValue={setAddress} error={errors().address} />
+      </fieldset>
+      <fieldset>
+        <legend>Network</legend>
+        <div class="form-row">
+          <TextField
+            label="Static IP"
+            inputmode="decimal"
+            value={staticIp()}
+            onValue={setStaticIp}
+            error={errors().staticIp}
+          />
+          <SelectField
+            label="IP pool"
+            placeholder="The plan's pool"
+            value={poolId()}
+            options={(pools()?.items ?? []).map((x) => ({ value: x.id, label: x.name }))}
+            onChange={(e) => setPoolId(e.currentTarget.value)}
+            error={errors().ipPoolId}
+          />
+        </div>
+        <TextField label="MAC address" value={mac()} onValue={setMac} error={errors().macAddress} />
+        <CheckboxField
+          label="Lock to the MAC of the first login"
+          checked={macLock()}
+          onChange={(e) => setMacLock(e.currentTarget.checked)}
+        />
+      </fieldset>
+      <TextAreaField label="Notes (staff only)" value={notes()} onValue={setNotes} error={errors().notes} />
     </FormDialog>
+  );
+}
+
+/**
+ * The form on the whole record: list rows carry only the columns a list shows, and a form filled
+ * from one would save its missing fields (address, notes, MAC lock) as blank.
+ */
+function SubscriberEditor(props: { id?: string | undefined; plans: Plan[]; onDone: () => void; onClose: () => void }) {
+  const [full] = createResource(
+    () => props.id,
+    (id) => unwrap<{ subscriber: Subscriber }>(api.GET("/api/subscribers/{id}", { params: { path: { id } } })),
+  );
+  return (
+    <Show
+      when={!props.id || full()}
+      fallback={
+        <Modal title="Edit subscriber" onClose={props.onClose}>
+          {full.error ? <ErrorBanner error={full.error} /> : <p class="muted">Loading…</p>}
+        </Modal>
+      }
+    >
+      <SubscriberForm
+        subscriber={full()?.subscriber}
+        plans={props.plans}
+        onDone={props.onDone}
+        onClose={props.onClose}
+      />
+    </Show>
   );
 }
 
@@ -419,8 +549,8 @@ export default function SubscribersPage() {
       />
       <Show when={editing()}>
         {(e) => (
-          <SubscriberForm
-            subscriber={e() === "new" ? undefined : (e() as Subscriber)}
+          <SubscriberEditor
+            id={e() === "new" ? undefined : (e() as Subscriber).id}
             plans={plans()}
             onClose={() => setEditing(undefined)}
             onDone={() => {
