@@ -79,3 +79,40 @@ export const backupDue = pgTable(
 );
 
 export type CloudBackup = typeof cloudBackups.$inferSelect;
+
+export const BACKUP_JOB_KINDS = ["backup", "restore", "restore_upload"] as const;
+export const BACKUP_JOB_STATUSES = ["queued", "running", "succeeded", "failed", "interrupted"] as const;
+export const BACKUP_JOB_PHASES = ["queued", "dump", "upload", "verify", "load", "migrate", "done"] as const;
+
+/**
+ * Backup and restore jobs started from the API. The row, not the memory of the instance running the
+ * job, is what every instance reports, so a job outlives a restart: one whose owner instance is gone
+ * (its advisory lock released, see packages/backup/src/jobs/store.ts) is marked `interrupted`.
+ */
+export const backupJobs = pgTable(
+  "backup_jobs",
+  {
+    id: uuidPk(),
+    tenantId: uuid("tenant_id").notNull(),
+    kind: text("kind", { enum: BACKUP_JOB_KINDS }).notNull(),
+    status: text("status", { enum: BACKUP_JOB_STATUSES }).notNull().default("queued"),
+    phase: text("phase", { enum: BACKUP_JOB_PHASES }).notNull().default("queued"),
+    // The table being dumped or loaded, for the progress bar.
+    tableName: text("table_name"),
+    // The archive restored, or the one a backup job created (null for an uploaded archive).
+    backupId: uuid("backup_id"),
+    error: text("error"),
+    // The API instance running the job; its lock key is derived from this id.
+    ownerInstance: uuid("owner_instance").notNull(),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("backup_jobs_tenant_idx").on(t.tenantId, t.startedAt),
+    // The start-up sweep reads only unfinished jobs.
+    index("backup_jobs_open_idx").on(t.ownerInstance).where(sql`${t.status} in ('queued', 'running')`),
+  ],
+);
+
+export type BackupJobRow = typeof backupJobs.$inferSelect;
