@@ -8,8 +8,9 @@ import { CheckboxField, SelectField, TextAreaField, TextField } from "../../ui/F
 import { Modal } from "../../ui/Modal";
 import { Table } from "../../ui/Table";
 import { toast } from "../../ui/Toast";
+import { OutboxView, ReminderSettings, SmsGatewaySettings } from "./NotificationDelivery";
 
-type Event = "expiry_reminder" | "quota_warning" | "invoice";
+type Event = "expiry_reminder" | "quota_warning" | "invoice" | "payment_received" | "suspension";
 type Channel = "email" | "sms";
 interface Template {
   id: string;
@@ -23,6 +24,8 @@ const EVENTS: { value: Event; label: string }[] = [
   { value: "expiry_reminder", label: "Expiry reminder" },
   { value: "quota_warning", label: "Quota warning" },
   { value: "invoice", label: "Invoice" },
+  { value: "payment_received", label: "Payment received" },
+  { value: "suspension", label: "Suspension" },
 ];
 
 function TemplateForm(props: { template?: Template; onDone: () => void; onClose: () => void }) {
@@ -210,6 +213,9 @@ export default function NotificationsPage() {
         }
         onClose={() => setDeleting(undefined)}
       />
+      <ReminderSettings />
+      <SmsGatewaySettings />
+      <OutboxView />
     </section>
   );
 }
