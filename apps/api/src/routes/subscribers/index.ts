@@ -10,6 +10,7 @@ import { renewSubscriber } from "../../services/billing.ts";
 import { serviceCtx } from "../../services/context.ts";
 import { isoDate, validate } from "../../validate.ts";
 import { subscriberUsage } from "../sessions/sessions.ts";
+import { BULK_ACTIONS, bulkSubscriberAction } from "./subscriber-bulk.ts";
 import { exportSubscribers, importSubscribers } from "./subscriber-csv.ts";
 import {
   changeSubscriberPlan,
@@ -71,6 +72,17 @@ const listQuery = z.object({
   order: z.enum(["asc", "desc"]).default("asc"),
 });
 const idParam = z.object({ id: z.string().uuid() });
+const bulkBody = z
+  .object({
+    ids: z.array(z.string().uuid()).min(1).max(200),
+    action: z.enum(BULK_ACTIONS),
+    planId: z.string().uuid().optional(),
+  })
+  .strict()
+  .refine((b) => b.action !== "change_plan" || b.planId, {
+    message: "planId: required to change plan",
+    path: ["planId"],
+  });
 
 /** After a successful change (the service has committed) the RADIUS daemon reloads this tenant. */
 export function publishRadiusChange(deps: AppDeps): MiddlewareHandler<AppEnv> {
@@ -156,6 +168,9 @@ export function subscriberRoutes(deps: AppDeps) {
           }),
         });
       },
+    )
+    .post("/bulk", requirePermission("subscribers.edit"), validate("json", bulkBody), async (c) =>
+      c.json(await bulkSubscriberAction({ ctx: serviceCtx(c), input: c.req.valid("json") })),
     )
     .post("/:id/disable", requirePermission("subscribers.edit"), validate("param", idParam), async (c) =>
       c.json({

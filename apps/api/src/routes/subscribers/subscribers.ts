@@ -220,6 +220,12 @@ export async function listSubscribers({ ctx, input }: { ctx: ServiceCtx; input: 
     bytesOut: s.bytesOut,
     lastSeenAt: s.lastSeenAt,
     createdAt: s.createdAt,
+    // The open session, if any (radacct_subscriber_idx): one index probe per listed row. The outer
+    // id is written table-qualified: Drizzle leaves select-list columns bare, and a bare "id" here
+    // would be radacct's.
+    online: sql<boolean>`exists (select 1 from ${t.radacct} r where r.subscriber_id = ${s}.id and r.stop_time is null)`,
+    framedIp: sql<string | null>`(select host(r.framed_ip_address) from ${t.radacct} r
+      where r.subscriber_id = ${s}.id and r.stop_time is null order by r.start_time desc limit 1)`,
   };
   const [items, totals] = await Promise.all([
     ctx.db
