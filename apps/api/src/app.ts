@@ -19,6 +19,7 @@ import { brandingRoutes } from "./routes/branding/index.ts";
 import { domainRoutes } from "./routes/domains/index.ts";
 import { healthRoutes } from "./routes/health/index.ts";
 import { invoiceRoutes } from "./routes/invoices/index.ts";
+import { invoicePdfRoutes, portalInvoicePdfRoutes } from "./routes/invoices/pdf-routes.ts";
 import { ipPoolRoutes } from "./routes/ip-pools/index.ts";
 import { nasRoutes } from "./routes/nas/index.ts";
 import { notificationRoutes } from "./routes/notifications/index.ts";
@@ -121,6 +122,8 @@ export function createApp(deps: AppDeps) {
   app.route("/api/settings", portalSettingsRoutes(deps));
   app.route("/api/settings", settingsRoutes(deps));
   app.route("/api/portal/payments", portalPaymentRoutes(deps));
+  // Before /api/portal: the subscriber's own invoice PDFs.
+  app.route("/api/portal/invoices", portalInvoicePdfRoutes(deps));
   app.route("/api/portal", portalRoutes(deps));
   app.route("/api/payments", paymentWebhookRoutes(deps));
   app.route("/api/plans", planRoutes(deps));
@@ -130,6 +133,7 @@ export function createApp(deps: AppDeps) {
   app.route("/api/nas", nasRoutes(deps));
   app.route("/api/ip-pools", ipPoolRoutes(deps));
   app.route("/api/wireguard", wireguardRoutes(deps));
+  app.route("/api/invoices", invoicePdfRoutes(deps));
   app.route("/api/invoices", invoiceRoutes(deps));
   app.route("/api/billing", billingRoutes(deps));
   app.route("/api/transactions", transactionRoutes(deps));

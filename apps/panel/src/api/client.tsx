@@ -90,8 +90,8 @@ export function errorMessage(err: unknown): string {
  * Downloads an authenticated file (CSV export, backup archive): a plain link would not carry the
  * bearer token, so the bytes are fetched and handed to the browser as a blob.
  */
-export async function downloadFile(path: string, fallbackName: string): Promise<void> {
-  const token = getToken();
+/** `token`: whose bearer token to send (the portal passes the subscriber's); the staff one by default. */
+export async function downloadFile(path: string, fallbackName: string, token = getToken()): Promise<void> {
   const res = await fetch(path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
   if (!res.ok) {
     const body = (await res.json().catch(() => ({}))) as ErrorBody;

@@ -1,10 +1,10 @@
 import { createResource, createSignal, For, Show } from "solid-js";
-import { unwrap } from "../../api/client";
+import { downloadFile, unwrap } from "../../api/client";
 import { Badge } from "../../ui/Badge";
 import { ErrorBanner } from "../../ui/ErrorBanner";
 import { formatDate } from "../../ui/format";
 import { Table } from "../../ui/Table";
-import { portalApi } from "../client";
+import { getPortalToken, portalApi } from "../client";
 import { portal } from "../session";
 import type { PortalInvoice, PortalPayment } from "../types";
 import { PayDialog, type PayTarget } from "./PayDialog";
@@ -76,6 +76,20 @@ export default function Invoices() {
                   <Badge tone={i.status === "paid" ? "ok" : i.status === "unpaid" ? "warn" : "neutral"}>
                     {i.status}
                   </Badge>
+                ),
+              },
+              {
+                key: "pdf",
+                label: "",
+                render: (i) => (
+                  <button
+                    type="button"
+                    onClick={() =>
+                      void downloadFile(`/api/portal/invoices/${i.id}/pdf`, `invoice-${i.number}.pdf`, getPortalToken())
+                    }
+                  >
+                    PDF
+                  </button>
                 ),
               },
               {

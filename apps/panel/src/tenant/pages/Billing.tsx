@@ -1,5 +1,5 @@
 import { createResource, createSignal, Show } from "solid-js";
-import { api, unwrap } from "../../api/client";
+import { api, downloadFile, unwrap } from "../../api/client";
 import { createActionError } from "../../ui/action-error";
 import { Badge } from "../../ui/Badge";
 import { ConfirmAction } from "../../ui/ConfirmAction";
@@ -139,8 +139,22 @@ export default function BillingPage() {
             key: "actions",
             label: "Actions",
             render: (i) => (
-              <Show when={i.status === "unpaid"}>
-                <div class="actions">
+              <div class="actions">
+                <button
+                  type="button"
+                  onClick={() =>
+                    actions.run(() =>
+                      downloadFile(
+                        `/api/invoices/${i.id}/pdf`,
+                        `${i.status === "paid" ? "receipt" : "invoice"}-${i.number}.pdf`,
+                      ),
+                    )
+                  }
+                  aria-label={`Download invoice ${i.number} as PDF`}
+                >
+                  PDF
+                </button>
+                <Show when={i.status === "unpaid"}>
                   <button
                     type="button"
                     onClick={() =>
@@ -157,8 +171,8 @@ export default function BillingPage() {
                   <button type="button" onClick={() => setVoiding(i)} aria-label={`Void invoice ${i.number}`}>
                     Void
                   </button>
-                </div>
-              </Show>
+                </Show>
+              </div>
             ),
           },
         ]}
