@@ -10,6 +10,7 @@ import { openSharedState, type SharedState, TenantKeyRing, TenantResolver } from
 import { PrincipalCache } from "./auth/principals.ts";
 import type { AppDeps } from "./deps.ts";
 import { createLimiters } from "./limiters.ts";
+import { closeJobHub } from "./routes/backups/backups-progress.ts";
 
 /**
  * Outside production, missing JWT secrets are generated once and kept under the data directory so
@@ -97,7 +98,7 @@ export async function bootstrap(
     deps,
     database,
     close: async () => {
-      await Promise.all([resolver.stop(), principals.stop()]);
+      await Promise.all([resolver.stop(), principals.stop(), closeJobHub(deps)]);
       if (!opts.state) await state.close();
       await database.close();
     },

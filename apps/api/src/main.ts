@@ -8,6 +8,7 @@ import { bootstrap } from "./bootstrap.ts";
 import { serveApp } from "./host-guard.ts";
 import { startLocalTls } from "./local-tls.ts";
 import { startApiMetrics } from "./metrics.ts";
+import { sweepInterruptedJobs } from "./routes/backups/backups-progress.ts";
 import { DEMO, seed } from "./seed.ts";
 import { drainApi } from "./shutdown.ts";
 import { startStandalone } from "./standalone.ts";
@@ -43,6 +44,8 @@ setDynAuthDispatcher({
   onError: (err, where) => deps.logger.warn({ err: String(err), where }, "radius disconnect/CoA"),
 });
 const seeded = await seed(deps);
+// Restores and backups a killed or restarted instance left open: interrupted, staging schemas dropped.
+await sweepInterruptedJobs(deps);
 const standalone = config.PROXPANEL_MODE === "standalone" ? await startStandalone(deps) : undefined;
 const app = createApp(deps);
 

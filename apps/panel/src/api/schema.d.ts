@@ -2313,6 +2313,22 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/backups/restores": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations["getApiBackupsRestores"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/backups/restores/{jobId}": {
     parameters: {
       query?: never;
@@ -8789,6 +8805,23 @@ export interface operations {
             data: unknown;
           };
         };
+      };
+    };
+  };
+  getApiBackupsRestores: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
     };
   };

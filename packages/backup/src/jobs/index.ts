@@ -6,4 +6,5 @@ export * from "./open.ts";
 export * from "./retention.ts";
 export * from "./running.ts";
 export * from "./stage.ts";
+export * from "./store.ts";
 export * from "./upload.ts";

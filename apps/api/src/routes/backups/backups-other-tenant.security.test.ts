@@ -136,7 +136,7 @@ describe("restoring another tenant's archive", () => {
     const started = await postArchive(a, token, damaged, { "x-source-tenant-secret": bSecret });
     expect(started.status).toBe(202);
     let job = started.body.job;
-    while (job.status === "running") {
+    while (job.status === "queued" || job.status === "running") {
       await new Promise((r) => setTimeout(r, 50));
       job = (await req(a, "GET", `/api/backups/restores/${job.id}`, undefined, token)).body.job;
     }
@@ -175,7 +175,7 @@ describe("restoring another tenant's archive", () => {
     // account the restore brought to A's host.
     let job = started.body.job;
     let reader = token;
-    while (job.status === "running") {
+    while (job.status === "queued" || job.status === "running") {
       await new Promise((r) => setTimeout(r, 50));
       const res = await req(a, "GET", `/api/backups/restores/${job.id}`, undefined, reader);
       if (res.status === 401) {

@@ -1,3 +1,4 @@
+import { jobIsOpen } from "@proxpanel/backup";
 import { tenants } from "@proxpanel/db";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -53,17 +54,17 @@ describe("restores on one instance take turns", () => {
       expect(startB.status).toBe(202);
       const jobB = startB.body.job.id as string;
       await new Promise((r) => setTimeout(r, 500));
-      expect(await job(b.id, jobB)).toMatchObject({ status: "running", phase: "queued" });
+      expect(await job(b.id, jobB)).toMatchObject({ status: "queued", phase: "queued" });
       expect(await job(a.id, jobA)).toMatchObject({ status: "running", phase: "migrate" });
 
       await lock.release();
       const doneA = await until(
         () => job(a.id, jobA),
-        (j) => j.status !== "running",
+        (j) => !jobIsOpen(j.status),
       );
       const doneB = await until(
         () => job(b.id, jobB),
-        (j) => j.status !== "running",
+        (j) => !jobIsOpen(j.status),
       );
       expect(doneA).toMatchObject({ status: "succeeded", phase: "done" });
       expect(doneB).toMatchObject({ status: "succeeded", phase: "done" });

@@ -16,6 +16,7 @@ import {
   restoreBackup,
   uploadsDirOf,
 } from "@proxpanel/backup";
+import { observeBackup } from "@proxpanel/metrics/backup";
 import { max, sql } from "drizzle-orm";
 import pLimit, { type LimitFunction } from "p-limit";
 import type { AppDeps } from "../../deps.ts";
@@ -37,6 +38,8 @@ type Deps = Pick<AppDeps, "db" | "sql" | "backup" | "principals" | "logger" | "s
 
 /** Pooled connections one restore holds: three loading lanes, and one for the staging and swap transactions. */
 const CONNECTIONS_PER_RESTORE = 4;
+/** The instance's job lock keeps one pooled connection (BackupJobStore). */
+const LOCK_CONNECTIONS = 1;
 
 /**
  * Restores of different tenants on one instance take turns beyond RESTORE_CONCURRENCY, and never so
@@ -49,15 +52,23 @@ function restoreSlot(deps: Deps): LimitFunction {
   let limit = restoreSlots.get(deps.db);
   if (!limit) {
     const { RESTORE_CONCURRENCY, DB_POOL_MAX, TENANT_CONCURRENCY } = deps.config;
-    const fits = Math.floor((DB_POOL_MAX - TENANT_CONCURRENCY) / CONNECTIONS_PER_RESTORE);
+    const fits = Math.floor((DB_POOL_MAX - LOCK_CONNECTIONS - TENANT_CONCURRENCY) / CONNECTIONS_PER_RESTORE);
     limit = pLimit(Math.max(1, Math.min(RESTORE_CONCURRENCY, fits)));
     restoreSlots.set(deps.db, limit);
   }
   return limit;
 }
 
-export function getRestoreJob(deps: Pick<AppDeps, "state">, tenantId: string, jobId: string): Promise<BackupJob> {
-  return jobHub(deps.state).get(tenantId, jobId, ["restore", "restore_upload"]);
+type JobDeps = Pick<AppDeps, "db" | "sql" | "state" | "logger">;
+const RESTORE_KINDS: BackupJob["kind"][] = ["restore", "restore_upload"];
+
+export function getRestoreJob(deps: JobDeps, tenantId: string, jobId: string): Promise<BackupJob> {
+  return jobHub(deps).get(tenantId, jobId, RESTORE_KINDS);
+}
+
+/** The tenant's latest restore jobs, newest first: how the panel learns of one interrupted by a restart. */
+export function listRestoreJobs(deps: JobDeps, tenantId: string): Promise<BackupJob[]> {
+  return jobHub(deps).recent(tenantId, RESTORE_KINDS, 10);
 }
 
 /** Starts a restore of one of the tenant's own archives and returns at once with the job. */
@@ -66,8 +77,9 @@ export async function startRestore(deps: Deps, { ctx, input }: { ctx: ServiceCtx
   const env = backupEnv(deps);
   const tenant = await loadBackupTenant(deps.db, ctx.tenant.id);
   if (!tenant) throw notFound("Tenant not found");
-  return runRestoreJob(deps, ctx, { kind: "restore", backupId: row.id }, async (onProgress) => {
+  return runRestoreJob(deps, ctx, { kind: "restore", backupId: row.id }, async (onProgress, jobId) => {
     await replaceSchema(deps, ctx, {
+      jobId,
       keys: keysFor(env, tenant),
       open: () => openBackup(env, row),
       onProgress,
@@ -128,8 +140,8 @@ export async function startUploadedRestore(
       deps,
       ctx,
       { kind: "restore_upload", backupId: null },
-      async (onProgress) => {
-        await replaceSchema(deps, ctx, { keys, open: () => createReadStream(file), onProgress });
+      async (onProgress, jobId) => {
+        await replaceSchema(deps, ctx, { jobId, keys, open: () => createReadStream(file), onProgress });
         await writeAudit(ctx, {
           action: "backup.restore_from_other_tenant",
           entityType: "backup",
@@ -176,26 +188,30 @@ async function runRestoreJob(
   deps: Deps,
   ctx: ServiceCtx,
   init: Pick<BackupJob, "kind" | "backupId">,
-  work: (onProgress: Progress) => Promise<void>,
+  work: (onProgress: Progress, jobId: string) => Promise<void>,
   cleanup?: () => Promise<void>,
 ): Promise<BackupJob> {
   if (running.has(ctx.tenant.id)) throw new AppError(409, ErrorCode.conflict, "A restore is already running");
   running.add(ctx.tenant.id);
-  const hub = jobHub(deps.state);
+  const hub = jobHub(deps);
   let job: BackupJob;
   try {
-    job = await hub.start({ ...init, tenantId: ctx.tenant.id });
+    // Queued until a restore slot is free (restoreSlot); the row says so, for every instance.
+    job = await hub.start({ ...init, tenantId: ctx.tenant.id }, "queued");
   } catch (err) {
     running.delete(ctx.tenant.id);
     throw err;
   }
-  const onProgress: Progress = (p) => hub.update(job.id, { phase: p.phase, table: p.table ?? null });
-  restoreSlot(deps)(() => work(onProgress))
+  const onProgress: Progress = (p) => void hub.update(job.id, { phase: p.phase, table: p.table ?? null });
+  restoreSlot(deps)(async () => {
+    await hub.update(job.id, { status: "running" });
+    return observeBackup("restore", () => work(onProgress, job.id));
+  })
     .then(
       () => hub.update(job.id, { status: "succeeded", phase: "done", table: null }),
       (err: unknown) => {
         deps.logger.warn({ err, tenantId: ctx.tenant.id, jobId: job.id }, "restore failed");
-        hub.update(job.id, { status: "failed", error: err instanceof Error ? err.message : String(err) });
+        return hub.update(job.id, { status: "failed", error: err instanceof Error ? err.message : String(err) });
       },
     )
     .finally(async () => {
@@ -213,7 +229,7 @@ async function runRestoreJob(
 async function replaceSchema(
   deps: Deps,
   ctx: ServiceCtx,
-  opts: { keys: KeyMaterial; open: () => Readable | Promise<Readable>; onProgress: Progress },
+  opts: { jobId: string; keys: KeyMaterial; open: () => Readable | Promise<Readable>; onProgress: Progress },
 ) {
   const env = backupEnv(deps);
   const tenant = await loadBackupTenant(deps.db, ctx.tenant.id);
@@ -230,6 +246,8 @@ async function replaceSchema(
     onProgress: opts.onProgress,
     afterLoad: async (tx) => {
       await tx.update(t.users).set({ sessionVersion: sql`greatest(${t.users.sessionVersion}, ${floor}) + 1` });
+      // The job's row commits with the swap: "interrupted" can then always mean "nothing replaced".
+      await jobHub(deps).updateIn(tx, opts.jobId, { status: "succeeded", phase: "done", table: null });
     },
   });
   await deps.principals.invalidate(tenant.id);

@@ -38,7 +38,7 @@ async function waitForRestore(t: TestTenant, jobId: string, token: string) {
       res = await req(t, "GET", `/api/backups/restores/${jobId}`, undefined, token);
     }
     expect(res.status).toBe(200);
-    if (res.body.job.status !== "running") return res.body.job;
+    if (res.body.job.status !== "running" && res.body.job.status !== "queued") return res.body.job;
     await new Promise((r) => setTimeout(r, 50));
   }
 }

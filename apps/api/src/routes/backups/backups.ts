@@ -131,21 +131,25 @@ export async function startBackupJob(
   deps: Deps & Pick<AppDeps, "state" | "logger">,
   { ctx }: { ctx: ServiceCtx },
 ): Promise<BackupJob> {
-  const hub = jobHub(deps.state);
-  const job = await hub.start({ kind: "backup", tenantId: ctx.tenant.id, backupId: null });
+  const hub = jobHub(deps);
+  const job = await hub.start({ kind: "backup", tenantId: ctx.tenant.id, backupId: null }, "running");
   createBackupNow(deps, {
     ctx,
-    onProgress: (p) => hub.update(job.id, { phase: p.phase, table: p.table ?? null }),
+    onProgress: (p) => void hub.update(job.id, { phase: p.phase, table: p.table ?? null }),
   }).then(
     (b) => hub.update(job.id, { status: "succeeded", phase: "done", table: null, backupId: b.id }),
     (err: unknown) => {
       deps.logger.warn({ err, tenantId: ctx.tenant.id, jobId: job.id }, "backup job failed");
-      hub.update(job.id, { status: "failed", error: err instanceof Error ? err.message : String(err) });
+      return hub.update(job.id, { status: "failed", error: err instanceof Error ? err.message : String(err) });
     },
   );
   return job;
 }
 
-export function getBackupJob(deps: Pick<AppDeps, "state">, tenantId: string, jobId: string): Promise<BackupJob> {
-  return jobHub(deps.state).get(tenantId, jobId, ["backup"]);
+export function getBackupJob(
+  deps: Pick<AppDeps, "db" | "sql" | "state" | "logger">,
+  tenantId: string,
+  jobId: string,
+): Promise<BackupJob> {
+  return jobHub(deps).get(tenantId, jobId, ["backup"]);
 }

@@ -1,4 +1,5 @@
 import { Readable } from "node:stream";
+import { jobIsOpen } from "@proxpanel/backup";
 import { BACKUP_FREQUENCIES } from "@proxpanel/db";
 import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
@@ -11,7 +12,7 @@ import { serviceCtx } from "../../services/context.ts";
 import { validate } from "../../validate.ts";
 import { createBackupNow, deleteBackup, downloadBackup, getBackupJob, listBackups, startBackupJob } from "./backups.ts";
 import { type BackupJob, jobHub } from "./backups-progress.ts";
-import { getRestoreJob, startRestore, startUploadedRestore } from "./backups-restore.ts";
+import { getRestoreJob, listRestoreJobs, startRestore, startUploadedRestore } from "./backups-restore.ts";
 import { createSchedule, deleteSchedule, listSchedules, updateSchedule } from "./backups-schedules.ts";
 
 const idParam = z.object({ id: z.uuid() });
@@ -55,7 +56,8 @@ function jobEvents(c: Context<AppEnv>, deps: AppDeps, first: BackupJob) {
     let last = first;
     const queue: BackupJob[] = [];
     let wake: (() => void) | undefined;
-    const off = jobHub(deps.state).listen(first.id, (job) => {
+    const hub = jobHub(deps);
+    const off = hub.listen(first.id, (job) => {
       queue.push(job);
       wake?.();
     });
@@ -66,10 +68,10 @@ function jobEvents(c: Context<AppEnv>, deps: AppDeps, first: BackupJob) {
     try {
       await stream.writeSSE({ event: "progress", id: "0", data: JSON.stringify(first) });
       // A change between reading `first` and listening is caught by asking once more.
-      const again = await jobHub(deps.state).get(first.tenantId, first.id, [first.kind]);
+      const again = await hub.get(first.tenantId, first.id, [first.kind]);
       if (JSON.stringify(again) !== JSON.stringify(first)) queue.push(again);
       let seq = 1;
-      while (last.status === "running" && !stream.aborted) {
+      while (jobIsOpen(last.status) && !stream.aborted) {
         const job = queue.shift();
         if (!job) {
           const timer = setTimeout(() => wake?.(), HEARTBEAT_MS);
@@ -78,7 +80,12 @@ function jobEvents(c: Context<AppEnv>, deps: AppDeps, first: BackupJob) {
           });
           clearTimeout(timer);
           wake = undefined;
-          if (queue.length === 0 && !stream.aborted) await stream.write(": keep-alive\n\n");
+          if (queue.length === 0 && !stream.aborted) {
+            await stream.write(": keep-alive\n\n");
+            // An owner that died publishes nothing more; its row (read, and marked interrupted) says so.
+            const now = await hub.get(first.tenantId, first.id, [first.kind]);
+            if (now.status !== last.status) queue.push(now);
+          }
           continue;
         }
         last = job;
@@ -125,6 +132,7 @@ export function backupRoutes(deps: AppDeps) {
     .get("/jobs/:jobId/events", create, validate("param", jobParam), async (c) =>
       jobEvents(c, deps, await getBackupJob(deps, c.get("tenant").id, c.req.valid("param").jobId)),
     )
+    .get("/restores", restore, async (c) => c.json({ items: await listRestoreJobs(deps, c.get("tenant").id) }))
     .get("/restores/:jobId", restore, validate("param", jobParam), async (c) =>
       c.json({ job: await getRestoreJob(deps, c.get("tenant").id, c.req.valid("param").jobId) }),
     )

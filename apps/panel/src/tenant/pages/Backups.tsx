@@ -29,11 +29,17 @@ interface Schedule {
 }
 interface Job {
   id: string;
-  status: "running" | "succeeded" | "failed";
+  backupId: string | null;
+  status: "queued" | "running" | "succeeded" | "failed" | "interrupted";
   phase: string;
   table: string | null;
   error: string | null;
+  startedAt: string;
+  finishedAt: string | null;
 }
+const isOpen = (j: Job | undefined) => j?.status === "queued" || j?.status === "running";
+/** How long the page keeps telling about an interrupted restore. */
+const INTERRUPTED_NOTICE_MS = 7 * 24 * 3600_000;
 type Frequency = "hourly" | "daily" | "weekly" | "monthly";
 
 const STATUS: Record<Backup["status"], { label: string; tone: BadgeTone }> = {
@@ -54,7 +60,7 @@ function RestoreProgress(props: { jobId: string; onClose: () => void }) {
         api.GET("/api/backups/restores/{jobId}", { params: { path: { jobId: props.jobId } } }),
       );
       setJob(res.job);
-      if (res.job.status !== "running") clearInterval(timer);
+      if (!isOpen(res.job)) clearInterval(timer);
     } catch (err) {
       clearInterval(timer);
       // A committed restore replaces every session: the 401 is how the old token learns it is done.
@@ -74,10 +80,13 @@ function RestoreProgress(props: { jobId: string; onClose: () => void }) {
       <ErrorBanner
         error={error() ?? (job()?.status === "failed" ? new Error(job()?.error ?? "Restore failed") : undefined)}
       />
+      <Show when={job()?.status === "interrupted"}>
+        <InterruptedNotice job={job() as Job} />
+      </Show>
       <Show
         when={job()?.status === "succeeded"}
         fallback={
-          <div>
+          <div hidden={job()?.status === "interrupted" || job()?.status === "failed"}>
             <label for="restore-progress">
               {job()?.phase ?? "queued"}
               {job()?.table ? ` (${job()?.table})` : ""}
@@ -103,6 +112,40 @@ function RestoreProgress(props: { jobId: string; onClose: () => void }) {
         </div>
       </Show>
     </Modal>
+  );
+}
+
+/**
+ * A restore whose API process stopped (restart, crash) before it committed: the server swaps the
+ * data in one transaction, so nothing was replaced, and the user only needs to start it again.
+ */
+function InterruptedNotice(props: {
+  job: Job;
+  backup?: Backup | undefined;
+  onRetry?: () => void;
+  onDismiss?: () => void;
+}) {
+  return (
+    <div class="banner banner-error" role="alert" data-testid="restore-interrupted">
+      <div>
+        <strong>The restore started {formatDate(props.job.startedAt)} was interrupted</strong>
+        {props.backup ? ` (backup of ${formatDate(props.backup.createdAt)})` : ""}. The server stopped before it
+        finished, so nothing was replaced: the workspace still holds the data it had before. Start the restore again
+        when you are ready{props.onRetry ? "" : " from the list of backups"}.
+      </div>
+      <div class="actions">
+        <Show when={props.onRetry}>
+          <button type="button" class="primary" onClick={() => props.onRetry?.()}>
+            Restore again
+          </button>
+        </Show>
+        <Show when={props.onDismiss}>
+          <button type="button" class="link" onClick={() => props.onDismiss?.()} aria-label="Dismiss">
+            ×
+          </button>
+        </Show>
+      </div>
+    </div>
   );
 }
 
@@ -167,6 +210,18 @@ export default function BackupsPage() {
     unwrap<{ items: Schedule[] }>(api.GET("/api/backups/schedules")),
   );
   const [plan] = createResource(() => unwrap<{ hourlyBackups: boolean; name: string }>(api.GET("/api/site/plan")));
+  // The latest restore, so one cut short by a restart is explained when the user comes back.
+  const [restores, { refetch: refetchRestores }] = createResource(
+    () => session.can("backups.restore"),
+    () => unwrap<{ items: Job[] }>(api.GET("/api/backups/restores")).catch(() => ({ items: [] as Job[] })),
+  );
+  const [dismissed, setDismissed] = createSignal<string>();
+  const interrupted = () => {
+    const last = restores()?.items[0];
+    if (last?.status !== "interrupted" || last.id === dismissed()) return undefined;
+    return Date.now() - Date.parse(last.finishedAt ?? last.startedAt) < INTERRUPTED_NOTICE_MS ? last : undefined;
+  };
+  const backupOf = (j: Job) => list()?.items.find((b) => b.id === j.backupId);
   const actions = createActionError();
   const [busy, setBusy] = createSignal(false);
   const [restoring, setRestoring] = createSignal<Backup>();
@@ -188,6 +243,7 @@ export default function BackupsPage() {
       // Close the question before the progress dialog opens so focus lands in the new dialog.
       setRestoring(undefined);
       setJobId(res.job.id);
+      void refetchRestores();
     });
   const removeSchedule = (s: Schedule) =>
     actions.run(async () => {
@@ -201,6 +257,16 @@ export default function BackupsPage() {
       <ErrorBanner error={actions.error() ?? list.error} onDismiss={actions.dismiss} />
       <Show when={list()}>
         {(l) => <QuotaBar label="Backup storage" used={l().quota.usedBytes} limit={l().quota.limitBytes} />}
+      </Show>
+      <Show when={interrupted()}>
+        {(j) => (
+          <InterruptedNotice
+            job={j()}
+            backup={backupOf(j())}
+            onRetry={backupOf(j()) ? () => setRestoring(backupOf(j())) : undefined}
+            onDismiss={() => setDismissed(j().id)}
+          />
+        )}
       </Show>
       <div class="toolbar">
         <button type="button" class="primary" disabled={busy()} onClick={createNow}>
