@@ -156,7 +156,9 @@ describe("tenant panel in Chromium", { timeout: 90_000 }, () => {
       macLockOnFirstLogin: true,
     });
     // Editing starts from the whole record, so saving keeps what the list does not show.
-    await row(page, "alice.home").getByRole("button", { name: /^Edit/ }).click();
+    // Secondary actions sit behind "More" so each row stays one line.
+    await row(page, "alice.home").getByText("More").click();
+    await row(page, "alice.home").getByRole("button", { name: "Edit alice.home" }).click();
     dlg = page.getByRole("dialog");
     await expect.poll(() => dlg.getByLabel("Address", { exact: true }).inputValue()).toBe("Moi Avenue 5");
     expect(await dlg.getByLabel("Expires (Africa/Nairobi)").inputValue()).toBe("2027-02-01T00:30");
@@ -172,6 +174,19 @@ describe("tenant panel in Chromium", { timeout: 90_000 }, () => {
       address: "Moi Avenue 5",
       macLockOnFirstLogin: true,
     });
+
+    // One line per row at 1280 px, with online state, IP, usage and balance in the row.
+    await screenshot(page, "subscribers-1280");
+    const box = await row(page, "alice.home").boundingBox();
+    expect(box?.height ?? 0).toBeLessThan(60);
+    expect(await row(page, "alice.home").getByRole("img", { name: "offline" }).count()).toBe(1);
+    expect(await row(page, "alice.home").textContent()).toContain("10.9.9.9");
+    // A bulk action on a selection.
+    await page.getByLabel("Select alice.home").check();
+    const bulk = page.getByRole("form", { name: "Bulk action" });
+    await bulk.getByLabel("Action").selectOption("disable");
+    await bulk.getByRole("button", { name: "Apply to 1" }).click();
+    await row(page, "alice.home").getByText("disabled", { exact: true }).waitFor();
   });
 
   it("shows the money received this month on the dashboard in the tenant's currency: a 15.00 payment reads €15.00", async () => {

@@ -71,6 +71,9 @@ export interface Subscriber {
   lastSeenAt: string | null;
   bytesIn: number;
   bytesOut: number;
+  /** List rows: whether a session is open, and its address. */
+  online?: boolean;
+  framedIp?: string | null;
 }
 
 export interface Nas {

@@ -12,6 +12,7 @@ import { displayTimezone, formatBytes, formatDate, fromZonedInput, toZonedInput 
 import { EMAIL_RE, type Errors, hasErrors, required, serverFieldErrors } from "../../ui/forms";
 import { Modal } from "../../ui/Modal";
 import { SearchToolbar } from "../../ui/SearchToolbar";
+import { createSubmit } from "../../ui/submit";
 import { Table } from "../../ui/Table";
 import { toast } from "../../ui/Toast";
 import { asImportReport, ImportReport, type ImportReportData } from "../components/ImportReport";
@@ -246,6 +247,74 @@ function SubscriberEditor(props: { id?: string | undefined; plans: Plan[]; onDon
   );
 }
 
+interface BulkReport {
+  succeeded: number;
+  failed: number;
+  results: { id: string; ok: boolean; error?: { message: string } }[];
+}
+
+/** One action on the selected rows; each row succeeds or fails on its own, and failures are listed. */
+function BulkBar(props: { ids: string[]; plans: Plan[]; onDone: () => void }) {
+  const [action, setAction] = createSignal("renew");
+  const [planId, setPlanId] = createSignal(props.plans[0]?.id ?? "");
+  const [report, setReport] = createSignal<BulkReport>();
+  const { busy, error, submit } = createSubmit({
+    send: async () => {
+      const body = {
+        ids: props.ids,
+        action: action() as "renew" | "disable" | "enable" | "change_plan",
+        ...(action() === "change_plan" ? { planId: planId() } : {}),
+      };
+      const res = await unwrap<BulkReport>(api.POST("/api/subscribers/bulk", { body }));
+      setReport(res);
+      toast(`${res.succeeded} done${res.failed ? `, ${res.failed} refused` : ""}`, res.failed ? "error" : "ok");
+      if (!res.failed) props.onDone();
+    },
+  });
+  return (
+    <form class="bulk-bar" onSubmit={submit} aria-label="Bulk action">
+      <strong>{props.ids.length} selected</strong>
+      <SelectField
+        label="Action"
+        value={action()}
+        options={[
+          { value: "renew", label: "Renew" },
+          { value: "change_plan", label: "Change plan" },
+          { value: "disable", label: "Disable (and disconnect)" },
+          { value: "enable", label: "Enable" },
+        ]}
+        onChange={(e) => setAction(e.currentTarget.value)}
+      />
+      <Show when={action() === "change_plan"}>
+        <SelectField
+          label="New plan"
+          value={planId()}
+          options={props.plans.map((p) => ({ value: p.id, label: p.name }))}
+          onChange={(e) => setPlanId(e.currentTarget.value)}
+        />
+      </Show>
+      <button type="submit" class="primary" disabled={busy()}>
+        Apply to {props.ids.length}
+      </button>
+      <ErrorBanner error={error()} />
+      <Show when={report()?.failed}>
+        <ul class="bulk-failures" data-testid="bulk-failures">
+          {report()
+            ?.results.filter((r) => !r.ok)
+            .map((r) => (
+              <li>
+                {r.id.slice(0, 8)}: {r.error?.message}
+              </li>
+            ))}
+        </ul>
+        <button type="button" onClick={() => props.onDone()}>
+          Done
+        </button>
+      </Show>
+    </form>
+  );
+}
+
 function ChangePlan(props: { subscriber: Subscriber; plans: Plan[]; onDone: () => void; onClose: () => void }) {
   const [planId, setPlanId] = createSignal(props.subscriber.planId);
   const submit = async () => {
@@ -398,6 +467,13 @@ export default function SubscribersPage() {
   const [usageOf, setUsageOf] = createSignal<Subscriber>();
   const [deleting, setDeleting] = createSignal<Subscriber>();
   const [importing, setImporting] = createSignal(false);
+  const [selected, setSelected] = createSignal(new Set<string>());
+  const toggle = (id: string, on: boolean) => {
+    const next = new Set(selected());
+    if (on) next.add(id);
+    else next.delete(id);
+    setSelected(next);
+  };
   const actions = createActionError();
   const planName = (id: string) => plans().find((p) => p.id === id)?.name ?? "—";
   const sortable = new Set(["username", "created", "expires", "status"]);
@@ -462,66 +538,79 @@ export default function SubscribersPage() {
         />
       </SearchToolbar>
       <ErrorBanner error={actions.error() ?? list.data.error} onDismiss={actions.dismiss} />
+      <Show when={selected().size > 0}>
+        <BulkBar
+          ids={[...selected()]}
+          plans={plans()}
+          onDone={() => {
+            setSelected(new Set<string>());
+            list.reload();
+          }}
+        />
+      </Show>
       <Table
         {...list.table}
         caption="Subscribers"
         columns={[
-          { key: "username", label: "Username", sortable: true },
-          { key: "fullName", label: "Name" },
-          { key: "plan", label: "Plan", render: (s) => planName(s.planId) },
+          ...(session.can("subscribers.edit")
+            ? [
+                {
+                  key: "select",
+                  label: "",
+                  render: (s: Subscriber) => (
+                    <input
+                      type="checkbox"
+                      aria-label={`Select ${s.username}`}
+                      checked={selected().has(s.id)}
+                      onChange={(e) => toggle(s.id, e.currentTarget.checked)}
+                    />
+                  ),
+                },
+              ]
+            : []),
+          {
+            key: "username",
+            label: "Username",
+            sortable: true,
+            render: (s) => (
+              <span class="sub-name">
+                <span
+                  class={`dot ${s.online ? "dot-on" : "dot-off"}`}
+                  role="img"
+                  aria-label={s.online ? "online" : "offline"}
+                  title={s.online ? "online" : "offline"}
+                />
+                {s.username}
+              </span>
+            ),
+          },
+          { key: "fullName", label: "Name", render: (s) => <span class="nowrap">{s.fullName || "—"}</span> },
+          { key: "plan", label: "Plan", render: (s) => <span class="nowrap">{planName(s.planId)}</span> },
           {
             key: "status",
             label: "Status",
             sortable: true,
             render: (s) => <Badge tone={statusTone(s.status)}>{s.status}</Badge>,
           },
-          { key: "expires", label: "Expires", sortable: true, render: (s) => formatDate(s.expiresAt) },
+          { key: "ip", label: "IP", render: (s) => s.framedIp ?? s.staticIp ?? "—" },
+          {
+            key: "lastSeen",
+            label: "Last seen",
+            render: (s) => <span class="nowrap">{formatDate(s.lastSeenAt)}</span>,
+          },
+          { key: "usage", label: "Usage", render: (s) => formatBytes((s.bytesIn ?? 0) + (s.bytesOut ?? 0)) },
+          { key: "balance", label: "Balance", render: (s) => session.money(s.balanceCents ?? 0) },
+          {
+            key: "expires",
+            label: "Expires",
+            sortable: true,
+            render: (s) => <span class="nowrap">{formatDate(s.expiresAt)}</span>,
+          },
           {
             key: "actions",
             label: "Actions",
             render: (s) => (
-              <div class="actions">
-                {/* Only the actions this user may take are offered. */}
-                <Show when={session.can("subscribers.edit")}>
-                  <button type="button" onClick={() => setEditing(s)} aria-label={`Edit ${s.username}`}>
-                    Edit
-                  </button>
-                  <button
-                    type="button"
-                    onClick={() => act(() => unwrap(api.POST("/api/subscribers/{id}/renew", path(s))), "Renewed")}
-                    aria-label={`Renew ${s.username}`}
-                  >
-                    Renew
-                  </button>
-                  <button type="button" onClick={() => setChanging(s)} aria-label={`Change plan of ${s.username}`}>
-                    Plan
-                  </button>
-                  <Show
-                    when={s.status === "disabled"}
-                    fallback={
-                      <button
-                        type="button"
-                        onClick={() =>
-                          act(
-                            () => unwrap(api.POST("/api/subscribers/{id}/disable", path(s))),
-                            "Disabled and disconnected",
-                          )
-                        }
-                        aria-label={`Disable ${s.username}`}
-                      >
-                        Disable
-                      </button>
-                    }
-                  >
-                    <button
-                      type="button"
-                      onClick={() => act(() => unwrap(api.POST("/api/subscribers/{id}/enable", path(s))), "Enabled")}
-                      aria-label={`Enable ${s.username}`}
-                    >
-                      Enable
-                    </button>
-                  </Show>
-                </Show>
+              <div class="actions row-actions">
                 <button type="button" onClick={() => setUsageOf(s)} aria-label={`Usage of ${s.username}`}>
                   Usage
                 </button>
@@ -533,10 +622,64 @@ export default function SubscribersPage() {
                     Log
                   </A>
                 </Show>
-                <Show when={session.can("subscribers.delete")}>
-                  <button type="button" onClick={() => setDeleting(s)} aria-label={`Delete ${s.username}`}>
-                    Delete
-                  </button>
+                {/* The rest in a menu, so each row stays one line; only what this user may do. */}
+                <Show when={session.can("subscribers.edit") || session.can("subscribers.delete")}>
+                  <details class="row-menu">
+                    <summary aria-label={`More actions for ${s.username}`}>More</summary>
+                    <div class="row-menu-items">
+                      <Show when={session.can("subscribers.edit")}>
+                        <button type="button" onClick={() => setEditing(s)} aria-label={`Edit ${s.username}`}>
+                          Edit
+                        </button>
+                        <button
+                          type="button"
+                          onClick={() => act(() => unwrap(api.POST("/api/subscribers/{id}/renew", path(s))), "Renewed")}
+                          aria-label={`Renew ${s.username}`}
+                        >
+                          Renew
+                        </button>
+                        <button
+                          type="button"
+                          onClick={() => setChanging(s)}
+                          aria-label={`Change plan of ${s.username}`}
+                        >
+                          Change plan
+                        </button>
+                        <Show
+                          when={s.status === "disabled"}
+                          fallback={
+                            <button
+                              type="button"
+                              onClick={() =>
+                                act(
+                                  () => unwrap(api.POST("/api/subscribers/{id}/disable", path(s))),
+                                  "Disabled and disconnected",
+                                )
+                              }
+                              aria-label={`Disable ${s.username}`}
+                            >
+                              Disable
+                            </button>
+                          }
+                        >
+                          <button
+                            type="button"
+                            onClick={() =>
+                              act(() => unwrap(api.POST("/api/subscribers/{id}/enable", path(s))), "Enabled")
+                            }
+                            aria-label={`Enable ${s.username}`}
+                          >
+                            Enable
+                          </button>
+                        </Show>
+                      </Show>
+                      <Show when={session.can("subscribers.delete")}>
+                        <button type="button" onClick={() => setDeleting(s)} aria-label={`Delete ${s.username}`}>
+                          Delete
+                        </button>
+                      </Show>
+                    </div>
+                  </details>
                 </Show>
               </div>
             ),
