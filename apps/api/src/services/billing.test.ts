@@ -150,14 +150,10 @@ describe("invoices and transactions over HTTP", () => {
     expect((await load(s.id))?.balanceCents).toBe(800);
   });
 
-  it("refuses an underpayment, a void invoice and unknown ids, leaving data unchanged", async () => {
+  // Less than the amount is a part payment now (routes/invoices/credit-notes.test.ts).
+  it("refuses a void invoice and unknown ids, leaving data unchanged", async () => {
     const s = await subscriber({ balanceCents: 0 });
     const inv = await req("POST", "/api/invoices", { subscriberId: s.id, amountCents: 1_000, description: "x" });
-    expectError(
-      await req("POST", `/api/invoices/${inv.body.invoice.id}/payments`, { amountCents: 999 }),
-      400,
-      "validation_error",
-    );
     expect((await req("POST", `/api/invoices/${inv.body.invoice.id}/void`)).body.invoice.status).toBe("void");
     expectError(await req("POST", `/api/invoices/${inv.body.invoice.id}/payments`, {}), 409, "conflict");
     expectError(await req("POST", `/api/invoices/${crypto.randomUUID()}/payments`, {}), 404, "not_found");

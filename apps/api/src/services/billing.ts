@@ -309,13 +309,16 @@ export async function payInvoice({
     if (input.fromBalance && input.amountCents !== undefined) {
       throw new AppError(400, ErrorCode.validation, "amountCents: not allowed when paying from the balance");
     }
-    const paid = input.amountCents ?? before.amountCents;
-    if (paid < before.amountCents) {
-      throw new AppError(400, ErrorCode.validation, `amountCents: must cover the invoice (${before.amountCents})`);
-    }
+    // What is still owed after earlier part payments and credit notes.
+    const owed = before.amountCents - before.amountPaidCents - before.creditedCents;
+    const paid = input.amountCents ?? owed;
+    // A part payment settles that much and leaves the invoice unpaid; the one that covers the rest
+    // marks it paid, and anything beyond stays on the balance as credit.
+    const settles = Math.min(paid, owed);
+    const full = settles >= owed;
     // Money received is its own row (the amount that came in); the invoice is then settled by a
-    // charge of its amount, from that money or from the balance. Their sum is what the balance
-    // gains: an overpayment stays on it as credit.
+    // charge of what it settles, from that money or from the balance. Their sum is what the
+    // balance gains: an overpayment stays on it as credit.
     const payment = input.fromBalance
       ? null
       : await changeSubscriberBalance({
@@ -332,21 +335,25 @@ export async function payInvoice({
       ctx: tx,
       input: {
         subscriberId: before.subscriberId,
-        amountCents: -before.amountCents,
+        amountCents: -settles,
         type: "invoice_charge",
         invoiceId: before.id,
-        description: `Invoice #${before.number} paid ${input.fromBalance ? "from the balance" : "with the payment received"}`,
+        description: `Invoice #${before.number} ${full ? "paid" : "paid in part"} ${input.fromBalance ? "from the balance" : "with the payment received"}`,
         // With a payment the pair never lowers the balance; an old debt stays as it was.
         allowNegative: !input.fromBalance,
       },
     });
     const [after] = await tx.db
       .update(i)
-      .set({ status: "paid", amountPaidCents: before.amountCents, paidAt: new Date(), updatedAt: new Date() })
+      .set({
+        amountPaidCents: before.amountPaidCents + settles,
+        ...(full ? { status: "paid" as const, paidAt: new Date() } : {}),
+        updatedAt: new Date(),
+      })
       .where(eq(i.id, before.id))
       .returning();
     // A plan period ahead of the expiry (the recurring run's prepaid invoice): paying it renews.
-    const renewed = await applyPaidPeriod({ db: tx.db, t: tx.tenant.t }, before);
+    const renewed = full ? await applyPaidPeriod({ db: tx.db, t: tx.tenant.t }, before) : null;
     await writeAudit(tx, {
       action: "invoice.pay",
       entityType: "invoice",
@@ -354,14 +361,16 @@ export async function payInvoice({
       details: {
         before,
         after,
-        paidCents: input.fromBalance ? before.amountCents : paid,
+        paidCents: input.fromBalance ? settles : paid,
+        settledCents: settles,
+        fullyPaid: full,
         transactionId: transaction.id,
         paymentId: payment?.id ?? null,
         ...(renewed ? { renewed: { from: renewed.before.expiresAt, to: renewed.after.expiresAt } } : {}),
       },
     });
     await notifySubscriber(tx, "payment_received", before.subscriberId, {
-      payment: { amountCents: input.fromBalance ? before.amountCents : paid },
+      payment: { amountCents: input.fromBalance ? settles : paid },
       invoice: invoiceFacts(before),
     });
     return { invoice: after ?? before, transaction, payment };
@@ -372,6 +381,10 @@ export async function voidInvoice({ ctx, input }: { ctx: ServiceCtx; input: { id
   const i = ctx.tenant.t.invoices;
   return inTransaction(ctx, async (tx) => {
     const before = await lockInvoice(tx, input.id);
+    // Money already taken against it would vanish with a void: a credit note returns it instead.
+    if (before.amountPaidCents > 0 || before.creditedCents > 0) {
+      throw new AppError(409, ErrorCode.conflict, "This invoice is partly paid or credited; issue a credit note.");
+    }
     const [after] = await tx.db
       .update(i)
       .set({ status: "void", updatedAt: new Date() })

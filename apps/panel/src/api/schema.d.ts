@@ -1881,6 +1881,22 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/invoices/{id}/credit-notes": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations["getApiInvoicesByIdCreditNotes"];
+    put?: never;
+    post: operations["postApiInvoicesByIdCreditNotes"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/invoices/{id}/void": {
     parameters: {
       query?: never;
@@ -7326,6 +7342,79 @@ export interface operations {
           amountCents?: number;
           fromBalance?: boolean;
           description?: string;
+        };
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  getApiInvoicesByIdCreditNotes: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  postApiInvoicesByIdCreditNotes: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          amountCents: number;
+          reason: string;
         };
       };
     };

@@ -14,6 +14,7 @@ import {
 } from "../../services/billing.ts";
 import { serviceCtx } from "../../services/context.ts";
 import { isoDate, validate } from "../../validate.ts";
+import { createCreditNote, listCreditNotes } from "./credit-notes.ts";
 
 const cents = z.number().int().min(1).max(1_000_000_000);
 const date = isoDate;
@@ -62,6 +63,7 @@ const payBody = z
     description: z.string().trim().min(1).max(500).optional(),
   })
   .strict();
+const creditBody = z.object({ amountCents: cents, reason: z.string().trim().min(1).max(500) }).strict();
 const idParam = z.object({ id: z.uuid() });
 
 export function invoiceRoutes(deps: AppDeps) {
@@ -81,6 +83,18 @@ export function invoiceRoutes(deps: AppDeps) {
     .post("/:id/payments", edit, validate("param", idParam), validate("json", payBody), async (c) =>
       c.json(
         await payInvoice({ ctx: serviceCtx(c), input: { id: c.req.valid("param").id, ...c.req.valid("json") } }),
+        201,
+      ),
+    )
+    .get("/:id/credit-notes", view, validate("param", idParam), async (c) =>
+      c.json({ items: await listCreditNotes({ ctx: serviceCtx(c), input: { invoiceId: c.req.valid("param").id } }) }),
+    )
+    .post("/:id/credit-notes", edit, validate("param", idParam), validate("json", creditBody), async (c) =>
+      c.json(
+        await createCreditNote({
+          ctx: serviceCtx(c),
+          input: { invoiceId: c.req.valid("param").id, ...c.req.valid("json") },
+        }),
         201,
       ),
     )
