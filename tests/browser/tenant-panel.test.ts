@@ -189,6 +189,23 @@ describe("tenant panel in Chromium", { timeout: 90_000 }, () => {
     await row(page, "alice.home").getByText("disabled", { exact: true }).waitFor();
   });
 
+  it("writes dates in the tenant's chosen order and clock, on its timezone", async () => {
+    await page.goto(`${bs.tenantUrl(tenant.slug)}/settings`);
+    const form = page.getByRole("form", { name: "Date format" });
+    await form.getByLabel("Order").selectOption("dmy");
+    await form.getByLabel("Clock").selectOption("12h");
+    await form.getByRole("button", { name: "Save date format" }).click();
+    await page.getByText("Date format saved").waitFor();
+    await page.getByRole("link", { name: "Subscribers" }).click();
+    // alice.home expires 2027-01-31T21:30Z: 00:30 on 1 February in Nairobi.
+    await row(page, "alice.home").getByText("01/02/2027 12:30 AM").waitFor();
+    await bs.stack.request("PUT", "/api/settings/date-format", {
+      host: tenant.host,
+      token: tenant.token,
+      body: { order: "ymd", clock: "24h" },
+    });
+  });
+
   it("shows the money received this month on the dashboard in the tenant's currency: a 15.00 payment reads €15.00", async () => {
     const api = (method: string, path: string, body?: unknown) =>
       bs.stack.request(method, path, { host: tenant.host, token: tenant.token, body });

@@ -997,6 +997,22 @@ export interface paths {
     patch: operations["patchApiSettingsBranding"];
     trace?: never;
   };
+  "/api/settings/date-format": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations["getApiSettingsDateFormat"];
+    put: operations["putApiSettingsDateFormat"];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/settings/timezone": {
     parameters: {
       query?: never;
@@ -4865,6 +4881,63 @@ export interface operations {
           secondaryColor?: string;
           accentColor?: string;
           customCss?: string;
+        };
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  getApiSettingsDateFormat: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  putApiSettingsDateFormat: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** @enum {string} */
+          order: "ymd" | "dmy" | "mdy";
+          /** @enum {string} */
+          clock: "24h" | "12h";
         };
       };
     };

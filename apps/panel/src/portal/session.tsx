@@ -1,7 +1,7 @@
 import { createEffect, createResource, createRoot, createSignal } from "solid-js";
 import { api, unwrap } from "../api/client";
 import type { PublicBranding } from "../tenant/types";
-import { formatMoney, setDisplayTimezone } from "../ui/format";
+import { formatMoney, setDisplayDateFormat, setDisplayTimezone } from "../ui/format";
 import { getPortalToken, onPortalUnauthorized, portalApi, setPortalToken } from "./client";
 import type { PortalMe } from "./types";
 
@@ -12,6 +12,7 @@ export const portal = createRoot(() => {
   const [branding] = createResource(() => unwrap<PublicBranding>(api.GET("/api/branding")));
   // Dates in the provider's timezone, as on its invoices and in RADIUS expiry.
   createEffect(() => setDisplayTimezone(me()?.timezone ?? branding()?.timezone));
+  createEffect(() => setDisplayDateFormat(branding()?.dateFormat));
   const signIn = (t: string) => {
     setPortalToken(t);
     setTokenSignal(t);

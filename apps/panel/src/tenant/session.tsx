@@ -1,6 +1,6 @@
 import { createEffect, createResource, createRoot, createSignal } from "solid-js";
 import { api, getToken, onUnauthorized, setToken, unwrap } from "../api/client";
-import { formatMoney, setDisplayTimezone } from "../ui/format";
+import { formatMoney, setDisplayDateFormat, setDisplayTimezone } from "../ui/format";
 import type { Me, PublicBranding } from "./types";
 
 /** The tenant panel's login state and the host's public branding, shared by every page. */
@@ -14,6 +14,7 @@ export const session = createRoot(() => {
   );
   // Every date in the panel is shown in the tenant's timezone.
   createEffect(() => setDisplayTimezone(branding()?.timezone));
+  createEffect(() => setDisplayDateFormat(branding()?.dateFormat));
   const signIn = (t: string) => {
     setToken(t);
     setTokenSignal(t);

@@ -2,6 +2,8 @@
 
 export type { Page } from "../api/types";
 
+import type { DateFormat } from "../ui/format";
+
 /** Colours and images of a tenant's brand, as the public branding and the Settings page both carry them. */
 export interface BrandingBase {
   primaryColor: string;
@@ -18,6 +20,7 @@ export interface PublicBranding {
   timezone: string;
   /** ISO 4217 code every amount of the tenant is in. */
   currency: string;
+  dateFormat: DateFormat;
   branding: BrandingBase & { customCssUrl: string | null };
 }
 

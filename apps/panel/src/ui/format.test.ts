@@ -10,6 +10,13 @@ describe("formatDate", () => {
     expect(formatDate(null)).toBe("—");
     expect(formatDate("not a date")).toBe("not a date");
   });
+
+  it("follows the tenant's date order and clock", () => {
+    const instant = "2027-01-01T22:16:18Z";
+    expect(formatDate(instant, "Africa/Nairobi", { order: "dmy", clock: "24h" })).toBe("02/01/2027 01:16");
+    expect(formatDate(instant, "UTC", { order: "mdy", clock: "12h" })).toBe("01/01/2027 10:16 PM");
+    expect(formatDate("2027-01-01T00:05:00Z", "UTC", { order: "ymd", clock: "12h" })).toBe("2027-01-01 12:05 AM");
+  });
 });
 
 describe("formatRate", () => {

@@ -26,11 +26,25 @@ export function formatBytes(bytes: number): string {
   return `${i === 0 ? v : v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
 
+export interface DateFormat {
+  order: "ymd" | "dmy" | "mdy";
+  clock: "24h" | "12h";
+}
+// The tenant's choice (Settings → Date format); ISO-like and 24-hour until it arrives.
+const [displayFormat, setDisplayFormatSignal] = createRoot(() =>
+  createSignal<DateFormat>({ order: "ymd", clock: "24h" }),
+);
+
+export function setDisplayDateFormat(format: DateFormat | undefined): void {
+  setDisplayFormatSignal(format ?? { order: "ymd", clock: "24h" });
+}
+
 /**
- * "2027-01-02 04:16" in the display zone (24-hour, no seconds), whatever the browser's own zone
- * and language: an operator reads the same clock as the RADIUS expiry and the schedules.
+ * "2027-01-02 04:16" in the display zone (24-hour, no seconds, or the tenant's chosen order and
+ * clock), whatever the browser's own zone and language: an operator reads the same clock as the
+ * RADIUS expiry and the schedules.
  */
-export function formatDate(value: string | null | undefined, zone = displayZone()): string {
+export function formatDate(value: string | null | undefined, zone = displayZone(), format = displayFormat()): string {
   if (!value) return "—";
   const d = new Date(value);
   if (Number.isNaN(d.getTime())) return value;
@@ -47,7 +61,15 @@ export function formatDate(value: string | null | undefined, zone = displayZone(
       .formatToParts(d)
       .map((p) => [p.type, p.value]),
   );
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
+  const date =
+    format.order === "dmy"
+      ? `${parts.day}/${parts.month}/${parts.year}`
+      : format.order === "mdy"
+        ? `${parts.month}/${parts.day}/${parts.year}`
+        : `${parts.year}-${parts.month}-${parts.day}`;
+  if (format.clock === "24h") return `${date} ${parts.hour}:${parts.minute}`;
+  const h = Number(parts.hour);
+  return `${date} ${h % 12 === 0 ? 12 : h % 12}:${parts.minute} ${h < 12 ? "AM" : "PM"}`;
 }
 
 /** A rate in kbit/s as people say it: "100 Mbit/s", "1.5 Gbit/s", "512 kbit/s". */

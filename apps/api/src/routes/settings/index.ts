@@ -6,6 +6,7 @@ import { AppError, ErrorCode } from "../../errors.ts";
 import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
 import { serviceCtx } from "../../services/context.ts";
 import { validate } from "../../validate.ts";
+import { dateFormat, getDateFormat, updateDateFormat } from "./locale.ts";
 import {
   BRANDING_ASSET_KINDS,
   COLOR_RE,
@@ -60,6 +61,12 @@ export function settingsRoutes(deps: AppDeps) {
       const { companyName, branding } = await updateBranding({ ctx: serviceCtx(c), input: c.req.valid("json") });
       return c.json({ companyName, ...branding });
     })
+    .get("/date-format", requirePermission("settings.view"), async (c) =>
+      c.json({ dateFormat: await getDateFormat(serviceCtx(c)) }),
+    )
+    .put("/date-format", requirePermission("settings.edit"), validate("json", dateFormat), async (c) =>
+      c.json({ dateFormat: await updateDateFormat({ ctx: serviceCtx(c), input: c.req.valid("json") }) }),
+    )
     .get("/timezone", requirePermission("settings.view"), async (c) => {
       const { timezone } = await getSettings({ ctx: serviceCtx(c) });
       return c.json({ timezone });

@@ -9,6 +9,7 @@ import { AppError, ErrorCode, notFound } from "../../errors.ts";
 import { writeAudit } from "../../services/audit.ts";
 import { inTransaction, type ServiceCtx } from "../../services/context.ts";
 import { getCurrency } from "../portal/preferences.ts";
+import { getDateFormat } from "./locale.ts";
 
 export const BRANDING_ASSET_KINDS = ["logo", "favicon", "login-background"] as const;
 export type BrandingAssetKind = (typeof BRANDING_ASSET_KINDS)[number];
@@ -110,6 +111,7 @@ export async function getPublicBranding({ ctx }: { ctx: ServiceCtx }) {
     companyName,
     timezone,
     currency: await getCurrency(ctx),
+    dateFormat: await getDateFormat(ctx),
     branding: { ...rest, customCssUrl: customCss ? `/api/branding/custom.css?v=${cssVersion(customCss)}` : null },
   };
 }

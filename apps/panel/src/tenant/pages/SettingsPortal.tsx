@@ -2,6 +2,7 @@ import { createResource, createSignal, For, Show } from "solid-js";
 import { api, unwrap } from "../../api/client";
 import { ErrorBanner } from "../../ui/ErrorBanner";
 import { CheckboxField, SelectField, TextField } from "../../ui/Field";
+import { type DateFormat, displayTimezone, formatDate } from "../../ui/format";
 import { createSubmit } from "../../ui/submit";
 import { toast } from "../../ui/Toast";
 import { session } from "../session";
@@ -46,6 +47,59 @@ function CurrencyForm() {
       <TextField label="Currency (ISO 4217 code)" value={code()} onValue={setCode} error={bad()} maxLength={3} />
       <button type="submit" class="primary">
         Save currency
+      </button>
+    </form>
+  );
+}
+
+function DateFormatForm() {
+  const current = () => session.branding()?.dateFormat ?? { order: "ymd" as const, clock: "24h" as const };
+  const [order, setOrder] = createSignal<string>(current().order);
+  const [clock, setClock] = createSignal<string>(current().clock);
+  const sample = () =>
+    formatDate(new Date().toISOString(), displayTimezone(), {
+      order: order() as DateFormat["order"],
+      clock: clock() as DateFormat["clock"],
+    });
+  const { error, submit } = createSubmit({
+    send: async () => {
+      await unwrap(
+        api.PUT("/api/settings/date-format", {
+          body: { order: order() as DateFormat["order"], clock: clock() as DateFormat["clock"] },
+        }),
+      );
+      session.refetchBranding();
+      toast("Date format saved");
+    },
+  });
+  return (
+    <form class="card" onSubmit={submit} aria-label="Date format">
+      <h2>Date format</h2>
+      <ErrorBanner error={error()} />
+      <SelectField
+        label="Order"
+        value={order()}
+        options={[
+          { value: "ymd", label: "2027-01-31 (year-month-day)" },
+          { value: "dmy", label: "31/01/2027 (day/month/year)" },
+          { value: "mdy", label: "01/31/2027 (month/day/year)" },
+        ]}
+        onChange={(e) => setOrder(e.currentTarget.value)}
+      />
+      <SelectField
+        label="Clock"
+        value={clock()}
+        options={[
+          { value: "24h", label: "24-hour (18:30)" },
+          { value: "12h", label: "12-hour (6:30 PM)" },
+        ]}
+        onChange={(e) => setClock(e.currentTarget.value)}
+      />
+      <p class="muted" data-testid="date-sample">
+        Now: {sample()} ({displayTimezone()})
+      </p>
+      <button type="submit" class="primary">
+        Save date format
       </button>
     </form>
   );
@@ -218,6 +272,7 @@ export function PortalSettings() {
     <>
       <div class="grid" style={{ "margin-top": "1rem" }}>
         <CurrencyForm />
+        <DateFormatForm />
         <PortalForm />
       </div>
       <PaymentProviders />
