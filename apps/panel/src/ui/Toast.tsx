@@ -9,10 +9,16 @@ interface ToastItem {
 const [toasts, setToasts] = createSignal<ToastItem[]>([]);
 let nextId = 1;
 
-/** Short confirmations ("Plan saved") that disappear on their own. */
+// More than this and the oldest goes: a burst of saves must not build a wall over the form.
+const MAX_SHOWN = 3;
+
+/**
+ * Short confirmations ("Plan saved") that fade on their own. They never take clicks (CSS
+ * pointer-events), so one over an input never stands in the way of typing into it.
+ */
 export function toast(text: string, kind: ToastItem["kind"] = "ok"): void {
   const id = nextId++;
-  setToasts((t) => [...t, { id, text, kind }]);
+  setToasts((t) => [...t, { id, text, kind }].slice(-MAX_SHOWN));
   setTimeout(() => setToasts((t) => t.filter((x) => x.id !== id)), 4000);
 }
 
