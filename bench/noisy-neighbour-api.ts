@@ -1,0 +1,53 @@
+// Child process of bench/noisy-neighbour.ts: the real API on the bench database with two tenants
+// (A floods, B is measured) at the default per-tenant rate limit. Prints one JSON line.
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { tenants } from "@proxpanel/db";
+import { onboardTenant, SYSTEM_ACTOR } from "@proxpanel/tenancy";
+import { eq } from "drizzle-orm";
+import pino from "pino";
+import { createApp } from "../apps/api/src/app.ts";
+import { bootstrap } from "../apps/api/src/bootstrap.ts";
+import { httpRequest } from "../tests/harness.ts";
+import { benchConfig, benchDatabase } from "./lib.ts";
+
+const bench = await benchDatabase("proxpanel_bench");
+// The default budget (TENANT_RATE_LIMIT_PER_MIN 300), so A's flood is mostly refused with 429.
+const runtime = await bootstrap(benchConfig(bench.url), { logger: pino({ level: "silent" }) });
+const { db } = runtime.deps;
+
+async function tenant(slug: string) {
+  const email = `owner@${slug}.test`;
+  const exists = await db.select().from(tenants).where(eq(tenants.slug, slug)).limit(1);
+  if (exists.length === 0) {
+    await onboardTenant(
+      { db },
+      { slug, companyName: slug, plan: "pro", adminEmail: email, adminPassword: "noisy-pass-1" },
+      SYSTEM_ACTOR,
+    );
+  }
+  return { host: `${slug}.bench.test`, email };
+}
+const a = await tenant("noisy-a");
+const b = await tenant("noisy-b");
+
+const app = createApp(runtime.deps);
+const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, async () => {
+  const port = (server.address() as AddressInfo).port;
+  const token = async (t: { host: string; email: string }) => {
+    const res = await httpRequest(port, "POST", "/api/auth/login", {
+      host: t.host,
+      body: { email: t.email, password: "noisy-pass-1" },
+    });
+    if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.token as string;
+  };
+  const out = { port, a: { host: a.host, token: await token(a) }, b: { host: b.host, token: await token(b) } };
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+});
+process.on("SIGTERM", async () => {
+  server.close();
+  await runtime.close();
+  await bench.stop();
+  process.exit(0);
+});
