@@ -53,6 +53,7 @@ const ALL_PATHS = [
   "/plans",
   "/nas",
   "/ip-pools",
+  "/wireguard",
   "/sessions",
   "/billing",
   "/resellers",

@@ -36,6 +36,7 @@ const PAGES = [
   ["Plans", "Plans"],
   ["NAS devices", "NAS devices"],
   ["IP pools", "IP pools"],
+  ["WireGuard", "WireGuard"],
   ["Online sessions", "Online sessions"],
   ["Invoices & payments", "Invoices and payments"],
   ["Resellers", "Resellers"],
@@ -188,5 +189,26 @@ describe("every tenant page in Chromium", { timeout: 120_000 }, () => {
     const alert = page.getByRole("alert");
     await alert.waitFor({ timeout: 20_000 });
     expect(await alert.textContent()).toContain("The NAS at 127.0.0.1:9 did not answer the disconnect request");
+  });
+
+  it("gives a NAS a WireGuard tunnel from the WireGuard page, with its config as a QR code", async () => {
+    const nas = await bs.stack.request("POST", "/api/nas", {
+      host: tenant.host,
+      token: tenant.token,
+      body: { name: "Tunnel edge", ipAddress: "192.0.2.77", identifier: `${tenant.slug}-wg` },
+    });
+    expect(nas.status).toBe(201);
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "WireGuard", exact: true }).click();
+    await page.getByRole("heading", { name: "WireGuard", exact: true }).waitFor();
+    await page.getByLabel("NAS without a tunnel").selectOption({ label: "Tunnel edge (192.0.2.77)" });
+    await page.getByRole("button", { name: "Create peer" }).click();
+    const peer = page.locator("tbody tr", { hasText: "Tunnel edge" });
+    await peer.waitFor();
+    expect(await page.getByTestId("wg-subnet").textContent()).toMatch(/^\d+\.\d+\.\d+\.0\/24$/);
+    await peer.getByRole("button", { name: "QR code of Tunnel edge" }).click();
+    const qr = page.getByRole("img", { name: "QR code of the WireGuard configuration of Tunnel edge" });
+    await qr.waitFor();
+    expect(await qr.getAttribute("src")).toMatch(/^data:image\/png;base64,/);
+    await screenshot(page, "wireguard-1280");
   });
 });

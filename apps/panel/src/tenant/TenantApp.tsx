@@ -23,6 +23,7 @@ const Resellers = lazy(() => import("./pages/Resellers"));
 const Users = lazy(() => import("./pages/Users"));
 const Notifications = lazy(() => import("./pages/Notifications"));
 const AuthLog = lazy(() => import("./pages/AuthLog"));
+const WireGuard = lazy(() => import("./pages/WireGuard"));
 
 /** Each page with what it needs: the menu shows it, and the page opens, only for users who have it. */
 interface PageEntry extends NavItem {
@@ -37,6 +38,7 @@ const PAGES: PageEntry[] = [
   { href: "/plans", label: "Plans", permission: "plans.view", component: Plans },
   { href: "/nas", label: "NAS devices", permission: "nas.view", component: NasPage },
   { href: "/ip-pools", label: "IP pools", permission: "pools.view", component: IpPools },
+  { href: "/wireguard", label: "WireGuard", permission: "wireguard.view", module: "wireguard", component: WireGuard },
   { href: "/sessions", label: "Online sessions", permission: "sessions.view", component: Sessions },
   { href: "/auth-log", label: "Connection log", permission: "sessions.view", component: AuthLog },
   { href: "/billing", label: "Invoices & payments", permission: "billing.view", component: Billing },
@@ -54,7 +56,11 @@ const PAGES: PageEntry[] = [
   { href: "/settings", label: "Settings", permission: "settings.view", component: Settings },
 ];
 
-const MODULE_NAMES: Record<string, string> = { resellers: "Resellers", notifications: "Notifications" };
+const MODULE_NAMES: Record<string, string> = {
+  resellers: "Resellers",
+  notifications: "Notifications",
+  wireguard: "WireGuard",
+};
 
 /** Why the signed-in user may not open a page, or undefined when it may (or while that is not known yet). */
 function refusal(page: PageEntry): string | undefined {
