@@ -1,13 +1,19 @@
-import { type InvoiceRunResult, runInvoiceCycle } from "@proxpanel/billing";
+import { type InvoiceRunResult, runInvoiceCycle, suspendOverdue } from "@proxpanel/billing";
 import { type Db, type TenantClientCache, tenants } from "@proxpanel/db";
+import { applyDynAuth } from "@proxpanel/dynauth";
+import type { SharedState, TenantKeyRing } from "@proxpanel/tenancy";
 import type { Cron } from "croner";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 
 export interface InvoiceJobDeps {
   db: Db;
   tenantClients: TenantClientCache;
   logger: Logger;
+  /** To unseal NAS secrets for the Disconnect sent on suspension; without it none is sent. */
+  keys?: Pick<TenantKeyRing, "forTenant">;
+  /** To tell the RADIUS daemon at once; without it, its periodic refresh picks the change up. */
+  state?: SharedState;
 }
 
 type Job = (name: string, pattern: string, fn: () => Promise<unknown>) => Cron;
@@ -20,7 +26,7 @@ function billingTenants(db: Db, tenantIds?: string[]) {
     .where(
       and(
         eq(tenants.status, "active"),
-        tenantIds ? sql`${tenants.id} = any(${tenantIds}::uuid[])` : undefined,
+        tenantIds ? inArray(tenants.id, tenantIds) : undefined,
         sql`exists (select 1 from pg_namespace where nspname = ${tenants.schemaName})`,
       ),
     );
@@ -34,17 +40,36 @@ function billingTenants(db: Db, tenantIds?: string[]) {
 export async function runInvoices(
   deps: InvoiceJobDeps,
   opts: { now?: Date; tenantIds?: string[] } = {},
-): Promise<(InvoiceRunResult & { tenantId: string })[]> {
-  const out: (InvoiceRunResult & { tenantId: string })[] = [];
+): Promise<(InvoiceRunResult & { tenantId: string; suspended: string[] })[]> {
+  const out: (InvoiceRunResult & { tenantId: string; suspended: string[] })[] = [];
   for (const tenant of await billingTenants(deps.db, opts.tenantIds)) {
     try {
-      const r = await runInvoiceCycle(deps.tenantClients.get(tenant.schemaName), opts.now ? { now: opts.now } : {});
-      out.push({ tenantId: tenant.id, ...r });
+      const client = deps.tenantClients.get(tenant.schemaName);
+      const when = opts.now ? { now: opts.now } : {};
+      const r = await runInvoiceCycle(client, when);
+      // Invoices first: credit that settles a new invoice never counts against the subscriber.
+      const suspended = await suspendOverdue(client, when);
+      if (suspended.length) await afterSuspension(deps, tenant, suspended);
+      out.push({ tenantId: tenant.id, ...r, suspended });
     } catch (err) {
       deps.logger.error({ err, tenantId: tenant.id }, "invoice run failed for a tenant");
     }
   }
   return out;
+}
+
+/** Committed: the daemon reloads the tenant, and open sessions get a Disconnect. */
+async function afterSuspension(deps: InvoiceJobDeps, tenant: { id: string; schemaName: string }, ids: string[]) {
+  await deps.state
+    ?.publish("proxpanel:radius:subscriber", JSON.stringify({ tenantId: tenant.id }))
+    .catch((err: unknown) => deps.logger.warn({ err: String(err) }, "radius change not published"));
+  const keys = deps.keys;
+  if (!keys) return;
+  for (const id of ids) {
+    await applyDynAuth({ db: deps.db, keys }, tenant, id, { kind: "disconnect", reason: "disabled" }).catch(
+      (err: unknown) => deps.logger.warn({ err: String(err), subscriberId: id }, "suspension disconnect"),
+    );
+  }
 }
 
 /**
@@ -56,7 +81,7 @@ export function invoiceJobs(deps: InvoiceJobDeps, job: Job): Cron[] {
   return [
     job("billing-invoice-run", "7 * * * *", async () => {
       for (const r of await runInvoices(deps)) {
-        if (r.prepaidIssued + r.postpaidIssued > 0) log.info(r, "invoices issued");
+        if (r.prepaidIssued + r.postpaidIssued + r.suspended.length > 0) log.info(r, "invoice run");
       }
     }),
   ];

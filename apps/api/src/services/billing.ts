@@ -1,5 +1,6 @@
-import { applyPaidPeriod, issueInvoice } from "@proxpanel/billing";
+import { applyPaidPeriod, issueInvoice, restoreIfCleared } from "@proxpanel/billing";
 import type { InvoiceLine } from "@proxpanel/db";
+import { dispatchDynAuth } from "@proxpanel/dynauth";
 import { and, asc, count, desc, eq, gte, inArray, lt, or, type SQL, sql } from "drizzle-orm";
 import { AppError, ErrorCode, notFound } from "../errors.ts";
 import type { Page } from "../pagination.ts";
@@ -303,7 +304,7 @@ export async function payInvoice({
   };
 }) {
   const i = ctx.tenant.t.invoices;
-  return inTransaction(ctx, async (tx) => {
+  const result = await inTransaction(ctx, async (tx) => {
     const before = await lockInvoice(tx, input.id);
     if (!before.subscriberId) throw new AppError(409, ErrorCode.conflict, "This invoice has no subscriber to pay it.");
     if (input.fromBalance && input.amountCents !== undefined) {
@@ -354,6 +355,8 @@ export async function payInvoice({
       .returning();
     // A plan period ahead of the expiry (the recurring run's prepaid invoice): paying it renews.
     const renewed = full ? await applyPaidPeriod({ db: tx.db, t: tx.tenant.t }, before) : null;
+    // Suspended for non-payment and nothing overdue left: enabled again.
+    const restored = full ? await restoreIfCleared({ db: tx.db, t: tx.tenant.t }, before.subscriberId) : null;
     await writeAudit(tx, {
       action: "invoice.pay",
       entityType: "invoice",
@@ -367,14 +370,21 @@ export async function payInvoice({
         transactionId: transaction.id,
         paymentId: payment?.id ?? null,
         ...(renewed ? { renewed: { from: renewed.before.expiresAt, to: renewed.after.expiresAt } } : {}),
+        ...(restored ? { restored: { before: { status: restored.before.status }, after: { status: "active" } } } : {}),
       },
     });
     await notifySubscriber(tx, "payment_received", before.subscriberId, {
       payment: { amountCents: input.fromBalance ? settles : paid },
       invoice: invoiceFacts(before),
     });
-    return { invoice: after ?? before, transaction, payment };
+    return { invoice: after ?? before, transaction, payment, restored: restored !== null };
   });
+  // Committed (when this call owned the transaction): a session held in a suspended state is
+  // ended so the subscriber reconnects with its full service.
+  if (result.restored && ctx.db === ctx.tenant.db && result.invoice.subscriberId) {
+    dispatchDynAuth(ctx.tenant, result.invoice.subscriberId, { kind: "disconnect", reason: "admin" });
+  }
+  return result;
 }
 
 export async function voidInvoice({ ctx, input }: { ctx: ServiceCtx; input: { id: string } }) {

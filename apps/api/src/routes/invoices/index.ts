@@ -14,6 +14,7 @@ import {
 } from "../../services/billing.ts";
 import { serviceCtx } from "../../services/context.ts";
 import { isoDate, validate } from "../../validate.ts";
+import { publishRadiusChange } from "../subscribers/index.ts";
 import { createCreditNote, listCreditNotes } from "./credit-notes.ts";
 
 const cents = z.number().int().min(1).max(1_000_000_000);
@@ -69,8 +70,10 @@ const idParam = z.object({ id: z.uuid() });
 export function invoiceRoutes(deps: AppDeps) {
   const view = requirePermission("billing.view");
   const edit = requirePermission("billing.edit");
+  // publishRadiusChange: a payment may restore a subscriber suspended for non-payment.
   return new Hono<AppEnv>()
     .use(requireTenantAuth(deps))
+    .use(publishRadiusChange(deps))
     .get("/", view, validate("query", listQuery), async (c) =>
       c.json(await listInvoices({ ctx: serviceCtx(c), input: c.req.valid("query") })),
     )
