@@ -110,4 +110,45 @@ describe("roles in the tenant panel (Chromium)", { timeout: 120_000 }, () => {
     expect(await p2.getByTestId("page-refused").textContent()).toContain("Resellers module is not part of");
     expect(await walk(p2, bs.tenantUrl(slug), ALL_PATHS)).toEqual([]);
   });
+
+  it("gives a reseller its own view: its balance and movements, only its pages, charged when it adds a subscriber", async () => {
+    const api = (method: string, path: string, body?: unknown, token = owner.token) =>
+      bs.stack.request(method, path, { host: owner.host, token, body });
+    const email = `reseller-${uniqueSlug()}@roles.example`;
+    const created = await api("POST", "/api/resellers", { name: "North Shop", email, password: "reseller-password-1" });
+    expect(created.status).toBe(201);
+    expect((await api("POST", `/api/resellers/${created.body.reseller.id}/topup`, { amountCents: 5_000 })).status).toBe(
+      201,
+    );
+    const plan = (
+      await api("POST", "/api/plans", {
+        name: "Resold 10M",
+        downloadKbps: 10_000,
+        uploadKbps: 2_000,
+        priceCents: 1_500,
+      })
+    ).body.plan.id;
+    const reseller = { ...owner, email, password: "reseller-password-1" };
+    const page = await bs.newPage();
+    await loginTenant(bs, page, reseller);
+    expect(await page.getByTestId("reseller-balance").textContent()).toBe("$50.00");
+    const labels = await navLabels(page);
+    for (const hidden of ["Settings", "Backups", "NAS devices", "Admin users"]) expect(labels).not.toContain(hidden);
+    // A subscriber it creates is charged to its balance, and the dashboard says so.
+    const login = await bs.stack.request("POST", "/api/auth/login", {
+      host: owner.host,
+      body: { email, password: "reseller-password-1" },
+    });
+    const sub = await api(
+      "POST",
+      "/api/subscribers",
+      { username: "resold-1", password: "pass1234", planId: plan },
+      login.body.token,
+    );
+    expect(sub.status).toBe(201);
+    await page.reload();
+    await expect.poll(() => page.getByTestId("reseller-balance").textContent()).toBe("$35.00");
+    expect(await page.getByTestId("reseller-account").textContent()).toContain("-$15.00");
+    expect(await walk(page, bs.tenantUrl(owner.slug), ALL_PATHS)).toEqual([]);
+  });
 });

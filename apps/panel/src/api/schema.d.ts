@@ -2041,6 +2041,22 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/resellers/me": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations["getApiResellersMe"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/resellers": {
     parameters: {
       query?: never;
@@ -7902,6 +7918,23 @@ export interface operations {
             data: unknown;
           };
         };
+      };
+    };
+  };
+  getApiResellersMe: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
     };
   };

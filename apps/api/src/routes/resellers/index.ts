@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
+import { notFound } from "../../errors.ts";
 import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
 import { requireModule } from "../../middleware/modules.ts";
 import { pageQuery } from "../../pagination.ts";
@@ -13,6 +14,7 @@ import {
   getReseller,
   listResellers,
   RESELLER_SORTS,
+  resellerAccount,
   topUpReseller,
   updateReseller,
 } from "./resellers.ts";
@@ -49,35 +51,44 @@ const idParam = z.object({ id: z.uuid() });
 export function resellerRoutes(deps: AppDeps) {
   const view = requirePermission("resellers.view");
   const edit = requirePermission("resellers.edit");
-  return new Hono<AppEnv>()
-    .use(requireTenantAuth(deps))
-    .use(requireModule("resellers"))
-    .get("/", view, validate("query", listQuery), async (c) =>
-      c.json(await listResellers({ ctx: serviceCtx(c), input: c.req.valid("query") })),
-    )
-    .get("/:id", view, validate("param", idParam), async (c) =>
-      c.json({ reseller: await getReseller({ ctx: serviceCtx(c), input: c.req.valid("param") }) }),
-    )
-    .post("/", edit, validate("json", createBody), async (c) =>
-      c.json({ reseller: await createReseller({ ctx: serviceCtx(c), input: c.req.valid("json") }) }, 201),
-    )
-    .patch("/:id", edit, validate("param", idParam), validate("json", updateBody), async (c) =>
-      c.json({
-        reseller: await updateReseller(deps, {
-          ctx: serviceCtx(c),
-          input: { id: c.req.valid("param").id, changes: c.req.valid("json") },
-        }),
-      }),
-    )
-    .post("/:id/topup", edit, validate("param", idParam), validate("json", topUpBody), async (c) =>
-      c.json(
-        {
-          transaction: await topUpReseller({
+  return (
+    new Hono<AppEnv>()
+      .use(requireTenantAuth(deps))
+      .use(requireModule("resellers"))
+      // A reseller's own account: its balance and its latest movements (top-ups, charges), for its
+      // dashboard. Only for a reseller's login; anyone else has no reseller account to show.
+      .get("/me", async (c) => {
+        const ctx = serviceCtx(c);
+        if (!ctx.actor.resellerId) throw notFound("This account is not a reseller");
+        return c.json(await resellerAccount({ ctx, input: { resellerId: ctx.actor.resellerId } }));
+      })
+      .get("/", view, validate("query", listQuery), async (c) =>
+        c.json(await listResellers({ ctx: serviceCtx(c), input: c.req.valid("query") })),
+      )
+      .get("/:id", view, validate("param", idParam), async (c) =>
+        c.json({ reseller: await getReseller({ ctx: serviceCtx(c), input: c.req.valid("param") }) }),
+      )
+      .post("/", edit, validate("json", createBody), async (c) =>
+        c.json({ reseller: await createReseller({ ctx: serviceCtx(c), input: c.req.valid("json") }) }, 201),
+      )
+      .patch("/:id", edit, validate("param", idParam), validate("json", updateBody), async (c) =>
+        c.json({
+          reseller: await updateReseller(deps, {
             ctx: serviceCtx(c),
-            input: { id: c.req.valid("param").id, ...c.req.valid("json") },
+            input: { id: c.req.valid("param").id, changes: c.req.valid("json") },
           }),
-        },
-        201,
-      ),
-    );
+        }),
+      )
+      .post("/:id/topup", edit, validate("param", idParam), validate("json", topUpBody), async (c) =>
+        c.json(
+          {
+            transaction: await topUpReseller({
+              ctx: serviceCtx(c),
+              input: { id: c.req.valid("param").id, ...c.req.valid("json") },
+            }),
+          },
+          201,
+        ),
+      )
+  );
 }

@@ -215,3 +215,28 @@ export async function topUpReseller({
     return transaction;
   });
 }
+
+/** A reseller's own view of its account: balance and the latest 20 movements of its balance. */
+export async function resellerAccount({ ctx, input }: { ctx: ServiceCtx; input: { resellerId: string } }) {
+  const { t } = ctx.tenant;
+  const [reseller] = await ctx.db
+    .select({ id: t.resellers.id, name: t.resellers.name, balanceCents: t.resellers.balanceCents })
+    .from(t.resellers)
+    .where(eq(t.resellers.id, input.resellerId))
+    .limit(1);
+  if (!reseller) throw notFound("Reseller not found");
+  const movements = await ctx.db
+    .select({
+      id: t.transactions.id,
+      type: t.transactions.type,
+      amountCents: t.transactions.amountCents,
+      balanceAfterCents: t.transactions.balanceAfterCents,
+      description: t.transactions.description,
+      createdAt: t.transactions.createdAt,
+    })
+    .from(t.transactions)
+    .where(eq(t.transactions.resellerId, input.resellerId))
+    .orderBy(desc(t.transactions.id))
+    .limit(20);
+  return { reseller, movements };
+}

@@ -3,7 +3,7 @@ import { createResource, For, Show } from "solid-js";
 import { api, unwrap } from "../../api/client";
 import { BarChart } from "../../ui/BarChart";
 import { ErrorBanner } from "../../ui/ErrorBanner";
-import { formatBytes } from "../../ui/format";
+import { formatBytes, formatDate } from "../../ui/format";
 import { session } from "../session";
 import type { Page } from "../types";
 
@@ -13,6 +13,11 @@ interface Revenue {
   byDay: { day: string; cents: number }[];
 }
 type Status = "active" | "disabled" | "expired";
+
+interface ResellerAccount {
+  reseller: { id: string; name: string; balanceCents: number };
+  movements: { id: number; type: string; amountCents: number; description: string; createdAt: string }[];
+}
 
 interface Usage {
   days: number;
@@ -32,7 +37,7 @@ const countSubscribers = (query: { status?: Status; expiringWithinDays?: number 
 const optional = <T,>(p: Promise<T>): Promise<T | null> => p.catch(() => null);
 
 async function load() {
-  const [active, disabled, expired, expiring, online, money, usage] = await Promise.all([
+  const [active, disabled, expired, expiring, online, money, usage, reseller] = await Promise.all([
     optional(countSubscribers({ status: "active" })),
     optional(countSubscribers({ status: "disabled" })),
     optional(countSubscribers({ status: "expired" })),
@@ -45,10 +50,12 @@ async function load() {
     // Money received this month in the tenant's timezone, as the console's report counts it.
     optional(unwrap<Revenue>(api.GET("/api/transactions/revenue", {}))),
     optional(unwrap<Usage>(api.GET("/api/sessions/usage", { params: { query: { days: 30 } } }))),
+    // A reseller's own account (404 for everyone else, shown as nothing).
+    optional(unwrap<ResellerAccount>(api.GET("/api/resellers/me"))),
   ]);
   const revenue = money ? money.revenueCents : null;
   const byDay: [string, number][] = (money?.byDay ?? []).map((d) => [d.day, d.cents]);
-  return { status: { active, disabled, expired }, expiring, online, revenue, byDay, usage };
+  return { status: { active, disabled, expired }, expiring, online, revenue, byDay, usage, reseller };
 }
 
 export default function DashboardPage() {
@@ -60,6 +67,31 @@ export default function DashboardPage() {
       <Show when={data()}>
         {(d) => (
           <>
+            <Show when={d().reseller}>
+              {(r) => (
+                <div class="card reseller-account" data-testid="reseller-account" style={{ "margin-bottom": "1rem" }}>
+                  <div class="muted">{r().reseller.name}: your balance</div>
+                  <div class="stat" data-testid="reseller-balance">
+                    {session.money(r().reseller.balanceCents)}
+                  </div>
+                  <p class="muted">
+                    New subscribers and renewals you make are charged to it; your provider tops it up.
+                  </p>
+                  <Show when={r().movements.length} fallback={<p class="muted">No movements yet.</p>}>
+                    <ul class="movements">
+                      <For each={r().movements.slice(0, 8)}>
+                        {(m) => (
+                          <li>
+                            {formatDate(m.createdAt)} · {m.description || m.type} ·{" "}
+                            <strong>{session.money(m.amountCents)}</strong>
+                          </li>
+                        )}
+                      </For>
+                    </ul>
+                  </Show>
+                </div>
+              )}
+            </Show>
             <div class="grid">
               <For
                 each={[
