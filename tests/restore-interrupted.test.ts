@@ -13,7 +13,8 @@ import { holdTableLock } from "./table-lock.ts";
  * job was interrupted (not 404), drop the half-filled staging schema, and the tenant must still hold
  * all of its old data.
  */
-describe("a restore killed mid-way", () => {
+// Child processes, 200,000 rows and a restart: minutes on a loaded 2-core machine, not seconds.
+describe("a restore killed mid-way", { timeout: 180_000 }, () => {
   let stack: Stack;
   let tenant: TestTenant;
   let other: TestTenant;

@@ -19,7 +19,7 @@ function filesUnder(dir: string): string[] {
  * Issue 17, finding 1: SIGTERM to the API while `POST /api/backups` dumps a tenant of some size.
  * The end state must be a complete backup (its row and its archive) or nothing (no row, no file).
  */
-describe("SIGTERM during a backup", () => {
+describe("SIGTERM during a backup", { timeout: 180_000 }, () => {
   let stack: Stack;
   let tenant: TestTenant;
   const dirs: string[] = [];
