@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { applyTax, defaultTaxRate } from "@proxpanel/billing";
 import {
   PaymentError,
   PaymentInputError,
@@ -53,7 +54,9 @@ async function amountFor(ctx: PortalCtx, input: StartInput) {
       .limit(1);
     if (!inv) throw notFound("Invoice not found");
     if (inv.status !== "unpaid") throw new AppError(409, ErrorCode.conflict, `This invoice is already ${inv.status}.`);
-    return { amountCents: inv.amountCents, invoiceId: inv.id, planId: null, description: `Invoice #${inv.number}` };
+    // What is still owed: part payments and credit notes come off.
+    const owed = inv.amountCents - inv.amountPaidCents - inv.creditedCents;
+    return { amountCents: owed, invoiceId: inv.id, planId: null, description: `Invoice #${inv.number}` };
   }
   await assertPortalOn(ctx, "allowRenew");
   const [sub] = await ctx.db.select().from(t.subscribers).where(eq(t.subscribers.id, ctx.subscriberId)).limit(1);
@@ -61,7 +64,9 @@ async function amountFor(ctx: PortalCtx, input: StartInput) {
     ? (await ctx.db.select().from(t.servicePlans).where(eq(t.servicePlans.id, sub.planId)).limit(1))[0]
     : undefined;
   if (!plan) throw new AppError(409, ErrorCode.conflict, "You have no plan to renew.");
-  return { amountCents: plan.priceCents, invoiceId: null, planId: plan.id, description: `Renewal: ${plan.name}` };
+  // The renewal charges the plan's price with the tenant's default tax (added when exclusive).
+  const { totalCents } = applyTax(plan.priceCents, await defaultTaxRate({ db: ctx.db, t }));
+  return { amountCents: totalCents, invoiceId: null, planId: plan.id, description: `Renewal: ${plan.name}` };
 }
 
 export async function startPayment(deps: ProviderDeps, { ctx, input }: { ctx: PortalCtx; input: StartInput }) {
@@ -187,7 +192,11 @@ export async function settlePayment(
     const invoice = row.invoiceId
       ? (await tx.db.select().from(t.invoices).where(eq(t.invoices.id, row.invoiceId)).for("update").limit(1))[0]
       : undefined;
-    if (row.purpose === "invoice" && invoice?.status === "unpaid" && invoice.amountCents <= row.amountCents) {
+    if (
+      row.purpose === "invoice" &&
+      invoice?.status === "unpaid" &&
+      invoice.amountCents - invoice.amountPaidCents - invoice.creditedCents <= row.amountCents
+    ) {
       const paid = await payInvoice({
         ctx: actx,
         input: { id: invoice.id, amountCents: row.amountCents, description: label },
