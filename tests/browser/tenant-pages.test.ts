@@ -157,10 +157,23 @@ describe("every tenant page in Chromium", { timeout: 120_000 }, () => {
     await screenshot(page, "settings-domain");
   });
 
-  it("shows the tenant's traffic chart on the dashboard", async () => {
+  it("shows the tenant's traffic chart on the dashboard, and what to do while there is none", async () => {
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Dashboard", exact: true }).click();
     await page.getByText("Traffic per day, last 30 days").waitFor();
-    expect(await page.getByRole("img", { name: "Traffic per day, last 30 days" }).count()).toBe(1);
+    await page.getByText("No traffic yet: it appears once your NAS devices send accounting").waitFor();
+    const [row] = await bs.stack.runtime.deps.db.select().from(tenants).where(eq(tenants.id, tenant.id));
+    const { db, t } = bs.stack.runtime.deps.tenantClients.get(row?.schemaName ?? "");
+    await db.insert(t.radacct).values({
+      acctSessionId: "chart-sess",
+      acctUniqueId: `${tenant.slug}-chart-sess`,
+      username: "chart.user",
+      nasIpAddress: "192.0.2.1",
+      startTime: new Date(),
+      inputOctets: 5_000_000,
+      outputOctets: 50_000_000,
+    });
+    await page.reload();
+    await page.getByRole("img", { name: "Traffic per day, last 30 days" }).waitFor();
   });
 
   it("disconnects an online session through its NAS and shows the server's message when the NAS is silent", async () => {

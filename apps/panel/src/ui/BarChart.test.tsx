@@ -34,4 +34,19 @@ describe("BarChart", () => {
     expect(screen.getByText("No data for this period.")).toBeTruthy();
     expect(document.querySelector("svg")).toBeNull();
   });
+
+  it("says what to do instead of drawing bare axes when every value is zero", () => {
+    render(() => (
+      <BarChart
+        title="Payments"
+        labels={["d1", "d2"]}
+        series={[{ label: "Paid", color: "red" }]}
+        values={[[0, 0]]}
+        format={String}
+        empty="Payments you record appear here."
+      />
+    ));
+    expect(screen.queryByRole("img", { name: "Payments" })).toBeNull();
+    expect(screen.getByText("Payments you record appear here.")).toBeTruthy();
+  });
 });

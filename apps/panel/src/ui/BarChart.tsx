@@ -15,6 +15,8 @@ export function BarChart(props: {
   series: BarSeries[];
   values: number[][];
   format: (n: number) => string;
+  /** Said instead of bare axes when every value is zero (e.g. what to do to get data). */
+  empty?: string;
 }) {
   const W = 600;
   const H = 180;
@@ -24,7 +26,10 @@ export function BarChart(props: {
   return (
     <figure class="chart-figure">
       <figcaption>{props.title}</figcaption>
-      <Show when={props.labels.length > 0} fallback={<p class="muted">No data for this period.</p>}>
+      <Show
+        when={props.labels.length > 0 && totals().some((t) => t > 0)}
+        fallback={<p class="muted chart-empty">{props.empty ?? "No data for this period."}</p>}
+      >
         <svg class="chart" viewBox={`0 0 ${W} ${H + 20}`} role="img" aria-label={props.title}>
           <For each={props.labels}>
             {(label, i) => {

@@ -67,6 +67,32 @@ export default function DashboardPage() {
       <Show when={data()}>
         {(d) => (
           <>
+            <Show
+              when={
+                d().status.active === 0 &&
+                d().status.disabled === 0 &&
+                d().status.expired === 0 &&
+                session.can("nas.edit")
+              }
+            >
+              <div class="card getting-started" data-testid="getting-started" style={{ "margin-bottom": "1rem" }}>
+                <h2>Getting started</h2>
+                <ol>
+                  <li>
+                    <A href="/nas">Add your NAS devices</A> (routers that authenticate against us)
+                  </li>
+                  <li>
+                    <A href="/plans">Create service plans</A> (speeds, quota, price)
+                  </li>
+                  <li>
+                    <A href="/subscribers">Add or import subscribers</A>
+                  </li>
+                  <li>
+                    <A href="/settings">Brand your panel and portal, set currency and payment providers</A>
+                  </li>
+                </ol>
+              </div>
+            </Show>
             <Show when={d().reseller}>
               {(r) => (
                 <div class="card reseller-account" data-testid="reseller-account" style={{ "margin-bottom": "1rem" }}>
@@ -122,6 +148,7 @@ export default function DashboardPage() {
                   series={[{ label: "Subscribers", color: "var(--primary)" }]}
                   values={[[d().status.active ?? 0, d().status.disabled ?? 0, d().status.expired ?? 0]]}
                   format={String}
+                  empty="No subscribers yet."
                 />
               </div>
               <div class="card">
@@ -131,6 +158,7 @@ export default function DashboardPage() {
                   series={[{ label: "Payments", color: "var(--accent)" }]}
                   values={[d().byDay.map(([, v]) => v)]}
                   format={session.money}
+                  empty="No payments this month yet: payments you record on invoices appear here by day."
                 />
               </div>
             </div>
@@ -146,6 +174,7 @@ export default function DashboardPage() {
                     ]}
                     values={[usage().usage.map((u) => u.outputOctets), usage().usage.map((u) => u.inputOctets)]}
                     format={formatBytes}
+                    empty="No traffic yet: it appears once your NAS devices send accounting for sessions."
                   />
                   <p class="muted">
                     {usage().usage.reduce((n, u) => n + u.sessions, 0)} sessions started; days in {usage().timezone}.
