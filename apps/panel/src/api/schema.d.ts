@@ -5940,6 +5940,8 @@ export interface operations {
           expiresAt?: string | null;
           notifyEmail?: boolean;
           notifySms?: boolean;
+          /** @enum {string} */
+          billingMode?: "prepaid" | "postpaid";
           username: string;
           password: string;
           /** Format: uuid */
@@ -6116,6 +6118,8 @@ export interface operations {
           expiresAt?: string | null;
           notifyEmail?: boolean;
           notifySms?: boolean;
+          /** @enum {string} */
+          billingMode?: "prepaid" | "postpaid";
           username?: string;
           password?: string;
         };

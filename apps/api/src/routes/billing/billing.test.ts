@@ -181,3 +181,23 @@ describe("paying an invoice for a plan period", () => {
     expect(new Date(after.body.subscriber.expiresAt)).toEqual(periodEnd);
   });
 });
+
+describe("billing mode", () => {
+  it("is prepaid by default and set per subscriber through the subscriber API", async () => {
+    const plan = await req("POST", "/api/plans", { name: "Mode plan", downloadKbps: 1_000, uploadKbps: 1_000 });
+    const created = await req("POST", "/api/subscribers", {
+      username: "mode-sub",
+      password: "pw-12345",
+      planId: plan.body.plan.id,
+    });
+    expect(created.body.subscriber.billingMode).toBe("prepaid");
+    const patched = await req("PATCH", `/api/subscribers/${created.body.subscriber.id}`, { billingMode: "postpaid" });
+    expect(patched.status).toBe(200);
+    expect(patched.body.subscriber.billingMode).toBe("postpaid");
+    expectError(
+      await req("PATCH", `/api/subscribers/${created.body.subscriber.id}`, { billingMode: "monthly" }),
+      400,
+      "validation_error",
+    );
+  });
+});

@@ -43,6 +43,8 @@ const fields = {
   // Opt-outs: false stops every notification on that channel.
   notifyEmail: z.boolean().optional(),
   notifySms: z.boolean().optional(),
+  // prepaid: invoiced before each period, renewed by payment; postpaid: invoiced after it.
+  billingMode: z.enum(["prepaid", "postpaid"]).optional(),
 };
 const username = z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, "letters, digits and . _ @ - only, at most 64");
 const password = z.string().min(4).max(64);

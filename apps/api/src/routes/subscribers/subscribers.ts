@@ -27,6 +27,7 @@ export interface SubscriberFields {
   expiresAt?: Date | null | undefined;
   notifyEmail?: boolean | undefined;
   notifySms?: boolean | undefined;
+  billingMode?: "prepaid" | "postpaid" | undefined;
 }
 
 export interface CreateSubscriberInput extends SubscriberFields {
