@@ -23,6 +23,12 @@ const OPEN = [
   /^\/api\/site(\/|$)/,
   // Apex only, authenticated by the provider's signature rather than a user token.
   /^\/api\/webhooks(\/|$)/,
+  // The subscriber portal: its own realm; staff tokens get 401 there (portal.security.test.ts).
+  /^\/api\/portal(\/|$)/,
+  // Payment providers' and the SMS gateway's callbacks, checked by their signatures or secret
+  // addresses (payments.security.test.ts, tests/notify-sms.test.ts).
+  /^\/api\/payments\//,
+  /^\/api\/notifications\/sms-callbacks\//,
 ];
 
 let stack: Stack;

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
-import { notFound } from "../../errors.ts";
+import { forbidden } from "../../errors.ts";
 import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
 import { requireModule } from "../../middleware/modules.ts";
 import { pageQuery } from "../../pagination.ts";
@@ -59,7 +59,7 @@ export function resellerRoutes(deps: AppDeps) {
       // dashboard. Only for a reseller's login; anyone else has no reseller account to show.
       .get("/me", async (c) => {
         const ctx = serviceCtx(c);
-        if (!ctx.actor.resellerId) throw notFound("This account is not a reseller");
+        if (!ctx.actor.resellerId) throw forbidden("This account is not a reseller's");
         return c.json(await resellerAccount({ ctx, input: { resellerId: ctx.actor.resellerId } }));
       })
       .get("/", view, validate("query", listQuery), async (c) =>

@@ -1,4 +1,4 @@
-import { cloudBackups, type Db } from "@proxpanel/db";
+import { cloudBackups, type Db, pgError } from "@proxpanel/db";
 import { and, inArray, ne, type SQL, sql } from "drizzle-orm";
 
 export interface TenantRef {
@@ -64,9 +64,33 @@ export async function unionOverSchemas(db: Db, refs: TenantRef[], select: (schem
         (r) => sql`(select ${r.id}::uuid as tenant_id, s.* from (${select(sql`${sql.identifier(r.schemaName)}`)}) s)`,
       );
     if (parts.length === 0) continue;
-    out.push(...rowsOf(await db.execute(sql.join(parts, sql` union all `))));
+    try {
+      out.push(...rowsOf(await db.execute(sql.join(parts, sql` union all `))));
+    } catch (err) {
+      if (!schemaVanished(err)) throw err;
+      // A schema of the chunk went away while we read it (a purge, or a restore swapping its
+      // staging copy in). Ask each on its own and leave out the ones that are gone: the figures
+      // of a tenant mid-swap show as absent for this one read instead of failing the whole list.
+      for (const part of parts) {
+        try {
+          out.push(...rowsOf(await db.execute(part)));
+        } catch (e) {
+          if (!schemaVanished(e)) throw e;
+        }
+      }
+    }
   }
   return out;
+}
+
+/** undefined_table, invalid_schema_name, or a relation dropped while this statement waited for it. */
+function schemaVanished(err: unknown): boolean {
+  const e = pgError(err) as { code?: string; message?: string } | undefined;
+  return (
+    e?.code === "42P01" ||
+    e?.code === "3F000" ||
+    (e?.code === "XX000" && /could not open relation/i.test(String(e.message ?? "")))
+  );
 }
 
 /** Subscriber counts, storage and last backup for a page of tenants: three queries in all. */
