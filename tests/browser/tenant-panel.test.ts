@@ -6,6 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signupTenant, type TestTenant } from "../harness.ts";
 import { type BrowserStack, loginTenant, screenshot, startBrowserStack } from "./harness.ts";
 
+/** A link of the side navigation (the dashboard's getting-started card links to the same pages). */
+const nav = (page: Page, label: string) =>
+  page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: label, exact: true });
+
 let bs: BrowserStack;
 let dataDir: string;
 beforeAll(async () => {
@@ -56,7 +60,7 @@ describe("tenant panel in Chromium", { timeout: 90_000 }, () => {
   });
 
   it("creates a plan, a NAS (secret shown once) and a subscriber, and lists each", async () => {
-    await page.getByRole("link", { name: "Plans" }).click();
+    await nav(page, "Plans").click();
     await page.getByRole("button", { name: "New plan" }).click();
     let dlg = page.getByRole("dialog");
     await dlg.getByLabel("Name").fill("Home 50");
@@ -91,7 +95,7 @@ describe("tenant panel in Chromium", { timeout: 90_000 }, () => {
     expect(await row(page, "Home 50").textContent()).toContain("50 Mbit/s / 10 Mbit/s");
     await screenshot(page, "plans-1280");
 
-    await page.getByRole("link", { name: "NAS devices" }).click();
+    await nav(page, "NAS devices").click();
     await page.getByRole("button", { name: "New NAS" }).click();
     dlg = page.getByRole("dialog");
     await dlg.getByLabel("Name").fill("Core router");
@@ -116,7 +120,7 @@ describe("tenant panel in Chromium", { timeout: 90_000 }, () => {
       body: { timezone: "Africa/Nairobi" },
     });
     await page.reload();
-    await page.getByRole("link", { name: "Subscribers" }).click();
+    await nav(page, "Subscribers").click();
     await page.getByRole("button", { name: "New subscriber" }).click();
     dlg = page.getByRole("dialog");
     await dlg.getByLabel("Username").fill("alice.home");
@@ -196,7 +200,7 @@ describe("tenant panel in Chromium", { timeout: 90_000 }, () => {
     await form.getByLabel("Clock").selectOption("12h");
     await form.getByRole("button", { name: "Save date format" }).click();
     await page.getByText("Date format saved").waitFor();
-    await page.getByRole("link", { name: "Subscribers" }).click();
+    await nav(page, "Subscribers").click();
     // alice.home expires 2027-01-31T21:30Z: 00:30 on 1 February in Nairobi.
     await row(page, "alice.home").getByText("01/02/2027 12:30 AM").waitFor();
     await bs.stack.request("PUT", "/api/settings/date-format", {
@@ -270,7 +274,7 @@ describe("tenant panel in Chromium", { timeout: 90_000 }, () => {
 
   it("branding changes show on this tenant's login page and not on another tenant's", async () => {
     const other = await signupTenant(bs.stack);
-    await page.getByRole("link", { name: "Settings" }).click();
+    await nav(page, "Settings").click();
     await page.getByLabel("Company name").fill("Fibre Rapide");
     await page.getByLabel("Primary colour").fill("#aa0000");
     await expect.poll(() => page.getByTestId("branding-preview").textContent()).toContain("Fibre Rapide");
@@ -303,7 +307,7 @@ describe("tenant panel in Chromium", { timeout: 90_000 }, () => {
   });
 
   it("creates a backup and restores it from the UI, then asks to sign in again", async () => {
-    await page.getByRole("link", { name: "Backups" }).click();
+    await nav(page, "Backups").click();
     await page.getByRole("progressbar", { name: "Backup storage" }).waitFor();
     await page.getByRole("button", { name: "Create backup now" }).click();
     await page.getByText("Backup created").waitFor();
@@ -338,7 +342,7 @@ describe("tenant panel in Chromium", { timeout: 90_000 }, () => {
     }
     await page.getByTestId("login-notice").waitFor();
     await loginTenant(bs, page, tenant);
-    await page.getByRole("link", { name: "Plans" }).click();
+    await nav(page, "Plans").click();
     await row(page, "Home 50").waitFor();
     expect(await row(page, "After backup").count()).toBe(0);
   });
