@@ -85,9 +85,11 @@ describe("roles in the tenant panel (Chromium)", { timeout: 120_000 }, () => {
   it("shows the owner every page its plan has, and a module its plan lacks as such", async () => {
     const page = await bs.newPage();
     await loginTenant(bs, page, owner);
+    // Module pages join the menu once the plan has loaded: wait for it rather than race it.
+    await expect.poll(() => navLabels(page)).toContain("Resellers");
     const labels = await navLabels(page);
     expect(labels).toContain("Invoices & payments");
-    expect(labels).toContain("Resellers");
+    expect(labels).toContain("WireGuard");
     // One click from a subscriber to why it cannot connect.
     await page.goto(`${bs.tenantUrl(owner.slug)}/subscribers`);
     await page.getByRole("link", { name: "Connection log of role-sub" }).click();
