@@ -23,7 +23,7 @@ export {
 } from "./errors.ts";
 export { createProvider, type ProviderOptions } from "./factory.ts";
 export { mpesaPassword, mpesaTimestamp, normaliseKenyanPhone } from "./mpesa-format.ts";
-export { STRIPE_TOLERANCE_S } from "./stripe-signature.ts";
+export { STRIPE_TOLERANCE_S, verifyStripeSignature } from "./stripe-signature.ts";
 export {
   type CallbackRequest,
   type ExpectedAmount,

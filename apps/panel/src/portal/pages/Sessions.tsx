@@ -1,9 +1,9 @@
 import { createResource, Show } from "solid-js";
 import { unwrap } from "../../api/client";
-import { BarChart } from "../../ui/BarChart";
 import { ErrorBanner } from "../../ui/ErrorBanner";
 import { formatBytes, formatDate } from "../../ui/format";
 import { Table } from "../../ui/Table";
+import { TrafficChart } from "../../ui/TrafficChart";
 import { portalApi } from "../client";
 import type { DailyUsage, PortalSession } from "../types";
 
@@ -43,15 +43,10 @@ export default function Sessions() {
         }
       >
         {(u) => (
-          <BarChart
+          <TrafficChart
             title="Traffic per day (last 30 days)"
-            labels={u().usage.map((d) => d.day)}
-            series={[
-              { label: "Download", color: "var(--primary)" },
-              { label: "Upload", color: "var(--accent)" },
-            ]}
-            values={[u().usage.map((d) => d.outputOctets), u().usage.map((d) => d.inputOctets)]}
-            format={formatBytes}
+            usage={u().usage}
+            empty="No traffic in the last 30 days."
           />
         )}
       </Show>

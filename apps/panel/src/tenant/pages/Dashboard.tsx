@@ -3,7 +3,8 @@ import { createResource, For, Show } from "solid-js";
 import { api, unwrap } from "../../api/client";
 import { BarChart } from "../../ui/BarChart";
 import { ErrorBanner } from "../../ui/ErrorBanner";
-import { formatBytes, formatDate } from "../../ui/format";
+import { formatDate } from "../../ui/format";
+import { TrafficChart } from "../../ui/TrafficChart";
 import { session } from "../session";
 import type { Page } from "../types";
 
@@ -165,15 +166,9 @@ export default function DashboardPage() {
             <Show when={d().usage}>
               {(usage) => (
                 <div class="card" style={{ "margin-top": "1rem" }}>
-                  <BarChart
+                  <TrafficChart
                     title={`Traffic per day, last ${usage().days} days`}
-                    labels={usage().usage.map((u) => u.day)}
-                    series={[
-                      { label: "Download", color: "var(--primary)" },
-                      { label: "Upload", color: "var(--accent)" },
-                    ]}
-                    values={[usage().usage.map((u) => u.outputOctets), usage().usage.map((u) => u.inputOctets)]}
-                    format={formatBytes}
+                    usage={usage().usage}
                     empty="No traffic yet: it appears once your NAS devices send accounting for sessions."
                   />
                   <p class="muted">

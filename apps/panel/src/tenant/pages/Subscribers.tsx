@@ -3,7 +3,6 @@ import { createResource, createSignal, Show } from "solid-js";
 import { ApiError, api, downloadFile, unwrap } from "../../api/client";
 import { createActionError } from "../../ui/action-error";
 import { Badge, type BadgeTone } from "../../ui/Badge";
-import { BarChart } from "../../ui/BarChart";
 import { ConfirmAction } from "../../ui/ConfirmAction";
 import { ErrorBanner } from "../../ui/ErrorBanner";
 import { CheckboxField, SelectField, TextAreaField, TextField } from "../../ui/Field";
@@ -15,6 +14,7 @@ import { SearchToolbar } from "../../ui/SearchToolbar";
 import { createSubmit } from "../../ui/submit";
 import { Table } from "../../ui/Table";
 import { toast } from "../../ui/Toast";
+import { TrafficChart } from "../../ui/TrafficChart";
 import { asImportReport, ImportReport, type ImportReportData } from "../components/ImportReport";
 import { createList, listParams } from "../list";
 import { session } from "../session";
@@ -355,20 +355,7 @@ function UsageDialog(props: { subscriber: Subscriber; onClose: () => void }) {
   return (
     <Modal title={`Usage of ${props.subscriber.username} (30 days)`} onClose={props.onClose}>
       <ErrorBanner error={usage.error} />
-      <Show when={usage()}>
-        {(u) => (
-          <BarChart
-            title="Traffic per day"
-            labels={u().usage.map((d) => d.day)}
-            series={[
-              { label: "Download", color: "var(--primary)" },
-              { label: "Upload", color: "var(--accent)" },
-            ]}
-            values={[u().usage.map((d) => d.outputOctets), u().usage.map((d) => d.inputOctets)]}
-            format={formatBytes}
-          />
-        )}
-      </Show>
+      <Show when={usage()}>{(u) => <TrafficChart title="Traffic per day" usage={u().usage} />}</Show>
     </Modal>
   );
 }
