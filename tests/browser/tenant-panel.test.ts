@@ -225,6 +225,25 @@ describe("tenant panel in Chromium", { timeout: 90_000 }, () => {
     await expect.poll(() => card.locator(".stat").textContent()).toBe("€15.00");
     await page.goto(`${bs.tenantUrl(tenant.slug)}/billing`);
     await page.getByRole("cell", { name: "€15.00" }).first().waitFor();
+
+    // A part payment from the panel: amount, method, reference; the invoice stays open for the rest.
+    const second = (await api("POST", "/api/invoices", { subscriberId: sub, amountCents: 2_000, description: "June" }))
+      .body.invoice;
+    await page.reload();
+    await page.getByRole("button", { name: `Record payment for invoice ${second.number}` }).click();
+    const dlg = page.getByRole("dialog");
+    await dlg.getByText("Still owed: €20.00").waitFor();
+    await dlg.getByLabel("Amount received (EUR)").fill("5.00");
+    await dlg.getByLabel("Method").selectOption("mobile_money");
+    await dlg.getByLabel("Reference (slip, M-Pesa code…)").fill("QX99ZZ");
+    await dlg.getByRole("button", { name: "Record payment" }).click();
+    await page.getByText("Part payment recorded").waitFor();
+    const paymentRow = page.locator("tbody tr", { hasText: "QX99ZZ" });
+    await paymentRow.waitFor();
+    expect(await paymentRow.textContent()).toContain("Mobile money");
+    expect(await paymentRow.textContent()).toContain("€5.00");
+    const after = await api("GET", `/api/invoices/${second.id}`);
+    expect(after.body.invoice).toMatchObject({ status: "unpaid", amountPaidCents: 500 });
   });
 
   it("shows the saved timezone in Settings after a reload, not the first of the list", async () => {

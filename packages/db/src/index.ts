@@ -9,7 +9,7 @@ export * from "./public/index.ts";
 export { BACKUP_FREQUENCIES } from "./tenant/backups.ts";
 // Value lists of tenant columns (not the table factories, which stay behind the bound client).
 export type { InvoiceLine } from "./tenant/billing.ts";
-export { DOCUMENT_KINDS, INVOICE_STATUSES, TRANSACTION_TYPES } from "./tenant/billing.ts";
+export { DOCUMENT_KINDS, INVOICE_STATUSES, PAYMENT_METHODS, TRANSACTION_TYPES } from "./tenant/billing.ts";
 export type {
   AuditLog,
   CreditNote,

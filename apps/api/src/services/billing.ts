@@ -1,5 +1,5 @@
 import { applyPaidPeriod, issueInvoice, restoreIfCleared } from "@proxpanel/billing";
-import type { InvoiceLine } from "@proxpanel/db";
+import type { InvoiceLine, PAYMENT_METHODS } from "@proxpanel/db";
 import { dispatchDynAuth } from "@proxpanel/dynauth";
 import { and, asc, count, desc, eq, gte, inArray, lt, or, type SQL, sql } from "drizzle-orm";
 import { AppError, ErrorCode, notFound } from "../errors.ts";
@@ -64,6 +64,15 @@ export interface BalanceChange {
   invoiceId?: string | null | undefined;
   /** Debits normally refuse to take the balance below zero; set only for deliberate corrections. */
   allowNegative?: boolean | undefined;
+  /** Money received: how, its reference (slip, M-Pesa code, provider id) and the day it came in. */
+  receipt?: PaymentReceipt | undefined;
+}
+
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+export interface PaymentReceipt {
+  method?: PaymentMethod | undefined;
+  reference?: string | undefined;
+  receivedAt?: Date | undefined;
 }
 
 /**
@@ -138,6 +147,9 @@ async function insertTransaction(
       balanceAfterCents: v.balanceAfterCents,
       description: v.description,
       actorUserId: ctx.actor.userId,
+      method: v.receipt?.method ?? null,
+      reference: v.receipt?.reference ?? null,
+      receivedAt: v.receipt ? (v.receipt.receivedAt ?? new Date()) : null,
     })
     .returning();
   if (!row) throw new Error("insert returned nothing");
@@ -151,11 +163,23 @@ export async function recordSubscriberMovement({
   input,
 }: {
   ctx: ServiceCtx;
-  input: { subscriberId: string; type: "payment" | "adjustment"; amountCents: number; description: string };
+  input: {
+    subscriberId: string;
+    type: "payment" | "adjustment";
+    amountCents: number;
+    description: string;
+  } & PaymentReceipt;
 }) {
   return inTransaction(ctx, async (tx) => {
     const before = await lockSubscriber(tx, input.subscriberId);
-    const transaction = await changeSubscriberBalance({ ctx: tx, input });
+    const { method, reference, receivedAt, ...change } = input;
+    const transaction = await changeSubscriberBalance({
+      ctx: tx,
+      input: {
+        ...change,
+        ...(input.type === "payment" ? { receipt: { method: method ?? "cash", reference, receivedAt } } : {}),
+      },
+    });
     await writeAudit(tx, {
       action: `billing.${input.type}`,
       entityType: "subscriber",
@@ -301,6 +325,9 @@ export async function payInvoice({
     amountCents?: number | undefined;
     fromBalance?: boolean | undefined;
     description?: string | undefined;
+    method?: PaymentMethod | undefined;
+    reference?: string | undefined;
+    receivedAt?: Date | undefined;
   };
 }) {
   const i = ctx.tenant.t.invoices;
@@ -330,6 +357,7 @@ export async function payInvoice({
             type: "payment",
             invoiceId: before.id,
             description: input.description ?? `Invoice #${before.number}: payment received`,
+            receipt: { method: input.method ?? "cash", reference: input.reference, receivedAt: input.receivedAt },
           },
         });
     const transaction = await changeSubscriberBalance({

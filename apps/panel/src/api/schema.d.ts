@@ -7435,6 +7435,10 @@ export interface operations {
           amountCents?: number;
           fromBalance?: boolean;
           description?: string;
+          /** @enum {string} */
+          method?: "cash" | "bank_transfer" | "mobile_money" | "card" | "cheque" | "online" | "other";
+          reference?: string;
+          receivedAt?: string;
         };
       };
     };
@@ -7859,6 +7863,10 @@ export interface operations {
           subscriberId: string;
           amountCents: number;
           description: string;
+          /** @enum {string} */
+          method?: "cash" | "bank_transfer" | "mobile_money" | "card" | "cheque" | "online" | "other";
+          reference?: string;
+          receivedAt?: string;
         };
       };
     };

@@ -145,6 +145,8 @@ export const creditNotesTable = (s: PgSchema) =>
   );
 
 /** Every money movement, signed; balances are the sum and are also kept on the owner row. */
+export const PAYMENT_METHODS = ["cash", "bank_transfer", "mobile_money", "card", "cheque", "online", "other"] as const;
+
 export const transactionsTable = (s: PgSchema) =>
   s.table(
     "transactions",
@@ -158,6 +160,11 @@ export const transactionsTable = (s: PgSchema) =>
       balanceAfterCents: bigint("balance_after_cents", { mode: "number" }).notNull(),
       description: text("description").notNull().default(""),
       actorUserId: uuid("actor_user_id"),
+      // Money received (type payment): how, the slip or provider reference, and the day it came
+      // in (which may be before it was recorded).
+      method: text("method", { enum: PAYMENT_METHODS }),
+      reference: text("reference"),
+      receivedAt: timestamp("received_at", { withTimezone: true }),
       createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     },
     (t) => [

@@ -16,6 +16,7 @@ import { serviceCtx } from "../../services/context.ts";
 import { isoDate, validate } from "../../validate.ts";
 import { publishRadiusChange } from "../subscribers/index.ts";
 import { createCreditNote, listCreditNotes } from "./credit-notes.ts";
+import { receiptFields } from "./receipt.ts";
 
 const cents = z.number().int().min(1).max(1_000_000_000);
 const date = isoDate;
@@ -62,6 +63,7 @@ const payBody = z
     amountCents: cents.optional(),
     fromBalance: z.boolean().optional(),
     description: z.string().trim().min(1).max(500).optional(),
+    ...receiptFields,
   })
   .strict();
 const creditBody = z.object({ amountCents: cents, reason: z.string().trim().min(1).max(500) }).strict();

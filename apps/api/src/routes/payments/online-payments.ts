@@ -188,6 +188,8 @@ export async function settlePayment(
       return finish({ status: "failed", failureReason: reason }, "mismatch", "payment.mismatch", { reason });
     }
     const label = `${provider === "stripe" ? "Card" : "M-Pesa"} payment ${outcome.providerTxnId ?? outcome.providerRef}`;
+    // On the payment row: paid online, with the provider's own reference (receipt, intent id).
+    const receipt = { method: "online" as const, reference: outcome.providerTxnId ?? outcome.providerRef };
     let moved: Record<string, unknown>;
     const invoice = row.invoiceId
       ? (await tx.db.select().from(t.invoices).where(eq(t.invoices.id, row.invoiceId)).for("update").limit(1))[0]
@@ -199,14 +201,20 @@ export async function settlePayment(
     ) {
       const paid = await payInvoice({
         ctx: actx,
-        input: { id: invoice.id, amountCents: row.amountCents, description: label },
+        input: { id: invoice.id, amountCents: row.amountCents, description: label, ...receipt },
       });
       moved = { invoiceId: invoice.id, transactionId: paid.transaction.id };
     } else {
       // Renewal, or an invoice settled some other way meanwhile: the money becomes credit first.
       const credit = await changeSubscriberBalance({
         ctx: actx,
-        input: { subscriberId: row.subscriberId, amountCents: row.amountCents, type: "payment", description: label },
+        input: {
+          subscriberId: row.subscriberId,
+          amountCents: row.amountCents,
+          type: "payment",
+          description: label,
+          receipt,
+        },
       });
       moved = { creditTransactionId: credit.id };
       if (row.purpose === "renewal") {

@@ -102,6 +102,12 @@ describe("card payment through Stripe Checkout", () => {
       ),
     ).toHaveLength(1);
     expect(await balance()).toBe(before);
+    // Recorded as paid online, with the provider's own reference.
+    const received = tx.body.items.find(
+      (t: { invoiceId: string; type: string }) => t.invoiceId === invoiceId && t.type === "payment",
+    );
+    expect(received).toMatchObject({ method: "online" });
+    expect(received.reference).toBeTruthy();
   });
 
   it("refuses forged and replayed webhooks, and a paid amount that differs moves nothing", async () => {

@@ -9,6 +9,7 @@ import { listTransactions, recordSubscriberMovement } from "../../services/billi
 import { serviceCtx } from "../../services/context.ts";
 import { tenantRevenue } from "../../services/revenue.ts";
 import { isoDate, validate } from "../../validate.ts";
+import { receiptFields } from "../invoices/receipt.ts";
 
 const listQuery = z.object({
   page: pageQuery.page,
@@ -24,7 +25,12 @@ const listQuery = z.object({
 const description = z.string().trim().min(1).max(500);
 const revenueQuery = z.object({ from: isoDate.optional(), to: isoDate.optional() }).strict();
 const paymentBody = z
-  .object({ subscriberId: z.uuid(), amountCents: z.number().int().min(1).max(1_000_000_000), description })
+  .object({
+    subscriberId: z.uuid(),
+    amountCents: z.number().int().min(1).max(1_000_000_000),
+    description,
+    ...receiptFields,
+  })
   .strict();
 // Signed: a correction either way; the reason is mandatory because nothing else explains it.
 const adjustmentBody = z

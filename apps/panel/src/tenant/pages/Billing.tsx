@@ -6,8 +6,8 @@ import { ConfirmAction } from "../../ui/ConfirmAction";
 import { ErrorBanner } from "../../ui/ErrorBanner";
 import { SelectField, TextField } from "../../ui/Field";
 import { FormDialog } from "../../ui/FormDialog";
-import { formatDate } from "../../ui/format";
-import { type Errors, hasErrors, required, toCents } from "../../ui/forms";
+import { formatDate, fromZonedInput, toZonedInput } from "../../ui/format";
+import { type Errors, formatCents, hasErrors, required, toCents } from "../../ui/forms";
 import { Table } from "../../ui/Table";
 import { toast } from "../../ui/Toast";
 import { session } from "../session";
@@ -19,6 +19,8 @@ interface Invoice {
   subscriberId: string;
   amountCents: number;
   paidCents?: number;
+  amountPaidCents?: number;
+  creditedCents?: number;
   status: "unpaid" | "paid" | "void";
   description: string;
   dueAt: string | null;
@@ -28,6 +30,9 @@ interface Tx {
   id: number;
   type: string;
   amountCents: number;
+  method?: string | null;
+  reference?: string | null;
+  receivedAt?: string | null;
   description: string | null;
   subscriberId: string | null;
   createdAt: string;
@@ -79,6 +84,81 @@ function InvoiceForm(props: { onDone: () => void; onClose: () => void }) {
   );
 }
 
+const METHODS = [
+  { value: "cash", label: "Cash" },
+  { value: "mobile_money", label: "Mobile money" },
+  { value: "bank_transfer", label: "Bank transfer" },
+  { value: "card", label: "Card" },
+  { value: "cheque", label: "Cheque" },
+  { value: "other", label: "Other" },
+];
+const METHOD_LABEL: Record<string, string> = {
+  ...Object.fromEntries(METHODS.map((m) => [m.value, m.label])),
+  online: "Online",
+};
+
+/** Money received against an invoice: all of what is owed or a part, how, its reference and the day. */
+function PaymentDialog(props: { invoice: Invoice; onClose: () => void; onDone: () => void }) {
+  const owed = () =>
+    props.invoice.amountCents - (props.invoice.amountPaidCents ?? 0) - (props.invoice.creditedCents ?? 0);
+  const [amount, setAmount] = createSignal(formatCents(owed()));
+  const [method, setMethod] = createSignal("cash");
+  const [reference, setReference] = createSignal("");
+  // Days are the tenant's: "today" is its today, and a past day is taken at its noon.
+  const today = toZonedInput(new Date().toISOString()).slice(0, 10);
+  const [day, setDay] = createSignal(today);
+  const [errors, setErrors] = createSignal<Errors<"amount" | "day">>({});
+  const submit = async () => {
+    const cents = toCents(amount());
+    const errs = {
+      amount: cents && cents > 0 ? undefined : "Amount must be like 12.50.",
+      day: /^\d{4}-\d{2}-\d{2}$/.test(day()) ? undefined : "Pick the day the money came in.",
+    };
+    setErrors(errs);
+    if (hasErrors(errs)) return;
+    await unwrap(
+      api.POST("/api/invoices/{id}/payments", {
+        params: { path: { id: props.invoice.id } },
+        body: {
+          amountCents: cents ?? 0,
+          method: method() as "cash",
+          ...(reference().trim() ? { reference: reference().trim() } : {}),
+          receivedAt: day() === today ? new Date().toISOString() : (fromZonedInput(`${day()}T12:00`) ?? day()),
+        },
+      }),
+    );
+    toast((cents ?? 0) < owed() ? "Part payment recorded" : "Payment recorded");
+    props.onDone();
+  };
+  return (
+    <FormDialog
+      title={`Record payment: invoice ${props.invoice.number}`}
+      submitLabel="Record payment"
+      onSubmit={submit}
+      onClose={props.onClose}
+    >
+      <p class="muted">
+        Still owed: {session.money(owed())}. A smaller amount is a part payment; more stays as credit.
+      </p>
+      <TextField
+        label={`Amount received (${session.branding()?.currency ?? "USD"})`}
+        inputmode="decimal"
+        value={amount()}
+        onValue={setAmount}
+        error={errors().amount}
+      />
+      <SelectField
+        label="Method"
+        value={method()}
+        options={METHODS}
+        onChange={(e) => setMethod(e.currentTarget.value)}
+      />
+      <TextField label="Reference (slip, M-Pesa code…)" value={reference()} onValue={setReference} />
+      <TextField label="Received on" type="date" value={day()} onValue={setDay} error={errors().day} />
+    </FormDialog>
+  );
+}
+
 /** Invoices (create, record a payment, void) and the list of payments received. */
 export default function BillingPage() {
   const [status, setStatus] = createSignal<InvoiceStatus>("");
@@ -95,6 +175,7 @@ export default function BillingPage() {
   );
   const [creating, setCreating] = createSignal(false);
   const [voiding, setVoiding] = createSignal<Invoice>();
+  const [paying, setPaying] = createSignal<Invoice>();
   const actions = createActionError();
   const act = (fn: () => Promise<unknown>, msg: string) =>
     actions.run(async () => {
@@ -157,16 +238,10 @@ export default function BillingPage() {
                 <Show when={i.status === "unpaid"}>
                   <button
                     type="button"
-                    onClick={() =>
-                      act(
-                        () =>
-                          unwrap(api.POST("/api/invoices/{id}/payments", { params: { path: { id: i.id } }, body: {} })),
-                        "Payment recorded",
-                      )
-                    }
+                    onClick={() => setPaying(i)}
                     aria-label={`Record payment for invoice ${i.number}`}
                   >
-                    Mark paid
+                    Record payment
                   </button>
                   <button type="button" onClick={() => setVoiding(i)} aria-label={`Void invoice ${i.number}`}>
                     Void
@@ -190,12 +265,28 @@ export default function BillingPage() {
         columns={[
           { key: "createdAt", label: "When", render: (t) => formatDate(t.createdAt) },
           { key: "amount", label: "Amount", render: (t) => session.money(Math.abs(t.amountCents)) },
+          { key: "method", label: "Method", render: (t) => (t.method ? (METHOD_LABEL[t.method] ?? t.method) : "—") },
+          { key: "reference", label: "Reference", render: (t) => t.reference ?? "—" },
+          { key: "received", label: "Received", render: (t) => formatDate(t.receivedAt ?? t.createdAt) },
           { key: "description", label: "Description" },
         ]}
         rows={payments.latest?.items ?? []}
         rowKey={(t) => String(t.id)}
         empty="No payments yet."
       />
+      <Show when={paying()}>
+        {(i) => (
+          <PaymentDialog
+            invoice={i()}
+            onClose={() => setPaying(undefined)}
+            onDone={() => {
+              setPaying(undefined);
+              void refetch();
+              void refetchPayments();
+            }}
+          />
+        )}
+      </Show>
       <Show when={creating()}>
         <InvoiceForm
           onClose={() => setCreating(false)}
