@@ -1,11 +1,13 @@
 import { createResource, lazy, Match, Suspense, Switch } from "solid-js";
 import { ApiError, api, errorMessage, unwrap } from "./api/client";
-import TenantApp from "./tenant/TenantApp";
 import { StatusPage } from "./ui/StatusPage";
 
 // The console and the signup page are only for the apex: separate chunks keep tenant login pages small.
 const ConsoleApp = lazy(() => import("./console/ConsoleApp.tsx"));
 const SignupPage = lazy(() => import("./signup/SignupPage.tsx"));
+// The tenant panel is a chunk too: its session module asks tenant routes (/api/branding,
+// /api/auth/me) as soon as it loads, which on the apex would only be 404s.
+const TenantApp = lazy(() => import("./tenant/TenantApp.tsx"));
 // Subscribers never load the operator's panel, and operators never load the portal.
 const PortalApp = lazy(() => import("./portal/PortalApp.tsx"));
 
@@ -50,7 +52,9 @@ export default function App() {
         </Suspense>
       </Match>
       <Match when={site()?.kind === "tenant"}>
-        <TenantApp />
+        <Suspense fallback={<p class="boot">Loading…</p>}>
+          <TenantApp />
+        </Suspense>
       </Match>
     </Switch>
   );
