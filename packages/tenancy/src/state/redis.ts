@@ -26,7 +26,10 @@ export class RedisState implements SharedState {
     // fail at once (no offline queue) and the callers fall back (per-instance rate limits,
     // local-only invalidation); a reconnect tells every subscriber to drop its cache.
     this.client = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, keyPrefix: prefix });
-    this.sub = new Redis(url, { maxRetriesPerRequest: null });
+    // No ready check on the subscriber: its INFO, sent after a SUBSCRIBE queued while connecting,
+    // is refused ("only subscriber commands") and the connection is dropped and redone, losing
+    // what was published in between (seen under load). Pub/sub needs no loaded dataset anyway.
+    this.sub = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: false });
     this.firstReady = new Promise((resolve) => this.client.once("ready", () => resolve()));
     this.sub.on("message", (channel: string, message: string) => {
       if (!channel.startsWith(prefix)) return;
