@@ -114,15 +114,17 @@ describe("every tenant page in Chromium", { timeout: 120_000 }, () => {
   });
 
   it("offers hourly backup schedules on a plan that includes them and hides them on trial", async () => {
-    const options = async (p: Page) => {
+    // The choices follow the plan, which loads beside the page: wait for them, do not race them.
+    const expectOptions = async (p: Page, expected: string[]) => {
       await p.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Backups", exact: true }).click();
       await p.getByRole("button", { name: "Add schedule" }).click();
       const dlg = p.getByRole("dialog", { name: "New backup schedule" });
-      const labels = await dlg.getByLabel("Frequency").locator("option").allTextContents();
+      await expect
+        .poll(() => dlg.getByLabel("Frequency").locator("option").allTextContents(), { timeout: 15_000 })
+        .toEqual(expected);
       await dlg.getByRole("button", { name: "Cancel" }).click();
-      return labels;
     };
-    expect(await options(page)).toEqual(["Hourly", "Daily", "Weekly", "Monthly"]);
+    await expectOptions(page, ["Hourly", "Daily", "Weekly", "Monthly"]);
 
     const slug = `trial${Date.now().toString(36)}`;
     const email = `owner@${slug}.example`;
@@ -133,7 +135,7 @@ describe("every tenant page in Chromium", { timeout: 120_000 }, () => {
     expect(signup.status).toBe(201);
     const trialPage = await bs.newPage();
     await loginTenant(bs, trialPage, { id: signup.body.tenant.id, slug, host: "", token: "", email, password });
-    expect(await options(trialPage)).toEqual(["Daily", "Weekly", "Monthly"]);
+    await expectOptions(trialPage, ["Daily", "Weekly", "Monthly"]);
     await trialPage.getByText("Hourly backups are not included in the Trial plan.").waitFor();
     await trialPage.context().close();
   });

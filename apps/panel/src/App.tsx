@@ -51,10 +51,10 @@ export default function App() {
           <PortalApp />
         </Suspense>
       </Match>
+      {/* No Suspense around the panel: its pages read resources (the plan, branding) that must
+          not blank the whole panel while they load; the chunk simply appears when it is in. */}
       <Match when={site()?.kind === "tenant"}>
-        <Suspense fallback={<p class="boot">Loading…</p>}>
-          <TenantApp />
-        </Suspense>
+        <TenantApp />
       </Match>
     </Switch>
   );
