@@ -5,8 +5,16 @@ import { emailAddress } from "./forms";
 import { createSubmit } from "./submit";
 
 export interface Credentials {
+  /** What was typed to name the account: an e-mail address unless `identity` says otherwise. */
   email: string;
   password: string;
+}
+
+/** The field naming the account, when it is not an e-mail address (the portal's username). */
+export interface Identity {
+  label: string;
+  /** The message for a bad value, or undefined when it will do. */
+  check: (value: string) => string | undefined;
 }
 
 /**
@@ -24,13 +32,17 @@ export function LoginForm(props: {
   children?: JSX.Element;
   /** Below the button: e.g. the "Forgot password?" link. */
   footer?: JSX.Element;
+  identity?: Identity;
 }) {
   const [email, setEmail] = createSignal("");
   const [password, setPassword] = createSignal("");
   const [errors, setErrors] = createSignal<{ email?: string; password?: string }>({});
   const { busy, error, submit } = createSubmit({
     check: () => {
-      const errs = { email: emailAddress(email()), password: password() ? undefined : "Enter your password." };
+      const errs = {
+        email: (props.identity?.check ?? emailAddress)(email()),
+        password: password() ? undefined : "Enter your password.",
+      };
       setErrors(errs);
       // Run the page's own check even when ours failed so every field shows its message at once.
       const extraOk = props.check?.() ?? true;
@@ -45,10 +57,11 @@ export function LoginForm(props: {
       {props.header}
       <ErrorBanner error={error()} />
       <TextField
-        label="E-mail"
-        type="email"
-        name="email"
+        label={props.identity?.label ?? "E-mail"}
+        type={props.identity ? "text" : "email"}
+        name={props.identity ? "username" : "email"}
         autocomplete="username"
+        autocapitalize="none"
         value={email()}
         onValue={setEmail}
         error={errors().email}
