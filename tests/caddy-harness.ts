@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import net, { type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -9,6 +9,8 @@ const CONFIG = path.resolve(import.meta.dirname, "../infra/Caddyfile.test");
 
 export interface Caddy {
   httpsPort: number;
+  /** Caddy's internal root CA (PEM), to verify its certificates as a browser trusting it would. */
+  rootCa(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -99,5 +101,6 @@ export async function startCaddy(opts: { baseDomain: string; apiPort: number; pa
     await close();
     throw err;
   }
-  return { httpsPort, close };
+  const rootCa = () => readFile(path.join(storage, "pki/authorities/local/root.crt"), "utf8");
+  return { httpsPort, rootCa, close };
 }

@@ -88,6 +88,20 @@ function handshake(servername: string): Promise<{ ok: true; names: string[] } | 
   });
 }
 
+/** A handshake that checks the chain and the name against `ca`, as a browser trusting it does. */
+function verifiedHandshake(servername: string, ca: string): Promise<{ ok: true } | { ok: false; error: string }> {
+  return new Promise((resolve) => {
+    const s = tls.connect(
+      { host: "127.0.0.1", port: caddy.httpsPort, servername, ca, rejectUnauthorized: true },
+      () => {
+        s.end();
+        resolve({ ok: true });
+      },
+    );
+    s.on("error", (err) => resolve({ ok: false, error: err.message }));
+  });
+}
+
 beforeAll(async () => {
   dns = await startTxtServer();
   panelDir = await mkdtemp(path.join(tmpdir(), "proxpanel-panel-"));
@@ -118,11 +132,14 @@ afterAll(async () => {
 });
 
 describe("through a real Caddy", () => {
-  it("serves <slug>.<base> with the wildcard certificate", async () => {
+  it("serves <slug>.<base> with a certificate of its own that verifies against the local CA", async () => {
     const res = await viaCaddy(a.host, "/api/branding");
     expect(res.status).toBe(200);
     expect(res.json().companyName).toBe(`Company ${a.slug}`);
-    expect(res.certNames).toContain(`*.${BASE}`);
+    // Per name, never `*.<base>`: a wildcard under a single-label base such as `localhost` is refused.
+    expect(res.certNames).toEqual([a.host]);
+    const verified = await verifiedHandshake(a.host, await caddy.rootCa());
+    expect(verified).toEqual({ ok: true });
   });
 
   it("gives a verified custom domain its own certificate on the first handshake, and the tenant's data", async () => {
