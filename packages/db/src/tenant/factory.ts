@@ -10,7 +10,14 @@ import {
   taxRatesTable,
   transactionsTable,
 } from "./billing.ts";
-import { ipAllocationsTable, ipPoolsTable, nasDevicesTable, wireguardPeersTable } from "./network.ts";
+import {
+  ipAllocationsTable,
+  ipPoolsTable,
+  ipv6AllocationsTable,
+  ipv6PoolsTable,
+  nasDevicesTable,
+  wireguardPeersTable,
+} from "./network.ts";
 import { notificationOutboxTable, notificationTemplatesTable, smsSettingsTable } from "./notifications.ts";
 import { onlinePaymentsTable, paymentProvidersTable } from "./payments.ts";
 import { servicePlansTable } from "./plans.ts";
@@ -46,6 +53,8 @@ export function tenantTables(schemaName: string) {
     nasDevices: nasDevicesTable(schema),
     ipPools: ipPoolsTable(schema),
     ipAllocations: ipAllocationsTable(schema),
+    ipv6Pools: ipv6PoolsTable(schema),
+    ipv6Allocations: ipv6AllocationsTable(schema),
     wireguardPeers: wireguardPeersTable(schema),
     radacct: radacctTable(schema),
     resellers: resellersTable(schema),
@@ -74,6 +83,7 @@ export type ServicePlan = InferSelectModel<TenantTables["servicePlans"]>;
 export type Subscriber = InferSelectModel<TenantTables["subscribers"]>;
 export type NasDevice = InferSelectModel<TenantTables["nasDevices"]>;
 export type IpPool = InferSelectModel<TenantTables["ipPools"]>;
+export type Ipv6Pool = InferSelectModel<TenantTables["ipv6Pools"]>;
 export type Reseller = InferSelectModel<TenantTables["resellers"]>;
 export type Invoice = InferSelectModel<TenantTables["invoices"]>;
 export type Transaction = InferSelectModel<TenantTables["transactions"]>;

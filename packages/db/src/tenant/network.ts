@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import {
   boolean,
+  check,
   cidr,
   index,
   inet,
@@ -47,9 +48,54 @@ export const ipPoolsTable = (s: PgSchema) =>
       cidr: cidr("cidr").notNull(),
       rangeStart: inet("range_start").notNull(),
       rangeEnd: inet("range_end").notNull(),
+      // The router's own address on this subnet: never handed out. New pools default it to the
+      // first usable address; null means every address of the range is for subscribers.
+      gateway: inet("gateway"),
       ...timestamps(),
     },
     (t) => [uniqueIndex("ip_pools_name_key").on(sql`lower(${t.name})`)],
+  );
+
+/**
+ * IPv6 pools: `prefix` (e.g. 2001:db8:100::/40) is cut into subscriber prefixes of
+ * `assignLength` bits (/64 for a Framed-IPv6-Prefix, /56 or /60 for prefix delegation).
+ */
+export const ipv6PoolsTable = (s: PgSchema) =>
+  s.table(
+    "ipv6_pools",
+    {
+      id: uuidPk(),
+      name: text("name").notNull(),
+      prefix: cidr("prefix").notNull(),
+      assignLength: integer("assign_length").notNull(),
+      ...timestamps(),
+    },
+    (t) => [
+      uniqueIndex("ipv6_pools_name_key").on(sql`lower(${t.name})`),
+      check("ipv6_pools_length_check", sql`${t.assignLength} between 48 and 128`),
+    ],
+  );
+
+/**
+ * One row per assignable prefix of an IPv6 pool. Unlike IPv4 leases these stay with the
+ * subscriber across sessions (a delegated prefix that changes on every reconnect renumbers the
+ * customer's LAN); they go back when the subscriber is deleted or the operator releases them.
+ */
+export const ipv6AllocationsTable = (s: PgSchema) =>
+  s.table(
+    "ipv6_allocations",
+    {
+      poolId: uuid("pool_id").notNull(),
+      prefix: cidr("prefix").notNull(),
+      subscriberId: uuid("subscriber_id"),
+      allocatedAt: timestamp("allocated_at", { withTimezone: true }),
+    },
+    (t) => [
+      primaryKey({ columns: [t.poolId, t.prefix] }),
+      uniqueIndex("ipv6_allocations_prefix_key").on(t.prefix),
+      index("ipv6_allocations_free_idx").on(t.poolId, t.prefix).where(sql`${t.subscriberId} is null`),
+      index("ipv6_allocations_subscriber_idx").on(t.subscriberId),
+    ],
   );
 
 /** One row per address of a pool; allocation claims a free row with FOR UPDATE SKIP LOCKED. */

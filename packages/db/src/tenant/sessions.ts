@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import {
   bigint,
   bigserial,
+  cidr,
   index,
   inet,
   integer,
@@ -35,6 +36,9 @@ export const radacctTable = (s: PgSchema) =>
       nasIpAddress: inet("nas_ip_address").notNull(),
       nasPortId: text("nas_port_id"),
       framedIpAddress: inet("framed_ip_address"),
+      framedIpv6Prefix: cidr("framed_ipv6_prefix"),
+      delegatedIpv6Prefix: cidr("delegated_ipv6_prefix"),
+      framedInterfaceId: text("framed_interface_id"),
       callingStationId: text("calling_station_id"),
       startTime: timestamp("start_time", { withTimezone: true }).notNull(),
       updateTime: timestamp("update_time", { withTimezone: true }),

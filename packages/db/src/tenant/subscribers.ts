@@ -3,6 +3,7 @@ import {
   bigint,
   boolean,
   check,
+  cidr,
   index,
   inet,
   integer,
@@ -32,6 +33,12 @@ export const subscribersTable = (s: PgSchema) =>
       expiresAt: timestamp("expires_at", { withTimezone: true }),
       staticIp: inet("static_ip"),
       ipPoolId: uuid("ip_pool_id"),
+      // Static IPv6: the Framed-IPv6-Prefix (usually a /64) and the delegated prefix; without
+      // them the plan's IPv6 pools assign one.
+      staticIpv6Prefix: cidr("static_ipv6_prefix"),
+      delegatedIpv6Prefix: cidr("delegated_ipv6_prefix"),
+      // Open sessions allowed at once; null = the plan's limit.
+      simultaneousUse: integer("simultaneous_use"),
       macAddress: text("mac_address"),
       macLockOnFirstLogin: boolean("mac_lock_on_first_login").notNull().default(false),
       fullName: text("full_name").notNull().default(""),
@@ -65,6 +72,9 @@ export const subscribersTable = (s: PgSchema) =>
       index("subscribers_reseller_idx").on(t.resellerId),
       index("subscribers_plan_idx").on(t.planId),
       uniqueIndex("subscribers_static_ip_key").on(t.staticIp),
+      uniqueIndex("subscribers_static_ipv6_key").on(t.staticIpv6Prefix),
+      uniqueIndex("subscribers_delegated_ipv6_key").on(t.delegatedIpv6Prefix),
+      check("subscribers_simultaneous_use_check", sql`${t.simultaneousUse} > 0`),
       check("subscribers_username_check", sql`${t.username} ~ '^[A-Za-z0-9._@-]{1,64}$'`),
     ],
   );

@@ -15,6 +15,8 @@ export const {
   nasDevices,
   ipPools,
   ipAllocations,
+  ipv6Pools,
+  ipv6Allocations,
   wireguardPeers,
   radacct,
   resellers,
