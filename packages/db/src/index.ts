@@ -30,7 +30,7 @@ export type {
   Transaction,
 } from "./tenant/factory.ts";
 export { assertSchemaName, SCHEMA_NAME_RE, tenantTableNames } from "./tenant/factory.ts";
-export { NAS_TYPES } from "./tenant/network.ts";
+export { NAS_EVENT_KINDS, NAS_TYPES } from "./tenant/network.ts";
 export { NOTIFICATION_CHANNELS, NOTIFICATION_EVENTS, OUTBOX_STATUSES, SMS_PROVIDERS } from "./tenant/notifications.ts";
 export { PAYMENT_PROVIDERS, PAYMENT_PURPOSES, PAYMENT_STATUSES } from "./tenant/payments.ts";
 export { FUP_ACTIONS, QUOTA_PERIODS } from "./tenant/plans.ts";

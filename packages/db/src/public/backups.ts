@@ -46,7 +46,14 @@ export const cloudBackups = pgTable(
   ],
 );
 
-export const ALERT_KINDS = ["over_quota", "failing_runs", "staging_full", "upload_failing"] as const;
+export const ALERT_KINDS = [
+  "over_quota",
+  "failing_runs",
+  "staging_full",
+  "upload_failing",
+  "nas_silent",
+  "nas_accounting_gap",
+] as const;
 
 /** Operator alerts (backup health first); open until resolved. */
 export const alerts = pgTable(

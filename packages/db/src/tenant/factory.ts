@@ -16,6 +16,7 @@ import {
   ipv6AllocationsTable,
   ipv6PoolsTable,
   nasDevicesTable,
+  nasEventsTable,
   wireguardPeersTable,
 } from "./network.ts";
 import { notificationOutboxTable, notificationTemplatesTable, smsSettingsTable } from "./notifications.ts";
@@ -23,7 +24,7 @@ import { onlinePaymentsTable, paymentProvidersTable } from "./payments.ts";
 import { servicePlansTable } from "./plans.ts";
 import { systemPreferencesTable } from "./preferences.ts";
 import { authLogsTable } from "./radius-log.ts";
-import { radacctTable } from "./sessions.ts";
+import { radacctTable, traffic1hTable, traffic5mTable } from "./sessions.ts";
 import { subscribersTable } from "./subscribers.ts";
 import { permissionGroupsTable, usersTable } from "./users.ts";
 
@@ -57,6 +58,9 @@ export function tenantTables(schemaName: string) {
     ipv6Allocations: ipv6AllocationsTable(schema),
     wireguardPeers: wireguardPeersTable(schema),
     radacct: radacctTable(schema),
+    traffic5m: traffic5mTable(schema),
+    traffic1h: traffic1hTable(schema),
+    nasEvents: nasEventsTable(schema),
     resellers: resellersTable(schema),
     invoices: invoicesTable(schema),
     transactions: transactionsTable(schema),

@@ -30,6 +30,8 @@ export const nasDevicesTable = (s: PgSchema) =>
       type: text("type", { enum: NAS_TYPES }).notNull().default("mikrotik"),
       coaPort: integer("coa_port").notNull().default(3799),
       requireMessageAuthenticator: boolean("require_message_authenticator").notNull().default(true),
+      // The NAS answers RFC 5997 Status-Server on its CoA port: the worker probes it.
+      statusServer: boolean("status_server").notNull().default(false),
       description: text("description").notNull().default(""),
       ...timestamps(),
     },
@@ -132,4 +134,20 @@ export const wireguardPeersTable = (s: PgSchema) =>
       uniqueIndex("wireguard_peers_nas_key").on(t.nasId),
       uniqueIndex("wireguard_peers_address_key").on(t.address),
     ],
+  );
+
+export const NAS_EVENT_KINDS = ["silent", "back", "accounting_gap"] as const;
+
+/** NAS health transitions recorded by the worker (one row per transition, not per check). */
+export const nasEventsTable = (s: PgSchema) =>
+  s.table(
+    "nas_events",
+    {
+      id: uuidPk(),
+      nasId: uuid("nas_id").notNull(),
+      kind: text("kind", { enum: NAS_EVENT_KINDS }).notNull(),
+      detail: text("detail").notNull().default(""),
+      createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    },
+    (t) => [index("nas_events_created_idx").on(t.createdAt), index("nas_events_nas_idx").on(t.nasId, t.createdAt)],
   );

@@ -7,6 +7,7 @@ import {
   inet,
   integer,
   type PgSchema,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -47,6 +48,9 @@ export const radacctTable = (s: PgSchema) =>
       inputOctets: bigint("input_octets", { mode: "number" }).notNull().default(0),
       outputOctets: bigint("output_octets", { mode: "number" }).notNull().default(0),
       terminateCause: text("terminate_cause"),
+      // Bytes per second between the last two accounting records of the session (live bandwidth).
+      rateIn: bigint("rate_in", { mode: "number" }),
+      rateOut: bigint("rate_out", { mode: "number" }),
     },
     (t) => [
       uniqueIndex("radacct_unique_key").on(t.acctUniqueId),
@@ -56,3 +60,29 @@ export const radacctTable = (s: PgSchema) =>
       index("radacct_start_brin").using("brin", t.startTime),
     ],
   );
+
+/**
+ * Traffic roll-ups written by the RADIUS daemon from each accounting batch (octet deltas between
+ * a session's records, added to the bucket of the later record): 5-minute buckets kept 48 hours,
+ * hourly buckets kept longer (the worker's retention job deletes older rows). Never a row per
+ * interim: at most one per subscriber, NAS and bucket.
+ */
+const trafficTable = (s: PgSchema, name: "traffic_5m" | "traffic_1h") =>
+  s.table(
+    name,
+    {
+      bucket: timestamp("bucket", { withTimezone: true }).notNull(),
+      subscriberId: uuid("subscriber_id").notNull(),
+      nasId: uuid("nas_id").notNull(),
+      bytesIn: bigint("bytes_in", { mode: "number" }).notNull().default(0),
+      bytesOut: bigint("bytes_out", { mode: "number" }).notNull().default(0),
+    },
+    (t) => [
+      primaryKey({ name: `${name}_pkey`, columns: [t.subscriberId, t.bucket, t.nasId] }),
+      index(`${name}_nas_idx`).on(t.nasId, t.bucket),
+      index(`${name}_bucket_brin`).using("brin", t.bucket),
+    ],
+  );
+
+export const traffic5mTable = (s: PgSchema) => trafficTable(s, "traffic_5m");
+export const traffic1hTable = (s: PgSchema) => trafficTable(s, "traffic_1h");
