@@ -28,6 +28,8 @@ export type {
   TenantTables,
   TenantUser,
   Transaction,
+  Voucher,
+  VoucherBatch,
 } from "./tenant/factory.ts";
 export { assertSchemaName, SCHEMA_NAME_RE, tenantTableNames } from "./tenant/factory.ts";
 export { NAS_EVENT_KINDS, NAS_TYPES } from "./tenant/network.ts";
@@ -37,5 +39,6 @@ export { FUP_ACTIONS, QUOTA_PERIODS } from "./tenant/plans.ts";
 export { AUTH_RESULTS } from "./tenant/radius-log.ts";
 export { BILLING_MODES, SUBSCRIBER_STATUSES } from "./tenant/subscribers.ts";
 export { USER_STATUSES } from "./tenant/users.ts";
+export { VOUCHER_STATUSES } from "./tenant/vouchers.ts";
 export type { BoundTenantClient, TenantDb } from "./tenant-clients.ts";
 export { TenantClientCache } from "./tenant-clients.ts";

@@ -27,6 +27,7 @@ import { authLogsTable } from "./radius-log.ts";
 import { radacctTable, traffic1hTable, traffic5mTable } from "./sessions.ts";
 import { subscribersTable } from "./subscribers.ts";
 import { permissionGroupsTable, usersTable } from "./users.ts";
+import { voucherBatchesTable, vouchersTable } from "./vouchers.ts";
 
 // The only valid shape of a tenant schema name. Checked before a name is ever put into SQL text.
 export const SCHEMA_NAME_RE = /^tenant_[a-z0-9_]{1,56}$/;
@@ -74,6 +75,8 @@ export function tenantTables(schemaName: string) {
     backupSchedules: backupSchedulesTable(schema),
     paymentProviders: paymentProvidersTable(schema),
     onlinePayments: onlinePaymentsTable(schema),
+    voucherBatches: voucherBatchesTable(schema),
+    vouchers: vouchersTable(schema),
   };
 }
 
@@ -96,6 +99,8 @@ export type CreditNote = InferSelectModel<TenantTables["creditNotes"]>;
 export type RadacctRow = InferSelectModel<TenantTables["radacct"]>;
 export type OnlinePayment = InferSelectModel<TenantTables["onlinePayments"]>;
 export type NotificationTemplate = InferSelectModel<TenantTables["notificationTemplates"]>;
+export type VoucherBatch = InferSelectModel<TenantTables["voucherBatches"]>;
+export type Voucher = InferSelectModel<TenantTables["vouchers"]>;
 
 /** Names of every table a tenant schema holds (without the migrations tracking table), sorted. */
 export function tenantTableNames(): string[] {

@@ -35,4 +35,6 @@ export const {
   backupSchedules,
   paymentProviders,
   onlinePayments,
+  voucherBatches,
+  vouchers,
 } = t;
