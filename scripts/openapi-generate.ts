@@ -5,6 +5,7 @@
  *   npm run openapi:generate -- --check exit 1 when the committed file is stale
  */
 import { execFileSync } from "node:child_process";
+import { realpathSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "@proxpanel/config";
@@ -54,7 +55,7 @@ export async function generateSchema(): Promise<string> {
   });
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+if (process.argv[1] && realpathSync(fileURLToPath(import.meta.url)) === realpathSync(process.argv[1])) {
   const fresh = await generateSchema();
   if (process.argv.includes("--check")) {
     const current = await readFile(SCHEMA_FILE, "utf8").catch(() => "");

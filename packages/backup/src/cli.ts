@@ -1,4 +1,5 @@
-import { createReadStream, readFileSync } from "node:fs";
+import { createReadStream, readFileSync, realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { readArchiveHeader } from "./archive.ts";
 import type { ArchiveHeader } from "./header.ts";
@@ -89,7 +90,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-if (import.meta.url === new URL(process.argv[1] ?? "", "file://").href) {
+// Compared as real paths: an install reached through a symlink (or a relative argv[1]) must still
+// run, not exit 0 having done nothing.
+if (process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))) {
   process.exitCode = await main(process.argv.slice(2), {
     out: (l) => process.stdout.write(`${l}\n`),
     err: (l) => process.stderr.write(`${l}\n`),
