@@ -2,6 +2,7 @@ export * from "./db.ts";
 export * from "./issue.ts";
 export * from "./numbering.ts";
 export * from "./period.ts";
+export * from "./prorate.ts";
 export * from "./run.ts";
 export * from "./settings.ts";
 export * from "./suspend.ts";

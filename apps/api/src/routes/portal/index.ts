@@ -80,7 +80,7 @@ export function portalRoutes(deps: AppDeps) {
     })
     .post("/renew", async (c) => c.json(await portalRenew({ ctx: portalCtx(c) })))
     .post("/plan", validate("json", planBody), async (c) =>
-      c.json({ subscriber: await portalChangePlan({ ctx: portalCtx(c), input: c.req.valid("json") }) }),
+      c.json(await portalChangePlan({ ctx: portalCtx(c), input: c.req.valid("json") })),
     )
     .post("/logout", async (c) => {
       const ctx = portalCtx(c);

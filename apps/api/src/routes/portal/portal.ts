@@ -176,9 +176,12 @@ export async function portalChangePlan({ ctx, input }: { ctx: PortalCtx; input: 
   await assertPortalOn(ctx, "allowPlanChange");
   const sub = await loadSelf(ctx);
   if (sub.planId === input.planId) throw new AppError(409, ErrorCode.conflict, "You are already on this plan.");
-  const after = await changeSubscriberPlan({ ctx, input: { id: ctx.subscriberId, planId: input.planId } });
-  const { notes: _n, resellerId: _r, ...self } = after;
-  return self;
+  const { subscriber, proration } = await changeSubscriberPlan({
+    ctx,
+    input: { id: ctx.subscriberId, planId: input.planId },
+  });
+  const { notes: _n, resellerId: _r, ...self } = subscriber;
+  return { subscriber: self, proration };
 }
 
 /** The subscriber's own online payment attempts, newest first. */

@@ -199,12 +199,12 @@ export function subscriberRoutes(deps: AppDeps) {
       validate("param", idParam),
       validate("json", z.object({ planId: z.string().uuid() })),
       async (c) =>
-        c.json({
-          subscriber: await changeSubscriberPlan({
+        c.json(
+          await changeSubscriberPlan({
             ctx: serviceCtx(c),
             input: { id: c.req.valid("param").id, planId: c.req.valid("json").planId },
           }),
-        }),
+        ),
     )
     .delete("/:id", requirePermission("subscribers.delete"), validate("param", idParam), async (c) => {
       await deleteSubscriber({ ctx: serviceCtx(c), input: c.req.valid("param") });

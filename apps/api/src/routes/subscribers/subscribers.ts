@@ -11,6 +11,7 @@ import { changeResellerBalance } from "../../services/billing.ts";
 import { inTransaction, type ServiceCtx } from "../../services/context.ts";
 import { notifySubscriber } from "../../services/notify.ts";
 import { mikrotikRateLimit } from "../plans/plans.ts";
+import { prorateOnPlanChange } from "./plan-change.ts";
 
 export const SUBSCRIBER_SORTS = ["username", "created", "expires", "status"] as const;
 
@@ -343,19 +344,24 @@ export async function changeSubscriberPlan({ ctx, input }: { ctx: ServiceCtx; in
   let rateLimit: string | null = null;
   const result = await inTransaction(ctx, async (tx) => {
     const before = await loadForUpdate(tx, input.id);
-    rateLimit = mikrotikRateLimit(await activePlan(tx, input.planId));
+    const plan = await activePlan(tx, input.planId);
+    rateLimit = mikrotikRateLimit(plan);
     const [after] = await tx.db
       .update(t.subscribers)
       .set({ planId: input.planId, updatedAt: new Date() })
       .where(eq(t.subscribers.id, input.id))
       .returning();
+    // The money follows the plan in the same transaction: a failed credit or charge undoes the change.
+    const proration = before.planId === input.planId ? null : await prorateOnPlanChange(tx, before, plan);
     await writeAudit(tx, {
       action: "subscriber.change_plan",
       entityType: "subscriber",
       entityId: input.id,
-      details: { before: { planId: before.planId }, after: { planId: input.planId } },
+      details: { before: { planId: before.planId }, after: { planId: input.planId }, proration },
     });
-    return publicSubscriber(after ?? before);
+    // Read again: a credit note or a settled charge moved the balance.
+    const [fresh] = await tx.db.select().from(t.subscribers).where(eq(t.subscribers.id, input.id));
+    return { subscriber: publicSubscriber(fresh ?? after ?? before), proration };
   });
   // Committed: the live session gets the new rate (CoA, or Disconnect where the NAS cannot).
   if (ctx.db === ctx.tenant.db) {
