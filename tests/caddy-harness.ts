@@ -54,13 +54,19 @@ async function waitForTls(port: number, servername: string, ms: number, exited: 
 
 /**
  * Caddy with infra/Caddyfile.test on random high ports and a throw-away storage directory, in
- * front of an API listening on loopback (which must trust 127.0.0.1 as its proxy).
+ * front of one API or several (round robin; the first answers the TLS ask) listening on loopback,
+ * which must trust 127.0.0.1 as their proxy.
  */
-export async function startCaddy(opts: { baseDomain: string; apiPort: number; panelDist: string }): Promise<Caddy> {
+export async function startCaddy(opts: {
+  baseDomain: string;
+  apiPort: number | number[];
+  panelDist: string;
+}): Promise<Caddy> {
   assertCaddyInstalled();
   const storage = await mkdtemp(path.join(tmpdir(), "proxpanel-caddy-"));
   const [httpPort, httpsPort] = [await freePort(), await freePort()];
-  const api = `127.0.0.1:${opts.apiPort}`;
+  const upstreams = (Array.isArray(opts.apiPort) ? opts.apiPort : [opts.apiPort]).map((p) => `127.0.0.1:${p}`);
+  const api = upstreams[0];
   let output = "";
   let exitedWith: number | null = null;
   const child: ChildProcess = spawn("caddy", ["run", "--adapter", "caddyfile", "--config", CONFIG], {
@@ -73,7 +79,7 @@ export async function startCaddy(opts: { baseDomain: string; apiPort: number; pa
       CADDY_HTTP_PORT: String(httpPort),
       CADDY_HTTPS_PORT: String(httpsPort),
       CADDY_STORAGE: storage,
-      API_UPSTREAMS: api,
+      API_UPSTREAMS: upstreams.join(" "),
       API_ASK_URL: `http://${api}/internal/tls/ask`,
       PANEL_DIST: opts.panelDist,
     },
