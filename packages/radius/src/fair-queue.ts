@@ -56,6 +56,11 @@ export class FairQueue<T> {
     return this.total;
   }
 
+  /** The tenant's next push would be refused (checked before decoding a packet, to drop it cheaply). */
+  isFull(tenant: string): boolean {
+    return this.pendingFor(tenant) >= this.perTenantLimit;
+  }
+
   pendingFor(tenant: string): number {
     const q = this.queues.get(tenant);
     return q ? q.items.length - q.head : 0;

@@ -55,11 +55,27 @@ interface Pending {
  */
 const DRAIN_BATCH = 4;
 
+/**
+ * How long a source address is trusted to belong to the tenant its last packet resolved to. Only
+ * used to drop a packet early when that tenant's queue is full; a NAS moved to another tenant is
+ * re-learnt from its next packet that gets through.
+ */
+const SOURCE_TTL_MS = 5000;
+
+interface SourceTenant {
+  tenant: string;
+  at: number;
+  /** NAS of two tenants behind this address (NAS-Identifier tells them apart): decode to know. */
+  sharedAt: number;
+}
+
 export class RadiusServer {
   readonly counters: RadiusCounters = newCounters();
   /** Packets dropped because their tenant's queue was full, by tenant id. */
   readonly tenantQueueDrops = new Map<string, number>();
   private readonly queue: FairQueue<Pending>;
+  /** Source address → tenant, learnt from packets that resolved to a NAS (so bounded by the NAS table). */
+  private readonly sourceTenant = new Map<string, SourceTenant>();
   private draining = false;
   private readonly dedup: DuplicateCache;
   private readonly sockets: Partial<Record<Kind, Socket>> = {};
@@ -132,6 +148,17 @@ export class RadiusServer {
     try {
       const c = this.counters;
       c.received++;
+      // A flooding NAS whose tenant's queue is already full is dropped here, before decoding, NAS
+      // lookup and allocation: under overflow, reading stays cheap enough to empty the kernel's
+      // socket buffer, where a neighbour's packets would otherwise wait behind the flood or be lost.
+      const learnt = this.sourceTenant.get(rinfo.address);
+      if (learnt !== undefined && this.queue.isFull(learnt.tenant)) {
+        const now = Date.now();
+        if (now - learnt.at < SOURCE_TTL_MS && now - learnt.sharedAt >= SOURCE_TTL_MS) {
+          this.dropQueueFull(learnt.tenant);
+          return;
+        }
+      }
       const packet = decodePacket(msg);
       if (!packet) {
         c.droppedMalformed++;
@@ -171,15 +198,35 @@ export class RadiusServer {
       this.counters.droppedUnknownNas++;
       return;
     }
+    this.learnSource(rinfo.address, nas.tenantId);
     if (!this.queue.push(nas.tenantId, { kind, socket, packet, rinfo, address, nas })) {
-      this.counters.droppedQueueFull++;
-      this.tenantQueueDrops.set(nas.tenantId, (this.tenantQueueDrops.get(nas.tenantId) ?? 0) + 1);
+      this.dropQueueFull(nas.tenantId);
       return;
     }
     if (!this.draining) {
       this.draining = true;
       setImmediate(this.drain);
     }
+  }
+
+  private dropQueueFull(tenant: string): void {
+    this.counters.droppedQueueFull++;
+    this.tenantQueueDrops.set(tenant, (this.tenantQueueDrops.get(tenant) ?? 0) + 1);
+  }
+
+  private learnSource(address: string, tenant: string): void {
+    const now = Date.now();
+    const learnt = this.sourceTenant.get(address);
+    if (learnt === undefined) {
+      this.sourceTenant.set(address, { tenant, at: now, sharedAt: -Infinity });
+      return;
+    }
+    if (learnt.tenant !== tenant) {
+      // Two tenants within the window: this address is shared (or its NAS just moved).
+      if (now - learnt.at < SOURCE_TTL_MS) learnt.sharedAt = now;
+      learnt.tenant = tenant;
+    }
+    learnt.at = now;
   }
 
   private readonly drain = (): void => {
