@@ -176,7 +176,9 @@ function decide(req: Request, sub: SubscriberRecord | undefined): MaybePromise<A
   if (!passwordMatches(sub, cred, username)) return reject(req, "wrong_password");
   if (sub.denied) return reject(req, sub.denied);
   if (sub.status === "expired") return reject(req, "expired");
-  if (sub.status !== "active") return reject(req, "disabled");
+  // Suspended for non-payment into the tenant's walled garden: admitted, at the garden's profile only.
+  const garden = sub.status === "disabled" ? sub.walledGarden : undefined;
+  if (sub.status !== "active" && !garden) return reject(req, "disabled");
   const now = req.options.now?.() ?? new Date();
   if (sub.expiresAt && sub.expiresAt.getTime() <= now.getTime()) return reject(req, "expired");
   let binding: MaybePromise<void> | undefined;
@@ -187,8 +189,8 @@ function decide(req: Request, sub: SubscriberRecord | undefined): MaybePromise<A
   } else if (sub.lockMacOnFirstLogin && callingStationId) {
     binding = source.bindMac?.(nas.tenantId, username, callingStationId);
   }
-  let rateLimit = sub.rateLimit ?? undefined;
-  if (sub.quotaExhausted) {
+  let rateLimit = garden ? garden.rateLimit : (sub.rateLimit ?? undefined);
+  if (sub.quotaExhausted && !garden) {
     if (!sub.quotaThrottleRateLimit) return reject(req, "quota");
     rateLimit = sub.quotaThrottleRateLimit;
   }
@@ -210,6 +212,11 @@ function accept(
   const { cred, username } = req;
   const attributes: AttributeList = [];
   if (rateLimit) attributes.push(["Vendor-Specific", MIKROTIK, [["Mikrotik-Rate-Limit", rateLimit]]]);
+  const garden = sub.status === "disabled" ? sub.walledGarden : undefined;
+  if (garden?.addressList) {
+    attributes.push(["Vendor-Specific", MIKROTIK, [["Mikrotik-Address-List", garden.addressList]]]);
+  }
+  if (garden?.filterId) attributes.push(["Filter-Id", garden.filterId]);
   if (framedIp) attributes.push(["Framed-IP-Address", framedIp]);
   if (sub.expiresAt) {
     const seconds = Math.floor((sub.expiresAt.getTime() - now.getTime()) / 1000);

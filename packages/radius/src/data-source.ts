@@ -44,10 +44,22 @@ export interface SubscriberRecord {
   quotaExhausted?: boolean;
   /** When set, an exhausted quota throttles to this rate instead of rejecting. */
   quotaThrottleRateLimit?: string | null;
+  /** Suspended for non-payment where the tenant admits such accounts into a walled garden. */
+  walledGarden?: WalledGarden | null;
   /** Seconds; falls back to the server default. */
   interimInterval?: number | null;
   /** Set when the tenant may not admit this account (suspended, or beyond its subscriber cap). */
   denied?: TenantDenial;
+}
+
+/** The restricted profile an account suspended for non-payment gets instead of a reject. */
+export interface WalledGarden {
+  /** MikroTik rate limit, e.g. "256k/256k". */
+  rateLimit: string;
+  /** Mikrotik-Address-List for the NAS's firewall; empty: not sent. */
+  addressList: string;
+  /** Filter-Id naming a filter on the NAS; empty: not sent. */
+  filterId: string;
 }
 
 export type RejectReason =

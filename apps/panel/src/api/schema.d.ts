@@ -7741,6 +7741,13 @@ export interface operations {
             taxId?: string;
             footer?: string;
           };
+          suspension?: {
+            /** @enum {string} */
+            mode?: "reject" | "walled_garden";
+            rateLimit?: string;
+            addressList?: string;
+            filterId?: string;
+          };
         };
       };
     };

@@ -1,10 +1,11 @@
 import { unseal } from "@proxpanel/auth";
 import { type Db, type ServicePlan, type Subscriber, type TenantStatus, tenants } from "@proxpanel/db";
 import { type TenantTables, tenantTables } from "@proxpanel/db/tenant/factory";
-import type { SubscriberRecord } from "@proxpanel/radius";
+import type { SubscriberRecord, WalledGarden } from "@proxpanel/radius";
 import type { TenantKeyRing } from "@proxpanel/tenancy";
 import { asc, eq } from "drizzle-orm";
 import { planRateLimit, throttleRateLimit } from "./rate-limit.ts";
+import { readWalledGarden } from "./walled-garden.ts";
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -22,6 +23,7 @@ type SubscriberRow = Pick<
   | "macLockOnFirstLogin"
   | "bytesIn"
   | "bytesOut"
+  | "billingSuspendedAt"
 >;
 
 export interface CachedSubscriber {
@@ -44,6 +46,8 @@ export interface TenantSnapshot {
   plans: Map<string, ServicePlan>;
   byName: Map<string, CachedSubscriber>;
   byId: Map<string, CachedSubscriber>;
+  /** The profile for accounts suspended for non-payment; null: they are rejected. */
+  walledGarden: WalledGarden | null;
 }
 
 interface Entry {
@@ -147,10 +151,12 @@ export class TenantCache {
           macLockOnFirstLogin: s.macLockOnFirstLogin,
           bytesIn: s.bytesIn,
           bytesOut: s.bytesOut,
+          billingSuspendedAt: s.billingSuspendedAt,
         })
         .from(s)
         .orderBy(asc(s.createdAt), asc(s.id)),
     ]);
+    const walledGarden = await readWalledGarden(this.db, t);
     const snap: TenantSnapshot = {
       id: tenantId,
       status: tenant.status,
@@ -160,6 +166,7 @@ export class TenantCache {
       plans: new Map(plans.map((p) => [p.id, p])),
       byName: new Map(),
       byId: new Map(),
+      walledGarden,
     };
     subs.forEach((row, rank) => {
       const cached: CachedSubscriber = { row, rank };
@@ -197,6 +204,7 @@ export class TenantCache {
       framedPool: row.ipPoolId ?? plan?.ipPoolId ?? null,
       quotaExhausted,
       quotaThrottleRateLimit: plan ? (throttleRateLimit(plan) ?? null) : null,
+      walledGarden: row.billingSuspendedAt ? snap.walledGarden : null,
     };
     sub.record = record;
     return withDenial(record, snap, sub);

@@ -12,8 +12,9 @@ const scope = (ctx: ServiceCtx) => ({ db: ctx.db, t: ctx.tenant.t });
 
 export const getBillingSettings = ({ ctx }: { ctx: ServiceCtx }) => readBillingSettings(scope(ctx));
 
-export type BillingSettingsPatch = Partial<Omit<BillingSettings, "legal">> & {
+export type BillingSettingsPatch = Partial<Omit<BillingSettings, "legal" | "suspension">> & {
   legal?: Partial<BillingSettings["legal"]> | undefined;
+  suspension?: Partial<BillingSettings["suspension"]> | undefined;
 };
 
 export async function updateBillingSettings({ ctx, input }: { ctx: ServiceCtx; input: BillingSettingsPatch }) {
@@ -22,8 +23,13 @@ export async function updateBillingSettings({ ctx, input }: { ctx: ServiceCtx; i
     const sp = tx.tenant.t.systemPreferences;
     await tx.db.select().from(sp).where(eq(sp.key, BILLING_SETTINGS_KEY)).for("update");
     const before = await readBillingSettings(scope(tx));
-    const { legal, ...rest } = input;
-    const after: BillingSettings = { ...before, ...rest, legal: { ...before.legal, ...(legal ?? {}) } };
+    const { legal, suspension, ...rest } = input;
+    const after: BillingSettings = {
+      ...before,
+      ...rest,
+      suspension: { ...before.suspension, ...(suspension ?? {}) },
+      legal: { ...before.legal, ...(legal ?? {}) },
+    };
     await writeBillingSettings(scope(tx), after);
     await writeAudit(tx, {
       action: "settings.billing",

@@ -6,6 +6,7 @@ import type { AppEnv } from "../../env.ts";
 import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
 import { serviceCtx } from "../../services/context.ts";
 import { validate } from "../../validate.ts";
+import { publishRadiusChange } from "../subscribers/index.ts";
 import { getBillingSettings, updateBillingSettings } from "./billing-settings.ts";
 import { createTaxRate, deleteTaxRate, listTaxRates, updateTaxRate } from "./tax-rates.ts";
 
@@ -27,9 +28,12 @@ const taxRatePatch = z
   })
   .strict();
 const settingsPatch = billingSettingsSchema
-  .omit({ legal: true })
+  .omit({ legal: true, suspension: true })
   .partial()
-  .extend({ legal: billingSettingsSchema.shape.legal.partial().strict().optional() })
+  .extend({
+    legal: billingSettingsSchema.shape.legal.partial().strict().optional(),
+    suspension: billingSettingsSchema.shape.suspension.partial().strict().optional(),
+  })
   .strict();
 const idParam = z.object({ id: z.uuid() });
 
@@ -37,6 +41,8 @@ const idParam = z.object({ id: z.uuid() });
 export function billingRoutes(deps: AppDeps) {
   const view = requirePermission("billing.view");
   const edit = requirePermission("billing.edit");
+  // After a settings change the RADIUS daemon reloads the tenant: `suspension` decides its answer.
+  const radius = publishRadiusChange(deps);
   return new Hono<AppEnv>()
     .use(requireTenantAuth(deps))
     .get("/tax-rates", view, async (c) => c.json({ items: await listTaxRates({ ctx: serviceCtx(c) }) }))
@@ -56,7 +62,7 @@ export function billingRoutes(deps: AppDeps) {
       return c.body(null, 204);
     })
     .get("/settings", view, async (c) => c.json(await getBillingSettings({ ctx: serviceCtx(c) })))
-    .patch("/settings", edit, validate("json", settingsPatch), async (c) =>
+    .patch("/settings", edit, radius, validate("json", settingsPatch), async (c) =>
       c.json(await updateBillingSettings({ ctx: serviceCtx(c), input: c.req.valid("json") })),
     );
 }

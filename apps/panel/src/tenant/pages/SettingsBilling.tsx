@@ -1,7 +1,7 @@
 import { createResource, createSignal, For, Show } from "solid-js";
 import { api, unwrap } from "../../api/client";
 import { ErrorBanner } from "../../ui/ErrorBanner";
-import { CheckboxField, TextAreaField, TextField } from "../../ui/Field";
+import { CheckboxField, SelectField, TextAreaField, TextField } from "../../ui/Field";
 import { createSubmit } from "../../ui/submit";
 import { toast } from "../../ui/Toast";
 import { session } from "../session";
@@ -18,6 +18,7 @@ interface BillingPrefs {
   postpaidDueDays: number;
   graceDays: number;
   suspendOnNonPayment: boolean;
+  suspension: { mode: "reject" | "walled_garden"; rateLimit: string; addressList: string; filterId: string };
   legal: { address: string; taxId: string; footer: string };
 }
 
@@ -166,6 +167,10 @@ function BillingPrefsForm(props: { prefs: BillingPrefs }) {
   const [dueDays, setDueDays] = createSignal(String(props.prefs.postpaidDueDays));
   const [grace, setGrace] = createSignal(String(props.prefs.graceDays));
   const [suspend, setSuspend] = createSignal(props.prefs.suspendOnNonPayment);
+  const [mode, setMode] = createSignal(props.prefs.suspension.mode);
+  const [gardenRate, setGardenRate] = createSignal(props.prefs.suspension.rateLimit);
+  const [addressList, setAddressList] = createSignal(props.prefs.suspension.addressList);
+  const [filterId, setFilterId] = createSignal(props.prefs.suspension.filterId);
   const [address, setAddress] = createSignal(props.prefs.legal.address);
   const [taxId, setTaxId] = createSignal(props.prefs.legal.taxId);
   const [footer, setFooter] = createSignal(props.prefs.legal.footer);
@@ -180,6 +185,7 @@ function BillingPrefsForm(props: { prefs: BillingPrefs }) {
             postpaidDueDays: int(dueDays()) ?? 7,
             graceDays: int(grace()) ?? 7,
             suspendOnNonPayment: suspend(),
+            suspension: { mode: mode(), rateLimit: gardenRate(), addressList: addressList(), filterId: filterId() },
             legal: { address: address(), taxId: taxId(), footer: footer() },
           },
         }),
@@ -204,6 +210,30 @@ function BillingPrefsForm(props: { prefs: BillingPrefs }) {
         checked={suspend()}
         onChange={(e) => setSuspend(e.currentTarget.checked)}
       />
+      <SelectField
+        label="A suspended subscriber connecting"
+        value={mode()}
+        onChange={(e) => setMode(e.currentTarget.value === "walled_garden" ? "walled_garden" : "reject")}
+        options={[
+          { value: "reject", label: "is refused (RADIUS reject)" },
+          { value: "walled_garden", label: "gets the walled garden (to reach the portal and pay)" },
+        ]}
+      />
+      <Show when={mode() === "walled_garden"}>
+        <TextField
+          label="Walled-garden rate (upload/download)"
+          value={gardenRate()}
+          onValue={setGardenRate}
+          hint="MikroTik syntax, e.g. 256k/256k"
+        />
+        <TextField
+          label="Address list (Mikrotik-Address-List)"
+          value={addressList()}
+          onValue={setAddressList}
+          hint="Your NAS's firewall lets this list reach only the portal and payment pages; empty: not sent"
+        />
+        <TextField label="Filter-Id" value={filterId()} onValue={setFilterId} hint="Empty: not sent" />
+      </Show>
       <TextAreaField label="Company address (on invoices)" value={address()} onValue={setAddress} maxLength={1000} />
       <TextField label="Tax ID" value={taxId()} onValue={setTaxId} maxLength={100} />
       <TextAreaField label="Invoice footer" value={footer()} onValue={setFooter} maxLength={2000} />
