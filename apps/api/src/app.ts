@@ -35,6 +35,7 @@ import { signupRoutes } from "./routes/signup/index.ts";
 import { siteRoutes } from "./routes/site/index.ts";
 import { subscriberRoutes } from "./routes/subscribers/index.ts";
 import { tlsAskRoutes } from "./routes/tls-ask/index.ts";
+import { trafficRoutes } from "./routes/traffic/index.ts";
 import { transactionRoutes } from "./routes/transactions/index.ts";
 import { userRoutes } from "./routes/users/index.ts";
 import { billingWebhookRoutes } from "./routes/webhooks/billing.ts";
@@ -131,6 +132,7 @@ export function createApp(deps: AppDeps) {
   app.route("/api/sessions", sessionRoutes(deps));
   app.route("/api/auth-logs", authLogRoutes(deps));
   app.route("/api/nas", nasRoutes(deps));
+  app.route("/api/traffic", trafficRoutes(deps));
   app.route("/api/ip-pools", ipPoolRoutes(deps));
   app.route("/api/wireguard", wireguardRoutes(deps));
   app.route("/api/invoices", invoicePdfRoutes(deps));

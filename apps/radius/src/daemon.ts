@@ -1,8 +1,8 @@
 import type { Db } from "@proxpanel/db";
-import { type RadiusDataSource, RadiusServer } from "@proxpanel/radius";
+import { type NasRecord, type RadiusDataSource, RadiusServer } from "@proxpanel/radius";
 import { startStatsPublisher } from "@proxpanel/radius/stats";
 import type { SharedState, TenantKeyRing } from "@proxpanel/tenancy";
-import { DbDataSource } from "./db/source.ts";
+import { DbDataSource, type DbSourceOptions } from "./db/source.ts";
 
 type Log = (line: Record<string, unknown>) => void;
 
@@ -14,6 +14,8 @@ export interface DaemonOptions {
   /** Acct-Interim-Interval sent to NAS (s), RADIUS_INTERIM_INTERVAL. */
   interimInterval?: number;
   log?: Log;
+  /** Notes each NAS's last packet (NAS health). */
+  onNasSeen?: (nas: NasRecord, kind: "auth" | "acct") => void;
 }
 
 export interface RunningDaemon {
@@ -36,6 +38,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     receiveBufferBytes: 4 * 1024 * 1024,
     ...(options.interimInterval !== undefined ? { defaultInterimInterval: options.interimInterval } : {}),
     onError: (err, where) => log({ level: "error", where, err: String(err) }),
+    ...(options.onNasSeen ? { onNasSeen: options.onNasSeen } : {}),
   });
   try {
     const ports = await server.start();
@@ -53,6 +56,9 @@ export interface DbDaemonOptions extends Omit<DaemonOptions, "dataSource"> {
   keys: TenantKeyRing;
   state: SharedState;
   refreshIntervalMs?: number;
+  /** Accounting sink options (the bench switches the traffic roll-ups off to compare). */
+  accounting?: DbSourceOptions["accounting"];
+  seenFlushMs?: number;
 }
 
 /** The production daemon: tenant routing and subscribers from PostgreSQL, changes from the bus. */
@@ -64,11 +70,18 @@ export async function startDbDaemon(options: DbDaemonOptions): Promise<RunningDa
     state: options.state,
     onError: (err, where) => log({ level: "error", where, err: String(err) }),
     ...(options.refreshIntervalMs !== undefined ? { refreshIntervalMs: options.refreshIntervalMs } : {}),
+    ...(options.accounting ? { accounting: options.accounting } : {}),
+    ...(options.seenFlushMs !== undefined ? { seenFlushMs: options.seenFlushMs } : {}),
   });
   await source.start();
   let daemon: RunningDaemon;
   try {
-    daemon = await startDaemon({ ...options, dataSource: source, log });
+    daemon = await startDaemon({
+      ...options,
+      dataSource: source,
+      log,
+      onNasSeen: (nas, kind) => source.seen.mark(nas, kind),
+    });
   } catch (err) {
     await source.stop();
     throw err;

@@ -1,9 +1,12 @@
 import type { Db, TenantClientCache } from "@proxpanel/db";
+import { probeStatusServer } from "@proxpanel/radius/status-probe";
 import type { SharedState, TenantKeyRing } from "@proxpanel/tenancy";
 import type { Cron } from "croner";
 import type { Logger } from "pino";
+import { checkNasHealth } from "./nas-health.ts";
 import { disconnectExpired } from "./radius-expiry.ts";
 import { closeStaleSessions } from "./radius-stale.ts";
+import { pruneTraffic } from "./traffic-retention.ts";
 
 export interface RadiusJobDeps {
   db: Db;
@@ -11,13 +14,15 @@ export interface RadiusJobDeps {
   logger: Logger;
   /** Needed to unseal NAS secrets for Disconnect; without it the expiry job is not started. */
   keys?: Pick<TenantKeyRing, "forTenant">;
+  /** The same key ring under the notifications' name: Status-Server probes need NAS secrets too. */
+  notifyKeys?: Pick<TenantKeyRing, "forTenant">;
   state?: SharedState;
   config?: { RADIUS_INTERIM_INTERVAL?: number };
 }
 
 type Job = (name: string, pattern: string, fn: () => Promise<unknown>) => Cron;
 
-/** Stale-session closing and expiry disconnects, every minute. */
+/** Stale-session closing, NAS health and expiry disconnects every minute; traffic retention hourly. */
 export function radiusJobs(deps: RadiusJobDeps, job: Job): Cron[] {
   const log = deps.logger.child({ component: "radius-jobs" });
   const interimIntervalSeconds = deps.config?.RADIUS_INTERIM_INTERVAL ?? 300;
@@ -33,6 +38,23 @@ export function radiusJobs(deps: RadiusJobDeps, job: Job): Cron[] {
         { interimIntervalSeconds },
       );
       for (const r of closed) log.info(r, "stale radius sessions closed");
+    }),
+    job("nas-health", "* * * * *", async () => {
+      const probeKeys = deps.keys ?? deps.notifyKeys;
+      const changes = await checkNasHealth(
+        {
+          db: deps.db,
+          tenantClients: deps.tenantClients,
+          probe: (target) => probeStatusServer(target),
+          ...(probeKeys ? { keys: probeKeys } : {}),
+        },
+        { interimIntervalSeconds },
+      );
+      for (const c of changes) log.info(c, "nas health changed");
+    }),
+    job("traffic-retention", "7 * * * *", async () => {
+      const pruned = await pruneTraffic(deps);
+      for (const p of pruned) log.info(p, "traffic roll-ups pruned");
     }),
   ];
   const keys = deps.keys;

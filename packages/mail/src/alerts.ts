@@ -7,6 +7,8 @@ const TITLES: Record<string, string> = {
   failing_runs: "scheduled backups failing",
   staging_full: "backup staging disk nearly full",
   upload_failing: "backup uploads failing",
+  nas_silent: "a tenant's NAS went silent",
+  nas_accounting_gap: "a tenant's NAS stopped sending accounting",
 };
 
 /**
@@ -40,7 +42,9 @@ export async function mailNewAlerts(deps: { db: Db }, to: string): Promise<numbe
           "",
           alert.message,
           "",
-          "See the console (backups) for details; the alert stays open until resolved.",
+          alert.kind.startsWith("nas_")
+            ? "The alert resolves itself when the NAS is heard from again."
+            : "See the console (backups) for details; the alert stays open until resolved.",
         ].join("\n"),
       });
       await tx.insert(alertMails).values({ alertId: alert.id, mailId });

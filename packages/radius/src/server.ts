@@ -36,6 +36,11 @@ export interface RadiusServerOptions {
    */
   perTenantQueue?: number;
   onError?: (error: unknown, context: string) => void;
+  /**
+   * Every packet that proved its NAS's secret (auth, accounting, Status-Server), for NAS health.
+   * Called on the hot path: it must only note the time in memory.
+   */
+  onNasSeen?: (nas: NasRecord, kind: "auth" | "acct") => void;
 }
 
 type Kind = "auth" | "acct";
@@ -258,6 +263,7 @@ export class RadiusServer {
     }
     const proof = this.verify(kind, packet, nas);
     if (!proof) return;
+    this.options.onNasSeen?.(nas, kind);
     if (proof === "proved" && !nas.verified) {
       nas.verified = true;
       this.source.nasVerified?.(nas);
@@ -316,6 +322,7 @@ export class RadiusServer {
       return;
     }
     c.statusServer++;
+    this.options.onNasSeen?.(nas, kind);
     const reply = encodeResponse({
       code: kind === "auth" ? Code.AccessAccept : Code.AccountingResponse,
       identifier: packet.identifier,

@@ -3,6 +3,7 @@ import { accountingBatchSize, accountingFlushSeconds } from "@proxpanel/metrics/
 import type { AccountingRecord } from "@proxpanel/radius";
 import { sql } from "drizzle-orm";
 import { mergeRow, type SessionRow, toRow } from "./session-rows.ts";
+import { type PriorSession, type SessionTraffic, sessionTraffic, upsertTraffic } from "./traffic.ts";
 import type { TenantCache, TenantSnapshot } from "./tenant-cache.ts";
 
 interface Pending {
@@ -19,6 +20,8 @@ export interface SinkOptions {
   maxQueued: number;
   /** Batch transactions in flight at once (each holds one pooled connection). */
   maxConcurrent: number;
+  /** Session rates and the traffic roll-ups (traffic.ts); off only to measure what they cost. */
+  trafficRollups: boolean;
 }
 
 interface Usage {
@@ -35,7 +38,13 @@ interface Write {
   done: Promise<void>;
 }
 
-const DEFAULTS: SinkOptions = { maxDelayMs: 50, maxBatch: 2000, maxQueued: 100_000, maxConcurrent: 4 };
+const DEFAULTS: SinkOptions = {
+  maxDelayMs: 50,
+  maxBatch: 2000,
+  maxQueued: 100_000,
+  maxConcurrent: 4,
+  trafficRollups: true,
+};
 
 /**
  * Accounting into each tenant's radacct, one transaction per tenant per batch. A record's promise
@@ -163,7 +172,9 @@ export class AccountingSink {
     if (!resets.length && !rows.size) return;
     const usage = await this.db.transaction(async (tx) => {
       for (const { record } of resets) await closeNasSessions(tx, snap, record);
-      return rows.size ? upsertSessions(tx, snap, [...rows.values()]) : new Map<string, Usage>();
+      return rows.size
+        ? upsertSessions(tx, snap, [...rows.values()], this.opts.trafficRollups)
+        : new Map<string, Usage>();
     });
     for (const [id, u] of usage) this.cache.addUsage(tenantId, id, u.bytesIn, u.bytesOut);
     for (const row of rows.values()) {
@@ -184,16 +195,35 @@ async function closeNasSessions(tx: Tx, snap: TenantSnapshot, r: AccountingRecor
     where nas_id = ${r.nasId}::uuid and stop_time is null and start_time <= ${r.receivedAt.toISOString()}::timestamptz`);
 }
 
-async function upsertSessions(tx: Tx, snap: TenantSnapshot, rows: SessionRow[]): Promise<Map<string, Usage>> {
+async function upsertSessions(
+  tx: Tx,
+  snap: TenantSnapshot,
+  rows: SessionRow[],
+  rollups: boolean,
+): Promise<Map<string, Usage>> {
   const a = snap.t.radacct;
   const keys = rows.map((r) => r.acctUniqueId);
-  const before = await tx.execute<{ key: string; input_octets: string; output_octets: string }>(sql`
-    select acct_unique_id as key, input_octets, output_octets from ${a}
+  const before = await tx.execute<{
+    key: string;
+    input_octets: string;
+    output_octets: string;
+    update_time: string | null;
+  }>(sql`
+    select acct_unique_id as key, input_octets, output_octets, update_time from ${a}
     where acct_unique_id in (select jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb))
     for update`);
-  const old = new Map(
-    before.map((b) => [b.key, { inputOctets: Number(b.input_octets), outputOctets: Number(b.output_octets) }]),
+  const old = new Map<string, PriorSession>(
+    before.map((b) => [
+      b.key,
+      {
+        inputOctets: Number(b.input_octets),
+        outputOctets: Number(b.output_octets),
+        updateTime: b.update_time === null ? null : new Date(b.update_time),
+      },
+    ]),
   );
+  const traffic = new Map<string, SessionTraffic>();
+  if (rollups) for (const r of rows) traffic.set(r.acctUniqueId, sessionTraffic(r, old.get(r.acctUniqueId)));
   // One JSON parameter unpacked by PostgreSQL rather than 16 bound parameters per row: building
   // and binding thousands of parameters per batch costs the daemon more CPU than the write. Rows
   // go as arrays, not objects: half the octets to stringify, send and parse.
@@ -215,16 +245,18 @@ async function upsertSessions(tx: Tx, snap: TenantSnapshot, rows: SessionRow[]):
       r.inputOctets,
       r.outputOctets,
       r.terminateCause,
+      traffic.get(r.acctUniqueId)?.rateIn ?? null,
+      traffic.get(r.acctUniqueId)?.rateOut ?? null,
     ]),
   );
   // Interim and Stop may arrive in any order; counters and times only move forward.
   await tx.execute(sql`
     insert into ${a} as radacct (acct_unique_id, acct_session_id, username, subscriber_id, nas_id, nas_ip_address,
       nas_port_id, framed_ip_address, calling_station_id, start_time, update_time, stop_time, session_time,
-      input_octets, output_octets, terminate_cause)
+      input_octets, output_octets, terminate_cause, rate_in, rate_out)
     select e->>0, e->>1, e->>2, (e->>3)::uuid, (e->>4)::uuid, (e->>5)::inet, e->>6, (e->>7)::inet, e->>8,
       (e->>9)::timestamptz, (e->>10)::timestamptz, (e->>11)::timestamptz, (e->>12)::integer, (e->>13)::bigint,
-      (e->>14)::bigint, e->>15
+      (e->>14)::bigint, e->>15, (e->>16)::bigint, (e->>17)::bigint
     from jsonb_array_elements(${payload}::jsonb) as e
     on conflict (acct_unique_id) do update set
       subscriber_id = coalesce(radacct.subscriber_id, excluded.subscriber_id),
@@ -237,7 +269,12 @@ async function upsertSessions(tx: Tx, snap: TenantSnapshot, rows: SessionRow[]):
       terminate_cause = coalesce(excluded.terminate_cause, radacct.terminate_cause),
       framed_ip_address = coalesce(excluded.framed_ip_address, radacct.framed_ip_address),
       calling_station_id = coalesce(excluded.calling_station_id, radacct.calling_station_id),
-      nas_port_id = coalesce(excluded.nas_port_id, radacct.nas_port_id)`);
+      nas_port_id = coalesce(excluded.nas_port_id, radacct.nas_port_id),
+      rate_in = case when excluded.update_time >= coalesce(radacct.update_time, excluded.update_time)
+        then coalesce(excluded.rate_in, radacct.rate_in) else radacct.rate_in end,
+      rate_out = case when excluded.update_time >= coalesce(radacct.update_time, excluded.update_time)
+        then coalesce(excluded.rate_out, radacct.rate_out) else radacct.rate_out end`);
+  if (rollups) await upsertTraffic(tx, snap.t, rows, traffic);
   const usage = new Map<string, Usage>();
   for (const r of rows) {
     if (!r.subscriberId) continue;

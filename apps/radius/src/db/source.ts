@@ -4,6 +4,7 @@ import { INVALIDATION_CHANNEL, type SharedState, type TenantKeyRing } from "@pro
 import { sql } from "drizzle-orm";
 import { AccountingSink, type SinkOptions } from "./accounting-sink.ts";
 import { AuthLogWriter } from "./auth-log.ts";
+import { NasSeenRecorder } from "./nas-seen.ts";
 import { NasTable } from "./nas-table.ts";
 import { TenantCache } from "./tenant-cache.ts";
 
@@ -20,6 +21,8 @@ export interface DbSourceOptions {
   /** Full reload of NAS routes and cached tenants, in case a bus message was lost (Redis reconnect). */
   refreshIntervalMs?: number;
   accounting?: Partial<SinkOptions>;
+  /** How often each NAS's last-seen time is written (ms). */
+  seenFlushMs?: number;
 }
 
 type MaybePromise<T> = T | Promise<T>;
@@ -32,6 +35,7 @@ type MaybePromise<T> = T | Promise<T>;
 export class DbDataSource implements RadiusDataSource {
   readonly nas: NasTable;
   readonly tenants: TenantCache;
+  readonly seen: NasSeenRecorder;
   private readonly sink: AccountingSink;
   private readonly authLog: AuthLogWriter;
   private readonly onError: (err: unknown, where: string) => void;
@@ -44,6 +48,7 @@ export class DbDataSource implements RadiusDataSource {
     this.tenants = new TenantCache(opts.db, opts.keys, this.onError);
     this.sink = new AccountingSink(opts.db, this.tenants, opts.accounting);
     this.authLog = new AuthLogWriter(opts.db, this.tenants, this.onError);
+    this.seen = new NasSeenRecorder(opts.db, this.onError, opts.seenFlushMs);
   }
 
   async start(): Promise<void> {
@@ -60,6 +65,7 @@ export class DbDataSource implements RadiusDataSource {
       ),
     ]);
     await this.nas.loadAll();
+    this.seen.start();
     const every = this.opts.refreshIntervalMs ?? 60_000;
     if (every > 0) {
       this.timer = setInterval(() => {
@@ -74,7 +80,7 @@ export class DbDataSource implements RadiusDataSource {
     clearInterval(this.timer);
     await Promise.all(this.unsubscribers.map((u) => u()));
     this.unsubscribers = [];
-    await Promise.all([this.sink.flush(), this.authLog.flush()]);
+    await Promise.all([this.sink.flush(), this.authLog.flush(), this.seen.stop()]);
   }
 
   private onEvent(message: string, apply: (tenantId: string) => unknown): void {
@@ -148,7 +154,7 @@ export class DbDataSource implements RadiusDataSource {
 
   /** Writes whatever is queued (tests, shutdown). */
   flush(): Promise<void> {
-    return Promise.all([this.sink.flush(), this.authLog.flush()]).then(() => undefined);
+    return Promise.all([this.sink.flush(), this.authLog.flush(), this.seen.flush()]).then(() => undefined);
   }
 }
 

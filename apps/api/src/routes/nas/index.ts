@@ -35,6 +35,8 @@ const nasBody = z
     type: z.enum(["mikrotik", "generic"]).optional(),
     coaPort: z.number().int().min(1).max(65535).optional(),
     requireMessageAuthenticator: z.boolean().optional(),
+    // Probe with RFC 5997 Status-Server on the CoA port (only for NAS that answer it).
+    statusServer: z.boolean().optional(),
     description: z.string().max(1000).optional(),
   })
   .strict();

@@ -1,12 +1,13 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { seal, unseal } from "@proxpanel/auth";
-import { type NasDevice, nasRoutes, superAdminAudit } from "@proxpanel/db";
+import { type NasDevice, nasHealth, nasRoutes, superAdminAudit } from "@proxpanel/db";
 import { and, asc, count, desc, eq, or, type SQL, sql } from "drizzle-orm";
 import { conflictOn } from "../../db-errors.ts";
 import { AppError, ErrorCode, notFound } from "../../errors.ts";
 import { type ListInput, likeEscape, type Page } from "../../pagination.ts";
 import { writeAudit } from "../../services/audit.ts";
 import { inTransaction, type ServiceCtx } from "../../services/context.ts";
+import { type NasHealth, nasHealthOf } from "../traffic/traffic.ts";
 
 export const NAS_SORTS = ["name", "address", "created"] as const;
 /** The RADIUS daemon subscribes here and reloads its routing table on every message. */
@@ -19,6 +20,7 @@ export interface NasFields {
   type?: "mikrotik" | "generic" | undefined;
   coaPort?: number | undefined;
   requireMessageAuthenticator?: boolean | undefined;
+  statusServer?: boolean | undefined;
   description?: string | undefined;
 }
 
@@ -47,6 +49,14 @@ export function publicNas(row: NasDevice): PublicNas {
   const { secretEnc: _s, ...rest } = row;
   return rest;
 }
+
+const UNKNOWN_HEALTH: NasHealth = {
+  status: "unknown",
+  statusSince: null,
+  lastSeenAt: null,
+  lastAcctAt: null,
+  probe: null,
+};
 
 /** 24 random bytes as base64url: 32 printable characters every NAS vendor accepts. */
 export const generateSecret = () => randomBytes(24).toString("base64url");
@@ -180,7 +190,7 @@ export async function listNas({
 }: {
   ctx: ServiceCtx;
   input: ListInput<(typeof NAS_SORTS)[number]> & { type?: "mikrotik" | "generic" | undefined };
-}): Promise<Page<PublicNas>> {
+}): Promise<Page<PublicNas & { health: NasHealth }>> {
   const { t } = ctx.tenant;
   const f: SQL[] = [];
   if (input.type) f.push(eq(t.nasDevices.type, input.type));
@@ -209,14 +219,27 @@ export async function listNas({
       .offset((input.page - 1) * input.limit),
     ctx.db.select({ n: count() }).from(t.nasDevices).where(where),
   ]);
-  return { items: rows.map(publicNas), total: totals[0]?.n ?? 0, page: input.page, limit: input.limit };
+  // Health (last seen, status, last probe) from the registry, one query for the page.
+  const health = await nasHealthOf(
+    ctx,
+    rows.map((r) => r.id),
+  );
+  const items = rows.map((r) => ({ ...publicNas(r), health: health.get(r.id) ?? UNKNOWN_HEALTH }));
+  return { items, total: totals[0]?.n ?? 0, page: input.page, limit: input.limit };
 }
 
-export async function getNas({ ctx, input }: { ctx: ServiceCtx; input: { id: string } }): Promise<PublicNas> {
+export async function getNas({
+  ctx,
+  input,
+}: {
+  ctx: ServiceCtx;
+  input: { id: string };
+}): Promise<PublicNas & { health: NasHealth }> {
   const { t } = ctx.tenant;
   const row = (await ctx.db.select().from(t.nasDevices).where(eq(t.nasDevices.id, input.id)).limit(1))[0];
   if (!row) throw notFound("NAS not found");
-  return publicNas(row);
+  const health = await nasHealthOf(ctx, [row.id]);
+  return { ...publicNas(row), health: health.get(row.id) ?? UNKNOWN_HEALTH };
 }
 
 /** Returns the secret once; afterwards only reveal or rotate show it. */
@@ -283,6 +306,7 @@ export async function deleteNas(deps: NasDeps, { ctx, input }: { ctx: ServiceCtx
     const before = await loadForUpdate(tx, input.id);
     await tx.db.delete(t.wireguardPeers).where(eq(t.wireguardPeers.nasId, input.id));
     await tx.db.delete(nasRoutes).where(eq(nasRoutes.nasId, input.id));
+    await tx.db.delete(nasHealth).where(eq(nasHealth.nasId, input.id));
     await tx.db.delete(t.nasDevices).where(eq(t.nasDevices.id, input.id));
     await writeAudit(tx, {
       action: "nas.delete",
