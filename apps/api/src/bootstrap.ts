@@ -11,6 +11,7 @@ import { PrincipalCache } from "./auth/principals.ts";
 import type { AppDeps } from "./deps.ts";
 import { createLimiters } from "./limiters.ts";
 import { closeJobHub } from "./routes/backups/backups-progress.ts";
+import { reconcileTarget, startPaymentReconciler } from "./routes/payments/reconcile.ts";
 
 /**
  * Outside production, missing JWT secrets are generated once and kept under the data directory so
@@ -94,11 +95,17 @@ export async function bootstrap(
     logger,
     backup: backupRuntimeFromConfig(config, secrets.backup),
   };
+  // The worker's nudges about payments left pending (routes/payments/reconcile.ts).
+  const stopReconciler = await startPaymentReconciler({
+    state,
+    logger,
+    tenant: (tenantId) => reconcileTarget(deps, tenantId),
+  });
   return {
     deps,
     database,
     close: async () => {
-      await Promise.all([resolver.stop(), principals.stop(), closeJobHub(deps)]);
+      await Promise.all([resolver.stop(), principals.stop(), closeJobHub(deps), stopReconciler()]);
       if (!opts.state) await state.close();
       await database.close();
     },

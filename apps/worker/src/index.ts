@@ -7,6 +7,7 @@ import { drainJobs } from "./drain.ts";
 import { invoiceJobs } from "./invoice-jobs.ts";
 import { systemJobs } from "./mail-jobs.ts";
 import { notifyJobs } from "./notify-jobs.ts";
+import { paymentJobs } from "./payment-jobs.ts";
 import { radiusJobs } from "./radius-jobs.ts";
 import { checkStagingSpace } from "./staging.ts";
 import { runDueSchedules } from "./tick.ts";
@@ -65,6 +66,8 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     ...invoiceJobs(deps, job),
     // Subscriber notifications: scanned events (expiry, quota) queued, then delivered.
     ...notifyJobs({ ...deps, keys: deps.notifyKeys ?? deps.keys }, job),
+    // Online payments left pending (lost callbacks): an API instance asks the provider and settles.
+    ...paymentJobs(deps, job),
   ];
   return {
     stop: () => {

@@ -57,6 +57,8 @@ const worker = startWorker({
   logger,
   config,
   resolver,
+  // The bus: RADIUS daemons hear of suspensions and freed leases, the API of payments to reconcile.
+  state,
   ...(dataKeyValue ? { notifyKeys: new TenantKeyRing(database.db, dataKeyValue) } : {}),
 });
 logger.info("backup worker running");
