@@ -56,7 +56,11 @@ export class DbDataSource implements RadiusDataSource {
     // Subscribe before the first load, so a change committed during it is not missed.
     this.unsubscribers = await Promise.all([
       state.subscribe(NAS_CHANNEL, (msg) => this.onEvent(msg, (id) => this.nas.reloadTenant(id))),
-      state.subscribe(SUBSCRIBER_CHANNEL, (msg) => this.onEvent(msg, (id) => this.tenants.invalidate(id))),
+      state.subscribe(SUBSCRIBER_CHANNEL, (msg) =>
+        this.onEvent(msg, (id, subscriberId) =>
+          subscriberId ? this.tenants.refreshSubscriber(id, subscriberId) : this.tenants.invalidate(id),
+        ),
+      ),
       state.subscribe(INVALIDATION_CHANNEL, (msg) =>
         this.onEvent(msg, (id) => {
           this.tenants.invalidate(id);
@@ -83,15 +87,17 @@ export class DbDataSource implements RadiusDataSource {
     await Promise.all([this.sink.flush(), this.authLog.flush(), this.seen.stop()]);
   }
 
-  private onEvent(message: string, apply: (tenantId: string) => unknown): void {
-    let tenantId: unknown;
+  private onEvent(message: string, apply: (tenantId: string, subscriberId?: string) => unknown): void {
+    let event: { tenantId?: unknown; subscriberId?: unknown };
     try {
-      tenantId = (JSON.parse(message) as { tenantId?: unknown }).tenantId;
+      event = JSON.parse(message) as typeof event;
     } catch {
       return;
     }
+    const { tenantId, subscriberId } = event;
     if (typeof tenantId !== "string") return;
-    Promise.resolve(apply(tenantId)).catch((err: unknown) => this.onError(err, "radius cache event"));
+    const one = typeof subscriberId === "string" ? subscriberId : undefined;
+    Promise.resolve(apply(tenantId, one)).catch((err: unknown) => this.onError(err, "radius cache event"));
   }
 
   findNas(address: string, nasIdentifier: string | undefined): NasRecord | undefined {

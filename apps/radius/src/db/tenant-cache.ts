@@ -63,6 +63,8 @@ interface Entry {
  */
 export class TenantCache {
   private readonly entries = new Map<string, Entry>();
+  /** Per tenant, the chain of one-subscriber refreshes (applied in the order their events came). */
+  private readonly refreshing = new Map<string, Promise<void>>();
 
   constructor(
     private readonly db: Db,
@@ -85,9 +87,70 @@ export class TenantCache {
   }
 
   lookup(tenantId: string, username: string): MaybePromise<SubscriberRecord | undefined> {
+    // A one-subscriber refresh in flight: answer once it has landed (a few ms, one indexed read),
+    // so an account just disabled is never admitted from the old row.
+    const refreshing = this.refreshing.get(tenantId);
+    if (refreshing) return refreshing.then(() => this.lookup(tenantId, username));
     const snap = this.get(tenantId);
     if (snap instanceof Promise) return snap.then((s) => s && this.record(s, username));
     return snap && this.record(snap, username);
+  }
+
+  /**
+   * One subscriber changed (the API names it in its event): re-read that row and patch it into
+   * the cached snapshot, instead of reloading the whole tenant (≈ 0.5 s of daemon CPU and a
+   * 20,000-row read for a 20,000-subscriber tenant, during which every lookup of the tenant waited).
+   * Anything wider (plans, caps, a bulk change) still comes as a tenant event and reloads whole.
+   */
+  refreshSubscriber(tenantId: string, subscriberId: string): Promise<void> {
+    const entry = this.entries.get(tenantId);
+    // Not cached: the first lookup loads the tenant whole, change included.
+    if (!entry) return Promise.resolve();
+    const next = (this.refreshing.get(tenantId) ?? Promise.resolve())
+      .then(() => this.patchSubscriber(tenantId, entry, subscriberId))
+      .catch((err: unknown) => {
+        this.onError(err, "subscriber refresh");
+        // Whatever the failure, the old row must not survive it.
+        this.invalidate(tenantId);
+      });
+    this.refreshing.set(tenantId, next);
+    void next.finally(() => {
+      if (this.refreshing.get(tenantId) === next) this.refreshing.delete(tenantId);
+    });
+    return next;
+  }
+
+  private async patchSubscriber(tenantId: string, entry: Entry, id: string): Promise<void> {
+    // A snapshot still loading may have read the row before the change committed: patch it after.
+    const snap = await entry.promise;
+    // Replaced by a whole reload that started after the event: that one reads the change itself.
+    if (!snap || this.entries.get(tenantId) !== entry) return;
+    const s = snap.t.subscribers;
+    const [row] = await this.db.select().from(s).where(eq(s.id, id)).limit(1);
+    if (this.entries.get(tenantId) !== entry) return;
+    const cached = snap.byId.get(id);
+    if (!row) {
+      if (!cached) return;
+      snap.byId.delete(id);
+      snap.byName.delete(cached.row.username.toLowerCase());
+      // Ranks behind it move up by one: that only changes a decision when the tenant is over its cap.
+      if (snap.byId.size >= snap.subscriberCap) this.invalidate(tenantId);
+      return;
+    }
+    if (!cached) {
+      // New: the newest account, so last in creation order.
+      const added: CachedSubscriber = { row, rank: snap.byId.size };
+      snap.byId.set(id, added);
+      snap.byName.set(row.username.toLowerCase(), added);
+      return;
+    }
+    snap.byName.delete(cached.row.username.toLowerCase());
+    cached.row = row;
+    // Derived state goes with the old row (password, record); a pool lease is found again by query.
+    cached.password = undefined;
+    cached.record = undefined;
+    cached.lease = undefined;
+    snap.byName.set(row.username.toLowerCase(), cached);
   }
 
   find(snap: TenantSnapshot, username: string): CachedSubscriber | undefined {

@@ -1,4 +1,4 @@
-import { Hono, type MiddlewareHandler } from "hono";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
@@ -86,16 +86,35 @@ const bulkBody = z
     path: ["planId"],
   });
 
-/** After a successful change (the service has committed) the RADIUS daemon reloads this tenant. */
+/** `/api/subscribers/<id>` and its sub-resources: a change to that one subscriber. */
+const ONE_SUBSCRIBER = /\/subscribers\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:\/|$)/i;
+
+/** The one subscriber a change touched (an edit by id, or a create's new id); undefined: several or unknown. */
+async function changedSubscriber(c: Context<AppEnv>): Promise<string | undefined> {
+  const byPath = ONE_SUBSCRIBER.exec(c.req.path)?.[1];
+  if (byPath) return byPath;
+  if (c.req.method !== "POST" || c.res.status !== 201 || !/\/subscribers\/?$/.test(c.req.path)) return undefined;
+  const body = (await c.res
+    .clone()
+    .json()
+    .catch(() => undefined)) as { subscriber?: { id?: unknown } } | undefined;
+  return typeof body?.subscriber?.id === "string" ? body.subscriber.id : undefined;
+}
+
+/**
+ * After a successful change (the service has committed) the RADIUS daemon refreshes the one
+ * subscriber it names, or reloads the whole tenant when it names none (bulk, import).
+ */
 export function publishRadiusChange(deps: AppDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     await next();
     if (c.req.method === "GET" || c.res.status >= 400) return;
     const tenantId = c.var.tenant?.id;
     if (!tenantId) return;
+    const subscriberId = await changedSubscriber(c);
     // The change is committed whatever happens here; the daemon's periodic refresh covers a lost message.
     await deps.state
-      .publish("proxpanel:radius:subscriber", JSON.stringify({ tenantId }))
+      .publish("proxpanel:radius:subscriber", JSON.stringify(subscriberId ? { tenantId, subscriberId } : { tenantId }))
       .catch((err: unknown) => c.var.logger.warn({ err: String(err) }, "radius change not published"));
   };
 }
