@@ -1,6 +1,7 @@
-import { type InvoiceRunResult, runInvoiceCycle, suspendOverdue } from "@proxpanel/billing";
+import { type InvoiceRunResult, type OnInvoiceIssued, runInvoiceCycle, suspendOverdue } from "@proxpanel/billing";
 import { type Db, type TenantClientCache, tenants } from "@proxpanel/db";
 import { applyDynAuth } from "@proxpanel/dynauth";
+import { enqueueForSubscriber } from "@proxpanel/notify";
 import type { SharedState, TenantKeyRing } from "@proxpanel/tenancy";
 import type { Cron } from "croner";
 import { and, eq, inArray, sql } from "drizzle-orm";
@@ -21,7 +22,7 @@ type Job = (name: string, pattern: string, fn: () => Promise<unknown>) => Cron;
 /** Active tenants with a schema: a suspended workspace bills no one while it is suspended. */
 function billingTenants(db: Db, tenantIds?: string[]) {
   return db
-    .select({ id: tenants.id, schemaName: tenants.schemaName })
+    .select({ id: tenants.id, slug: tenants.slug, schemaName: tenants.schemaName })
     .from(tenants)
     .where(
       and(
@@ -46,7 +47,7 @@ export async function runInvoices(
     try {
       const client = deps.tenantClients.get(tenant.schemaName);
       const when = opts.now ? { now: opts.now } : {};
-      const r = await runInvoiceCycle(client, when);
+      const r = await runInvoiceCycle(client, { ...when, onIssued: invoiceIssued(tenant.slug) });
       // Invoices first: credit that settles a new invoice never counts against the subscriber.
       const suspended = await suspendOverdue(client, when);
       if (suspended.length) await afterSuspension(deps, tenant, suspended);
@@ -57,6 +58,25 @@ export async function runInvoices(
   }
   return out;
 }
+
+/**
+ * The invoice-issued e-mail/SMS of the tenant's templates, queued in the invoice's own transaction
+ * as a manual invoice's are; the dedupe key makes a second enqueue for the same invoice add nothing.
+ */
+const invoiceIssued =
+  (slug: string): OnInvoiceIssued =>
+  async ({ db, t }, invoice) => {
+    if (!invoice.subscriberId) return;
+    await enqueueForSubscriber(
+      { db, t, slug },
+      {
+        event: "invoice",
+        subscriberId: invoice.subscriberId,
+        data: { invoice: { number: invoice.number, amountCents: invoice.amountCents, dueAt: invoice.dueAt } },
+        dedupeKey: `invoice:${invoice.id}`,
+      },
+    );
+  };
 
 /** Committed: the daemon reloads the tenant, and open sessions get a Disconnect. */
 async function afterSuspension(deps: InvoiceJobDeps, tenant: { id: string; schemaName: string }, ids: string[]) {

@@ -1,4 +1,4 @@
-import type { ServicePlan, TaxRate, TenantDb, TenantTables } from "@proxpanel/db";
+import type { Invoice, ServicePlan, TaxRate, TenantDb, TenantTables } from "@proxpanel/db";
 import { eq, sql } from "drizzle-orm";
 import type { BillingDb, BillingScope } from "./db.ts";
 import { defaultTaxRate, issueInvoice } from "./issue.ts";
@@ -19,6 +19,13 @@ export interface InvoiceRunResult {
   settledFromBalance: number;
   failed: { subscriberId: string; error: string }[];
 }
+
+/**
+ * Runs inside the transaction that issued `invoice` (after it was settled from the balance, if it
+ * was): what it writes commits or rolls back with the invoice, so it happens exactly once per
+ * invoice. The worker queues the invoice-issued messages here (billing does not depend on notify).
+ */
+export type OnInvoiceIssued = (scope: BillingScope, invoice: Invoice) => Promise<void>;
 
 /** The period an invoice bills is its key: a re-run (or a second worker) finds it and issues nothing. */
 export const cycleKey = (subscriberId: string, periodStart: Date) => `${subscriberId}:${periodStart.getTime()}`;
@@ -78,6 +85,7 @@ async function billOne(
   taxRate: TaxRate | null,
   dueDays: number,
   now: Date,
+  onIssued: OnInvoiceIssued | undefined,
 ): Promise<{ issued: boolean; settled: boolean }> {
   const { t } = client;
   return client.db.transaction(async (tx) => {
@@ -134,6 +142,7 @@ async function billOne(
         },
       });
     }
+    await onIssued?.(scope, paid ?? invoice);
     return { issued: true, settled: paid !== null };
   });
 }
@@ -141,7 +150,7 @@ async function billOne(
 /** The recurring invoice run for one tenant. Safe to repeat: every period is billed once. */
 export async function runInvoiceCycle(
   client: { db: TenantDb; t: TenantTables },
-  opts: { now?: Date } = {},
+  opts: { now?: Date; onIssued?: OnInvoiceIssued } = {},
 ): Promise<InvoiceRunResult> {
   const now = opts.now ?? new Date();
   const scope = { db: client.db, t: client.t };
@@ -161,7 +170,16 @@ export async function runInvoiceCycle(
       await client.db.transaction(async (tx) => {
         for (const id of ids.slice(i, i + CHUNK)) {
           try {
-            const r = await billOne({ db: tx, t: client.t }, id, mode, plans, taxRate, settings.postpaidDueDays, now);
+            const r = await billOne(
+              { db: tx, t: client.t },
+              id,
+              mode,
+              plans,
+              taxRate,
+              settings.postpaidDueDays,
+              now,
+              opts.onIssued,
+            );
             if (r.issued) result[mode === "prepaid" ? "prepaidIssued" : "postpaidIssued"] += 1;
             if (r.settled) result.settledFromBalance += 1;
           } catch (err) {
