@@ -323,6 +323,38 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/saas/tenants/{id}/placement": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations["getApiSaasTenantsByIdPlacement"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/saas/tenants/{id}/move": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations["postApiSaasTenantsByIdMove"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/saas/tenants/{id}/purge": {
     parameters: {
       query?: never;
@@ -1671,6 +1703,54 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/traffic/subscribers/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations["getApiTrafficSubscribersById"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/traffic/nas/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations["getApiTrafficNasById"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/traffic/nas-events": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations["getApiTrafficNasEvents"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/ip-pools": {
     parameters: {
       query?: never;
@@ -1730,6 +1810,54 @@ export interface paths {
     put?: never;
     post?: never;
     delete: operations["deleteApiIpPoolsByIdAllocationsByAddress"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/ipv6-pools": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations["getApiIpv6Pools"];
+    put?: never;
+    post: operations["postApiIpv6Pools"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/ipv6-pools/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations["getApiIpv6PoolsById"];
+    put?: never;
+    post?: never;
+    delete: operations["deleteApiIpv6PoolsById"];
+    options?: never;
+    head?: never;
+    patch: operations["patchApiIpv6PoolsById"];
+    trace?: never;
+  };
+  "/api/ipv6-pools/{id}/allocations": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations["getApiIpv6PoolsByIdAllocations"];
+    put?: never;
+    post?: never;
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;
@@ -2473,10 +2601,168 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/vouchers/settings": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations["getApiVouchersSettings"];
+    put: operations["putApiVouchersSettings"];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/vouchers/batches": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations["getApiVouchersBatches"];
+    put?: never;
+    post: operations["postApiVouchersBatches"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/vouchers/batches/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations["getApiVouchersBatchesById"];
+    put?: never;
+    post?: never;
+    delete: operations["deleteApiVouchersBatchesById"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/vouchers/batches/{id}/export.csv": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The batch's vouchers as CSV (formula cells neutralised) */
+    get: operations["getApiVouchersBatchesByIdExportCsv"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/vouchers/batches/{id}/cards.pdf": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Printable cards (A4, 10 a page) of the batch's unused vouchers */
+    get: operations["getApiVouchersBatchesByIdCardsPdf"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/vouchers/batches/{id}/disable": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations["postApiVouchersBatchesByIdDisable"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/vouchers": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations["getApiVouchers"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/vouchers/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    delete: operations["deleteApiVouchersById"];
+    options?: never;
+    head?: never;
+    patch: operations["patchApiVouchersById"];
+    trace?: never;
+  };
+  "/hotspot/login": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The tenant's MikroTik hotspot login page (login.html flow: CHAP or PAP, voucher or account) */
+    get: operations["getHotspotLogin"];
+    put?: never;
+    /** The tenant's MikroTik hotspot login page (login.html flow: CHAP or PAP, voucher or account) */
+    post: operations["postHotspotLogin"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
-  schemas: never;
+  schemas: {
+    __schema0:
+      | string
+      | number
+      | boolean
+      | null
+      | components["schemas"]["__schema0"][]
+      | {
+          [key: string]: components["schemas"]["__schema0"];
+        };
+  };
   responses: never;
   parameters: never;
   requestBodies: never;
@@ -2494,11 +2780,17 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The process answers */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            /** @constant */
+            status: "ok";
+          };
+        };
       };
     };
   };
@@ -2511,11 +2803,21 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description Ready (503 with the same body when the database is not) */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            /** @enum {string} */
+            status: "ready" | "degraded" | "not_ready";
+            checks: {
+              database: boolean;
+              state: boolean;
+            };
+          };
+        };
       };
     };
   };
@@ -2528,11 +2830,17 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description Caddy may get a certificate for this name */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            /** @constant */
+            ok: true;
+          };
+        };
       };
     };
   };
@@ -2624,11 +2932,18 @@ export interface operations {
       };
     };
     responses: {
-      200: {
+      /** @description Links are mailed if the address is known */
+      202: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            /** @constant */
+            ok: true;
+            message: string;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -2657,11 +2972,18 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description Whether the name can be taken, and why not */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            slug: string;
+            available: boolean;
+            reason?: string;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -2705,11 +3027,24 @@ export interface operations {
       };
     };
     responses: {
-      200: {
+      /** @description The new workspace, its address and a one-time sign-in */
+      201: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            tenant: {
+              /** Format: uuid */
+              id: string;
+              slug: string;
+              companyName: string;
+              plan: string;
+            };
+            url: string;
+            handoff: string | null;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -2743,11 +3078,18 @@ export interface operations {
       };
     };
     responses: {
-      200: {
+      /** @description A link is sent if the address is known */
+      202: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            /** @constant */
+            ok: true;
+            message: string;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -2781,7 +3123,8 @@ export interface operations {
       };
     };
     responses: {
-      200: {
+      /** @description Password changed; other sessions signed out */
+      204: {
         headers: {
           [name: string]: unknown;
         };
@@ -2821,11 +3164,18 @@ export interface operations {
       };
     };
     responses: {
+      /** @description Signed in */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            token: string;
+            totpEnrolled: boolean;
+            mustEnrolTotp: boolean;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -2852,11 +3202,23 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The signed-in operator */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            superAdmin: {
+              /** @constant */
+              realm: "superadmin";
+              /** Format: uuid */
+              superAdminId: string;
+              email: string;
+              mfa: boolean;
+            };
+          };
+        };
       };
     };
   };
@@ -2869,11 +3231,17 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description A new TOTP secret */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            secret: string;
+            otpauthUri: string;
+          };
+        };
       };
     };
   };
@@ -2892,11 +3260,16 @@ export interface operations {
       };
     };
     responses: {
+      /** @description Enrolled: a token with MFA */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            token: string;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -3218,6 +3591,80 @@ export interface operations {
       };
     };
   };
+  getApiSaasTenantsByIdPlacement: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  postApiSaasTenantsByIdMove: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          node: string;
+          /** @enum {string} */
+          mode?: "auto" | "block_writes" | "force_logical";
+        };
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
   postApiSaasTenantsByIdPurge: {
     parameters: {
       query?: never;
@@ -3271,11 +3718,32 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The tenant's own audit log, newest first */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              id: number;
+              actorUserId: string | null;
+              actorSubscriberId: string | null;
+              actor: string;
+              action: string;
+              entityType: string;
+              entityId: string | null;
+              details: {
+                [key: string]: components["schemas"]["__schema0"];
+              };
+              ip: string | null;
+              requestId: string | null;
+              /** Format: date-time */
+              createdAt: string;
+            }[];
+            nextCursor: number | null;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -3307,11 +3775,30 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The console's audit log, newest first */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              id: number;
+              superAdminId: string | null;
+              actor: string;
+              action: string;
+              tenantId: string | null;
+              details: {
+                [key: string]: components["schemas"]["__schema0"];
+              };
+              ip: string | null;
+              requestId: string | null;
+              /** Format: date-time */
+              createdAt: string;
+            }[];
+            nextCursor: number | null;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -3338,11 +3825,27 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description Backups per tenant */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              /** Format: uuid */
+              tenantId: string;
+              slug: string;
+              plan: string;
+              quotaBytes: number;
+              usedBytes: number;
+              lastBackupAt: string | null;
+              pendingUploads: number;
+              openAlerts: number;
+              percent: number;
+            }[];
+          };
+        };
       };
     };
   };
@@ -3358,11 +3861,32 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description Backup alerts, newest first */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              /** Format: uuid */
+              id: string;
+              tenantId: string | null;
+              /** @enum {string} */
+              kind:
+                | "over_quota"
+                | "failing_runs"
+                | "staging_full"
+                | "upload_failing"
+                | "nas_silent"
+                | "nas_accounting_gap";
+              message: string;
+              /** Format: date-time */
+              createdAt: string;
+              resolvedAt: string | null;
+            }[];
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -3391,11 +3915,32 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The alert, resolved */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            alert: {
+              /** Format: uuid */
+              id: string;
+              tenantId: string | null;
+              /** @enum {string} */
+              kind:
+                | "over_quota"
+                | "failing_runs"
+                | "staging_full"
+                | "upload_failing"
+                | "nas_silent"
+                | "nas_accounting_gap";
+              message: string;
+              /** Format: date-time */
+              createdAt: string;
+              resolvedAt: string | null;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -3422,11 +3967,21 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description Cluster-wide archives */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              filename: string;
+              sizeBytes: number;
+              /** Format: date-time */
+              createdAt: string;
+            }[];
+          };
+        };
       };
     };
   };
@@ -3439,11 +3994,22 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      200: {
+      /** @description A cluster-wide archive, taken */
+      201: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            backup: {
+              filename: string;
+              bytes: number;
+              sha256: string;
+              uploaded: boolean;
+              removed: string[];
+            };
+          };
+        };
       };
     };
   };
@@ -3458,11 +4024,33 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The tenant's archives */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              /** Format: uuid */
+              id: string;
+              filename: string;
+              sizeBytes: number;
+              sha256: string | null;
+              /** @enum {string} */
+              status: "pending_upload" | "uploaded" | "failed";
+              /** @enum {string} */
+              kind: "manual" | "scheduled" | "import";
+              pinned: boolean;
+              schemaVersion: number;
+              attempts: number;
+              error: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              uploadedAt: string | null;
+            }[];
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -3491,11 +4079,33 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      200: {
+      /** @description A backup of the tenant, taken */
+      201: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            backup: {
+              /** Format: uuid */
+              id: string;
+              filename: string;
+              sizeBytes: number;
+              sha256: string | null;
+              /** @enum {string} */
+              status: "pending_upload" | "uploaded" | "failed";
+              /** @enum {string} */
+              kind: "manual" | "scheduled" | "import";
+              pinned: boolean;
+              schemaVersion: number;
+              attempts: number;
+              error: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              uploadedAt: string | null;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -3524,11 +4134,33 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description Pinned: kept past retention */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            backup: {
+              /** Format: uuid */
+              id: string;
+              filename: string;
+              sizeBytes: number;
+              sha256: string | null;
+              /** @enum {string} */
+              status: "pending_upload" | "uploaded" | "failed";
+              /** @enum {string} */
+              kind: "manual" | "scheduled" | "import";
+              pinned: boolean;
+              schemaVersion: number;
+              attempts: number;
+              error: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              uploadedAt: string | null;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -3557,11 +4189,33 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description Unpinned */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            backup: {
+              /** Format: uuid */
+              id: string;
+              filename: string;
+              sizeBytes: number;
+              sha256: string | null;
+              /** @enum {string} */
+              status: "pending_upload" | "uploaded" | "failed";
+              /** @enum {string} */
+              kind: "manual" | "scheduled" | "import";
+              pinned: boolean;
+              schemaVersion: number;
+              attempts: number;
+              error: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              uploadedAt: string | null;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -3590,11 +4244,27 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The dry run's report */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            report: {
+              ok: boolean;
+              scratchSchema: string;
+              schemaVersion: number;
+              migrated: boolean;
+              tables: {
+                name: string;
+                expectedRows: number;
+                actualRows: number;
+                checksumMatches: boolean | null;
+              }[];
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -3627,11 +4297,39 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description A page of system mail */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              /** Format: uuid */
+              id: string;
+              tenantId: string | null;
+              /** @enum {string} */
+              kind: "welcome" | "password_reset" | "operator_alert" | "workspace_links";
+              to: string;
+              subject: string;
+              body: string;
+              /** @enum {string} */
+              status: "queued" | "sent" | "failed";
+              attempts: number;
+              /** Format: date-time */
+              nextAttemptAt: string;
+              lastError: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              sentAt: string | null;
+            }[];
+            total: number;
+            page: number;
+            limit: number;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -3660,11 +4358,36 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description Queued again */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            mail: {
+              /** Format: uuid */
+              id: string;
+              tenantId: string | null;
+              /** @enum {string} */
+              kind: "welcome" | "password_reset" | "operator_alert" | "workspace_links";
+              to: string;
+              subject: string;
+              body: string;
+              /** @enum {string} */
+              status: "queued" | "sent" | "failed";
+              attempts: number;
+              /** Format: date-time */
+              nextAttemptAt: string;
+              lastError: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              sentAt: string | null;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -3778,11 +4501,64 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The platform's health */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            /** Format: date-time */
+            checkedAt: string;
+            database: {
+              ok: boolean;
+              latencyMs: number;
+              error?: string;
+              maxConnections: number | null;
+              connections: number | null;
+              connectionsToThisDatabase: number | null;
+              byState: {
+                [key: string]: number;
+              };
+              percentUsed: number | null;
+            };
+            sharedState: {
+              /** @enum {string} */
+              kind: "redis" | "memory" | "postgres";
+              ok: boolean;
+              latencyMs: number;
+              error?: string;
+            };
+            objectStore: {
+              ok: boolean;
+              latencyMs: number;
+              error?: string;
+            };
+            radius: {
+              instances: {
+                instanceId: string;
+                host: string;
+                /** Format: date-time */
+                at: string;
+                rates: {
+                  [key: string]: number;
+                };
+                totals: {
+                  [key: string]: number;
+                };
+              }[];
+              rates: {
+                received: number;
+                accessRequests: number;
+                accessAccepts: number;
+                accessRejects: number;
+                accountingRequests: number;
+                dropped: number;
+                errors: number;
+              };
+            };
+          };
+        };
       };
     };
   };
@@ -3797,11 +4573,32 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The event, verified and applied (a redelivery: duplicate) */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json":
+            | {
+                /** @constant */
+                received: true;
+                eventId: string;
+                /** @constant */
+                status: "applied";
+                /** Format: uuid */
+                tenantId: string;
+                /** @enum {string} */
+                effect: "plan" | "lapse" | "paid" | "ignore";
+              }
+            | {
+                /** @constant */
+                received: true;
+                eventId: string;
+                /** @enum {string} */
+                status: "duplicate" | "ignored";
+              };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -3835,11 +4632,18 @@ export interface operations {
       };
     };
     responses: {
-      200: {
+      /** @description A link is sent if the address is known */
+      202: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            /** @constant */
+            ok: true;
+            message: string;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -3873,7 +4677,8 @@ export interface operations {
       };
     };
     responses: {
-      200: {
+      /** @description Password changed; other sessions signed out */
+      204: {
         headers: {
           [name: string]: unknown;
         };
@@ -3912,11 +4717,23 @@ export interface operations {
       };
     };
     responses: {
+      /** @description Signed in */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            token: string;
+            user: {
+              /** Format: uuid */
+              id: string;
+              email: string;
+              name: string;
+              isOwner: boolean;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -3949,11 +4766,23 @@ export interface operations {
       };
     };
     responses: {
+      /** @description Signed in with the console's one-time handoff */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            token: string;
+            user: {
+              /** Format: uuid */
+              id: string;
+              email: string;
+              name: string;
+              isOwner: boolean;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -3980,11 +4809,27 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The signed-in user and workspace */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            user: {
+              /** Format: uuid */
+              id: string;
+              email: string;
+              isOwner: boolean;
+              permissions: string[];
+            };
+            tenant: {
+              /** Format: uuid */
+              id: string;
+              slug: string;
+            };
+          };
+        };
       };
     };
   };
@@ -3997,7 +4842,8 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      200: {
+      /** @description Every token of the user is retired */
+      204: {
         headers: {
           [name: string]: unknown;
         };
@@ -4014,11 +4860,34 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The workspace's look */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            slug: string;
+            companyName: string;
+            timezone: string;
+            currency: string;
+            dateFormat: {
+              /** @enum {string} */
+              order: "ymd" | "dmy" | "mdy";
+              /** @enum {string} */
+              clock: "24h" | "12h";
+            };
+            branding: {
+              primaryColor: string;
+              secondaryColor: string;
+              accentColor: string;
+              logoUrl: string | null;
+              faviconUrl: string | null;
+              loginBackgroundUrl: string | null;
+              customCssUrl: string | null;
+            };
+          };
+        };
       };
     };
   };
@@ -4053,11 +4922,14 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The uploaded image */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "image/*": string;
+        };
       };
     };
   };
@@ -4077,11 +4949,31 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description A page of staff accounts */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              /** Format: uuid */
+              id: string;
+              email: string;
+              name: string;
+              /** @enum {string} */
+              status: "active" | "disabled";
+              isOwner: boolean;
+              permissionGroupId: string | null;
+              lastLoginAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+            }[];
+            total: number;
+            page: number;
+            limit: number;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -4118,11 +5010,30 @@ export interface operations {
       };
     };
     responses: {
-      200: {
+      /** @description The new account */
+      201: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            user: {
+              /** Format: uuid */
+              id: string;
+              email: string;
+              name: string;
+              /** @enum {string} */
+              status: "active" | "disabled";
+              isOwner: boolean;
+              permissionGroupId: string | null;
+              lastLoginAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -4151,11 +5062,32 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The account and its permissions */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            user: {
+              /** Format: uuid */
+              id: string;
+              email: string;
+              name: string;
+              /** @enum {string} */
+              status: "active" | "disabled";
+              isOwner: boolean;
+              permissionGroupId: string | null;
+              lastLoginAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              permissions: string[];
+              groupName: string | null;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -4184,7 +5116,8 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      200: {
+      /** @description Deleted */
+      204: {
         headers: {
           [name: string]: unknown;
         };
@@ -4224,11 +5157,30 @@ export interface operations {
       };
     };
     responses: {
+      /** @description The account as changed */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            user: {
+              /** Format: uuid */
+              id: string;
+              email: string;
+              name: string;
+              /** @enum {string} */
+              status: "active" | "disabled";
+              isOwner: boolean;
+              permissionGroupId: string | null;
+              lastLoginAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -4257,11 +5209,30 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The account, disabled */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            user: {
+              /** Format: uuid */
+              id: string;
+              email: string;
+              name: string;
+              /** @enum {string} */
+              status: "active" | "disabled";
+              isOwner: boolean;
+              permissionGroupId: string | null;
+              lastLoginAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -4290,11 +5261,30 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The account, enabled */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            user: {
+              /** Format: uuid */
+              id: string;
+              email: string;
+              name: string;
+              /** @enum {string} */
+              status: "active" | "disabled";
+              isOwner: boolean;
+              permissionGroupId: string | null;
+              lastLoginAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -4329,11 +5319,30 @@ export interface operations {
       };
     };
     responses: {
+      /** @description The account; its sessions are signed out */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            user: {
+              /** Format: uuid */
+              id: string;
+              email: string;
+              name: string;
+              /** @enum {string} */
+              status: "active" | "disabled";
+              isOwner: boolean;
+              permissionGroupId: string | null;
+              lastLoginAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -4369,11 +5378,32 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description Newest entries first; pass nextCursor as cursor for more */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              id: number;
+              actorUserId: string | null;
+              actorSubscriberId: string | null;
+              actor: string;
+              action: string;
+              entityType: string;
+              entityId: string | null;
+              details: {
+                [key: string]: components["schemas"]["__schema0"];
+              };
+              ip: string | null;
+              requestId: string | null;
+              /** Format: date-time */
+              createdAt: string;
+            }[];
+            nextCursor: number | null;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -4400,11 +5430,65 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description Every group and the permission catalogue */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              description: string;
+              permissions: string[];
+              isSystem: boolean;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              members: number;
+            }[];
+            catalogue: (
+              | "dashboard.view"
+              | "subscribers.view"
+              | "subscribers.create"
+              | "subscribers.edit"
+              | "subscribers.delete"
+              | "plans.view"
+              | "plans.edit"
+              | "nas.view"
+              | "nas.edit"
+              | "pools.view"
+              | "pools.edit"
+              | "sessions.view"
+              | "sessions.disconnect"
+              | "billing.view"
+              | "billing.edit"
+              | "resellers.view"
+              | "resellers.edit"
+              | "users.view"
+              | "users.edit"
+              | "audit.view"
+              | "settings.view"
+              | "settings.edit"
+              | "notifications.view"
+              | "notifications.edit"
+              | "wireguard.view"
+              | "wireguard.edit"
+              | "backups.view"
+              | "backups.create"
+              | "backups.restore"
+              | "backups.delete"
+              | "backups.edit"
+              | "backups.restore_from_other_tenant"
+              | "vouchers.view"
+              | "vouchers.create"
+              | "vouchers.edit"
+            )[];
+          };
+        };
       };
     };
   };
@@ -4425,11 +5509,27 @@ export interface operations {
       };
     };
     responses: {
-      200: {
+      /** @description The new group */
+      201: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            group: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              description: string;
+              permissions: string[];
+              isSystem: boolean;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -4458,11 +5558,28 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The group */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            group: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              description: string;
+              permissions: string[];
+              isSystem: boolean;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              members: number;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -4491,7 +5608,8 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      200: {
+      /** @description Deleted */
+      204: {
         headers: {
           [name: string]: unknown;
         };
@@ -4532,11 +5650,27 @@ export interface operations {
       };
     };
     responses: {
+      /** @description The group as changed */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            group: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              description: string;
+              permissions: string[];
+              isSystem: boolean;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -4563,11 +5697,29 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The custom domain and its DNS records */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            domain: string | null;
+            /** @enum {string} */
+            status: "none" | "pending" | "expired" | "verified";
+            verifiedAt: string | null;
+            dns: {
+              txt: {
+                name: string;
+                value: string;
+              };
+              cname: {
+                name: string;
+                target: string;
+              };
+            } | null;
+          };
+        };
       };
     };
   };
@@ -4586,11 +5738,29 @@ export interface operations {
       };
     };
     responses: {
+      /** @description Claimed, pending verification */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            domain: string | null;
+            /** @enum {string} */
+            status: "none" | "pending" | "expired" | "verified";
+            verifiedAt: string | null;
+            dns: {
+              txt: {
+                name: string;
+                value: string;
+              };
+              cname: {
+                name: string;
+                target: string;
+              };
+            } | null;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -4617,7 +5787,8 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      200: {
+      /** @description Removed */
+      204: {
         headers: {
           [name: string]: unknown;
         };
@@ -4634,11 +5805,29 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The state after looking up the TXT record */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            domain: string | null;
+            /** @enum {string} */
+            status: "none" | "pending" | "expired" | "verified";
+            verifiedAt: string | null;
+            dns: {
+              txt: {
+                name: string;
+                value: string;
+              };
+              cname: {
+                name: string;
+                target: string;
+              };
+            } | null;
+          };
+        };
       };
     };
   };
@@ -4651,11 +5840,25 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The provider accounts */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              /** @enum {string} */
+              provider: "stripe" | "mpesa";
+              enabled: boolean;
+              publicInfo: {
+                [key: string]: string;
+              };
+              /** Format: date-time */
+              updatedAt: string;
+            }[];
+          };
+        };
       };
     };
   };
@@ -4680,11 +5883,23 @@ export interface operations {
       };
     };
     responses: {
+      /** @description The account, saved */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            provider: {
+              /** @enum {string} */
+              provider: "stripe" | "mpesa";
+              enabled: boolean;
+              publicInfo: {
+                [key: string]: string;
+              };
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -4713,7 +5928,8 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      200: {
+      /** @description Removed */
+      204: {
         headers: {
           [name: string]: unknown;
         };
@@ -4744,11 +5960,23 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The portal's switches */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            portal: {
+              enabled: boolean;
+              allowPayments: boolean;
+              allowRenew: boolean;
+              allowPlanChange: boolean;
+              allowProfileEdit: boolean;
+              allowPasswordChange: boolean;
+            };
+          };
+        };
       };
     };
   };
@@ -4772,11 +6000,23 @@ export interface operations {
       };
     };
     responses: {
+      /** @description The switches, saved */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            portal: {
+              enabled: boolean;
+              allowPayments: boolean;
+              allowRenew: boolean;
+              allowPlanChange: boolean;
+              allowProfileEdit: boolean;
+              allowPasswordChange: boolean;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -4803,11 +6043,16 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The tenant's ISO 4217 currency */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            currency: string;
+          };
+        };
       };
     };
   };
@@ -4826,11 +6071,16 @@ export interface operations {
       };
     };
     responses: {
+      /** @description The currency, saved */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            currency: string;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -4857,11 +6107,26 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description Company name, timezone and look */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            companyName: string;
+            timezone: string;
+            branding: {
+              primaryColor: string;
+              secondaryColor: string;
+              accentColor: string;
+              logoUrl: string | null;
+              faviconUrl: string | null;
+              loginBackgroundUrl: string | null;
+              customCss: string;
+            };
+          };
+        };
       };
     };
   };
@@ -4874,11 +6139,23 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The look */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            primaryColor: string;
+            secondaryColor: string;
+            accentColor: string;
+            logoUrl: string | null;
+            faviconUrl: string | null;
+            loginBackgroundUrl: string | null;
+            customCss: string;
+            companyName: string;
+          };
+        };
       };
     };
   };
@@ -4901,11 +6178,23 @@ export interface operations {
       };
     };
     responses: {
+      /** @description The look, changed */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            primaryColor: string;
+            secondaryColor: string;
+            accentColor: string;
+            logoUrl: string | null;
+            faviconUrl: string | null;
+            loginBackgroundUrl: string | null;
+            customCss: string;
+            companyName: string;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -4932,11 +6221,21 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description How dates are written */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            dateFormat: {
+              /** @enum {string} */
+              order: "ymd" | "dmy" | "mdy";
+              /** @enum {string} */
+              clock: "24h" | "12h";
+            };
+          };
+        };
       };
     };
   };
@@ -4958,11 +6257,21 @@ export interface operations {
       };
     };
     responses: {
+      /** @description How dates are written, saved */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            dateFormat: {
+              /** @enum {string} */
+              order: "ymd" | "dmy" | "mdy";
+              /** @enum {string} */
+              clock: "24h" | "12h";
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -4989,11 +6298,16 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The tenant's IANA time zone */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            timezone: string;
+          };
+        };
       };
     };
   };
@@ -5012,11 +6326,16 @@ export interface operations {
       };
     };
     responses: {
+      /** @description The time zone, saved */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            timezone: string;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -5045,11 +6364,21 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      200: {
+      /** @description The image, stored */
+      201: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            /** @enum {string} */
+            kind: "logo" | "favicon" | "login-background";
+            url: string | null;
+            contentType: string;
+            size: number;
+            sha256: string;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -5078,7 +6407,8 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      200: {
+      /** @description Removed */
+      204: {
         headers: {
           [name: string]: unknown;
         };
@@ -5109,11 +6439,32 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The subscriber's last 50 online payments */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              /** Format: uuid */
+              id: string;
+              /** @enum {string} */
+              provider: "stripe" | "mpesa";
+              /** @enum {string} */
+              purpose: "invoice" | "renewal";
+              invoiceId: string | null;
+              amountCents: number;
+              currency: string;
+              /** @enum {string} */
+              status: "pending" | "succeeded" | "failed";
+              failureReason: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              completedAt: string | null;
+            }[];
+          };
+        };
       };
     };
   };
@@ -5140,11 +6491,41 @@ export interface operations {
       };
     };
     responses: {
-      200: {
+      /** @description The payment, started */
+      201: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            payment: {
+              /** Format: uuid */
+              id: string;
+              /** @enum {string} */
+              provider: "stripe" | "mpesa";
+              providerRef: string | null;
+              providerTxnId: string | null;
+              /** Format: uuid */
+              subscriberId: string;
+              /** @enum {string} */
+              purpose: "invoice" | "renewal";
+              invoiceId: string | null;
+              planId: string | null;
+              amountCents: number;
+              currency: string;
+              /** @enum {string} */
+              status: "pending" | "succeeded" | "failed";
+              failureReason: string | null;
+              completedAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+            redirectUrl?: string;
+            customerMessage?: string;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -5173,11 +6554,39 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The payment, its state asked of the provider while pending */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            payment: {
+              /** Format: uuid */
+              id: string;
+              /** @enum {string} */
+              provider: "stripe" | "mpesa";
+              providerRef: string | null;
+              providerTxnId: string | null;
+              /** Format: uuid */
+              subscriberId: string;
+              /** @enum {string} */
+              purpose: "invoice" | "renewal";
+              invoiceId: string | null;
+              planId: string | null;
+              amountCents: number;
+              currency: string;
+              /** @enum {string} */
+              status: "pending" | "succeeded" | "failed";
+              failureReason: string | null;
+              completedAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -5247,11 +6656,18 @@ export interface operations {
       };
     };
     responses: {
-      200: {
+      /** @description A link is sent if the address is known */
+      202: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            /** @constant */
+            ok: true;
+            message: string;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -5285,7 +6701,8 @@ export interface operations {
       };
     };
     responses: {
-      200: {
+      /** @description Password changed */
+      204: {
         headers: {
           [name: string]: unknown;
         };
@@ -5323,11 +6740,21 @@ export interface operations {
       };
     };
     responses: {
+      /** @description Signed in */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            token: string;
+            subscriber: {
+              /** Format: uuid */
+              id: string;
+              username: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -5354,11 +6781,81 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The portal's home */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            subscriber: {
+              /** Format: uuid */
+              id: string;
+              username: string;
+              /** @enum {string} */
+              status: "active" | "disabled" | "expired";
+              planId: string | null;
+              expiresAt: string | null;
+              staticIp: string | null;
+              ipPoolId: string | null;
+              staticIpv6Prefix: string | null;
+              delegatedIpv6Prefix: string | null;
+              simultaneousUse: number | null;
+              macAddress: string | null;
+              fullName: string;
+              email: string | null;
+              phone: string | null;
+              address: string | null;
+              balanceCents: number;
+              bytesIn: number;
+              bytesOut: number;
+              usageResetAt: string | null;
+              lastSeenAt: string | null;
+              portalSessionVersion: number;
+              notifyEmail: boolean;
+              notifySms: boolean;
+              /** @enum {string} */
+              billingMode: "prepaid" | "postpaid";
+              billingSuspendedAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+            plan: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              downloadKbps: number;
+              uploadKbps: number;
+              quotaBytes: number | null;
+              /** @enum {string} */
+              quotaPeriod: "none" | "daily" | "weekly" | "monthly";
+              validityDays: number;
+              priceCents: number;
+            } | null;
+            usage: {
+              usedBytes: number;
+              quotaBytes: number | null;
+              since: string | null;
+            };
+            openInvoices: {
+              count: number;
+              amountCents: number;
+            };
+            currency: string;
+            timezone: string;
+            settings: {
+              enabled: boolean;
+              allowPayments: boolean;
+              allowRenew: boolean;
+              allowPlanChange: boolean;
+              allowProfileEdit: boolean;
+              allowPasswordChange: boolean;
+            };
+            paymentProviders: ("stripe" | "mpesa")[];
+          };
+        };
       };
     };
   };
@@ -5373,11 +6870,25 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The subscriber's traffic per day */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            /** Format: uuid */
+            subscriberId: string;
+            days: number;
+            usage: {
+              /** Format: date */
+              day: string;
+              inputOctets: number;
+              outputOctets: number;
+              sessions: number;
+            }[];
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -5404,11 +6915,39 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description Open and recent sessions */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            open: {
+              id: number;
+              /** Format: date-time */
+              startTime: string;
+              stopTime: string | null;
+              sessionTime: number;
+              inputOctets: number;
+              outputOctets: number;
+              framedIpAddress: string | null;
+              callingStationId: string | null;
+              terminateCause: string | null;
+            }[];
+            recent: {
+              id: number;
+              /** Format: date-time */
+              startTime: string;
+              stopTime: string | null;
+              sessionTime: number;
+              inputOctets: number;
+              outputOctets: number;
+              framedIpAddress: string | null;
+              callingStationId: string | null;
+              terminateCause: string | null;
+            }[];
+          };
+        };
       };
     };
   };
@@ -5424,11 +6963,53 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description A page of the subscriber's invoices */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              /** Format: uuid */
+              id: string;
+              number: number;
+              subscriberId: string | null;
+              resellerId: string | null;
+              amountCents: number;
+              subtotalCents: number;
+              taxCents: number;
+              taxName: string | null;
+              taxBasisPoints: number | null;
+              taxInclusive: boolean | null;
+              lines: {
+                description: string;
+                quantity: number;
+                unitCents: number;
+                amountCents: number;
+              }[];
+              amountPaidCents: number;
+              creditedCents: number;
+              cycleKey: string | null;
+              /** @enum {string} */
+              status: "unpaid" | "paid" | "void";
+              description: string;
+              periodStart: string | null;
+              periodEnd: string | null;
+              dueAt: string | null;
+              paidAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              subscriberUsername: string | null;
+            }[];
+            total: number;
+            page: number;
+            limit: number;
+            currency: string;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -5455,11 +7036,29 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The plans on offer */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              downloadKbps: number;
+              uploadKbps: number;
+              quotaBytes: number | null;
+              /** @enum {string} */
+              quotaPeriod: "none" | "daily" | "weekly" | "monthly";
+              validityDays: number;
+              priceCents: number;
+            }[];
+            allowPlanChange: boolean;
+            currency: string;
+          };
+        };
       };
     };
   };
@@ -5480,11 +7079,50 @@ export interface operations {
       };
     };
     responses: {
+      /** @description The profile, changed */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            subscriber: {
+              /** Format: uuid */
+              id: string;
+              username: string;
+              /** @enum {string} */
+              status: "active" | "disabled" | "expired";
+              planId: string | null;
+              expiresAt: string | null;
+              staticIp: string | null;
+              ipPoolId: string | null;
+              staticIpv6Prefix: string | null;
+              delegatedIpv6Prefix: string | null;
+              simultaneousUse: number | null;
+              macAddress: string | null;
+              macLockOnFirstLogin: boolean;
+              fullName: string;
+              email: string | null;
+              phone: string | null;
+              address: string | null;
+              balanceCents: number;
+              bytesIn: number;
+              bytesOut: number;
+              usageResetAt: string | null;
+              lastSeenAt: string | null;
+              portalSessionVersion: number;
+              notifyEmail: boolean;
+              notifySms: boolean;
+              /** @enum {string} */
+              billingMode: "prepaid" | "postpaid";
+              billingSuspendedAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -5518,11 +7156,16 @@ export interface operations {
       };
     };
     responses: {
+      /** @description Changed; a new token (other sessions signed out) */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            token: string;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -5549,11 +7192,83 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description Renewed from the balance */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            subscriber: {
+              /** Format: uuid */
+              id: string;
+              username: string;
+              /** @enum {string} */
+              status: "active" | "disabled" | "expired";
+              planId: string | null;
+              expiresAt: string | null;
+              staticIp: string | null;
+              ipPoolId: string | null;
+              staticIpv6Prefix: string | null;
+              delegatedIpv6Prefix: string | null;
+              simultaneousUse: number | null;
+              macAddress: string | null;
+              macLockOnFirstLogin: boolean;
+              fullName: string;
+              email: string | null;
+              phone: string | null;
+              address: string | null;
+              balanceCents: number;
+              bytesIn: number;
+              bytesOut: number;
+              usageResetAt: string | null;
+              lastSeenAt: string | null;
+              portalSessionVersion: number;
+              notifyEmail: boolean;
+              notifySms: boolean;
+              /** @enum {string} */
+              billingMode: "prepaid" | "postpaid";
+              billingSuspendedAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+            invoice: {
+              /** Format: uuid */
+              id: string;
+              number: number;
+              subscriberId: string | null;
+              resellerId: string | null;
+              amountCents: number;
+              subtotalCents: number;
+              taxCents: number;
+              taxName: string | null;
+              taxBasisPoints: number | null;
+              taxInclusive: boolean | null;
+              lines: {
+                description: string;
+                quantity: number;
+                unitCents: number;
+                amountCents: number;
+              }[];
+              amountPaidCents: number;
+              creditedCents: number;
+              cycleKey: string | null;
+              /** @enum {string} */
+              status: "unpaid" | "paid" | "void";
+              description: string;
+              periodStart: string | null;
+              periodEnd: string | null;
+              dueAt: string | null;
+              paidAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
       };
     };
   };
@@ -5573,11 +7288,58 @@ export interface operations {
       };
     };
     responses: {
+      /** @description On the new plan */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            subscriber: {
+              /** Format: uuid */
+              id: string;
+              username: string;
+              /** @enum {string} */
+              status: "active" | "disabled" | "expired";
+              planId: string | null;
+              expiresAt: string | null;
+              staticIp: string | null;
+              ipPoolId: string | null;
+              staticIpv6Prefix: string | null;
+              delegatedIpv6Prefix: string | null;
+              simultaneousUse: number | null;
+              macAddress: string | null;
+              macLockOnFirstLogin: boolean;
+              fullName: string;
+              email: string | null;
+              phone: string | null;
+              address: string | null;
+              balanceCents: number;
+              bytesIn: number;
+              bytesOut: number;
+              usageResetAt: string | null;
+              lastSeenAt: string | null;
+              portalSessionVersion: number;
+              notifyEmail: boolean;
+              notifySms: boolean;
+              /** @enum {string} */
+              billingMode: "prepaid" | "postpaid";
+              billingSuspendedAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+            proration: {
+              daysLeft: number;
+              periodDays: number;
+              creditNoteId: string | null;
+              creditCents: number;
+              invoiceId: string | null;
+              chargeCents: number;
+            } | null;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -5604,7 +7366,8 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      200: {
+      /** @description Every portal session of the subscriber is ended */
+      204: {
         headers: {
           [name: string]: unknown;
         };
@@ -5621,11 +7384,19 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description Stripe's event, verified and applied */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            /** @constant */
+            received: true;
+            /** @enum {string} */
+            result: "ignored" | "settled" | "failed" | "duplicate" | "mismatch" | "unknown";
+          };
+        };
       };
     };
   };
@@ -5641,11 +7412,18 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description Daraja's callback, verified and applied */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            /** @constant */
+            ResultCode: 0;
+            ResultDesc: string;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -5679,11 +7457,51 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description A page of plans */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              downloadKbps: number;
+              uploadKbps: number;
+              burstDownloadKbps: number | null;
+              burstUploadKbps: number | null;
+              burstThresholdPct: number | null;
+              burstTimeS: number | null;
+              quotaBytes: number | null;
+              /** @enum {string} */
+              quotaPeriod: "none" | "daily" | "weekly" | "monthly";
+              /** @enum {string} */
+              fupAction: "throttle" | "block";
+              fupDownloadKbps: number | null;
+              fupUploadKbps: number | null;
+              validityDays: number;
+              priceCents: number;
+              isActive: boolean;
+              ipPoolId: string | null;
+              ipv6PoolId: string | null;
+              delegatedIpv6PoolId: string | null;
+              simultaneousUse: number | null;
+              /** @enum {string} */
+              simultaneousUseAction: "reject" | "disconnect_oldest";
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              rateLimit: string;
+              subscribers: number;
+            }[];
+            total: number;
+            page: number;
+            limit: number;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -5729,15 +7547,55 @@ export interface operations {
           priceCents?: number;
           isActive?: boolean;
           ipPoolId?: string | null;
+          ipv6PoolId?: string | null;
+          delegatedIpv6PoolId?: string | null;
+          simultaneousUse?: number | null;
+          /** @enum {string} */
+          simultaneousUseAction?: "reject" | "disconnect_oldest";
         };
       };
     };
     responses: {
-      200: {
+      /** @description The new plan */
+      201: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            plan: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              downloadKbps: number;
+              uploadKbps: number;
+              burstDownloadKbps: number | null;
+              burstUploadKbps: number | null;
+              burstThresholdPct: number | null;
+              burstTimeS: number | null;
+              quotaBytes: number | null;
+              /** @enum {string} */
+              quotaPeriod: "none" | "daily" | "weekly" | "monthly";
+              /** @enum {string} */
+              fupAction: "throttle" | "block";
+              fupDownloadKbps: number | null;
+              fupUploadKbps: number | null;
+              validityDays: number;
+              priceCents: number;
+              isActive: boolean;
+              ipPoolId: string | null;
+              ipv6PoolId: string | null;
+              delegatedIpv6PoolId: string | null;
+              simultaneousUse: number | null;
+              /** @enum {string} */
+              simultaneousUseAction: "reject" | "disconnect_oldest";
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -5766,11 +7624,47 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The plan */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            plan: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              downloadKbps: number;
+              uploadKbps: number;
+              burstDownloadKbps: number | null;
+              burstUploadKbps: number | null;
+              burstThresholdPct: number | null;
+              burstTimeS: number | null;
+              quotaBytes: number | null;
+              /** @enum {string} */
+              quotaPeriod: "none" | "daily" | "weekly" | "monthly";
+              /** @enum {string} */
+              fupAction: "throttle" | "block";
+              fupDownloadKbps: number | null;
+              fupUploadKbps: number | null;
+              validityDays: number;
+              priceCents: number;
+              isActive: boolean;
+              ipPoolId: string | null;
+              ipv6PoolId: string | null;
+              delegatedIpv6PoolId: string | null;
+              simultaneousUse: number | null;
+              /** @enum {string} */
+              simultaneousUseAction: "reject" | "disconnect_oldest";
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              rateLimit: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -5799,7 +7693,8 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      200: {
+      /** @description Deleted */
+      204: {
         headers: {
           [name: string]: unknown;
         };
@@ -5851,15 +7746,55 @@ export interface operations {
           priceCents?: number;
           isActive?: boolean;
           ipPoolId?: string | null;
+          ipv6PoolId?: string | null;
+          delegatedIpv6PoolId?: string | null;
+          simultaneousUse?: number | null;
+          /** @enum {string} */
+          simultaneousUseAction?: "reject" | "disconnect_oldest";
         };
       };
     };
     responses: {
+      /** @description The plan as changed */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            plan: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              downloadKbps: number;
+              uploadKbps: number;
+              burstDownloadKbps: number | null;
+              burstUploadKbps: number | null;
+              burstThresholdPct: number | null;
+              burstTimeS: number | null;
+              quotaBytes: number | null;
+              /** @enum {string} */
+              quotaPeriod: "none" | "daily" | "weekly" | "monthly";
+              /** @enum {string} */
+              fupAction: "throttle" | "block";
+              fupDownloadKbps: number | null;
+              fupUploadKbps: number | null;
+              validityDays: number;
+              priceCents: number;
+              isActive: boolean;
+              ipPoolId: string | null;
+              ipv6PoolId: string | null;
+              delegatedIpv6PoolId: string | null;
+              simultaneousUse: number | null;
+              /** @enum {string} */
+              simultaneousUseAction: "reject" | "disconnect_oldest";
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -5935,6 +7870,9 @@ export interface operations {
           notes?: string;
           staticIp?: string | null;
           ipPoolId?: string | null;
+          staticIpv6Prefix?: string | null;
+          delegatedIpv6Prefix?: string | null;
+          simultaneousUse?: number | null;
           macAddress?: string | null;
           macLockOnFirstLogin?: boolean;
           expiresAt?: string | null;
@@ -6113,6 +8051,9 @@ export interface operations {
           notes?: string;
           staticIp?: string | null;
           ipPoolId?: string | null;
+          staticIpv6Prefix?: string | null;
+          delegatedIpv6Prefix?: string | null;
+          simultaneousUse?: number | null;
           macAddress?: string | null;
           macLockOnFirstLogin?: boolean;
           expiresAt?: string | null;
@@ -6410,11 +8351,43 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description A page of sessions (open ones by default) */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              id: number;
+              acctSessionId: string;
+              acctUniqueId: string;
+              username: string;
+              subscriberId: string | null;
+              nasId: string | null;
+              nasIpAddress: string;
+              nasPortId: string | null;
+              framedIpAddress: string | null;
+              framedIpv6Prefix: string | null;
+              delegatedIpv6Prefix: string | null;
+              framedInterfaceId: string | null;
+              callingStationId: string | null;
+              /** Format: date-time */
+              startTime: string;
+              updateTime: string | null;
+              stopTime: string | null;
+              sessionTime: number;
+              inputOctets: number;
+              outputOctets: number;
+              terminateCause: string | null;
+              rateIn: number | null;
+              rateOut: number | null;
+            }[];
+            total: number;
+            page: number;
+            limit: number;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -6443,11 +8416,24 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description Traffic per day of the tenant's calendar */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            days: number;
+            timezone: string;
+            usage: {
+              /** Format: date */
+              day: string;
+              inputOctets: number;
+              outputOctets: number;
+              sessions: number;
+            }[];
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -6476,11 +8462,24 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The NAS acknowledged the Disconnect-Request */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            disconnected: {
+              sessionId: number;
+              username: string;
+              /** Format: uuid */
+              nasId: string;
+              /** @constant */
+              outcome: "ack";
+              attempts: number;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -6516,11 +8515,33 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description A page of authentications */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              id: number;
+              /** Format: date-time */
+              createdAt: string;
+              username: string;
+              subscriberId: string | null;
+              nasId: string | null;
+              /** @enum {string} */
+              result: "accept" | "reject";
+              reason: string | null;
+              method: string | null;
+              callingStationId: string | null;
+              nasName: string | null;
+              reasonText: string;
+            }[];
+            total: number;
+            page: number;
+            limit: number;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -6554,11 +8575,48 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description A page of NAS devices */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              ipAddress: string;
+              identifier: string | null;
+              /** @enum {string} */
+              type: "mikrotik" | "generic";
+              coaPort: number;
+              requireMessageAuthenticator: boolean;
+              statusServer: boolean;
+              description: string;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              health: {
+                /** @enum {string} */
+                status: "unknown" | "online" | "silent";
+                statusSince: string | null;
+                lastSeenAt: string | null;
+                lastAcctAt: string | null;
+                probe: {
+                  /** Format: date-time */
+                  at: string;
+                  ok: boolean;
+                  rttMs: number | null;
+                } | null;
+              };
+            }[];
+            total: number;
+            page: number;
+            limit: number;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -6593,17 +8651,40 @@ export interface operations {
           type?: "mikrotik" | "generic";
           coaPort?: number;
           requireMessageAuthenticator?: boolean;
+          statusServer?: boolean;
           description?: string;
           secret?: string;
         };
       };
     };
     responses: {
-      200: {
+      /** @description The new NAS and its secret */
+      201: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            secret: string;
+            nas: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              ipAddress: string;
+              identifier: string | null;
+              /** @enum {string} */
+              type: "mikrotik" | "generic";
+              coaPort: number;
+              requireMessageAuthenticator: boolean;
+              statusServer: boolean;
+              description: string;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -6632,11 +8713,45 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The NAS and its health */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            nas: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              ipAddress: string;
+              identifier: string | null;
+              /** @enum {string} */
+              type: "mikrotik" | "generic";
+              coaPort: number;
+              requireMessageAuthenticator: boolean;
+              statusServer: boolean;
+              description: string;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              health: {
+                /** @enum {string} */
+                status: "unknown" | "online" | "silent";
+                statusSince: string | null;
+                lastSeenAt: string | null;
+                lastAcctAt: string | null;
+                probe: {
+                  /** Format: date-time */
+                  at: string;
+                  ok: boolean;
+                  rttMs: number | null;
+                } | null;
+              };
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -6665,7 +8780,8 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      200: {
+      /** @description Deleted */
+      204: {
         headers: {
           [name: string]: unknown;
         };
@@ -6706,16 +8822,38 @@ export interface operations {
           type?: "mikrotik" | "generic";
           coaPort?: number;
           requireMessageAuthenticator?: boolean;
+          statusServer?: boolean;
           description?: string;
         };
       };
     };
     responses: {
+      /** @description The NAS as changed */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            nas: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              ipAddress: string;
+              identifier: string | null;
+              /** @enum {string} */
+              type: "mikrotik" | "generic";
+              coaPort: number;
+              requireMessageAuthenticator: boolean;
+              statusServer: boolean;
+              description: string;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -6744,11 +8882,16 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The current secret */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            secret: string;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -6782,6 +8925,118 @@ export interface operations {
         };
       };
     };
+    responses: {
+      /** @description The new secret */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            secret: string;
+          };
+        };
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  getApiTrafficSubscribersById: {
+    parameters: {
+      query?: {
+        range?: "hours" | "days";
+        span?: number;
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  getApiTrafficNasById: {
+    parameters: {
+      query?: {
+        range?: "hours" | "days";
+        span?: number;
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  getApiTrafficNasEvents: {
+    parameters: {
+      query?: {
+        nasId?: string;
+        before?: string;
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
     responses: {
       200: {
         headers: {
@@ -6820,11 +9075,34 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description A page of pools */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              cidr: string;
+              rangeStart: string;
+              rangeEnd: string;
+              gateway: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              size: number;
+              used: number;
+              free: number;
+            }[];
+            total: number;
+            page: number;
+            limit: number;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -6859,15 +9137,36 @@ export interface operations {
           rangeStart?: string;
           /** Format: ipv4 */
           rangeEnd?: string;
+          gateway?: string | null;
         };
       };
     };
     responses: {
-      200: {
+      /** @description The new pool */
+      201: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            pool: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              cidr: string;
+              rangeStart: string;
+              rangeEnd: string;
+              gateway: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              size: number;
+              used: number;
+              free: number;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -6896,11 +9195,31 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The pool */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            pool: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              cidr: string;
+              rangeStart: string;
+              rangeEnd: string;
+              gateway: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              size: number;
+              used: number;
+              free: number;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -6929,7 +9248,8 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      200: {
+      /** @description Deleted */
+      204: {
         headers: {
           [name: string]: unknown;
         };
@@ -6963,16 +9283,37 @@ export interface operations {
     requestBody: {
       content: {
         "application/json": {
-          name: string;
+          name?: string;
+          gateway?: string | null;
         };
       };
     };
     responses: {
+      /** @description The pool, renamed */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            pool: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              cidr: string;
+              rangeStart: string;
+              rangeEnd: string;
+              gateway: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              size: number;
+              used: number;
+              free: number;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -7006,11 +9347,24 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description A page of the pool's addresses */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              address: string;
+              subscriberId: string | null;
+              sessionId: string | null;
+              allocatedAt: string | null;
+            }[];
+            total: number;
+            page: number;
+            limit: number;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -7047,11 +9401,29 @@ export interface operations {
       };
     };
     responses: {
+      /** @description The reserved address */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            address: string;
+            reused: boolean;
+          };
+        };
+      };
+      /** @description The reserved address */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            address: string;
+            reused: boolean;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -7081,11 +9453,319 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      200: {
+      /** @description Released */
+      204: {
         headers: {
           [name: string]: unknown;
         };
         content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  getApiIpv6Pools: {
+    parameters: {
+      query?: {
+        page?: number;
+        limit?: number;
+        search?: string;
+        order?: "asc" | "desc";
+        sort?: "name" | "prefix" | "created";
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of IPv6 pools */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            items: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              prefix: string;
+              assignLength: number;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              size: number;
+              used: number;
+              free: number;
+            }[];
+            total: number;
+            page: number;
+            limit: number;
+          };
+        };
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  postApiIpv6Pools: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          name: string;
+          /** Format: cidrv6 */
+          prefix: string;
+          assignLength: number;
+        };
+      };
+    };
+    responses: {
+      /** @description The new IPv6 pool */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            pool: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              prefix: string;
+              assignLength: number;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              size: number;
+              used: number;
+              free: number;
+            };
+          };
+        };
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  getApiIpv6PoolsById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The IPv6 pool */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            pool: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              prefix: string;
+              assignLength: number;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              size: number;
+              used: number;
+              free: number;
+            };
+          };
+        };
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  deleteApiIpv6PoolsById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  patchApiIpv6PoolsById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          name: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The IPv6 pool, renamed */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            pool: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              prefix: string;
+              assignLength: number;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              size: number;
+              used: number;
+              free: number;
+            };
+          };
+        };
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  getApiIpv6PoolsByIdAllocations: {
+    parameters: {
+      query?: {
+        page?: number;
+        limit?: number;
+        state?: "free" | "used";
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of the pool's prefixes */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            items: {
+              prefix: string;
+              subscriberId: string | null;
+              allocatedAt: string | null;
+            }[];
+            total: number;
+            page: number;
+            limit: number;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -7112,11 +9792,30 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description Subnet, endpoint and peers */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            subnet: string | null;
+            hostAddress: string | null;
+            endpoint: string | null;
+            peers: {
+              /** Format: uuid */
+              id: string;
+              /** Format: uuid */
+              nasId: string;
+              publicKey: string;
+              /** Format: ipv4 */
+              address: string;
+              nasName: string | null;
+              /** Format: date-time */
+              createdAt: string;
+            }[];
+          };
+        };
       };
     };
   };
@@ -7129,11 +9828,16 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The tenant's /24 (taken now if it had none) */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            subnet: string;
+          };
+        };
       };
     };
   };
@@ -7173,11 +9877,24 @@ export interface operations {
       };
     };
     responses: {
-      200: {
+      /** @description The NAS's new tunnel */
+      201: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            peer: {
+              /** Format: uuid */
+              id: string;
+              /** Format: uuid */
+              nasId: string;
+              publicKey: string;
+              /** Format: ipv4 */
+              address: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -7206,7 +9923,8 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      200: {
+      /** @description Removed */
+      204: {
         headers: {
           [name: string]: unknown;
         };
@@ -7239,11 +9957,14 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The NAS side's WireGuard config */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "text/plain": string;
+        };
       };
       /** @description Validation Error */
       400: {
@@ -7316,11 +10037,52 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description A page of invoices */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              /** Format: uuid */
+              id: string;
+              number: number;
+              subscriberId: string | null;
+              resellerId: string | null;
+              amountCents: number;
+              subtotalCents: number;
+              taxCents: number;
+              taxName: string | null;
+              taxBasisPoints: number | null;
+              taxInclusive: boolean | null;
+              lines: {
+                description: string;
+                quantity: number;
+                unitCents: number;
+                amountCents: number;
+              }[];
+              amountPaidCents: number;
+              creditedCents: number;
+              cycleKey: string | null;
+              /** @enum {string} */
+              status: "unpaid" | "paid" | "void";
+              description: string;
+              periodStart: string | null;
+              periodEnd: string | null;
+              dueAt: string | null;
+              paidAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              subscriberUsername: string | null;
+            }[];
+            total: number;
+            page: number;
+            limit: number;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -7365,11 +10127,48 @@ export interface operations {
       };
     };
     responses: {
-      200: {
+      /** @description The new invoice */
+      201: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            invoice: {
+              /** Format: uuid */
+              id: string;
+              number: number;
+              subscriberId: string | null;
+              resellerId: string | null;
+              amountCents: number;
+              subtotalCents: number;
+              taxCents: number;
+              taxName: string | null;
+              taxBasisPoints: number | null;
+              taxInclusive: boolean | null;
+              lines: {
+                description: string;
+                quantity: number;
+                unitCents: number;
+                amountCents: number;
+              }[];
+              amountPaidCents: number;
+              creditedCents: number;
+              cycleKey: string | null;
+              /** @enum {string} */
+              status: "unpaid" | "paid" | "void";
+              description: string;
+              periodStart: string | null;
+              periodEnd: string | null;
+              dueAt: string | null;
+              paidAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -7398,11 +10197,72 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The invoice and its movements */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            invoice: {
+              /** Format: uuid */
+              id: string;
+              number: number;
+              subscriberId: string | null;
+              resellerId: string | null;
+              amountCents: number;
+              subtotalCents: number;
+              taxCents: number;
+              taxName: string | null;
+              taxBasisPoints: number | null;
+              taxInclusive: boolean | null;
+              lines: {
+                description: string;
+                quantity: number;
+                unitCents: number;
+                amountCents: number;
+              }[];
+              amountPaidCents: number;
+              creditedCents: number;
+              cycleKey: string | null;
+              /** @enum {string} */
+              status: "unpaid" | "paid" | "void";
+              description: string;
+              periodStart: string | null;
+              periodEnd: string | null;
+              dueAt: string | null;
+              paidAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              transactions: {
+                id: number;
+                /** @enum {string} */
+                type:
+                  | "renewal"
+                  | "payment"
+                  | "invoice_charge"
+                  | "adjustment"
+                  | "reseller_topup"
+                  | "reseller_charge"
+                  | "credit_note";
+                subscriberId: string | null;
+                resellerId: string | null;
+                invoiceId: string | null;
+                amountCents: number;
+                balanceAfterCents: number;
+                description: string;
+                actorUserId: string | null;
+                method: ("cash" | "bank_transfer" | "mobile_money" | "card" | "cheque" | "online" | "other") | null;
+                reference: string | null;
+                receivedAt: string | null;
+                /** Format: date-time */
+                createdAt: string;
+              }[];
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -7443,11 +10303,97 @@ export interface operations {
       };
     };
     responses: {
-      200: {
+      /** @description The payment, recorded */
+      201: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            invoice: {
+              /** Format: uuid */
+              id: string;
+              number: number;
+              subscriberId: string | null;
+              resellerId: string | null;
+              amountCents: number;
+              subtotalCents: number;
+              taxCents: number;
+              taxName: string | null;
+              taxBasisPoints: number | null;
+              taxInclusive: boolean | null;
+              lines: {
+                description: string;
+                quantity: number;
+                unitCents: number;
+                amountCents: number;
+              }[];
+              amountPaidCents: number;
+              creditedCents: number;
+              cycleKey: string | null;
+              /** @enum {string} */
+              status: "unpaid" | "paid" | "void";
+              description: string;
+              periodStart: string | null;
+              periodEnd: string | null;
+              dueAt: string | null;
+              paidAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+            transaction: {
+              id: number;
+              /** @enum {string} */
+              type:
+                | "renewal"
+                | "payment"
+                | "invoice_charge"
+                | "adjustment"
+                | "reseller_topup"
+                | "reseller_charge"
+                | "credit_note";
+              subscriberId: string | null;
+              resellerId: string | null;
+              invoiceId: string | null;
+              amountCents: number;
+              balanceAfterCents: number;
+              description: string;
+              actorUserId: string | null;
+              method: ("cash" | "bank_transfer" | "mobile_money" | "card" | "cheque" | "online" | "other") | null;
+              reference: string | null;
+              receivedAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+            };
+            payment: {
+              id: number;
+              /** @enum {string} */
+              type:
+                | "renewal"
+                | "payment"
+                | "invoice_charge"
+                | "adjustment"
+                | "reseller_topup"
+                | "reseller_charge"
+                | "credit_note";
+              subscriberId: string | null;
+              resellerId: string | null;
+              invoiceId: string | null;
+              amountCents: number;
+              balanceAfterCents: number;
+              description: string;
+              actorUserId: string | null;
+              method: ("cash" | "bank_transfer" | "mobile_money" | "card" | "cheque" | "online" | "other") | null;
+              reference: string | null;
+              receivedAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+            } | null;
+            restored: boolean;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -7476,11 +10422,28 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The invoice's credit notes */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              /** Format: uuid */
+              id: string;
+              number: number;
+              /** Format: uuid */
+              invoiceId: string;
+              subscriberId: string | null;
+              amountCents: number;
+              reason: string;
+              actorUserId: string | null;
+              /** Format: date-time */
+              createdAt: string;
+            }[];
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -7516,11 +10479,85 @@ export interface operations {
       };
     };
     responses: {
-      200: {
+      /** @description The credit note, issued */
+      201: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            creditNote: {
+              /** Format: uuid */
+              id: string;
+              number: number;
+              /** Format: uuid */
+              invoiceId: string;
+              subscriberId: string | null;
+              amountCents: number;
+              reason: string;
+              actorUserId: string | null;
+              /** Format: date-time */
+              createdAt: string;
+            };
+            invoice: {
+              /** Format: uuid */
+              id: string;
+              number: number;
+              subscriberId: string | null;
+              resellerId: string | null;
+              amountCents: number;
+              subtotalCents: number;
+              taxCents: number;
+              taxName: string | null;
+              taxBasisPoints: number | null;
+              taxInclusive: boolean | null;
+              lines: {
+                description: string;
+                quantity: number;
+                unitCents: number;
+                amountCents: number;
+              }[];
+              amountPaidCents: number;
+              creditedCents: number;
+              cycleKey: string | null;
+              /** @enum {string} */
+              status: "unpaid" | "paid" | "void";
+              description: string;
+              periodStart: string | null;
+              periodEnd: string | null;
+              dueAt: string | null;
+              paidAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+            transaction: {
+              id: number;
+              /** @enum {string} */
+              type:
+                | "renewal"
+                | "payment"
+                | "invoice_charge"
+                | "adjustment"
+                | "reseller_topup"
+                | "reseller_charge"
+                | "credit_note";
+              subscriberId: string | null;
+              resellerId: string | null;
+              invoiceId: string | null;
+              amountCents: number;
+              balanceAfterCents: number;
+              description: string;
+              actorUserId: string | null;
+              method: ("cash" | "bank_transfer" | "mobile_money" | "card" | "cheque" | "online" | "other") | null;
+              reference: string | null;
+              receivedAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+            } | null;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -7549,11 +10586,48 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The invoice, void */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            invoice: {
+              /** Format: uuid */
+              id: string;
+              number: number;
+              subscriberId: string | null;
+              resellerId: string | null;
+              amountCents: number;
+              subtotalCents: number;
+              taxCents: number;
+              taxName: string | null;
+              taxBasisPoints: number | null;
+              taxInclusive: boolean | null;
+              lines: {
+                description: string;
+                quantity: number;
+                unitCents: number;
+                amountCents: number;
+              }[];
+              amountPaidCents: number;
+              creditedCents: number;
+              cycleKey: string | null;
+              /** @enum {string} */
+              status: "unpaid" | "paid" | "void";
+              description: string;
+              periodStart: string | null;
+              periodEnd: string | null;
+              dueAt: string | null;
+              paidAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -7800,11 +10874,42 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description A page of movements */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              id: number;
+              /** @enum {string} */
+              type:
+                | "renewal"
+                | "payment"
+                | "invoice_charge"
+                | "adjustment"
+                | "reseller_topup"
+                | "reseller_charge"
+                | "credit_note";
+              subscriberId: string | null;
+              resellerId: string | null;
+              invoiceId: string | null;
+              amountCents: number;
+              balanceAfterCents: number;
+              description: string;
+              actorUserId: string | null;
+              method: ("cash" | "bank_transfer" | "mobile_money" | "card" | "cheque" | "online" | "other") | null;
+              reference: string | null;
+              receivedAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+            }[];
+            total: number;
+            page: number;
+            limit: number;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -7834,11 +10939,26 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description Revenue over the period (this month by default) */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            timezone: string;
+            revenueCents: number;
+            byDay: {
+              /** Format: date */
+              day: string;
+              cents: number;
+            }[];
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -7878,11 +10998,39 @@ export interface operations {
       };
     };
     responses: {
-      200: {
+      /** @description The payment, recorded */
+      201: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            transaction: {
+              id: number;
+              /** @enum {string} */
+              type:
+                | "renewal"
+                | "payment"
+                | "invoice_charge"
+                | "adjustment"
+                | "reseller_topup"
+                | "reseller_charge"
+                | "credit_note";
+              subscriberId: string | null;
+              resellerId: string | null;
+              invoiceId: string | null;
+              amountCents: number;
+              balanceAfterCents: number;
+              description: string;
+              actorUserId: string | null;
+              method: ("cash" | "bank_transfer" | "mobile_money" | "card" | "cheque" | "online" | "other") | null;
+              reference: string | null;
+              receivedAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -7918,11 +11066,39 @@ export interface operations {
       };
     };
     responses: {
-      200: {
+      /** @description The adjustment, recorded */
+      201: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            transaction: {
+              id: number;
+              /** @enum {string} */
+              type:
+                | "renewal"
+                | "payment"
+                | "invoice_charge"
+                | "adjustment"
+                | "reseller_topup"
+                | "reseller_charge"
+                | "credit_note";
+              subscriberId: string | null;
+              resellerId: string | null;
+              invoiceId: string | null;
+              amountCents: number;
+              balanceAfterCents: number;
+              description: string;
+              actorUserId: string | null;
+              method: ("cash" | "bank_transfer" | "mobile_money" | "card" | "cheque" | "online" | "other") | null;
+              reference: string | null;
+              receivedAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -7949,11 +11125,38 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The signed-in reseller's balance and movements */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            reseller: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              balanceCents: number;
+            };
+            movements: {
+              id: number;
+              /** @enum {string} */
+              type:
+                | "renewal"
+                | "payment"
+                | "invoice_charge"
+                | "adjustment"
+                | "reseller_topup"
+                | "reseller_charge"
+                | "credit_note";
+              amountCents: number;
+              balanceAfterCents: number;
+              description: string;
+              /** Format: date-time */
+              createdAt: string;
+            }[];
+          };
+        };
       };
     };
   };
@@ -7972,11 +11175,36 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description A page of resellers */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              /** Format: uuid */
+              userId: string;
+              balanceCents: number;
+              isActive: boolean;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              email: string;
+              /** @enum {string} */
+              userStatus: "active" | "disabled";
+              permissionGroupId: string | null;
+              subscribers: number;
+            }[];
+            total: number;
+            page: number;
+            limit: number;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -8013,11 +11241,33 @@ export interface operations {
       };
     };
     responses: {
-      200: {
+      /** @description The new reseller */
+      201: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            reseller: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              /** Format: uuid */
+              userId: string;
+              balanceCents: number;
+              isActive: boolean;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              email: string;
+              /** @enum {string} */
+              userStatus: "active" | "disabled";
+              permissionGroupId: string | null;
+              subscribers: number;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -8046,11 +11296,33 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The reseller */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            reseller: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              /** Format: uuid */
+              userId: string;
+              balanceCents: number;
+              isActive: boolean;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              email: string;
+              /** @enum {string} */
+              userStatus: "active" | "disabled";
+              permissionGroupId: string | null;
+              subscribers: number;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -8086,11 +11358,33 @@ export interface operations {
       };
     };
     responses: {
+      /** @description The reseller as changed */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            reseller: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              /** Format: uuid */
+              userId: string;
+              balanceCents: number;
+              isActive: boolean;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              email: string;
+              /** @enum {string} */
+              userStatus: "active" | "disabled";
+              permissionGroupId: string | null;
+              subscribers: number;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -8126,11 +11420,39 @@ export interface operations {
       };
     };
     responses: {
-      200: {
+      /** @description The top-up, recorded */
+      201: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            transaction: {
+              id: number;
+              /** @enum {string} */
+              type:
+                | "renewal"
+                | "payment"
+                | "invoice_charge"
+                | "adjustment"
+                | "reseller_topup"
+                | "reseller_charge"
+                | "credit_note";
+              subscriberId: string | null;
+              resellerId: string | null;
+              invoiceId: string | null;
+              amountCents: number;
+              balanceAfterCents: number;
+              description: string;
+              actorUserId: string | null;
+              method: ("cash" | "bank_transfer" | "mobile_money" | "card" | "cheque" | "online" | "other") | null;
+              reference: string | null;
+              receivedAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -8159,7 +11481,8 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      200: {
+      /** @description Delivery status recorded */
+      204: {
         headers: {
           [name: string]: unknown;
         };
@@ -8190,11 +11513,22 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description Variables per event */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            events: {
+              expiry_reminder: string[];
+              quota_warning: string[];
+              invoice: string[];
+              payment_received: string[];
+              suspension: string[];
+            };
+          };
+        };
       };
     };
   };
@@ -8210,11 +11544,30 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The templates */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              /** Format: uuid */
+              id: string;
+              /** @enum {string} */
+              event: "expiry_reminder" | "quota_warning" | "invoice" | "payment_received" | "suspension";
+              /** @enum {string} */
+              channel: "email" | "sms";
+              subject: string;
+              body: string;
+              isActive: boolean;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            }[];
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -8254,11 +11607,30 @@ export interface operations {
       };
     };
     responses: {
-      200: {
+      /** @description The new template */
+      201: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            template: {
+              /** Format: uuid */
+              id: string;
+              /** @enum {string} */
+              event: "expiry_reminder" | "quota_warning" | "invoice" | "payment_received" | "suspension";
+              /** @enum {string} */
+              channel: "email" | "sms";
+              subject: string;
+              body: string;
+              isActive: boolean;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -8287,11 +11659,30 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The template */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            template: {
+              /** Format: uuid */
+              id: string;
+              /** @enum {string} */
+              event: "expiry_reminder" | "quota_warning" | "invoice" | "payment_received" | "suspension";
+              /** @enum {string} */
+              channel: "email" | "sms";
+              subject: string;
+              body: string;
+              isActive: boolean;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -8320,7 +11711,8 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      200: {
+      /** @description Deleted */
+      204: {
         headers: {
           [name: string]: unknown;
         };
@@ -8361,11 +11753,30 @@ export interface operations {
       };
     };
     responses: {
+      /** @description The template as changed */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            template: {
+              /** Format: uuid */
+              id: string;
+              /** @enum {string} */
+              event: "expiry_reminder" | "quota_warning" | "invoice" | "payment_received" | "suspension";
+              /** @enum {string} */
+              channel: "email" | "sms";
+              subject: string;
+              body: string;
+              isActive: boolean;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -8404,11 +11815,17 @@ export interface operations {
       };
     };
     responses: {
+      /** @description Rendered with sample values */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            subject: string;
+            body: string;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -8437,11 +11854,17 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description Rendered with sample values */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            subject: string;
+            body: string;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -8475,11 +11898,41 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description A page of sent and queued messages */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              id: number;
+              templateId: string | null;
+              subscriberId: string | null;
+              event: string;
+              channel: string;
+              recipient: string;
+              subject: string;
+              body: string;
+              /** @enum {string} */
+              status: "pending" | "sent" | "delivered" | "failed";
+              attempts: number;
+              lastError: string | null;
+              /** Format: date-time */
+              nextAttemptAt: string;
+              providerMessageId: string | null;
+              providerStatus: string | null;
+              dedupeKey: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              sentAt: string | null;
+              deliveredAt: string | null;
+            }[];
+            total: number;
+            page: number;
+            limit: number;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -8506,11 +11959,16 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description Reminder settings */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            expiryReminderDays: number;
+          };
+        };
       };
     };
   };
@@ -8529,11 +11987,16 @@ export interface operations {
       };
     };
     responses: {
+      /** @description Reminder settings, saved */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            expiryReminderDays: number;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -8560,11 +12023,26 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The SMS gateway */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            sms: {
+              /** @enum {string} */
+              provider: "http" | "twilio";
+              enabled: boolean;
+              sender: string;
+              /** Format: date-time */
+              updatedAt: string;
+              publicInfo: {
+                [key: string]: string;
+              };
+            } | null;
+          };
+        };
       };
     };
   };
@@ -8653,11 +12131,26 @@ export interface operations {
       };
     };
     responses: {
+      /** @description The SMS gateway, replaced */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            sms: {
+              /** @enum {string} */
+              provider: "http" | "twilio";
+              enabled: boolean;
+              sender: string;
+              /** Format: date-time */
+              updatedAt: string;
+              publicInfo: {
+                [key: string]: string;
+              };
+            } | null;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -8684,7 +12177,8 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      200: {
+      /** @description Removed */
+      204: {
         headers: {
           [name: string]: unknown;
         };
@@ -8708,11 +12202,26 @@ export interface operations {
       };
     };
     responses: {
+      /** @description The SMS gateway, changed */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            sms: {
+              /** @enum {string} */
+              provider: "http" | "twilio";
+              enabled: boolean;
+              sender: string;
+              /** Format: date-time */
+              updatedAt: string;
+              publicInfo: {
+                [key: string]: string;
+              };
+            } | null;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -8747,11 +12256,18 @@ export interface operations {
       };
     };
     responses: {
+      /** @description The gateway took the message */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            /** @constant */
+            sent: true;
+            providerMessageId: string | null;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -8778,11 +12294,38 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The archives and the quota they take */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              /** Format: uuid */
+              id: string;
+              filename: string;
+              sizeBytes: number;
+              sha256: string | null;
+              /** @enum {string} */
+              status: "pending_upload" | "uploaded" | "failed";
+              /** @enum {string} */
+              kind: "manual" | "scheduled" | "import";
+              pinned: boolean;
+              schemaVersion: number;
+              attempts: number;
+              error: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              uploadedAt: string | null;
+            }[];
+            quota: {
+              usedBytes: number;
+              limitBytes: number;
+              percent: number;
+            };
+          };
+        };
       };
     };
   };
@@ -8795,11 +12338,33 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      200: {
+      /** @description The backup, taken */
+      201: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            backup: {
+              /** Format: uuid */
+              id: string;
+              filename: string;
+              sizeBytes: number;
+              sha256: string | null;
+              /** @enum {string} */
+              status: "pending_upload" | "uploaded" | "failed";
+              /** @enum {string} */
+              kind: "manual" | "scheduled" | "import";
+              pinned: boolean;
+              schemaVersion: number;
+              attempts: number;
+              error: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              uploadedAt: string | null;
+            };
+          };
+        };
       };
     };
   };
@@ -8812,11 +12377,30 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The schedules */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              /** Format: uuid */
+              id: string;
+              /** @enum {string} */
+              frequency: "hourly" | "daily" | "weekly" | "monthly";
+              timeOfDay: string;
+              dayOfWeek: number | null;
+              dayOfMonth: number | null;
+              enabled: boolean;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              nextRunAt: string | null;
+            }[];
+          };
+        };
       };
     };
   };
@@ -8840,11 +12424,30 @@ export interface operations {
       };
     };
     responses: {
-      200: {
+      /** @description The new schedule */
+      201: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            schedule: {
+              /** Format: uuid */
+              id: string;
+              /** @enum {string} */
+              frequency: "hourly" | "daily" | "weekly" | "monthly";
+              timeOfDay: string;
+              dayOfWeek: number | null;
+              dayOfMonth: number | null;
+              enabled: boolean;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              nextRunAt: string | null;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -8873,7 +12476,8 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      200: {
+      /** @description Deleted */
+      204: {
         headers: {
           [name: string]: unknown;
         };
@@ -8917,11 +12521,30 @@ export interface operations {
       };
     };
     responses: {
+      /** @description The schedule as changed */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            schedule: {
+              /** Format: uuid */
+              id: string;
+              /** @enum {string} */
+              frequency: "hourly" | "daily" | "weekly" | "monthly";
+              timeOfDay: string;
+              dayOfWeek: number | null;
+              dayOfMonth: number | null;
+              enabled: boolean;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              nextRunAt: string | null;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -8948,11 +12571,32 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      200: {
+      /** @description The backup, started in the background */
+      202: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            job: {
+              id: string;
+              /** @enum {string} */
+              kind: "backup" | "restore" | "restore_upload";
+              /** Format: uuid */
+              tenantId: string;
+              backupId: string | null;
+              /** @enum {string} */
+              status: "queued" | "running" | "succeeded" | "failed" | "interrupted";
+              /** @enum {string} */
+              phase: "queued" | "dump" | "upload" | "verify" | "load" | "migrate" | "done";
+              table: string | null;
+              error: string | null;
+              /** Format: date-time */
+              startedAt: string;
+              finishedAt: string | null;
+            };
+          };
+        };
       };
     };
   };
@@ -8967,11 +12611,32 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The job */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            job: {
+              id: string;
+              /** @enum {string} */
+              kind: "backup" | "restore" | "restore_upload";
+              /** Format: uuid */
+              tenantId: string;
+              backupId: string | null;
+              /** @enum {string} */
+              status: "queued" | "running" | "succeeded" | "failed" | "interrupted";
+              /** @enum {string} */
+              phase: "queued" | "dump" | "upload" | "verify" | "load" | "migrate" | "done";
+              table: string | null;
+              error: string | null;
+              /** Format: date-time */
+              startedAt: string;
+              finishedAt: string | null;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -9000,11 +12665,14 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The job's progress as server-sent events */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "text/event-stream": string;
+        };
       };
       /** @description Validation Error */
       400: {
@@ -9031,11 +12699,32 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The latest 10 restores */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              id: string;
+              /** @enum {string} */
+              kind: "backup" | "restore" | "restore_upload";
+              /** Format: uuid */
+              tenantId: string;
+              backupId: string | null;
+              /** @enum {string} */
+              status: "queued" | "running" | "succeeded" | "failed" | "interrupted";
+              /** @enum {string} */
+              phase: "queued" | "dump" | "upload" | "verify" | "load" | "migrate" | "done";
+              table: string | null;
+              error: string | null;
+              /** Format: date-time */
+              startedAt: string;
+              finishedAt: string | null;
+            }[];
+          };
+        };
       };
     };
   };
@@ -9050,11 +12739,32 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The restore */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            job: {
+              id: string;
+              /** @enum {string} */
+              kind: "backup" | "restore" | "restore_upload";
+              /** Format: uuid */
+              tenantId: string;
+              backupId: string | null;
+              /** @enum {string} */
+              status: "queued" | "running" | "succeeded" | "failed" | "interrupted";
+              /** @enum {string} */
+              phase: "queued" | "dump" | "upload" | "verify" | "load" | "migrate" | "done";
+              table: string | null;
+              error: string | null;
+              /** Format: date-time */
+              startedAt: string;
+              finishedAt: string | null;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -9083,11 +12793,14 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The restore's progress as server-sent events */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "text/event-stream": string;
+        };
       };
       /** @description Validation Error */
       400: {
@@ -9118,11 +12831,32 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      200: {
+      /** @description The uploaded archive's restore, started */
+      202: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            job: {
+              id: string;
+              /** @enum {string} */
+              kind: "backup" | "restore" | "restore_upload";
+              /** Format: uuid */
+              tenantId: string;
+              backupId: string | null;
+              /** @enum {string} */
+              status: "queued" | "running" | "succeeded" | "failed" | "interrupted";
+              /** @enum {string} */
+              phase: "queued" | "dump" | "upload" | "verify" | "load" | "migrate" | "done";
+              table: string | null;
+              error: string | null;
+              /** Format: date-time */
+              startedAt: string;
+              finishedAt: string | null;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -9151,11 +12885,14 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The archive */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/octet-stream": string;
+        };
       };
       /** @description Validation Error */
       400: {
@@ -9184,11 +12921,32 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      200: {
+      /** @description The restore, started in the background */
+      202: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            job: {
+              id: string;
+              /** @enum {string} */
+              kind: "backup" | "restore" | "restore_upload";
+              /** Format: uuid */
+              tenantId: string;
+              backupId: string | null;
+              /** @enum {string} */
+              status: "queued" | "running" | "succeeded" | "failed" | "interrupted";
+              /** @enum {string} */
+              phase: "queued" | "dump" | "upload" | "verify" | "load" | "migrate" | "done";
+              table: string | null;
+              error: string | null;
+              /** Format: date-time */
+              startedAt: string;
+              finishedAt: string | null;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -9217,6 +12975,63 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  getApiVouchersSettings: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  putApiVouchersSettings: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** @enum {string} */
+          passwordMode: "code" | "empty";
+          loginUrl: string | null;
+        };
+      };
+    };
+    responses: {
       200: {
         headers: {
           [name: string]: unknown;
@@ -9235,6 +13050,410 @@ export interface operations {
             error: unknown[];
             data: unknown;
           };
+        };
+      };
+    };
+  };
+  getApiVouchersBatches: {
+    parameters: {
+      query?: {
+        page?: number;
+        limit?: number;
+        search?: string;
+        resellerId?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  postApiVouchersBatches: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          name?: string;
+          count: number;
+          planId?: string | null;
+          timeLimitS?: number | null;
+          dataLimitBytes?: number | null;
+          rateLimit?: string | null;
+          validityS?: number | null;
+          priceCents?: number;
+          codeLength?: number;
+          alphabet?: string;
+          prefix?: string;
+          resellerId?: string | null;
+        };
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  getApiVouchersBatchesById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  deleteApiVouchersBatchesById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  getApiVouchersBatchesByIdExportCsv: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The batch's vouchers as CSV (formula cells neutralised) */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/csv": string;
+        };
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  getApiVouchersBatchesByIdCardsPdf: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Printable cards (A4, 10 a page) of the batch's unused vouchers */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/pdf": string;
+        };
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  postApiVouchersBatchesByIdDisable: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  getApiVouchers: {
+    parameters: {
+      query?: {
+        page?: number;
+        limit?: number;
+        search?: string;
+        batchId?: string;
+        state?: "unused" | "active" | "used_up" | "expired" | "disabled";
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  deleteApiVouchersById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  patchApiVouchersById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          disabled: boolean;
+        };
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  getHotspotLogin: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description HTML page */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/html": string;
+        };
+      };
+    };
+  };
+  postHotspotLogin: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description HTML page */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/html": string;
         };
       };
     };

@@ -3,10 +3,12 @@ import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
+import { jsonResponse } from "../../openapi.ts";
 import { pageQuery } from "../../pagination.ts";
 import { serviceCtx } from "../../services/context.ts";
 import { isoDate, validate } from "../../validate.ts";
 import { listAuthLogs } from "./auth-logs.ts";
+import { authLogPage } from "./responses.ts";
 
 const listQuery = z
   .object({
@@ -22,7 +24,11 @@ const listQuery = z
 export function authLogRoutes(deps: AppDeps) {
   return new Hono<AppEnv>()
     .use(requireTenantAuth(deps))
-    .get("/", requirePermission("sessions.view"), validate("query", listQuery), async (c) =>
-      c.json(await listAuthLogs({ ctx: serviceCtx(c), input: c.req.valid("query") })),
+    .get(
+      "/",
+      jsonResponse(authLogPage, "A page of authentications"),
+      requirePermission("sessions.view"),
+      validate("query", listQuery),
+      async (c) => c.json(await listAuthLogs({ ctx: serviceCtx(c), input: c.req.valid("query") })),
     );
 }

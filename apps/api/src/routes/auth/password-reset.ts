@@ -4,9 +4,11 @@ import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { AppError, ErrorCode } from "../../errors.ts";
+import { jsonResponse, noContent } from "../../openapi.ts";
 import { serviceCtx } from "../../services/context.ts";
 import { validate } from "../../validate.ts";
 import { requestPasswordReset, resetPassword } from "./password-reset-service.ts";
+import { forgotAnswer } from "./responses.ts";
 
 export const forgotBody = z.object({ email: z.string().trim().email().max(254) });
 export const resetBody = z.object({
@@ -48,18 +50,28 @@ export function passwordResetRoutes(deps: AppDeps) {
     config: deps.config,
   };
   return new Hono<AppEnv>()
-    .post("/forgot", validate("json", forgotBody), async (c) => {
-      const { email } = c.req.valid("json");
-      const tenantId = c.get("tenant").id;
-      // Counted whether or not the account exists, so throttling says nothing either.
-      await take(perClient, `tenant_${tenantId}:reset_ip:${c.get("clientIp")}`);
-      await take(perAccount, `tenant_${tenantId}:reset:${email.toLowerCase()}`);
-      await requestPasswordReset(resetDeps, { ctx: serviceCtx(c), input: { email } });
-      return c.json({ ok: true, message: "If an account uses this address, a reset link is on its way." }, 202);
-    })
-    .post("/reset", validate("json", resetBody), async (c) => {
-      await take(perClient, `tenant_${c.get("tenant").id}:reset_ip:${c.get("clientIp")}`);
-      await resetPassword(resetDeps, { ctx: serviceCtx(c), input: c.req.valid("json") });
-      return c.body(null, 204);
-    });
+    .post(
+      "/forgot",
+      jsonResponse(forgotAnswer, "A link is sent if the address is known", { status: 202, security: [] }),
+      validate("json", forgotBody),
+      async (c) => {
+        const { email } = c.req.valid("json");
+        const tenantId = c.get("tenant").id;
+        // Counted whether or not the account exists, so throttling says nothing either.
+        await take(perClient, `tenant_${tenantId}:reset_ip:${c.get("clientIp")}`);
+        await take(perAccount, `tenant_${tenantId}:reset:${email.toLowerCase()}`);
+        await requestPasswordReset(resetDeps, { ctx: serviceCtx(c), input: { email } });
+        return c.json({ ok: true, message: "If an account uses this address, a reset link is on its way." }, 202);
+      },
+    )
+    .post(
+      "/reset",
+      noContent("Password changed; other sessions signed out", { security: [] }),
+      validate("json", resetBody),
+      async (c) => {
+        await take(perClient, `tenant_${c.get("tenant").id}:reset_ip:${c.get("clientIp")}`);
+        await resetPassword(resetDeps, { ctx: serviceCtx(c), input: c.req.valid("json") });
+        return c.body(null, 204);
+      },
+    );
 }

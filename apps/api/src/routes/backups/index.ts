@@ -8,12 +8,14 @@ import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { AppError, ErrorCode } from "../../errors.ts";
 import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
+import { fileResponse, jsonResponse, noContent } from "../../openapi.ts";
 import { serviceCtx } from "../../services/context.ts";
 import { validate } from "../../validate.ts";
 import { createBackupNow, deleteBackup, downloadBackup, getBackupJob, listBackups, startBackupJob } from "./backups.ts";
 import { type BackupJob, jobHub } from "./backups-progress.ts";
 import { getRestoreJob, listRestoreJobs, startRestore, startUploadedRestore } from "./backups-restore.ts";
 import { createSchedule, deleteSchedule, listSchedules, updateSchedule } from "./backups-schedules.ts";
+import * as out from "./responses.ts";
 
 const idParam = z.object({ id: z.uuid() });
 const jobParam = z.object({ jobId: z.uuid() });
@@ -107,67 +109,123 @@ export function backupRoutes(deps: AppDeps) {
   const fromOtherTenant = requirePermission("backups.restore_from_other_tenant");
   return new Hono<AppEnv>()
     .use(requireTenantAuth(deps))
-    .get("/", view, async (c) => c.json(await listBackups(deps, { ctx: serviceCtx(c) })))
-    .post("/", create, async (c) => c.json({ backup: await createBackupNow(deps, { ctx: serviceCtx(c) }) }, 201))
-    .get("/schedules", view, async (c) => c.json({ items: await listSchedules(deps, { ctx: serviceCtx(c) }) }))
-    .post("/schedules", edit, validate("json", createSchedule_), async (c) =>
-      c.json({ schedule: await createSchedule(deps, { ctx: serviceCtx(c), input: c.req.valid("json") }) }, 201),
+    .get("/", jsonResponse(out.backupList, "The archives and the quota they take"), view, async (c) =>
+      c.json(await listBackups(deps, { ctx: serviceCtx(c) })),
     )
-    .patch("/schedules/:id", edit, validate("param", idParam), validate("json", updateSchedule_), async (c) =>
-      c.json({
-        schedule: await updateSchedule(deps, {
-          ctx: serviceCtx(c),
-          input: { id: c.req.valid("param").id, changes: c.req.valid("json") },
+    .post(
+      "/",
+      jsonResponse(z.object({ backup: out.backupRow }), "The backup, taken", { status: 201 }),
+      create,
+      async (c) => c.json({ backup: await createBackupNow(deps, { ctx: serviceCtx(c) }) }, 201),
+    )
+    .get("/schedules", jsonResponse(out.scheduleList, "The schedules"), view, async (c) =>
+      c.json({ items: await listSchedules(deps, { ctx: serviceCtx(c) }) }),
+    )
+    .post(
+      "/schedules",
+      jsonResponse(out.scheduleBody, "The new schedule", { status: 201 }),
+      edit,
+      validate("json", createSchedule_),
+      async (c) =>
+        c.json({ schedule: await createSchedule(deps, { ctx: serviceCtx(c), input: c.req.valid("json") }) }, 201),
+    )
+    .patch(
+      "/schedules/:id",
+      jsonResponse(out.scheduleBody, "The schedule as changed"),
+      edit,
+      validate("param", idParam),
+      validate("json", updateSchedule_),
+      async (c) =>
+        c.json({
+          schedule: await updateSchedule(deps, {
+            ctx: serviceCtx(c),
+            input: { id: c.req.valid("param").id, changes: c.req.valid("json") },
+          }),
         }),
-      }),
     )
-    .delete("/schedules/:id", edit, validate("param", idParam), async (c) => {
+    .delete("/schedules/:id", noContent("Deleted"), edit, validate("param", idParam), async (c) => {
       await deleteSchedule(deps, { ctx: serviceCtx(c), input: c.req.valid("param") });
       return c.body(null, 204);
     })
-    .post("/jobs", create, async (c) => c.json({ job: await startBackupJob(deps, { ctx: serviceCtx(c) }) }, 202))
-    .get("/jobs/:jobId", create, validate("param", jobParam), async (c) =>
+    .post(
+      "/jobs",
+      jsonResponse(out.jobBody, "The backup, started in the background", { status: 202 }),
+      create,
+      async (c) => c.json({ job: await startBackupJob(deps, { ctx: serviceCtx(c) }) }, 202),
+    )
+    .get("/jobs/:jobId", jsonResponse(out.jobBody, "The job"), create, validate("param", jobParam), async (c) =>
       c.json({ job: await getBackupJob(deps, c.get("tenant").id, c.req.valid("param").jobId) }),
     )
-    .get("/jobs/:jobId/events", create, validate("param", jobParam), async (c) =>
-      jobEvents(c, deps, await getBackupJob(deps, c.get("tenant").id, c.req.valid("param").jobId)),
+    .get(
+      "/jobs/:jobId/events",
+      fileResponse("text/event-stream", "The job's progress as server-sent events"),
+      create,
+      validate("param", jobParam),
+      async (c) => jobEvents(c, deps, await getBackupJob(deps, c.get("tenant").id, c.req.valid("param").jobId)),
     )
-    .get("/restores", restore, async (c) => c.json({ items: await listRestoreJobs(deps, c.get("tenant").id) }))
-    .get("/restores/:jobId", restore, validate("param", jobParam), async (c) =>
-      c.json({ job: await getRestoreJob(deps, c.get("tenant").id, c.req.valid("param").jobId) }),
+    .get("/restores", jsonResponse(out.jobList, "The latest 10 restores"), restore, async (c) =>
+      c.json({ items: await listRestoreJobs(deps, c.get("tenant").id) }),
     )
-    .get("/restores/:jobId/events", restore, validate("param", jobParam), async (c) =>
-      jobEvents(c, deps, await getRestoreJob(deps, c.get("tenant").id, c.req.valid("param").jobId)),
+    .get(
+      "/restores/:jobId",
+      jsonResponse(out.jobBody, "The restore"),
+      restore,
+      validate("param", jobParam),
+      async (c) => c.json({ job: await getRestoreJob(deps, c.get("tenant").id, c.req.valid("param").jobId) }),
     )
-    .post("/restore-upload", restore, fromOtherTenant, validate("header", sourceKeyHeaders), async (c) => {
-      const h = c.req.valid("header");
-      const body = c.req.raw.body;
-      if (!body) throw new AppError(400, ErrorCode.validation, "The archive is missing from the request body.");
-      const job = await startUploadedRestore(deps, {
-        ctx: serviceCtx(c),
-        input: {
-          body: Readable.fromWeb(body as import("node:stream/web").ReadableStream<Uint8Array>),
-          tenantSecret: h["x-source-tenant-secret"],
-          licenseKey: h["x-source-license-key"],
-        },
-      });
-      return c.json({ job }, 202);
-    })
-    .get("/:id/download", view, validate("param", idParam), async (c) => {
-      const file = await downloadBackup(deps, { ctx: serviceCtx(c), input: c.req.valid("param") });
-      return new Response(Readable.toWeb(file.stream) as ReadableStream<Uint8Array>, {
-        headers: {
-          "content-type": "application/octet-stream",
-          "content-length": String(file.sizeBytes),
-          // The name matches [A-Za-z0-9._-]+, so it needs no quoting beyond this.
-          "content-disposition": `attachment; filename="${file.filename}"`,
-        },
-      });
-    })
-    .post("/:id/restore", restore, validate("param", idParam), async (c) =>
-      c.json({ job: await startRestore(deps, { ctx: serviceCtx(c), input: c.req.valid("param") }) }, 202),
+    .get(
+      "/restores/:jobId/events",
+      fileResponse("text/event-stream", "The restore's progress as server-sent events"),
+      restore,
+      validate("param", jobParam),
+      async (c) => jobEvents(c, deps, await getRestoreJob(deps, c.get("tenant").id, c.req.valid("param").jobId)),
     )
-    .delete("/:id", del, validate("param", idParam), async (c) => {
+    .post(
+      "/restore-upload",
+      jsonResponse(out.jobBody, "The uploaded archive's restore, started", { status: 202 }),
+      restore,
+      fromOtherTenant,
+      validate("header", sourceKeyHeaders),
+      async (c) => {
+        const h = c.req.valid("header");
+        const body = c.req.raw.body;
+        if (!body) throw new AppError(400, ErrorCode.validation, "The archive is missing from the request body.");
+        const job = await startUploadedRestore(deps, {
+          ctx: serviceCtx(c),
+          input: {
+            body: Readable.fromWeb(body as import("node:stream/web").ReadableStream<Uint8Array>),
+            tenantSecret: h["x-source-tenant-secret"],
+            licenseKey: h["x-source-license-key"],
+          },
+        });
+        return c.json({ job }, 202);
+      },
+    )
+    .get(
+      "/:id/download",
+      fileResponse("application/octet-stream", "The archive"),
+      view,
+      validate("param", idParam),
+      async (c) => {
+        const file = await downloadBackup(deps, { ctx: serviceCtx(c), input: c.req.valid("param") });
+        return new Response(Readable.toWeb(file.stream) as ReadableStream<Uint8Array>, {
+          headers: {
+            "content-type": "application/octet-stream",
+            "content-length": String(file.sizeBytes),
+            // The name matches [A-Za-z0-9._-]+, so it needs no quoting beyond this.
+            "content-disposition": `attachment; filename="${file.filename}"`,
+          },
+        });
+      },
+    )
+    .post(
+      "/:id/restore",
+      jsonResponse(out.jobBody, "The restore, started in the background", { status: 202 }),
+      restore,
+      validate("param", idParam),
+      async (c) => c.json({ job: await startRestore(deps, { ctx: serviceCtx(c), input: c.req.valid("param") }) }, 202),
+    )
+    .delete("/:id", noContent("Deleted"), del, validate("param", idParam), async (c) => {
       await deleteBackup(deps, { ctx: serviceCtx(c), input: c.req.valid("param") });
       return c.body(null, 204);
     });

@@ -1,9 +1,10 @@
 import { Hono } from "hono";
-import { describeRoute } from "hono-openapi";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { notFound } from "../../errors.ts";
+import { fileResponse, jsonResponse } from "../../openapi.ts";
 import { serviceCtx } from "../../services/context.ts";
+import { publicBrandingBody } from "../settings/responses.ts";
 import {
   BRANDING_ASSET_KINDS,
   type BrandingAssetKind,
@@ -21,18 +22,14 @@ const isKind = (k: string): k is BrandingAssetKind => (BRANDING_ASSET_KINDS as r
 export function brandingRoutes(deps: AppDeps) {
   const root = deps.config.DATA_DIR;
   return new Hono<AppEnv>()
-    .get("/", async (c) => {
+    .get("/", jsonResponse(publicBrandingBody, "The workspace's look", { security: [] }), async (c) => {
       // Revalidated on every load: a branding or timezone change shows at once, not a minute later.
       c.header("Cache-Control", "no-cache");
       return c.json(await getPublicBranding({ ctx: serviceCtx(c) }));
     })
     .get(
       "/custom.css",
-      describeRoute({
-        summary: "The tenant's sanitised custom stylesheet",
-        security: [],
-        responses: { 200: { description: "CSS", content: { "text/css": { schema: { type: "string" } } } } },
-      }),
+      fileResponse("text/css", "CSS", { summary: "The tenant's sanitised custom stylesheet", security: [] }),
       async (c) => {
         const css = await getCustomCss({ ctx: serviceCtx(c) });
         // A stylesheet that browsers will not sniff into anything else, so it cannot become HTML.
@@ -43,7 +40,7 @@ export function brandingRoutes(deps: AppDeps) {
         return c.body(css);
       },
     )
-    .get("/assets/:kind", async (c) => {
+    .get("/assets/:kind", fileResponse("image/*", "The uploaded image", { security: [] }), async (c) => {
       // Only the three fixed names reach the filesystem; anything else (../, encoded slashes) is 404.
       const kind = c.req.param("kind");
       if (!isKind(kind)) throw notFound();

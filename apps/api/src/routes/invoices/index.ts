@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
+import { jsonResponse } from "../../openapi.ts";
 import { pageQuery } from "../../pagination.ts";
 import {
   createInvoice,
@@ -17,6 +18,7 @@ import { isoDate, validate } from "../../validate.ts";
 import { publishRadiusChange } from "../subscribers/index.ts";
 import { createCreditNote, listCreditNotes } from "./credit-notes.ts";
 import { receiptFields } from "./receipt.ts";
+import { creditNoteIssued, creditNoteRow, invoiceDetail, invoicePage, invoicePaid, invoiceRow } from "./responses.ts";
 
 const cents = z.number().int().min(1).max(1_000_000_000);
 const date = isoDate;
@@ -76,34 +78,63 @@ export function invoiceRoutes(deps: AppDeps) {
   return new Hono<AppEnv>()
     .use(requireTenantAuth(deps))
     .use(publishRadiusChange(deps))
-    .get("/", view, validate("query", listQuery), async (c) =>
+    .get("/", jsonResponse(invoicePage, "A page of invoices"), view, validate("query", listQuery), async (c) =>
       c.json(await listInvoices({ ctx: serviceCtx(c), input: c.req.valid("query") })),
     )
-    .get("/:id", view, validate("param", idParam), async (c) =>
-      c.json({ invoice: await getInvoice({ ctx: serviceCtx(c), input: c.req.valid("param") }) }),
+    .get(
+      "/:id",
+      jsonResponse(z.object({ invoice: invoiceDetail }), "The invoice and its movements"),
+      view,
+      validate("param", idParam),
+      async (c) => c.json({ invoice: await getInvoice({ ctx: serviceCtx(c), input: c.req.valid("param") }) }),
     )
-    .post("/", edit, validate("json", createBody), async (c) =>
-      c.json({ invoice: await createInvoice({ ctx: serviceCtx(c), input: c.req.valid("json") }) }, 201),
+    .post(
+      "/",
+      jsonResponse(z.object({ invoice: invoiceRow }), "The new invoice", { status: 201 }),
+      edit,
+      validate("json", createBody),
+      async (c) => c.json({ invoice: await createInvoice({ ctx: serviceCtx(c), input: c.req.valid("json") }) }, 201),
     )
-    .post("/:id/payments", edit, validate("param", idParam), validate("json", payBody), async (c) =>
-      c.json(
-        await payInvoice({ ctx: serviceCtx(c), input: { id: c.req.valid("param").id, ...c.req.valid("json") } }),
-        201,
-      ),
+    .post(
+      "/:id/payments",
+      jsonResponse(invoicePaid, "The payment, recorded", { status: 201 }),
+      edit,
+      validate("param", idParam),
+      validate("json", payBody),
+      async (c) =>
+        c.json(
+          await payInvoice({ ctx: serviceCtx(c), input: { id: c.req.valid("param").id, ...c.req.valid("json") } }),
+          201,
+        ),
     )
-    .get("/:id/credit-notes", view, validate("param", idParam), async (c) =>
-      c.json({ items: await listCreditNotes({ ctx: serviceCtx(c), input: { invoiceId: c.req.valid("param").id } }) }),
+    .get(
+      "/:id/credit-notes",
+      jsonResponse(z.object({ items: z.array(creditNoteRow) }), "The invoice's credit notes"),
+      view,
+      validate("param", idParam),
+      async (c) =>
+        c.json({ items: await listCreditNotes({ ctx: serviceCtx(c), input: { invoiceId: c.req.valid("param").id } }) }),
     )
-    .post("/:id/credit-notes", edit, validate("param", idParam), validate("json", creditBody), async (c) =>
-      c.json(
-        await createCreditNote({
-          ctx: serviceCtx(c),
-          input: { invoiceId: c.req.valid("param").id, ...c.req.valid("json") },
-        }),
-        201,
-      ),
+    .post(
+      "/:id/credit-notes",
+      jsonResponse(creditNoteIssued, "The credit note, issued", { status: 201 }),
+      edit,
+      validate("param", idParam),
+      validate("json", creditBody),
+      async (c) =>
+        c.json(
+          await createCreditNote({
+            ctx: serviceCtx(c),
+            input: { invoiceId: c.req.valid("param").id, ...c.req.valid("json") },
+          }),
+          201,
+        ),
     )
-    .post("/:id/void", edit, validate("param", idParam), async (c) =>
-      c.json({ invoice: await voidInvoice({ ctx: serviceCtx(c), input: c.req.valid("param") }) }),
+    .post(
+      "/:id/void",
+      jsonResponse(z.object({ invoice: invoiceRow }), "The invoice, void"),
+      edit,
+      validate("param", idParam),
+      async (c) => c.json({ invoice: await voidInvoice({ ctx: serviceCtx(c), input: c.req.valid("param") }) }),
     );
 }

@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
+import { jsonResponse, noContent } from "../../openapi.ts";
 import { pageQuery } from "../../pagination.ts";
 import { serviceCtx } from "../../services/context.ts";
 import { validate } from "../../validate.ts";
@@ -19,6 +20,7 @@ import {
   rotateNasSecret,
   updateNas,
 } from "./nas.ts";
+import { nasCreated, nasPage, nasRow, nasView, secretBody } from "./responses.ts";
 
 // Printable ASCII only: RADIUS secrets are typed into router consoles and must survive that.
 const secret = z
@@ -71,17 +73,30 @@ export function nasRoutes(deps: AppDeps) {
   return (
     new Hono<AppEnv>()
       .use(requireTenantAuth(deps))
-      .get("/", requirePermission("nas.view"), validate("query", listQuery), async (c) =>
-        c.json(await listNas({ ctx: serviceCtx(c), input: c.req.valid("query") })),
+      .get(
+        "/",
+        jsonResponse(nasPage, "A page of NAS devices"),
+        requirePermission("nas.view"),
+        validate("query", listQuery),
+        async (c) => c.json(await listNas({ ctx: serviceCtx(c), input: c.req.valid("query") })),
       )
-      .get("/:id", requirePermission("nas.view"), validate("param", idParam), async (c) =>
-        c.json({ nas: await getNas({ ctx: serviceCtx(c), input: c.req.valid("param") }) }),
+      .get(
+        "/:id",
+        jsonResponse(z.object({ nas: nasView }), "The NAS and its health"),
+        requirePermission("nas.view"),
+        validate("param", idParam),
+        async (c) => c.json({ nas: await getNas({ ctx: serviceCtx(c), input: c.req.valid("param") }) }),
       )
-      .post("/", requirePermission("nas.edit"), validate("json", createBody), async (c) =>
-        c.json(await createNas(await nasDeps(c), { ctx: serviceCtx(c), input: c.req.valid("json") }), 201),
+      .post(
+        "/",
+        jsonResponse(nasCreated, "The new NAS and its secret", { status: 201 }),
+        requirePermission("nas.edit"),
+        validate("json", createBody),
+        async (c) => c.json(await createNas(await nasDeps(c), { ctx: serviceCtx(c), input: c.req.valid("json") }), 201),
       )
       .patch(
         "/:id",
+        jsonResponse(z.object({ nas: nasRow }), "The NAS as changed"),
         requirePermission("nas.edit"),
         validate("param", idParam),
         validate("json", updateBody),
@@ -93,18 +108,24 @@ export function nasRoutes(deps: AppDeps) {
             }),
           }),
       )
-      .delete("/:id", requirePermission("nas.edit"), validate("param", idParam), async (c) => {
+      .delete("/:id", noContent("Deleted"), requirePermission("nas.edit"), validate("param", idParam), async (c) => {
         await deleteNas(await nasDeps(c), { ctx: serviceCtx(c), input: c.req.valid("param") });
         return c.body(null, 204);
       })
       // Revealing is an edit-level act: the secret lets anyone impersonate the NAS.
-      .post("/:id/reveal-secret", requirePermission("nas.edit"), validate("param", idParam), async (c) =>
-        c.json({
-          secret: await revealNasSecret(await nasDeps(c), { ctx: serviceCtx(c), input: c.req.valid("param") }),
-        }),
+      .post(
+        "/:id/reveal-secret",
+        jsonResponse(secretBody, "The current secret"),
+        requirePermission("nas.edit"),
+        validate("param", idParam),
+        async (c) =>
+          c.json({
+            secret: await revealNasSecret(await nasDeps(c), { ctx: serviceCtx(c), input: c.req.valid("param") }),
+          }),
       )
       .post(
         "/:id/rotate-secret",
+        jsonResponse(secretBody, "The new secret"),
         requirePermission("nas.edit"),
         validate("param", idParam),
         validate("json", rotateBody),

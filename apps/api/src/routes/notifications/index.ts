@@ -5,6 +5,7 @@ import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
 import { requireModule } from "../../middleware/modules.ts";
+import { jsonResponse, noContent } from "../../openapi.ts";
 import { pageQuery } from "../../pagination.ts";
 import { serviceCtx } from "../../services/context.ts";
 import { validate } from "../../validate.ts";
@@ -19,6 +20,16 @@ import {
   previewTemplate,
   updateTemplate,
 } from "./notifications.ts";
+import {
+  notificationSettingsBody,
+  outboxPage,
+  rendered,
+  smsBody,
+  smsTestBody,
+  templateAnswer,
+  templateList,
+  variablesBody,
+} from "./responses.ts";
 import { smsCallbackRoutes } from "./sms-callbacks.ts";
 import {
   deleteSmsSettings,
@@ -73,18 +84,37 @@ export function notificationRoutes(deps: AppDeps) {
       .route("/sms-callbacks", smsCallbackRoutes(deps))
       .use(requireTenantAuth(deps))
       .use(requireModule("notifications"))
-      .get("/variables", requirePermission("notifications.view"), (c) => c.json({ events: listVariables() }))
-      .get("/templates", requirePermission("notifications.view"), validate("query", listQuery), async (c) =>
-        c.json(await listTemplates({ ctx: serviceCtx(c), input: c.req.valid("query") })),
+      .get(
+        "/variables",
+        jsonResponse(variablesBody, "Variables per event"),
+        requirePermission("notifications.view"),
+        (c) => c.json({ events: listVariables() }),
       )
-      .get("/templates/:id", requirePermission("notifications.view"), validate("param", idParam), async (c) =>
-        c.json({ template: await getTemplate({ ctx: serviceCtx(c), input: c.req.valid("param") }) }),
+      .get(
+        "/templates",
+        jsonResponse(templateList, "The templates"),
+        requirePermission("notifications.view"),
+        validate("query", listQuery),
+        async (c) => c.json(await listTemplates({ ctx: serviceCtx(c), input: c.req.valid("query") })),
       )
-      .post("/templates", requirePermission("notifications.edit"), validate("json", templateBody), async (c) =>
-        c.json({ template: await createTemplate({ ctx: serviceCtx(c), input: c.req.valid("json") }) }, 201),
+      .get(
+        "/templates/:id",
+        jsonResponse(templateAnswer, "The template"),
+        requirePermission("notifications.view"),
+        validate("param", idParam),
+        async (c) => c.json({ template: await getTemplate({ ctx: serviceCtx(c), input: c.req.valid("param") }) }),
+      )
+      .post(
+        "/templates",
+        jsonResponse(templateAnswer, "The new template", { status: 201 }),
+        requirePermission("notifications.edit"),
+        validate("json", templateBody),
+        async (c) =>
+          c.json({ template: await createTemplate({ ctx: serviceCtx(c), input: c.req.valid("json") }) }, 201),
       )
       .patch(
         "/templates/:id",
+        jsonResponse(templateAnswer, "The template as changed"),
         requirePermission("notifications.edit"),
         validate("param", idParam),
         validate("json", templatePatch),
@@ -93,16 +123,27 @@ export function notificationRoutes(deps: AppDeps) {
           return c.json({ template: await updateTemplate({ ctx: serviceCtx(c), input }) });
         },
       )
-      .delete("/templates/:id", requirePermission("notifications.edit"), validate("param", idParam), async (c) => {
-        await deleteTemplate({ ctx: serviceCtx(c), input: c.req.valid("param") });
-        return c.body(null, 204);
-      })
+      .delete(
+        "/templates/:id",
+        noContent("Deleted"),
+        requirePermission("notifications.edit"),
+        validate("param", idParam),
+        async (c) => {
+          await deleteTemplate({ ctx: serviceCtx(c), input: c.req.valid("param") });
+          return c.body(null, 204);
+        },
+      )
       // Previews change nothing, so viewing is enough; POST because the template travels in the body.
-      .post("/preview", requirePermission("notifications.view"), validate("json", previewBody), async (c) =>
-        c.json(await previewTemplate({ ctx: serviceCtx(c), input: c.req.valid("json") })),
+      .post(
+        "/preview",
+        jsonResponse(rendered, "Rendered with sample values"),
+        requirePermission("notifications.view"),
+        validate("json", previewBody),
+        async (c) => c.json(await previewTemplate({ ctx: serviceCtx(c), input: c.req.valid("json") })),
       )
       .post(
         "/templates/:id/preview",
+        jsonResponse(rendered, "Rendered with sample values"),
         requirePermission("notifications.view"),
         validate("param", idParam),
         async (c) => {
@@ -111,31 +152,56 @@ export function notificationRoutes(deps: AppDeps) {
           return c.json(await previewTemplate({ ctx, input: tpl }));
         },
       )
-      .get("/outbox", requirePermission("notifications.view"), validate("query", outboxQuery), async (c) =>
-        c.json(await listOutbox({ ctx: serviceCtx(c), input: c.req.valid("query") })),
+      .get(
+        "/outbox",
+        jsonResponse(outboxPage, "A page of sent and queued messages"),
+        requirePermission("notifications.view"),
+        validate("query", outboxQuery),
+        async (c) => c.json(await listOutbox({ ctx: serviceCtx(c), input: c.req.valid("query") })),
       )
-      .get("/settings", requirePermission("notifications.view"), async (c) =>
-        c.json(await getNotificationSettings({ ctx: serviceCtx(c) })),
+      .get(
+        "/settings",
+        jsonResponse(notificationSettingsBody, "Reminder settings"),
+        requirePermission("notifications.view"),
+        async (c) => c.json(await getNotificationSettings({ ctx: serviceCtx(c) })),
       )
-      .put("/settings", requirePermission("notifications.edit"), validate("json", settingsBody), async (c) =>
-        c.json(await putNotificationSettings({ ctx: serviceCtx(c), input: c.req.valid("json") })),
+      .put(
+        "/settings",
+        jsonResponse(notificationSettingsBody, "Reminder settings, saved"),
+        requirePermission("notifications.edit"),
+        validate("json", settingsBody),
+        async (c) => c.json(await putNotificationSettings({ ctx: serviceCtx(c), input: c.req.valid("json") })),
       )
       // The gateway's credentials go in and never come out: reads show only non-secret fields.
-      .get("/sms", requirePermission("notifications.view"), async (c) =>
+      .get("/sms", jsonResponse(smsBody, "The SMS gateway"), requirePermission("notifications.view"), async (c) =>
         c.json({ sms: await getSmsSettings({ ctx: serviceCtx(c) }) }),
       )
-      .put("/sms", requirePermission("settings.edit"), validate("json", smsSettingsInput), async (c) =>
-        c.json({ sms: await putSmsSettings({ ctx: serviceCtx(c), key: await key(c), input: c.req.valid("json") }) }),
+      .put(
+        "/sms",
+        jsonResponse(smsBody, "The SMS gateway, replaced"),
+        requirePermission("settings.edit"),
+        validate("json", smsSettingsInput),
+        async (c) =>
+          c.json({ sms: await putSmsSettings({ ctx: serviceCtx(c), key: await key(c), input: c.req.valid("json") }) }),
       )
-      .patch("/sms", requirePermission("settings.edit"), validate("json", smsPatch), async (c) =>
-        c.json({ sms: await patchSmsSettings({ ctx: serviceCtx(c), input: c.req.valid("json") }) }),
+      .patch(
+        "/sms",
+        jsonResponse(smsBody, "The SMS gateway, changed"),
+        requirePermission("settings.edit"),
+        validate("json", smsPatch),
+        async (c) => c.json({ sms: await patchSmsSettings({ ctx: serviceCtx(c), input: c.req.valid("json") }) }),
       )
-      .delete("/sms", requirePermission("settings.edit"), async (c) => {
+      .delete("/sms", noContent("Removed"), requirePermission("settings.edit"), async (c) => {
         await deleteSmsSettings({ ctx: serviceCtx(c) });
         return c.body(null, 204);
       })
-      .post("/sms/test", requirePermission("notifications.edit"), validate("json", smsTest), async (c) =>
-        c.json(await sendTestSms({ ctx: serviceCtx(c), deps, key: await key(c), input: c.req.valid("json") })),
+      .post(
+        "/sms/test",
+        jsonResponse(smsTestBody, "The gateway took the message"),
+        requirePermission("notifications.edit"),
+        validate("json", smsTest),
+        async (c) =>
+          c.json(await sendTestSms({ ctx: serviceCtx(c), deps, key: await key(c), input: c.req.valid("json") })),
       )
   );
 }

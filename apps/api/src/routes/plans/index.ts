@@ -3,11 +3,13 @@ import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
+import { jsonResponse, noContent } from "../../openapi.ts";
 import { pageQuery } from "../../pagination.ts";
 import { serviceCtx } from "../../services/context.ts";
 import { validate } from "../../validate.ts";
 import { publishRadiusChange } from "../subscribers/index.ts";
 import { createPlan, deletePlan, getPlan, listPlans, PLAN_SORTS, updatePlan } from "./plans.ts";
+import { planDetail, planPage, planRow } from "./responses.ts";
 
 const kbps = z.number().int().min(1).max(100_000_000);
 const optKbps = kbps.nullable().optional();
@@ -30,6 +32,11 @@ export const planBody = z
     priceCents: z.number().int().min(0).max(1_000_000_000).optional(),
     isActive: z.boolean().optional(),
     ipPoolId: z.string().uuid().nullable().optional(),
+    ipv6PoolId: z.string().uuid().nullable().optional(),
+    delegatedIpv6PoolId: z.string().uuid().nullable().optional(),
+    // Open sessions allowed at once; null = unlimited.
+    simultaneousUse: z.number().int().min(1).max(1000).nullable().optional(),
+    simultaneousUseAction: z.enum(["reject", "disconnect_oldest"]).optional(),
   })
   .strict();
 
@@ -55,17 +62,30 @@ export function planRoutes(deps: AppDeps) {
   return new Hono<AppEnv>()
     .use(requireTenantAuth(deps))
     .use(publishRadiusChange(deps))
-    .get("/", requirePermission("plans.view"), validate("query", listQuery), async (c) =>
-      c.json(await listPlans({ ctx: serviceCtx(c), input: c.req.valid("query") })),
+    .get(
+      "/",
+      jsonResponse(planPage, "A page of plans"),
+      requirePermission("plans.view"),
+      validate("query", listQuery),
+      async (c) => c.json(await listPlans({ ctx: serviceCtx(c), input: c.req.valid("query") })),
     )
-    .get("/:id", requirePermission("plans.view"), validate("param", idParam), async (c) =>
-      c.json({ plan: await getPlan({ ctx: serviceCtx(c), input: c.req.valid("param") }) }),
+    .get(
+      "/:id",
+      jsonResponse(z.object({ plan: planDetail }), "The plan"),
+      requirePermission("plans.view"),
+      validate("param", idParam),
+      async (c) => c.json({ plan: await getPlan({ ctx: serviceCtx(c), input: c.req.valid("param") }) }),
     )
-    .post("/", requirePermission("plans.edit"), validate("json", planBody.refine(checkPlan, planRule)), async (c) =>
-      c.json({ plan: await createPlan({ ctx: serviceCtx(c), input: c.req.valid("json") }) }, 201),
+    .post(
+      "/",
+      jsonResponse(z.object({ plan: planRow }), "The new plan", { status: 201 }),
+      requirePermission("plans.edit"),
+      validate("json", planBody.refine(checkPlan, planRule)),
+      async (c) => c.json({ plan: await createPlan({ ctx: serviceCtx(c), input: c.req.valid("json") }) }, 201),
     )
     .patch(
       "/:id",
+      jsonResponse(z.object({ plan: planRow }), "The plan as changed"),
       requirePermission("plans.edit"),
       validate("param", idParam),
       validate("json", planBody.partial().refine(checkPlan, planRule)),
@@ -77,7 +97,7 @@ export function planRoutes(deps: AppDeps) {
           }),
         }),
     )
-    .delete("/:id", requirePermission("plans.edit"), validate("param", idParam), async (c) => {
+    .delete("/:id", noContent("Deleted"), requirePermission("plans.edit"), validate("param", idParam), async (c) => {
       await deletePlan({ ctx: serviceCtx(c), input: c.req.valid("param") });
       return c.body(null, 204);
     });

@@ -4,9 +4,12 @@ import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
 import { LoginThrottle } from "../../middleware/rate-limit.ts";
+import { jsonResponse, noContent } from "../../openapi.ts";
 import { serviceCtx } from "../../services/context.ts";
 import { validate } from "../../validate.ts";
 import { forgotBody, PER_ACCOUNT_PER_HOUR, PER_CLIENT_PER_HOUR, take } from "../auth/password-reset.ts";
+import { forgotAnswer } from "../auth/responses.ts";
+import { subscriberUsageBody } from "../sessions/responses.ts";
 import { publishRadiusChange } from "../subscribers/index.ts";
 import {
   changePortalPassword,
@@ -22,6 +25,7 @@ import {
 import { bumpPortalSession, portalCtx, portalLogin, requirePortalAuth } from "./portal-auth.ts";
 import { requestPortalReset, resetPortalPassword } from "./portal-reset.ts";
 import { currencyCode, getCurrency, getPortalSettings, updateCurrency, updatePortalSettings } from "./preferences.ts";
+import * as out from "./responses.ts";
 
 const loginBody = z
   .object({ username: z.string().trim().min(1).max(64), password: z.string().min(1).max(256) })
@@ -51,38 +55,58 @@ export function portalRoutes(deps: AppDeps) {
   const authed = new Hono<AppEnv>()
     .use(requirePortalAuth(deps))
     .use(publishRadiusChange(deps))
-    .get("/me", async (c) => c.json(await portalOverview({ ctx: portalCtx(c) })))
+    .get("/me", jsonResponse(out.overview, "The portal's home"), async (c) =>
+      c.json(await portalOverview({ ctx: portalCtx(c) })),
+    )
     .get(
       "/usage",
+      jsonResponse(subscriberUsageBody, "The subscriber's traffic per day"),
       validate("query", z.object({ days: z.coerce.number().int().min(1).max(90).default(30) })),
       async (c) => c.json(await portalUsage({ ctx: portalCtx(c), input: c.req.valid("query") })),
     )
-    .get("/sessions", async (c) => c.json(await portalSessions({ ctx: portalCtx(c), input: { limit: 20 } })))
-    .get("/invoices", validate("query", pageQuery), async (c) =>
-      c.json(await portalInvoices({ ctx: portalCtx(c), input: c.req.valid("query") })),
+    .get("/sessions", jsonResponse(out.sessions, "Open and recent sessions"), async (c) =>
+      c.json(await portalSessions({ ctx: portalCtx(c), input: { limit: 20 } })),
     )
-    .get("/plans", async (c) => c.json(await portalPlans({ ctx: portalCtx(c) })))
-    .patch("/profile", validate("json", profileBody), async (c) =>
+    .get(
+      "/invoices",
+      jsonResponse(out.invoices, "A page of the subscriber's invoices"),
+      validate("query", pageQuery),
+      async (c) => c.json(await portalInvoices({ ctx: portalCtx(c), input: c.req.valid("query") })),
+    )
+    .get("/plans", jsonResponse(out.plans, "The plans on offer"), async (c) =>
+      c.json(await portalPlans({ ctx: portalCtx(c) })),
+    )
+    .patch("/profile", jsonResponse(out.profile, "The profile, changed"), validate("json", profileBody), async (c) =>
       c.json({
         subscriber: await updatePortalProfile({ key: await key(c) }, { ctx: portalCtx(c), input: c.req.valid("json") }),
       }),
     )
-    .post("/password", validate("json", passwordBody), async (c) => {
-      const ctx = portalCtx(c);
-      const { sessionVersion } = await changePortalPassword({ key: await key(c) }, { ctx, input: c.req.valid("json") });
-      // Every other session ended; this one carries on with a fresh token.
-      const token = await deps.tokens.signPortal({
-        sub: ctx.subscriberId,
-        tenantId: ctx.tenant.id,
-        sv: sessionVersion,
-      });
-      return c.json({ token });
-    })
-    .post("/renew", async (c) => c.json(await portalRenew({ ctx: portalCtx(c) })))
-    .post("/plan", validate("json", planBody), async (c) =>
+    .post(
+      "/password",
+      jsonResponse(out.token, "Changed; a new token (other sessions signed out)"),
+      validate("json", passwordBody),
+      async (c) => {
+        const ctx = portalCtx(c);
+        const { sessionVersion } = await changePortalPassword(
+          { key: await key(c) },
+          { ctx, input: c.req.valid("json") },
+        );
+        // Every other session ended; this one carries on with a fresh token.
+        const token = await deps.tokens.signPortal({
+          sub: ctx.subscriberId,
+          tenantId: ctx.tenant.id,
+          sv: sessionVersion,
+        });
+        return c.json({ token });
+      },
+    )
+    .post("/renew", jsonResponse(out.renewed, "Renewed from the balance"), async (c) =>
+      c.json(await portalRenew({ ctx: portalCtx(c) })),
+    )
+    .post("/plan", jsonResponse(out.planChanged, "On the new plan"), validate("json", planBody), async (c) =>
       c.json(await portalChangePlan({ ctx: portalCtx(c), input: c.req.valid("json") })),
     )
-    .post("/logout", async (c) => {
+    .post("/logout", noContent("Every portal session of the subscriber is ended"), async (c) => {
       const ctx = portalCtx(c);
       await bumpPortalSession(ctx, ctx.subscriberId);
       return c.body(null, 204);
@@ -96,33 +120,50 @@ export function portalRoutes(deps: AppDeps) {
     config: deps.config,
   };
   return new Hono<AppEnv>()
-    .post("/auth/password/forgot", validate("json", forgotBody), async (c) => {
-      const { email } = c.req.valid("json");
-      const tenantId = c.get("tenant").id;
-      // Counted whether or not the address is known, so throttling says nothing either.
-      await take(perClient, `tenant_${tenantId}:portal_reset_ip:${c.get("clientIp")}`);
-      await take(perAccount, `tenant_${tenantId}:portal_reset:${email.toLowerCase()}`);
-      await requestPortalReset(resetDeps, { ctx: serviceCtx(c), input: { email } });
-      return c.json({ ok: true, message: "If an account uses this address, a reset link is on its way." }, 202);
-    })
-    .post("/auth/password/reset", validate("json", portalResetBody), async (c) => {
-      await take(perClient, `tenant_${c.get("tenant").id}:portal_reset_ip:${c.get("clientIp")}`);
-      const sub = await resetPortalPassword({ key: await key(c) }, { ctx: serviceCtx(c), input: c.req.valid("json") });
-      // The new password is the PPPoE one too: the RADIUS daemon reloads this tenant.
-      await deps.state
-        .publish("proxpanel:radius:subscriber", JSON.stringify({ tenantId: c.get("tenant").id }))
-        .catch(() => undefined);
-      // Failed sign-ins before the reset say nothing about the new password.
-      await deps.limiters.loginAccount.delete(`tenant_${c.get("tenant").id}:portal:${sub.username.toLowerCase()}`);
-      return c.body(null, 204);
-    })
-    .post("/auth/login", validate("json", loginBody), async (c) =>
-      c.json(
-        await portalLogin(
-          { tokens: deps.tokens, throttle, key: await key(c) },
+    .post(
+      "/auth/password/forgot",
+      jsonResponse(forgotAnswer, "A link is sent if the address is known", { status: 202, security: [] }),
+      validate("json", forgotBody),
+      async (c) => {
+        const { email } = c.req.valid("json");
+        const tenantId = c.get("tenant").id;
+        // Counted whether or not the address is known, so throttling says nothing either.
+        await take(perClient, `tenant_${tenantId}:portal_reset_ip:${c.get("clientIp")}`);
+        await take(perAccount, `tenant_${tenantId}:portal_reset:${email.toLowerCase()}`);
+        await requestPortalReset(resetDeps, { ctx: serviceCtx(c), input: { email } });
+        return c.json({ ok: true, message: "If an account uses this address, a reset link is on its way." }, 202);
+      },
+    )
+    .post(
+      "/auth/password/reset",
+      noContent("Password changed", { security: [] }),
+      validate("json", portalResetBody),
+      async (c) => {
+        await take(perClient, `tenant_${c.get("tenant").id}:portal_reset_ip:${c.get("clientIp")}`);
+        const sub = await resetPortalPassword(
+          { key: await key(c) },
           { ctx: serviceCtx(c), input: c.req.valid("json") },
+        );
+        // The new password is the PPPoE one too: the RADIUS daemon reloads this tenant.
+        await deps.state
+          .publish("proxpanel:radius:subscriber", JSON.stringify({ tenantId: c.get("tenant").id }))
+          .catch(() => undefined);
+        // Failed sign-ins before the reset say nothing about the new password.
+        await deps.limiters.loginAccount.delete(`tenant_${c.get("tenant").id}:portal:${sub.username.toLowerCase()}`);
+        return c.body(null, 204);
+      },
+    )
+    .post(
+      "/auth/login",
+      jsonResponse(out.login, "Signed in", { security: [] }),
+      validate("json", loginBody),
+      async (c) =>
+        c.json(
+          await portalLogin(
+            { tokens: deps.tokens, throttle, key: await key(c) },
+            { ctx: serviceCtx(c), input: c.req.valid("json") },
+          ),
         ),
-      ),
     )
     .route("/", authed);
 }
@@ -143,17 +184,28 @@ const portalSettingsBody = z
 export function portalSettingsRoutes(deps: AppDeps) {
   return new Hono<AppEnv>()
     .use(requireTenantAuth(deps))
-    .get("/portal", requirePermission("settings.view"), async (c) =>
-      c.json({ portal: await getPortalSettings(serviceCtx(c)) }),
+    .get(
+      "/portal",
+      jsonResponse(out.settingsBody, "The portal's switches"),
+      requirePermission("settings.view"),
+      async (c) => c.json({ portal: await getPortalSettings(serviceCtx(c)) }),
     )
-    .put("/portal", requirePermission("settings.edit"), validate("json", portalSettingsBody), async (c) =>
-      c.json({ portal: await updatePortalSettings({ ctx: serviceCtx(c), input: c.req.valid("json") }) }),
+    .put(
+      "/portal",
+      jsonResponse(out.settingsBody, "The switches, saved"),
+      requirePermission("settings.edit"),
+      validate("json", portalSettingsBody),
+      async (c) => c.json({ portal: await updatePortalSettings({ ctx: serviceCtx(c), input: c.req.valid("json") }) }),
     )
-    .get("/currency", requirePermission("settings.view"), async (c) =>
-      c.json({ currency: await getCurrency(serviceCtx(c)) }),
+    .get(
+      "/currency",
+      jsonResponse(out.currencyBody, "The tenant's ISO 4217 currency"),
+      requirePermission("settings.view"),
+      async (c) => c.json({ currency: await getCurrency(serviceCtx(c)) }),
     )
     .put(
       "/currency",
+      jsonResponse(out.currencyBody, "The currency, saved"),
       requirePermission("settings.edit"),
       validate("json", z.object({ currency: currencyCode }).strict()),
       async (c) => c.json({ currency: await updateCurrency({ ctx: serviceCtx(c), input: c.req.valid("json") }) }),

@@ -5,10 +5,12 @@ import type { AppEnv } from "../../env.ts";
 import { forbidden } from "../../errors.ts";
 import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
 import { requireModule } from "../../middleware/modules.ts";
+import { jsonResponse } from "../../openapi.ts";
 import { pageQuery } from "../../pagination.ts";
 import { serviceCtx } from "../../services/context.ts";
 import { validate } from "../../validate.ts";
 import { isGrantable } from "../permission-groups/permission-groups.ts";
+import { transactionRow } from "../transactions/responses.ts";
 import {
   createReseller,
   getReseller,
@@ -18,6 +20,7 @@ import {
   topUpReseller,
   updateReseller,
 } from "./resellers.ts";
+import { resellerAccountBody, resellerPage, resellerView } from "./responses.ts";
 
 const listQuery = z.object({
   ...pageQuery,
@@ -57,38 +60,59 @@ export function resellerRoutes(deps: AppDeps) {
       .use(requireModule("resellers"))
       // A reseller's own account: its balance and its latest movements (top-ups, charges), for its
       // dashboard. Only for a reseller's login; anyone else has no reseller account to show.
-      .get("/me", async (c) => {
+      .get("/me", jsonResponse(resellerAccountBody, "The signed-in reseller's balance and movements"), async (c) => {
         const ctx = serviceCtx(c);
         if (!ctx.actor.resellerId) throw forbidden("This account is not a reseller's");
         return c.json(await resellerAccount({ ctx, input: { resellerId: ctx.actor.resellerId } }));
       })
-      .get("/", view, validate("query", listQuery), async (c) =>
+      .get("/", jsonResponse(resellerPage, "A page of resellers"), view, validate("query", listQuery), async (c) =>
         c.json(await listResellers({ ctx: serviceCtx(c), input: c.req.valid("query") })),
       )
-      .get("/:id", view, validate("param", idParam), async (c) =>
-        c.json({ reseller: await getReseller({ ctx: serviceCtx(c), input: c.req.valid("param") }) }),
+      .get(
+        "/:id",
+        jsonResponse(z.object({ reseller: resellerView }), "The reseller"),
+        view,
+        validate("param", idParam),
+        async (c) => c.json({ reseller: await getReseller({ ctx: serviceCtx(c), input: c.req.valid("param") }) }),
       )
-      .post("/", edit, validate("json", createBody), async (c) =>
-        c.json({ reseller: await createReseller({ ctx: serviceCtx(c), input: c.req.valid("json") }) }, 201),
+      .post(
+        "/",
+        jsonResponse(z.object({ reseller: resellerView }), "The new reseller", { status: 201 }),
+        edit,
+        validate("json", createBody),
+        async (c) =>
+          c.json({ reseller: await createReseller({ ctx: serviceCtx(c), input: c.req.valid("json") }) }, 201),
       )
-      .patch("/:id", edit, validate("param", idParam), validate("json", updateBody), async (c) =>
-        c.json({
-          reseller: await updateReseller(deps, {
-            ctx: serviceCtx(c),
-            input: { id: c.req.valid("param").id, changes: c.req.valid("json") },
-          }),
-        }),
-      )
-      .post("/:id/topup", edit, validate("param", idParam), validate("json", topUpBody), async (c) =>
-        c.json(
-          {
-            transaction: await topUpReseller({
+      .patch(
+        "/:id",
+        jsonResponse(z.object({ reseller: resellerView }), "The reseller as changed"),
+        edit,
+        validate("param", idParam),
+        validate("json", updateBody),
+        async (c) =>
+          c.json({
+            reseller: await updateReseller(deps, {
               ctx: serviceCtx(c),
-              input: { id: c.req.valid("param").id, ...c.req.valid("json") },
+              input: { id: c.req.valid("param").id, changes: c.req.valid("json") },
             }),
-          },
-          201,
-        ),
+          }),
+      )
+      .post(
+        "/:id/topup",
+        jsonResponse(z.object({ transaction: transactionRow }), "The top-up, recorded", { status: 201 }),
+        edit,
+        validate("param", idParam),
+        validate("json", topUpBody),
+        async (c) =>
+          c.json(
+            {
+              transaction: await topUpReseller({
+                ctx: serviceCtx(c),
+                input: { id: c.req.valid("param").id, ...c.req.valid("json") },
+              }),
+            },
+            201,
+          ),
       )
   );
 }

@@ -6,8 +6,11 @@ import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { notFound } from "../../errors.ts";
 import { requireSuperAdmin } from "../../middleware/auth.ts";
+import { jsonResponse } from "../../openapi.ts";
 import { keysetPage } from "../../pagination.ts";
 import { validate } from "../../validate.ts";
+import { auditPage as tenantAuditPage } from "../audit/responses.ts";
+import * as out from "./responses.ts";
 
 const query = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -26,6 +29,7 @@ export function saasAuditRoutes(deps: AppDeps) {
     .use(requireSuperAdmin(deps))
     .get(
       "/tenants/:tenantId",
+      jsonResponse(tenantAuditPage, "The tenant's own audit log, newest first"),
       validate("param", z.object({ tenantId: z.string().uuid() })),
       validate("query", tenantLogQuery),
       async (c) => {
@@ -51,18 +55,23 @@ export function saasAuditRoutes(deps: AppDeps) {
         return c.json(keysetPage(rows, q.limit));
       },
     )
-    .get("/", validate("query", query), async (c) => {
-      const q = c.req.valid("query");
-      const f: SQL[] = [];
-      if (q.cursor) f.push(lt(superAdminAudit.id, q.cursor));
-      if (q.tenantId) f.push(eq(superAdminAudit.tenantId, q.tenantId));
-      if (q.action) f.push(eq(superAdminAudit.action, q.action));
-      const rows = await deps.db
-        .select()
-        .from(superAdminAudit)
-        .where(f.length ? and(...f) : undefined)
-        .orderBy(desc(superAdminAudit.id))
-        .limit(q.limit + 1);
-      return c.json(keysetPage(rows, q.limit));
-    });
+    .get(
+      "/",
+      jsonResponse(out.consoleAuditPage, "The console's audit log, newest first"),
+      validate("query", query),
+      async (c) => {
+        const q = c.req.valid("query");
+        const f: SQL[] = [];
+        if (q.cursor) f.push(lt(superAdminAudit.id, q.cursor));
+        if (q.tenantId) f.push(eq(superAdminAudit.tenantId, q.tenantId));
+        if (q.action) f.push(eq(superAdminAudit.action, q.action));
+        const rows = await deps.db
+          .select()
+          .from(superAdminAudit)
+          .where(f.length ? and(...f) : undefined)
+          .orderBy(desc(superAdminAudit.id))
+          .limit(q.limit + 1);
+        return c.json(keysetPage(rows, q.limit));
+      },
+    );
 }

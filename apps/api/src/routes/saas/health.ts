@@ -3,6 +3,8 @@ import { Hono } from "hono";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { requireSuperAdmin } from "../../middleware/auth.ts";
+import { jsonResponse } from "../../openapi.ts";
+import * as out from "./responses.ts";
 import { systemHealth } from "./saas-health.ts";
 
 export function saasHealthRoutes(deps: AppDeps) {
@@ -10,5 +12,7 @@ export function saasHealthRoutes(deps: AppDeps) {
   const radius = new RadiusStatsCollector(deps.state);
   return new Hono<AppEnv>()
     .use(requireSuperAdmin(deps))
-    .get("/", async (c) => c.json(await systemHealth(deps, radius)));
+    .get("/", jsonResponse(out.systemHealthBody, "The platform's health"), async (c) =>
+      c.json(await systemHealth(deps, radius)),
+    );
 }

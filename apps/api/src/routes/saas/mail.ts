@@ -4,8 +4,10 @@ import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { requireSuperAdmin, superAdminActor } from "../../middleware/auth.ts";
+import { jsonResponse } from "../../openapi.ts";
 import { pageQuery } from "../../pagination.ts";
 import { validate } from "../../validate.ts";
+import * as out from "./responses.ts";
 import { listOutbox, retryMail } from "./saas-mail.ts";
 
 const query = z.object({
@@ -21,8 +23,13 @@ const idParam = z.object({ id: z.string().uuid() });
 export function saasMailRoutes(deps: AppDeps) {
   return new Hono<AppEnv>()
     .use(requireSuperAdmin(deps))
-    .get("/", validate("query", query), async (c) => c.json(await listOutbox(deps.db, c.req.valid("query"))))
-    .post("/:id/retry", validate("param", idParam), async (c) =>
-      c.json({ mail: await retryMail(deps.db, superAdminActor(c), c.req.valid("param").id) }),
+    .get("/", jsonResponse(out.mailPage, "A page of system mail"), validate("query", query), async (c) =>
+      c.json(await listOutbox(deps.db, c.req.valid("query"))),
+    )
+    .post(
+      "/:id/retry",
+      jsonResponse(z.object({ mail: out.mailRow }), "Queued again"),
+      validate("param", idParam),
+      async (c) => c.json({ mail: await retryMail(deps.db, superAdminActor(c), c.req.valid("param").id) }),
     );
 }

@@ -4,9 +4,11 @@ import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { AppError, ErrorCode } from "../../errors.ts";
 import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
+import { jsonResponse, noContent } from "../../openapi.ts";
 import { serviceCtx } from "../../services/context.ts";
 import { validate } from "../../validate.ts";
 import { dateFormat, getDateFormat, updateDateFormat } from "./locale.ts";
+import * as out from "./responses.ts";
 import {
   BRANDING_ASSET_KINDS,
   COLOR_RE,
@@ -52,41 +54,85 @@ export function settingsRoutes(deps: AppDeps) {
   const root = deps.config.DATA_DIR;
   return new Hono<AppEnv>()
     .use(requireTenantAuth(deps))
-    .get("/", requirePermission("settings.view"), async (c) => c.json(await getSettings({ ctx: serviceCtx(c) })))
-    .get("/branding", requirePermission("settings.view"), async (c) => {
-      const { companyName, branding } = await getSettings({ ctx: serviceCtx(c) });
-      return c.json({ companyName, ...branding });
-    })
-    .patch("/branding", requirePermission("settings.edit"), validate("json", brandingPatch), async (c) => {
-      const { companyName, branding } = await updateBranding({ ctx: serviceCtx(c), input: c.req.valid("json") });
-      return c.json({ companyName, ...branding });
-    })
-    .get("/date-format", requirePermission("settings.view"), async (c) =>
-      c.json({ dateFormat: await getDateFormat(serviceCtx(c)) }),
+    .get(
+      "/",
+      jsonResponse(out.settingsBody, "Company name, timezone and look"),
+      requirePermission("settings.view"),
+      async (c) => c.json(await getSettings({ ctx: serviceCtx(c) })),
     )
-    .put("/date-format", requirePermission("settings.edit"), validate("json", dateFormat), async (c) =>
-      c.json({ dateFormat: await updateDateFormat({ ctx: serviceCtx(c), input: c.req.valid("json") }) }),
+    .get(
+      "/branding",
+      jsonResponse(out.brandingSettingsBody, "The look"),
+      requirePermission("settings.view"),
+      async (c) => {
+        const { companyName, branding } = await getSettings({ ctx: serviceCtx(c) });
+        return c.json({ companyName, ...branding });
+      },
     )
-    .get("/timezone", requirePermission("settings.view"), async (c) => {
-      const { timezone } = await getSettings({ ctx: serviceCtx(c) });
-      return c.json({ timezone });
-    })
-    .patch("/timezone", requirePermission("settings.edit"), validate("json", timezoneBody), async (c) =>
-      c.json(await updateTimezone({ ctx: serviceCtx(c), input: c.req.valid("json") })),
+    .patch(
+      "/branding",
+      jsonResponse(out.brandingSettingsBody, "The look, changed"),
+      requirePermission("settings.edit"),
+      validate("json", brandingPatch),
+      async (c) => {
+        const { companyName, branding } = await updateBranding({ ctx: serviceCtx(c), input: c.req.valid("json") });
+        return c.json({ companyName, ...branding });
+      },
     )
-    .post("/branding/:kind", requirePermission("settings.edit"), validate("param", kindParam), async (c) => {
-      const file = await uploadedFile(c.req.header("content-type"), () => c.req.parseBody());
-      if (file.size > MAX_ASSET_BYTES) {
-        throw new AppError(413, ErrorCode.payloadTooLarge, `The file is larger than ${MAX_ASSET_BYTES} bytes.`);
-      }
-      const bytes = new Uint8Array(await file.arrayBuffer());
-      const { kind } = c.req.valid("param");
-      return c.json(await saveBrandingAsset({ ctx: serviceCtx(c), input: { kind, bytes, root } }), 201);
-    })
-    .delete("/branding/:kind", requirePermission("settings.edit"), validate("param", kindParam), async (c) => {
-      await removeBrandingAsset({ ctx: serviceCtx(c), input: { kind: c.req.valid("param").kind, root } });
-      return c.body(null, 204);
-    });
+    .get(
+      "/date-format",
+      jsonResponse(out.dateFormatBody, "How dates are written"),
+      requirePermission("settings.view"),
+      async (c) => c.json({ dateFormat: await getDateFormat(serviceCtx(c)) }),
+    )
+    .put(
+      "/date-format",
+      jsonResponse(out.dateFormatBody, "How dates are written, saved"),
+      requirePermission("settings.edit"),
+      validate("json", dateFormat),
+      async (c) => c.json({ dateFormat: await updateDateFormat({ ctx: serviceCtx(c), input: c.req.valid("json") }) }),
+    )
+    .get(
+      "/timezone",
+      jsonResponse(out.timezoneBody, "The tenant's IANA time zone"),
+      requirePermission("settings.view"),
+      async (c) => {
+        const { timezone } = await getSettings({ ctx: serviceCtx(c) });
+        return c.json({ timezone });
+      },
+    )
+    .patch(
+      "/timezone",
+      jsonResponse(out.timezoneBody, "The time zone, saved"),
+      requirePermission("settings.edit"),
+      validate("json", timezoneBody),
+      async (c) => c.json(await updateTimezone({ ctx: serviceCtx(c), input: c.req.valid("json") })),
+    )
+    .post(
+      "/branding/:kind",
+      jsonResponse(out.assetSaved, "The image, stored", { status: 201 }),
+      requirePermission("settings.edit"),
+      validate("param", kindParam),
+      async (c) => {
+        const file = await uploadedFile(c.req.header("content-type"), () => c.req.parseBody());
+        if (file.size > MAX_ASSET_BYTES) {
+          throw new AppError(413, ErrorCode.payloadTooLarge, `The file is larger than ${MAX_ASSET_BYTES} bytes.`);
+        }
+        const bytes = new Uint8Array(await file.arrayBuffer());
+        const { kind } = c.req.valid("param");
+        return c.json(await saveBrandingAsset({ ctx: serviceCtx(c), input: { kind, bytes, root } }), 201);
+      },
+    )
+    .delete(
+      "/branding/:kind",
+      noContent("Removed"),
+      requirePermission("settings.edit"),
+      validate("param", kindParam),
+      async (c) => {
+        await removeBrandingAsset({ ctx: serviceCtx(c), input: { kind: c.req.valid("param").kind, root } });
+        return c.body(null, 204);
+      },
+    );
 }
 
 async function uploadedFile(contentType: string | undefined, parse: () => Promise<Record<string, unknown>>) {

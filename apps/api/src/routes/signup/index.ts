@@ -6,10 +6,12 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
+import { jsonResponse } from "../../openapi.ts";
 import { welcomeMail } from "../../services/mail-templates.ts";
 import { workspaceUrl } from "../../services/public-url.ts";
 import { validate } from "../../validate.ts";
 import { take } from "../auth/password-reset.ts";
+import { forgotAnswer } from "../auth/responses.ts";
 import { mailWorkspaceLinks } from "./find-workspace.ts";
 
 export const signupBody = z.object({
@@ -33,6 +35,14 @@ const FIND_PER_CLIENT_PER_HOUR = 20;
 const slugQuery = z.object({ slug: z.string().trim().toLowerCase().max(63) }).strict();
 
 /** Self-service signup on the apex; the new workspace answers on its subdomain at once. */
+const slugAnswer = z.object({ slug: z.string(), available: z.boolean(), reason: z.string().optional() });
+const signedUp = z.object({
+  tenant: z.object({ id: z.uuid(), slug: z.string(), companyName: z.string(), plan: z.string() }),
+  url: z.string(),
+  /** Exchanged at POST /api/auth/handoff on the workspace's host (null if it has no owner yet). */
+  handoff: z.string().nullable(),
+});
+
 export function signupRoutes(deps: AppDeps) {
   const perAddress = deps.state.rateLimiter({ points: FIND_PER_ADDRESS_PER_HOUR, duration: 3600 });
   const perClient = deps.state.rateLimiter({ points: FIND_PER_CLIENT_PER_HOUR, duration: 3600 });
@@ -40,65 +50,85 @@ export function signupRoutes(deps: AppDeps) {
     new Hono<AppEnv>()
       // "Find my workspace": the answer is the same whether or not the address has any, and the
       // search runs after the answer, so neither the body nor the timing tells.
-      .post("/find-workspace", validate("json", findBody), async (c) => {
-        const { email } = c.req.valid("json");
-        const busy = "Too many look-ups; try again later.";
-        await take(perClient, `find_ws_ip:${c.get("clientIp")}`, busy);
-        await take(perAddress, `find_ws:${email}`, busy);
-        const log = c.get("logger");
-        setImmediate(() => {
-          mailWorkspaceLinks(deps, email).catch((err: unknown) => log.error({ err }, "find-workspace mail failed"));
-        });
-        return c.json(
-          { ok: true, message: "If this address belongs to any workspace, we are mailing the links." },
-          202,
-        );
-      })
+      .post(
+        "/find-workspace",
+        jsonResponse(forgotAnswer, "Links are mailed if the address is known", { status: 202, security: [] }),
+        validate("json", findBody),
+        async (c) => {
+          const { email } = c.req.valid("json");
+          const busy = "Too many look-ups; try again later.";
+          await take(perClient, `find_ws_ip:${c.get("clientIp")}`, busy);
+          await take(perAddress, `find_ws:${email}`, busy);
+          const log = c.get("logger");
+          setImmediate(() => {
+            mailWorkspaceLinks(deps, email).catch((err: unknown) => log.error({ err }, "find-workspace mail failed"));
+          });
+          return c.json(
+            { ok: true, message: "If this address belongs to any workspace, we are mailing the links." },
+            202,
+          );
+        },
+      )
       // Live check for the signup form: the rules, reserved names and names in use, as signup applies them.
-      .get("/slug", validate("query", slugQuery), async (c) => {
-        const { slug } = c.req.valid("query");
-        const problem = slugProblem(slug);
-        if (problem) return c.json({ slug, available: false, reason: `A workspace name ${problem}.` });
-        if (isReservedSlug(slug)) {
-          return c.json({ slug, available: false, reason: `"${slug}" is reserved.` });
-        }
-        const taken = await deps.db.select({ id: tenants.id }).from(tenants).where(eq(tenants.slug, slug)).limit(1);
-        return c.json(
-          taken.length ? { slug, available: false, reason: `"${slug}" is already taken.` } : { slug, available: true },
-        );
-      })
-      .post("/", validate("json", signupBody), async (c) => {
-        const input = c.req.valid("json");
-        // The welcome e-mail is queued in the signup transaction: no tenant without it, no mail without a tenant.
-        const onCreated = async (tx: Tx, t: Tenant) => {
-          const url = workspaceUrl(deps, t.slug);
-          await enqueueMail(tx, welcomeMail({ to: input.adminEmail, companyName: t.companyName, url, tenantId: t.id }));
-        };
-        const tenant = await onboardTenant({ db: deps.db, resolver: deps.resolver, onCreated }, input, {
-          superAdminId: null,
-          label: `signup:${input.adminEmail}`,
-          ip: c.get("clientIp"),
-          requestId: c.get("requestId"),
-        });
-        // The owner goes on to its own host signed in: a two-minute handoff token, exchanged there
-        // (POST /api/auth/handoff) for a session. It is not a session token itself.
-        const client = deps.tenantClients.get(tenant.schemaName);
-        const [owner] = await client.db
-          .select({ id: client.t.users.id, sessionVersion: client.t.users.sessionVersion })
-          .from(client.t.users)
-          .where(eq(client.t.users.isOwner, true))
-          .limit(1);
-        const handoff = owner
-          ? await deps.tokens.signHandoff({ sub: owner.id, tenantId: tenant.id, sv: owner.sessionVersion })
-          : null;
-        return c.json(
-          {
-            tenant: { id: tenant.id, slug: tenant.slug, companyName: tenant.companyName, plan: tenant.plan },
-            url: workspaceUrl(deps, tenant.slug),
-            handoff,
-          },
-          201,
-        );
-      })
+      .get(
+        "/slug",
+        jsonResponse(slugAnswer, "Whether the name can be taken, and why not", { security: [] }),
+        validate("query", slugQuery),
+        async (c) => {
+          const { slug } = c.req.valid("query");
+          const problem = slugProblem(slug);
+          if (problem) return c.json({ slug, available: false, reason: `A workspace name ${problem}.` });
+          if (isReservedSlug(slug)) {
+            return c.json({ slug, available: false, reason: `"${slug}" is reserved.` });
+          }
+          const taken = await deps.db.select({ id: tenants.id }).from(tenants).where(eq(tenants.slug, slug)).limit(1);
+          return c.json(
+            taken.length
+              ? { slug, available: false, reason: `"${slug}" is already taken.` }
+              : { slug, available: true },
+          );
+        },
+      )
+      .post(
+        "/",
+        jsonResponse(signedUp, "The new workspace, its address and a one-time sign-in", { status: 201, security: [] }),
+        validate("json", signupBody),
+        async (c) => {
+          const input = c.req.valid("json");
+          // The welcome e-mail is queued in the signup transaction: no tenant without it, no mail without a tenant.
+          const onCreated = async (tx: Tx, t: Tenant) => {
+            const url = workspaceUrl(deps, t.slug);
+            await enqueueMail(
+              tx,
+              welcomeMail({ to: input.adminEmail, companyName: t.companyName, url, tenantId: t.id }),
+            );
+          };
+          const tenant = await onboardTenant({ db: deps.db, resolver: deps.resolver, onCreated }, input, {
+            superAdminId: null,
+            label: `signup:${input.adminEmail}`,
+            ip: c.get("clientIp"),
+            requestId: c.get("requestId"),
+          });
+          // The owner goes on to its own host signed in: a two-minute handoff token, exchanged there
+          // (POST /api/auth/handoff) for a session. It is not a session token itself.
+          const client = deps.tenantClients.get(tenant.schemaName);
+          const [owner] = await client.db
+            .select({ id: client.t.users.id, sessionVersion: client.t.users.sessionVersion })
+            .from(client.t.users)
+            .where(eq(client.t.users.isOwner, true))
+            .limit(1);
+          const handoff = owner
+            ? await deps.tokens.signHandoff({ sub: owner.id, tenantId: tenant.id, sv: owner.sessionVersion })
+            : null;
+          return c.json(
+            {
+              tenant: { id: tenant.id, slug: tenant.slug, companyName: tenant.companyName, plan: tenant.plan },
+              url: workspaceUrl(deps, tenant.slug),
+              handoff,
+            },
+            201,
+          );
+        },
+      )
   );
 }

@@ -4,12 +4,14 @@ import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
+import { jsonResponse } from "../../openapi.ts";
 import { pageQuery } from "../../pagination.ts";
 import { listTransactions, recordSubscriberMovement } from "../../services/billing.ts";
 import { serviceCtx } from "../../services/context.ts";
 import { tenantRevenue } from "../../services/revenue.ts";
 import { isoDate, validate } from "../../validate.ts";
 import { receiptFields } from "../invoices/receipt.ts";
+import { revenueBody, transactionPage, transactionRow } from "./responses.ts";
 
 const listQuery = z.object({
   page: pageQuery.page,
@@ -51,35 +53,53 @@ export function transactionRoutes(deps: AppDeps) {
   return (
     new Hono<AppEnv>()
       .use(requireTenantAuth(deps))
-      .get("/", requirePermission("billing.view"), validate("query", listQuery), async (c) =>
-        c.json(await listTransactions({ ctx: serviceCtx(c), input: c.req.valid("query") })),
+      .get(
+        "/",
+        jsonResponse(transactionPage, "A page of movements"),
+        requirePermission("billing.view"),
+        validate("query", listQuery),
+        async (c) => c.json(await listTransactions({ ctx: serviceCtx(c), input: c.req.valid("query") })),
       )
       // Money received over a period, per day of the tenant's timezone: the dashboard's figure, and
       // the same definition as the console's billing report.
-      .get("/revenue", requirePermission("billing.view"), validate("query", revenueQuery), async (c) =>
-        c.json(await tenantRevenue({ ctx: serviceCtx(c), input: c.req.valid("query") })),
+      .get(
+        "/revenue",
+        jsonResponse(revenueBody, "Revenue over the period (this month by default)"),
+        requirePermission("billing.view"),
+        validate("query", revenueQuery),
+        async (c) => c.json(await tenantRevenue({ ctx: serviceCtx(c), input: c.req.valid("query") })),
       )
-      .post("/payments", edit, validate("json", paymentBody), async (c) =>
-        c.json(
-          {
-            transaction: await recordSubscriberMovement({
-              ctx: serviceCtx(c),
-              input: { ...c.req.valid("json"), type: "payment" },
-            }),
-          },
-          201,
-        ),
+      .post(
+        "/payments",
+        jsonResponse(z.object({ transaction: transactionRow }), "The payment, recorded", { status: 201 }),
+        edit,
+        validate("json", paymentBody),
+        async (c) =>
+          c.json(
+            {
+              transaction: await recordSubscriberMovement({
+                ctx: serviceCtx(c),
+                input: { ...c.req.valid("json"), type: "payment" },
+              }),
+            },
+            201,
+          ),
       )
-      .post("/adjustments", edit, validate("json", adjustmentBody), async (c) =>
-        c.json(
-          {
-            transaction: await recordSubscriberMovement({
-              ctx: serviceCtx(c),
-              input: { ...c.req.valid("json"), type: "adjustment" },
-            }),
-          },
-          201,
-        ),
+      .post(
+        "/adjustments",
+        jsonResponse(z.object({ transaction: transactionRow }), "The adjustment, recorded", { status: 201 }),
+        edit,
+        validate("json", adjustmentBody),
+        async (c) =>
+          c.json(
+            {
+              transaction: await recordSubscriberMovement({
+                ctx: serviceCtx(c),
+                input: { ...c.req.valid("json"), type: "adjustment" },
+              }),
+            },
+            201,
+          ),
       )
   );
 }

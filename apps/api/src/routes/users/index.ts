@@ -3,9 +3,11 @@ import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
+import { jsonResponse, noContent } from "../../openapi.ts";
 import { pageQuery } from "../../pagination.ts";
 import { serviceCtx } from "../../services/context.ts";
 import { validate } from "../../validate.ts";
+import { userBody, userDetail, userPage } from "./responses.ts";
 import {
   createUser,
   deleteUser,
@@ -16,6 +18,9 @@ import {
   USER_SORTS,
   updateUser,
 } from "./users.ts";
+
+const userAnswer = (description: string, status?: 201) =>
+  jsonResponse(z.object({ user: userBody }), description, status ? { status } : {});
 
 const listQuery = z.object({
   ...pageQuery,
@@ -47,24 +52,34 @@ export function userRoutes(deps: AppDeps) {
   const edit = requirePermission("users.edit");
   return new Hono<AppEnv>()
     .use(requireTenantAuth(deps))
-    .get("/", view, validate("query", listQuery), async (c) =>
+    .get("/", jsonResponse(userPage, "A page of staff accounts"), view, validate("query", listQuery), async (c) =>
       c.json(await listUsers({ ctx: serviceCtx(c), input: c.req.valid("query") })),
     )
-    .get("/:id", view, validate("param", idParam), async (c) =>
-      c.json({ user: await getUser({ ctx: serviceCtx(c), input: c.req.valid("param") }) }),
+    .get(
+      "/:id",
+      jsonResponse(z.object({ user: userDetail }), "The account and its permissions"),
+      view,
+      validate("param", idParam),
+      async (c) => c.json({ user: await getUser({ ctx: serviceCtx(c), input: c.req.valid("param") }) }),
     )
-    .post("/", edit, validate("json", createBody), async (c) =>
+    .post("/", userAnswer("The new account", 201), edit, validate("json", createBody), async (c) =>
       c.json({ user: await createUser({ ctx: serviceCtx(c), input: c.req.valid("json") }) }, 201),
     )
-    .patch("/:id", edit, validate("param", idParam), validate("json", updateBody), async (c) =>
-      c.json({
-        user: await updateUser(deps, {
-          ctx: serviceCtx(c),
-          input: { id: c.req.valid("param").id, changes: c.req.valid("json") },
+    .patch(
+      "/:id",
+      userAnswer("The account as changed"),
+      edit,
+      validate("param", idParam),
+      validate("json", updateBody),
+      async (c) =>
+        c.json({
+          user: await updateUser(deps, {
+            ctx: serviceCtx(c),
+            input: { id: c.req.valid("param").id, changes: c.req.valid("json") },
+          }),
         }),
-      }),
     )
-    .post("/:id/disable", edit, validate("param", idParam), async (c) =>
+    .post("/:id/disable", userAnswer("The account, disabled"), edit, validate("param", idParam), async (c) =>
       c.json({
         user: await setUserStatus(deps, {
           ctx: serviceCtx(c),
@@ -72,7 +87,7 @@ export function userRoutes(deps: AppDeps) {
         }),
       }),
     )
-    .post("/:id/enable", edit, validate("param", idParam), async (c) =>
+    .post("/:id/enable", userAnswer("The account, enabled"), edit, validate("param", idParam), async (c) =>
       c.json({
         user: await setUserStatus(deps, {
           ctx: serviceCtx(c),
@@ -80,15 +95,21 @@ export function userRoutes(deps: AppDeps) {
         }),
       }),
     )
-    .post("/:id/reset-password", edit, validate("param", idParam), validate("json", passwordBody), async (c) =>
-      c.json({
-        user: await resetUserPassword(deps, {
-          ctx: serviceCtx(c),
-          input: { id: c.req.valid("param").id, password: c.req.valid("json").password },
+    .post(
+      "/:id/reset-password",
+      userAnswer("The account; its sessions are signed out"),
+      edit,
+      validate("param", idParam),
+      validate("json", passwordBody),
+      async (c) =>
+        c.json({
+          user: await resetUserPassword(deps, {
+            ctx: serviceCtx(c),
+            input: { id: c.req.valid("param").id, password: c.req.valid("json").password },
+          }),
         }),
-      }),
     )
-    .delete("/:id", edit, validate("param", idParam), async (c) => {
+    .delete("/:id", noContent("Deleted"), edit, validate("param", idParam), async (c) => {
       await deleteUser(deps, { ctx: serviceCtx(c), input: c.req.valid("param") });
       return c.body(null, 204);
     });
