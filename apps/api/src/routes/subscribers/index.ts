@@ -12,6 +12,7 @@ import { isoDate, validate } from "../../validate.ts";
 import { subscriberUsage } from "../sessions/sessions.ts";
 import { BULK_ACTIONS, bulkSubscriberAction } from "./subscriber-bulk.ts";
 import { exportSubscribers, importSubscribers } from "./subscriber-csv.ts";
+import { messageBody, messageDoc, messageSubscribers } from "./subscriber-message.ts";
 import {
   changeSubscriberPlan,
   createSubscriber,
@@ -192,6 +193,9 @@ export function subscriberRoutes(deps: AppDeps) {
     )
     .post("/bulk", requirePermission("subscribers.edit"), validate("json", bulkBody), async (c) =>
       c.json(await bulkSubscriberAction({ ctx: serviceCtx(c), input: c.req.valid("json") })),
+    )
+    .post("/messages", requirePermission("notifications.edit"), messageDoc, validate("json", messageBody), async (c) =>
+      c.json(await messageSubscribers({ ctx: serviceCtx(c), input: c.req.valid("json") })),
     )
     .post("/:id/disable", requirePermission("subscribers.edit"), validate("param", idParam), async (c) =>
       c.json({

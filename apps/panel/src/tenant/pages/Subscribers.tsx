@@ -15,6 +15,7 @@ import { createSubmit } from "../../ui/submit";
 import { Table } from "../../ui/Table";
 import { toast } from "../../ui/Toast";
 import { TrafficChart } from "../../ui/TrafficChart";
+import { BulkMessage } from "../components/BulkMessage";
 import { asImportReport, ImportReport, type ImportReportData } from "../components/ImportReport";
 import { createList, listParams } from "../list";
 import { session } from "../session";
@@ -260,6 +261,7 @@ function BulkBar(props: { ids: string[]; plans: Plan[]; onDone: () => void }) {
   const [report, setReport] = createSignal<BulkReport>();
   const { busy, error, submit } = createSubmit({
     send: async () => {
+      if (action() === "message") return; // BulkMessage sends its own
       const body = {
         ids: props.ids,
         action: action() as "renew" | "disable" | "enable" | "change_plan",
@@ -282,6 +284,7 @@ function BulkBar(props: { ids: string[]; plans: Plan[]; onDone: () => void }) {
           { value: "change_plan", label: "Change plan" },
           { value: "disable", label: "Disable (and disconnect)" },
           { value: "enable", label: "Enable" },
+          ...(session.can("notifications.edit") ? [{ value: "message", label: "Message (SMS / e-mail)" }] : []),
         ]}
         onChange={(e) => setAction(e.currentTarget.value)}
       />
@@ -293,9 +296,11 @@ function BulkBar(props: { ids: string[]; plans: Plan[]; onDone: () => void }) {
           onChange={(e) => setPlanId(e.currentTarget.value)}
         />
       </Show>
-      <button type="submit" class="primary" disabled={busy()}>
-        Apply to {props.ids.length}
-      </button>
+      <Show when={action() !== "message"} fallback={<BulkMessage ids={props.ids} onDone={props.onDone} />}>
+        <button type="submit" class="primary" disabled={busy()}>
+          Apply to {props.ids.length}
+        </button>
+      </Show>
       <ErrorBanner error={error()} />
       <Show when={report()?.failed}>
         <ul class="bulk-failures" data-testid="bulk-failures">
