@@ -81,6 +81,9 @@ const TENANCY_STATUS: Record<TenancyErrorCode, ContentfulStatusCode> = {
   slug_taken: 409,
   domain_taken: 409,
   tenant_not_found: 404,
+  // Plain PostgreSQL, or a schema that is not a distributed one: nothing to move.
+  not_distributed: 409,
+  unknown_node: 400,
 };
 
 export function errorBody(c: Context<AppEnv>, code: string, message: string, details?: unknown) {

@@ -5,7 +5,9 @@ export type TenancyErrorCode =
   | "unknown_plan"
   | "tenant_not_found"
   | "invalid_state"
-  | "domain_taken";
+  | "domain_taken"
+  | "not_distributed"
+  | "unknown_node";
 
 /** A refusal the caller can show as it is; the API maps codes to HTTP statuses. */
 export class TenancyError extends Error {

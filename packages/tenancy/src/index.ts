@@ -4,6 +4,7 @@ export * from "./billing-grace.ts";
 export * from "./errors.ts";
 export * from "./keys.ts";
 export * from "./onboarding.ts";
+export * from "./placement.ts";
 export * from "./resolver.ts";
 export * from "./slug.ts";
 export * from "./state/index.ts";

@@ -1511,23 +1511,6 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/api/subscribers/messages": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Message a selection of subscribers (the tenant's expiry-reminder templates, or the operator's text) */
-    post: operations["postApiSubscribersMessages"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
   "/api/subscribers/{id}/disable": {
     parameters: {
       query?: never;
@@ -3619,11 +3602,26 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description Where the tenant's schema is (Citus) */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            placement: {
+              distributed: boolean;
+              node: string | null;
+              nodes: {
+                node: string;
+                /** @enum {string} */
+                role: "coordinator" | "worker";
+                takesTenants: boolean;
+                tenants: number;
+              }[];
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -3660,11 +3658,31 @@ export interface operations {
       };
     };
     responses: {
+      /** @description The tenant's schema, moved (or already there) */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            moved: boolean;
+            from: string;
+            to: string;
+            mode: ("auto" | "block_writes" | "force_logical") | null;
+            ms: number;
+            placement: {
+              distributed: boolean;
+              node: string | null;
+              nodes: {
+                node: string;
+                /** @enum {string} */
+                role: "coordinator" | "worker";
+                takesTenants: boolean;
+                tenants: number;
+              }[];
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -8196,74 +8214,6 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
-      };
-      /** @description Validation Error */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @enum {boolean} */
-            success: false;
-            error: unknown[];
-            data: unknown;
-          };
-        };
-      };
-    };
-  };
-  postApiSubscribersMessages: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        "application/json": {
-          ids: string[];
-          /** @enum {string} */
-          template?: "expiry_reminder";
-          channels?: ("email" | "sms")[];
-          subject?: string;
-          text?: string;
-        };
-      };
-    };
-    responses: {
-      /** @description Per subscriber: messages queued, channels skipped (opt-out, no address), or why it failed */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            results: {
-              id: string;
-              ok: boolean;
-              queued?: {
-                id: number;
-                /** @enum {string} */
-                channel: "email" | "sms";
-                recipient: string;
-              }[];
-              skipped?: {
-                /** @enum {string} */
-                channel: "email" | "sms";
-                reason: string;
-              }[];
-              error?: {
-                code: string;
-                message: string;
-              };
-            }[];
-            queued: number;
-            skipped: number;
-            failed: number;
-          };
-        };
       };
       /** @description Validation Error */
       400: {

@@ -2,10 +2,12 @@ import { TENANT_STATUSES } from "@proxpanel/db";
 import {
   getTenant,
   listTenants,
+  moveTenant,
   onboardTenant,
   purgeTenant,
   renameTenant,
   setTenantStatus,
+  tenantPlacement,
   updateTenant,
 } from "@proxpanel/tenancy";
 import { Hono } from "hono";
@@ -14,6 +16,7 @@ import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { requireSuperAdmin, superAdminActor } from "../../middleware/auth.ts";
 import { MODULES } from "../../middleware/modules.ts";
+import { jsonResponse } from "../../openapi.ts";
 import { pageQuery } from "../../pagination.ts";
 import { validate } from "../../validate.ts";
 import { signupBody } from "../signup/index.ts";
@@ -43,6 +46,36 @@ const patchBody = z
     modules: z.array(z.enum(MODULES)).max(MODULES.length).nullable().optional(),
   })
   .refine((b) => Object.keys(b).length > 0, "nothing to change");
+
+// A Citus node as pg_dist_node names it: host (name or address) and port.
+const moveBody = z.object({
+  node: z
+    .string()
+    .trim()
+    .max(300)
+    .regex(/^[A-Za-z0-9._-]+:\d{1,5}$/, "node must be host:port"),
+  mode: z.enum(["auto", "block_writes", "force_logical"]).optional(),
+});
+const placement = z.object({
+  distributed: z.boolean(),
+  node: z.string().nullable(),
+  nodes: z.array(
+    z.object({
+      node: z.string(),
+      role: z.enum(["coordinator", "worker"]),
+      takesTenants: z.boolean(),
+      tenants: z.number().int(),
+    }),
+  ),
+});
+const moveResult = z.object({
+  moved: z.boolean(),
+  from: z.string(),
+  to: z.string(),
+  mode: z.enum(["auto", "block_writes", "force_logical"]).nullable(),
+  ms: z.number().int(),
+  placement,
+});
 
 /** A registry row plus what the console's tenant list shows next to it. */
 function withStats<T extends { id: string }>(tenant: T, stats: TenantStats | undefined) {
@@ -111,6 +144,26 @@ export function saasTenantRoutes(deps: AppDeps) {
       c.json({
         tenant: await setTenantStatus(admin, { id: c.req.valid("param").id, status: "deleted" }, superAdminActor(c)),
       }),
+    )
+    .get(
+      "/:id/placement",
+      jsonResponse(z.object({ placement }), "Where the tenant's schema is (Citus)"),
+      validate("param", idParam),
+      async (c) => {
+        // Citus: the node holding the tenant's schema and the cluster's nodes; distributed: false on plain PostgreSQL.
+        return c.json({ placement: await tenantPlacement(deps.db, c.req.valid("param").id) });
+      },
+    )
+    .post(
+      "/:id/move",
+      jsonResponse(moveResult, "The tenant's schema, moved (or already there)"),
+      validate("param", idParam),
+      validate("json", moveBody),
+      async (c) => {
+        // Citus: moves the tenant's schema to another worker while in use; 409 not_distributed otherwise.
+        const input = { id: c.req.valid("param").id, ...c.req.valid("json") };
+        return c.json(await moveTenant(deps.db, input, superAdminActor(c)));
+      },
     )
     .post(
       "/:id/purge",
