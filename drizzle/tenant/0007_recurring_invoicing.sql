@@ -26,10 +26,12 @@ CREATE TABLE "tenant_template"."tax_rates" (
 	CONSTRAINT "tax_rates_bp_check" CHECK ("tenant_template"."tax_rates"."basis_points" >= 0 and "tenant_template"."tax_rates"."basis_points" <= 10000)
 );
 --> statement-breakpoint
-ALTER TABLE "tenant_template"."invoices" ALTER COLUMN "number" SET DATA TYPE bigint;--> statement-breakpoint
--- Numbers now come from document_counters (gapless, per tenant); the serial sequence goes.
+-- Numbers now come from document_counters (gapless, per tenant); the serial sequence goes. Default
+-- and sequence go before the type changes: Citus refuses a type change on a column that owns a
+-- sequence (the same result on plain PostgreSQL).
 ALTER TABLE "tenant_template"."invoices" ALTER COLUMN "number" DROP DEFAULT;--> statement-breakpoint
 DROP SEQUENCE IF EXISTS "tenant_template"."invoices_number_seq";--> statement-breakpoint
+ALTER TABLE "tenant_template"."invoices" ALTER COLUMN "number" SET DATA TYPE bigint;--> statement-breakpoint
 INSERT INTO "tenant_template"."document_counters" ("kind", "last_number") SELECT 'invoice', max("number") FROM "tenant_template"."invoices" HAVING count(*) > 0;--> statement-breakpoint
 ALTER TABLE "tenant_template"."invoices" ADD COLUMN "subtotal_cents" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "tenant_template"."invoices" ADD COLUMN "tax_cents" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint

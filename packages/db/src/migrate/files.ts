@@ -33,9 +33,22 @@ export function tenantMigrations(): TenantMigration[] {
         .split("--> statement-breakpoint")
         .map((s) => s.trim())
         // The schema itself is created by onboarding, under the tenant's own name.
-        .filter((s) => s.length > 0 && !/^CREATE SCHEMA/i.test(s)),
+        .filter((s) => s.length > 0 && !/^CREATE SCHEMA/i.test(s))
+        .map(unqualifyColumns),
     }));
   return cached;
+}
+
+const QUALIFIED_COLUMN = new RegExp(`"${TEMPLATE_SCHEMA}"\\."[a-z0-9_]+"\\.(?=")`, "g");
+
+/**
+ * drizzle-kit writes CHECK constraints with columns named as `"schema"."table"."column"`. Citus
+ * forwards `ALTER TABLE ... ADD CONSTRAINT` to the worker with the table renamed to its shard but
+ * the expression as written, where that name does not exist; a bare column is the same constraint
+ * (PostgreSQL stores it unqualified either way), so it is written bare for both.
+ */
+function unqualifyColumns(statement: string): string {
+  return statement.replace(QUALIFIED_COLUMN, "");
 }
 
 export function latestTenantVersion(): number {

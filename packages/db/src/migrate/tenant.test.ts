@@ -5,7 +5,7 @@ import { connect, type Database } from "../client.ts";
 import { tenants } from "../public/tenants.ts";
 import { tenantTableNames } from "../tenant/factory.ts";
 import { latestTenantVersion, tenantMigrations } from "./files.ts";
-import { migrateAllTenants, migrateTenantSchema } from "./tenant.ts";
+import { createTenantSchema, migrateAllTenants, migrateTenantSchema } from "./tenant.ts";
 
 let database: Database;
 const ids: string[] = [];
@@ -21,7 +21,7 @@ beforeAll(async () => {
   for (let i = 0; i < 12; i++) {
     const slug = `${run}-${i}`;
     const schemaName = `tenant_${run}_${i}`;
-    await database.db.execute(sql`create schema ${sql.identifier(schemaName)}`);
+    await database.db.transaction((tx) => createTenantSchema(tx, schemaName));
     const [row] = await database.db
       .insert(tenants)
       .values({ slug, schemaName, companyName: slug, plan: "trial", secret: randomBytes(8).toString("hex") })

@@ -6,6 +6,22 @@ import { assertSchemaName } from "../tenant/factory.ts";
 import { forSchema, latestTenantVersion, tenantMigrations } from "./files.ts";
 
 /**
+ * The one statement to run before `create schema` of a tenant (or restore staging) schema. On a Citus
+ * coordinator it makes the schema a distributed schema for the rest of the transaction: all its
+ * tables are placed together on one worker and queries naming it are routed there. On plain
+ * PostgreSQL there is no `citus` extension, so it selects no row and changes nothing: one code path.
+ */
+export const DISTRIBUTE_NEW_SCHEMAS_SQL =
+  "select set_config('citus.enable_schema_based_sharding', 'on', true) from pg_extension where extname = 'citus'";
+
+/** Creates an empty tenant schema in the caller's transaction; a distributed schema on Citus. */
+export async function createTenantSchema(tx: Executor, schemaName: string): Promise<void> {
+  assertSchemaName(schemaName);
+  await tx.execute(sql.raw(DISTRIBUTE_NEW_SCHEMAS_SQL));
+  await tx.execute(sql.raw(`create schema "${schemaName}"`));
+}
+
+/**
  * Brings one tenant schema to the latest version inside the caller's transaction and returns that
  * version. Each schema tracks what it has in its own `__migrations` table, so a half-migrated
  * cluster is resumed schema by schema. `upTo` stops at an older version: a backup's rows are loaded
@@ -20,7 +36,7 @@ export async function migrateTenantSchema(
   const q = `"${schemaName}"`;
   // Two instances starting at once must not apply the same migration to one schema twice.
   await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`proxpanel:migrate:${schemaName}`}))`);
-  if (opts.create) await tx.execute(sql.raw(`create schema ${q}`));
+  if (opts.create) await createTenantSchema(tx, schemaName);
   await tx.execute(
     sql.raw(
       `create table if not exists ${q}."__migrations" (id text primary key, version integer not null, applied_at timestamptz not null default now())`,
