@@ -17,11 +17,9 @@ const onConsolePath = () => location.pathname === "/console" || location.pathnam
 /** On a tenant host, /portal is the subscribers' self-care portal. */
 const onPortalPath = () => location.pathname === "/portal" || location.pathname.startsWith("/portal/");
 
-type Site = { kind: "apex" } | { kind: "tenant"; slug: string };
-
 /** Asks the API which kind of host this is, then shows the console, a tenant panel or why neither. */
 export default function App() {
-  const [site] = createResource(() => unwrap<Site>(api.GET("/api/site")));
+  const [site] = createResource(() => unwrap(api.GET("/api/site")));
   const failure = () => (site.error instanceof ApiError ? site.error : undefined);
   return (
     <Switch fallback={<p class="boot">Loading…</p>}>

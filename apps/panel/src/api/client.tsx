@@ -51,18 +51,18 @@ const auth: Middleware = {
 export const api = createClient<paths>({ baseUrl: "" });
 api.use(auth);
 
-interface Result {
-  data?: unknown;
+interface Result<D> {
+  data?: D;
   error?: unknown;
   response: Response;
 }
 
 /**
- * Most routes do not describe their responses in the OpenAPI document, so the body type is the
- * page's to state; request paths, params and bodies stay checked by the generated schema.
+ * The body of a successful call, typed from the route's response schema in the OpenAPI document;
+ * a failure becomes an ApiError carrying the server's code and message.
  */
-export async function unwrap<T>(call: Promise<Result>): Promise<T> {
-  let res: Result;
+export async function unwrap<D>(call: Promise<Result<D>>): Promise<D> {
+  let res: Result<D>;
   try {
     res = await call;
   } catch (err) {
@@ -77,7 +77,7 @@ export async function unwrap<T>(call: Promise<Result>): Promise<T> {
       body.error?.details,
     );
   }
-  return res.data as T;
+  return res.data as D;
 }
 
 export function errorMessage(err: unknown): string {

@@ -1511,6 +1511,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/subscribers/messages": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Message a selection of subscribers (the tenant's expiry-reminder templates, or the operator's text) */
+    post: operations["postApiSubscribersMessages"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/subscribers/{id}/disable": {
     parameters: {
       query?: never;
@@ -1969,6 +1986,23 @@ export interface paths {
     };
     /** The invoice (a receipt once paid) as PDF */
     get: operations["getApiInvoicesByIdPdf"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/invoices/{id}/credit-notes/{noteId}/pdf": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A credit note of the invoice as PDF */
+    get: operations["getApiInvoicesByIdCreditNotesByNoteIdPdf"];
     put?: never;
     post?: never;
     delete?: never;
@@ -8231,6 +8265,74 @@ export interface operations {
       };
     };
   };
+  postApiSubscribersMessages: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          ids: string[];
+          /** @enum {string} */
+          template?: "expiry_reminder";
+          channels?: ("email" | "sms")[];
+          subject?: string;
+          text?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Per subscriber: messages queued, channels skipped (opt-out, no address), or why it failed */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            results: {
+              id: string;
+              ok: boolean;
+              queued?: {
+                id: number;
+                /** @enum {string} */
+                channel: "email" | "sms";
+                recipient: string;
+              }[];
+              skipped?: {
+                /** @enum {string} */
+                channel: "email" | "sms";
+                reason: string;
+              }[];
+              error?: {
+                code: string;
+                message: string;
+              };
+            }[];
+            queued: number;
+            skipped: number;
+            failed: number;
+          };
+        };
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
   postApiSubscribersByIdDisable: {
     parameters: {
       query?: never;
@@ -10053,6 +10155,43 @@ export interface operations {
       };
     };
   };
+  getApiInvoicesByIdCreditNotesByNoteIdPdf: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+        noteId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The PDF */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/pdf": string;
+        };
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
   getApiInvoices: {
     parameters: {
       query?: {
@@ -10689,11 +10828,27 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The tax rates */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              basisPoints: number;
+              inclusive: boolean;
+              isDefault: boolean;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            }[];
+          };
+        };
       };
     };
   };
@@ -10717,11 +10872,27 @@ export interface operations {
       };
     };
     responses: {
-      200: {
+      /** @description The new tax rate */
+      201: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            taxRate: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              basisPoints: number;
+              inclusive: boolean;
+              isDefault: boolean;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -10750,7 +10921,8 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      200: {
+      /** @description Deleted */
+      204: {
         headers: {
           [name: string]: unknown;
         };
@@ -10792,11 +10964,27 @@ export interface operations {
       };
     };
     responses: {
+      /** @description The tax rate as changed */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            taxRate: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              basisPoints: number;
+              inclusive: boolean;
+              isDefault: boolean;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -10823,11 +11011,31 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description Billing preferences */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            invoiceDaysBefore: number;
+            postpaidDueDays: number;
+            graceDays: number;
+            suspendOnNonPayment: boolean;
+            suspension: {
+              /** @enum {string} */
+              mode: "reject" | "walled_garden";
+              rateLimit: string;
+              addressList: string;
+              filterId: string;
+            };
+            legal: {
+              address: string;
+              taxId: string;
+              footer: string;
+            };
+          };
+        };
       };
     };
   };
@@ -10861,11 +11069,31 @@ export interface operations {
       };
     };
     responses: {
+      /** @description Billing preferences, saved */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            invoiceDaysBefore: number;
+            postpaidDueDays: number;
+            graceDays: number;
+            suspendOnNonPayment: boolean;
+            suspension: {
+              /** @enum {string} */
+              mode: "reject" | "walled_garden";
+              rateLimit: string;
+              addressList: string;
+              filterId: string;
+            };
+            legal: {
+              address: string;
+              taxId: string;
+              footer: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {

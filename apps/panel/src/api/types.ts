@@ -1,4 +1,23 @@
-/** Response shapes both the tenant panel and the console read. */
+import type { paths } from "./schema";
+
+/**
+ * Response shapes, derived from the API's own OpenAPI document (schema.d.ts): a page names the
+ * route it reads instead of restating its fields, and a changed route fails the panel's typecheck.
+ */
+
+type Method = "get" | "post" | "put" | "patch" | "delete";
+type JsonOf<R> = R extends { content: { "application/json": infer T } } ? T : never;
+
+/** The JSON body a route answers with on success (200, 201 or 202). */
+export type ApiData<P extends keyof paths, M extends Method & keyof paths[P]> = paths[P][M] extends {
+  responses: infer R;
+}
+  ? JsonOf<R[200 & keyof R]> | JsonOf<R[201 & keyof R]> | JsonOf<R[202 & keyof R]>
+  : never;
+
+/** One item of a list route's `items`. */
+export type ApiItem<P extends keyof paths, M extends Method & keyof paths[P] = "get" & keyof paths[P]> =
+  ApiData<P, M> extends { items: (infer T)[] } ? T : never;
 
 /** One page of a list endpoint. */
 export interface Page<T> {
@@ -9,14 +28,4 @@ export interface Page<T> {
 }
 
 /** A row of a backup list (the tenant's own list and the console's per-tenant list). */
-export interface Backup {
-  id: string;
-  filename: string;
-  sizeBytes: number;
-  status: "pending_upload" | "uploaded" | "failed";
-  kind: string;
-  pinned: boolean;
-  schemaVersion: number;
-  error: string | null;
-  createdAt: string;
-}
+export type Backup = ApiItem<"/api/backups">;

@@ -3,7 +3,6 @@ import { ApiError, api, unwrap } from "../api/client";
 import { TextField } from "../ui/Field";
 import { LoginForm } from "../ui/LoginForm";
 import { consoleSession } from "./session";
-import type { LoginResult } from "./types";
 
 const CODE_RE = /^\d{6}$/;
 
@@ -47,7 +46,7 @@ export function ConsoleLoginPage() {
         }
         signIn={async (creds) => {
           const body = { ...creds, ...(needCode() ? { totp: code().trim() } : {}) };
-          const res = await unwrap<LoginResult>(api.POST("/api/saas/auth/login", { body }));
+          const res = await unwrap(api.POST("/api/saas/auth/login", { body }));
           consoleSession.signIn(res.token);
         }}
       >

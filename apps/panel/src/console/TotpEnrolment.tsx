@@ -1,21 +1,18 @@
 import QRCode from "qrcode";
 import { createResource, createSignal, Show } from "solid-js";
 import { api, unwrap } from "../api/client";
+import type { ApiData } from "../api/types";
 import { ErrorBanner } from "../ui/ErrorBanner";
 import { TextField } from "../ui/Field";
 import { createSubmit } from "../ui/submit";
 import { consoleSession } from "./session";
 
-interface Enrolment {
-  secret: string;
-  otpauthUri: string;
-  qr: string;
-}
+type Enrolment = ApiData<"/api/saas/auth/totp/enroll", "post"> & { qr: string };
 
 /** First sign-in: scan the QR code (or type the secret), confirm one code, get an MFA token. */
 export function TotpEnrolment() {
   const [enrolment, { refetch }] = createResource(async (): Promise<Enrolment> => {
-    const e = await unwrap<{ secret: string; otpauthUri: string }>(api.POST("/api/saas/auth/totp/enroll"));
+    const e = await unwrap(api.POST("/api/saas/auth/totp/enroll"));
     // Rendered in the browser: the secret never goes to a third-party QR service.
     const qr = await QRCode.toDataURL(e.otpauthUri, { margin: 1, width: 220 });
     return { ...e, qr };
@@ -32,9 +29,7 @@ export function TotpEnrolment() {
       return !codeError();
     },
     send: async () => {
-      const res = await unwrap<{ token: string }>(
-        api.POST("/api/saas/auth/totp/confirm", { body: { code: code().trim() } }),
-      );
+      const res = await unwrap(api.POST("/api/saas/auth/totp/confirm", { body: { code: code().trim() } }));
       consoleSession.signIn(res.token);
     },
   });

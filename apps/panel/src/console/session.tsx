@@ -1,6 +1,5 @@
 import { createResource, createRoot, createSignal } from "solid-js";
 import { api, getToken, onUnauthorized, setToken, unwrap } from "../api/client";
-import type { SuperAdminMe } from "./types";
 
 /**
  * The console's sign-in state. A token without MFA (not yet enrolled) only reaches enrolment:
@@ -8,7 +7,7 @@ import type { SuperAdminMe } from "./types";
  */
 export const consoleSession = createRoot(() => {
   const [token, setTokenSignal] = createSignal(getToken());
-  const [me, { refetch }] = createResource(token, () => unwrap<SuperAdminMe>(api.GET("/api/saas/auth/me")));
+  const [me, { refetch }] = createResource(token, () => unwrap(api.GET("/api/saas/auth/me")));
   const signIn = (t: string) => {
     setToken(t);
     setTokenSignal(t);

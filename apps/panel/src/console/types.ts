@@ -1,9 +1,8 @@
 /**
- * Response shapes the console reads. Most routes' OpenAPI entries type requests only, so these are
- * written out here; where a route declares its response (the usage report), the type comes from
- * the generated document instead.
+ * Response shapes the console reads, from the API's OpenAPI document (schema.d.ts). ConsoleTenant
+ * is still written out: the tenant routes do not declare their answer yet.
  */
-import type { operations } from "../api/schema";
+import type { ApiData, ApiItem } from "../api/types";
 
 export type { Backup, Page } from "../api/types";
 
@@ -32,88 +31,16 @@ export interface ConsoleTenant {
   lastBackupAt: string | null;
 }
 
-export interface LoginResult {
-  token: string;
-  totpEnrolled: boolean;
-  mustEnrolTotp: boolean;
-}
+export type LoginResult = ApiData<"/api/saas/auth/login", "post">;
+export type SuperAdminMe = ApiData<"/api/saas/auth/me", "get">;
+export type BackupHealthRow = ApiItem<"/api/saas/backups/health">;
+export type Alert = ApiItem<"/api/saas/backups/alerts">;
+export type DryRunReport = ApiData<"/api/saas/backups/{id}/dry-run", "post">["report"];
+export type AuditRow = ApiItem<"/api/saas/audit">;
 
-export interface SuperAdminMe {
-  superAdmin: { superAdminId: string; email: string; mfa: boolean };
-}
-
-export interface BackupHealthRow {
-  tenantId: string;
-  slug: string;
-  plan: string;
-  quotaBytes: number;
-  usedBytes: number;
-  lastBackupAt: string | null;
-  pendingUploads: number;
-  openAlerts: number;
-  percent: number;
-}
-
-export interface Alert {
-  id: string;
-  tenantId: string | null;
-  kind: string;
-  message: string;
-  createdAt: string;
-  resolvedAt: string | null;
-}
-
-export interface DryRunReport {
-  ok: boolean;
-  scratchSchema: string;
-  schemaVersion: number;
-  migrated: boolean;
-  tables: { name: string; expectedRows: number; actualRows: number; checksumMatches: boolean | null }[];
-}
-
-export interface AuditRow {
-  id: number;
-  actor: string;
-  action: string;
-  tenantId: string | null;
-  details: Record<string, unknown>;
-  ip: string | null;
-  requestId: string | null;
-  createdAt: string;
-}
-
-/** Typed from the API's OpenAPI document (the report route declares its response). */
-export type UsageReport = operations["getApiSaasReportsUsage"]["responses"][200]["content"]["application/json"];
+/** The usage report as JSON (the same route also answers CSV and PDF). */
+export type UsageReport = ApiData<"/api/saas/reports/usage", "get">;
 export type UsageRow = UsageReport["rows"][number];
 
-export interface Probe {
-  ok: boolean;
-  latencyMs: number;
-  error?: string;
-}
-
-export interface SystemHealth {
-  checkedAt: string;
-  database: Probe & {
-    maxConnections: number | null;
-    connections: number | null;
-    connectionsToThisDatabase: number | null;
-    byState: Record<string, number>;
-    percentUsed: number | null;
-  };
-  sharedState: Probe & { kind: "redis" | "memory" | "postgres" };
-  objectStore: Probe;
-  radius: {
-    instances: {
-      instanceId: string;
-      host: string;
-      at: string;
-      rates: Record<string, number>;
-      totals: Record<string, number>;
-    }[];
-    rates: Record<
-      "received" | "accessRequests" | "accessAccepts" | "accessRejects" | "accountingRequests" | "dropped" | "errors",
-      number
-    >;
-  };
-}
+export type SystemHealth = ApiData<"/api/saas/health", "get">;
+export type Probe = SystemHealth["objectStore"];

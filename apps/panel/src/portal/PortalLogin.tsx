@@ -18,7 +18,7 @@ export function PortalLogin() {
         label="Customer sign-in"
         identity={{ label: "Username", check: (v) => (v.trim() ? undefined : "Enter your username.") }}
         signIn={async (c) => {
-          const res = await unwrap<{ token: string }>(
+          const res = await unwrap(
             portalApi.POST("/api/portal/auth/login", { body: { username: c.email, password: c.password } }),
           );
           portal.signIn(res.token);

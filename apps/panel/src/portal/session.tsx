@@ -1,15 +1,13 @@
 import { createEffect, createResource, createRoot, createSignal } from "solid-js";
 import { api, unwrap } from "../api/client";
-import type { PublicBranding } from "../tenant/types";
 import { formatMoney, setDisplayDateFormat, setDisplayTimezone } from "../ui/format";
 import { getPortalToken, onPortalUnauthorized, portalApi, setPortalToken } from "./client";
-import type { PortalMe } from "./types";
 
 /** The subscriber's portal session and the provider's public branding, shared by every portal page. */
 export const portal = createRoot(() => {
   const [token, setTokenSignal] = createSignal(getPortalToken());
-  const [me, { refetch: refetchMe }] = createResource(token, () => unwrap<PortalMe>(portalApi.GET("/api/portal/me")));
-  const [branding] = createResource(() => unwrap<PublicBranding>(api.GET("/api/branding")));
+  const [me, { refetch: refetchMe }] = createResource(token, () => unwrap(portalApi.GET("/api/portal/me")));
+  const [branding] = createResource(() => unwrap(api.GET("/api/branding")));
   // Dates in the provider's timezone, as on its invoices and in RADIUS expiry.
   createEffect(() => setDisplayTimezone(me()?.timezone ?? branding()?.timezone));
   createEffect(() => setDisplayDateFormat(branding()?.dateFormat));

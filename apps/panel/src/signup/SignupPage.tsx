@@ -4,16 +4,6 @@ import { TextField } from "../ui/Field";
 import { emailAddress, newPassword } from "../ui/forms";
 import { FindWorkspace } from "./FindWorkspace";
 
-interface SlugCheck {
-  slug: string;
-  available: boolean;
-  reason?: string;
-}
-interface SignupResult {
-  tenant: { slug: string; companyName: string };
-  handoff: string | null;
-}
-
 /** The workspace's own address, on the host this page was served from (the apex). */
 export function workspaceOrigin(slug: string, loc: Pick<Location, "protocol" | "hostname" | "port"> = location) {
   return `${loc.protocol}//${slug}.${loc.hostname}${loc.port ? `:${loc.port}` : ""}`;
@@ -43,7 +33,7 @@ export default function SignupPage() {
     timer = setTimeout(() => setDebounced(v.trim().toLowerCase()), 300);
   };
   const [check] = createResource(debounced, (s) =>
-    s ? unwrap<SlugCheck>(api.GET("/api/signup/slug", { params: { query: { slug: s } } })) : undefined,
+    s ? unwrap(api.GET("/api/signup/slug", { params: { query: { slug: s } } })) : undefined,
   );
   const slugHint = () => {
     const c = check();
@@ -72,7 +62,7 @@ export default function SignupPage() {
     if (!validate()) return;
     setBusy(true);
     try {
-      const res = await unwrap<SignupResult>(
+      const res = await unwrap(
         api.POST("/api/signup", {
           body: {
             slug: slug(),

@@ -21,7 +21,7 @@ export function LoginPage() {
           </p>
         }
         signIn={async (body) => {
-          const res = await unwrap<{ token: string }>(api.POST("/api/auth/login", { body }));
+          const res = await unwrap(api.POST("/api/auth/login", { body }));
           session.signIn(res.token);
         }}
         header={

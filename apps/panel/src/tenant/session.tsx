@@ -1,17 +1,14 @@
 import { createEffect, createResource, createRoot, createSignal } from "solid-js";
 import { api, getToken, onUnauthorized, setToken, unwrap } from "../api/client";
 import { formatMoney, setDisplayDateFormat, setDisplayTimezone } from "../ui/format";
-import type { Me, PublicBranding } from "./types";
 
 /** The tenant panel's login state and the host's public branding, shared by every page. */
 export const session = createRoot(() => {
   const [token, setTokenSignal] = createSignal(getToken());
   // A message for the login page after a forced sign-out (e.g. a restore replaced every session).
   const [notice, setNotice] = createSignal<string>();
-  const [me, { refetch: refetchMe }] = createResource(token, () => unwrap<Me>(api.GET("/api/auth/me")));
-  const [branding, { refetch: refetchBranding }] = createResource(() =>
-    unwrap<PublicBranding>(api.GET("/api/branding")),
-  );
+  const [me, { refetch: refetchMe }] = createResource(token, () => unwrap(api.GET("/api/auth/me")));
+  const [branding, { refetch: refetchBranding }] = createResource(() => unwrap(api.GET("/api/branding")));
   // Every date in the panel is shown in the tenant's timezone.
   createEffect(() => setDisplayTimezone(branding()?.timezone));
   createEffect(() => setDisplayDateFormat(branding()?.dateFormat));
@@ -30,7 +27,7 @@ export const session = createRoot(() => {
   const handoff = /^#handoff=([^&]+)$/.exec(location.hash)?.[1];
   if (handoff) {
     history.replaceState(null, "", location.pathname + location.search);
-    unwrap<{ token: string }>(api.POST("/api/auth/handoff", { body: { token: decodeURIComponent(handoff) } }))
+    unwrap(api.POST("/api/auth/handoff", { body: { token: decodeURIComponent(handoff) } }))
       .then((res) => signIn(res.token))
       .catch((err: unknown) => setNotice(err instanceof Error ? err.message : String(err)));
   }
@@ -43,7 +40,7 @@ export const session = createRoot(() => {
     return (u.isOwner || u.permissions.includes("*")) && !RESTRICTED.has(permission);
   };
   // The optional modules the workspace's plan (or the operator) switched on.
-  const [plan] = createResource(token, () => unwrap<{ modules: string[] }>(api.GET("/api/site/plan")));
+  const [plan] = createResource(token, () => unwrap(api.GET("/api/site/plan")));
   const hasModule = (module: string) => plan()?.modules.includes(module) ?? false;
   // Every amount in the tenant's own currency (Settings → Currency).
   const money = (cents: number) => formatMoney(cents, branding()?.currency ?? "USD");

@@ -4,10 +4,12 @@ import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
+import { jsonResponse, noContent } from "../../openapi.ts";
 import { serviceCtx } from "../../services/context.ts";
 import { validate } from "../../validate.ts";
 import { publishRadiusChange } from "../subscribers/index.ts";
 import { getBillingSettings, updateBillingSettings } from "./billing-settings.ts";
+import * as out from "./responses.ts";
 import { createTaxRate, deleteTaxRate, listTaxRates, updateTaxRate } from "./tax-rates.ts";
 
 const taxRateBody = z
@@ -45,24 +47,43 @@ export function billingRoutes(deps: AppDeps) {
   const radius = publishRadiusChange(deps);
   return new Hono<AppEnv>()
     .use(requireTenantAuth(deps))
-    .get("/tax-rates", view, async (c) => c.json({ items: await listTaxRates({ ctx: serviceCtx(c) }) }))
-    .post("/tax-rates", edit, validate("json", taxRateBody), async (c) =>
-      c.json({ taxRate: await createTaxRate({ ctx: serviceCtx(c), input: c.req.valid("json") }) }, 201),
+    .get("/tax-rates", jsonResponse(out.taxRateList, "The tax rates"), view, async (c) =>
+      c.json({ items: await listTaxRates({ ctx: serviceCtx(c) }) }),
     )
-    .patch("/tax-rates/:id", edit, validate("param", idParam), validate("json", taxRatePatch), async (c) =>
-      c.json({
-        taxRate: await updateTaxRate({
-          ctx: serviceCtx(c),
-          input: { ...c.req.valid("json"), id: c.req.valid("param").id },
+    .post(
+      "/tax-rates",
+      jsonResponse(out.taxRateBody, "The new tax rate", { status: 201 }),
+      edit,
+      validate("json", taxRateBody),
+      async (c) => c.json({ taxRate: await createTaxRate({ ctx: serviceCtx(c), input: c.req.valid("json") }) }, 201),
+    )
+    .patch(
+      "/tax-rates/:id",
+      jsonResponse(out.taxRateBody, "The tax rate as changed"),
+      edit,
+      validate("param", idParam),
+      validate("json", taxRatePatch),
+      async (c) =>
+        c.json({
+          taxRate: await updateTaxRate({
+            ctx: serviceCtx(c),
+            input: { ...c.req.valid("json"), id: c.req.valid("param").id },
+          }),
         }),
-      }),
     )
-    .delete("/tax-rates/:id", edit, validate("param", idParam), async (c) => {
+    .delete("/tax-rates/:id", noContent("Deleted"), edit, validate("param", idParam), async (c) => {
       await deleteTaxRate({ ctx: serviceCtx(c), input: c.req.valid("param") });
       return c.body(null, 204);
     })
-    .get("/settings", view, async (c) => c.json(await getBillingSettings({ ctx: serviceCtx(c) })))
-    .patch("/settings", edit, radius, validate("json", settingsPatch), async (c) =>
-      c.json(await updateBillingSettings({ ctx: serviceCtx(c), input: c.req.valid("json") })),
+    .get("/settings", jsonResponse(out.billingSettings, "Billing preferences"), view, async (c) =>
+      c.json(await getBillingSettings({ ctx: serviceCtx(c) })),
+    )
+    .patch(
+      "/settings",
+      jsonResponse(out.billingSettings, "Billing preferences, saved"),
+      edit,
+      radius,
+      validate("json", settingsPatch),
+      async (c) => c.json(await updateBillingSettings({ ctx: serviceCtx(c), input: c.req.valid("json") })),
     );
 }

@@ -7,11 +7,6 @@ import { type Column, Table } from "../../ui/Table";
 import type { AuditRow, ConsoleTenant, Page } from "../types";
 import { TenantLog } from "./TenantLog";
 
-interface AuditPage {
-  items: AuditRow[];
-  nextCursor: number | null;
-}
-
 /**
  * Operator actions across every tenant, newest first, filtered by tenant and action; with a tenant
  * chosen, that tenant's own log follows.
@@ -37,7 +32,7 @@ export default function AuditPage() {
     setLoading(true);
     setError(undefined);
     try {
-      const page = await unwrap<AuditPage>(
+      const page = await unwrap(
         api.GET("/api/saas/audit", {
           params: {
             query: { limit: 50, ...filters(), ...(more && cursor() ? { cursor: cursor() ?? undefined } : {}) },

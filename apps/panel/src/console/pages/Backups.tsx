@@ -20,14 +20,12 @@ export default function BackupsPage() {
   const [report, setReport] = createSignal<{ backup: Backup; report: DryRunReport }>();
   const [busy, setBusy] = createSignal<string>();
 
-  const [health, { refetch: refetchHealth }] = createResource(() =>
-    unwrap<{ items: BackupHealthRow[] }>(api.GET("/api/saas/backups/health")),
-  );
+  const [health, { refetch: refetchHealth }] = createResource(() => unwrap(api.GET("/api/saas/backups/health")));
   const [alerts, { refetch: refetchAlerts }] = createResource(alertScope, (status) =>
-    unwrap<{ items: Alert[] }>(api.GET("/api/saas/backups/alerts", { params: { query: { status } } })),
+    unwrap(api.GET("/api/saas/backups/alerts", { params: { query: { status } } })),
   );
   const [backups, { refetch: refetchBackups }] = createResource(selected, (row) =>
-    unwrap<{ items: Backup[] }>(api.GET("/api/saas/backups/tenants/{id}", { params: { path: { id: row.tenantId } } })),
+    unwrap(api.GET("/api/saas/backups/tenants/{id}", { params: { path: { id: row.tenantId } } })),
   );
   const slugOf = (tenantId: string | null) =>
     health()?.items.find((h) => h.tenantId === tenantId)?.slug ?? (tenantId ? tenantId.slice(0, 8) : "cluster");
@@ -57,9 +55,7 @@ export default function BackupsPage() {
     });
   const dryRun = (b: Backup) =>
     act(`dry:${b.id}`, "Dry-run finished", async () => {
-      const res = await unwrap<{ report: DryRunReport }>(
-        api.POST("/api/saas/backups/{id}/dry-run", { params: { path: { id: b.id } } }),
-      );
+      const res = await unwrap(api.POST("/api/saas/backups/{id}/dry-run", { params: { path: { id: b.id } } }));
       setReport({ backup: b, report: res.report });
     });
   const resolve = (a: Alert) =>

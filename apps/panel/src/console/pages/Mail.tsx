@@ -1,26 +1,14 @@
 import { createResource, createSignal } from "solid-js";
 import { api, unwrap } from "../../api/client";
+import type { ApiItem } from "../../api/types";
 import { Badge } from "../../ui/Badge";
 import { ErrorBanner } from "../../ui/ErrorBanner";
 import { SelectField } from "../../ui/Field";
 import { formatDate } from "../../ui/format";
 import { type Column, Table } from "../../ui/Table";
 import { toast } from "../../ui/Toast";
-import type { Page } from "../types";
 
-interface MailRow {
-  id: string;
-  tenantId: string | null;
-  kind: string;
-  to: string;
-  subject: string;
-  status: "queued" | "sent" | "failed";
-  attempts: number;
-  nextAttemptAt: string;
-  lastError: string | null;
-  createdAt: string;
-  sentAt: string | null;
-}
+type MailRow = ApiItem<"/api/saas/mail-outbox">;
 
 const TONE = { queued: "warn", sent: "ok", failed: "bad" } as const;
 
@@ -32,7 +20,7 @@ export default function MailPage() {
   const [mails, { refetch }] = createResource(
     () => ({ status: status(), page: page() }),
     (q) =>
-      unwrap<Page<MailRow>>(
+      unwrap(
         api.GET("/api/saas/mail-outbox", {
           params: {
             query: { page: q.page, limit: 50, ...(q.status ? { status: q.status as MailRow["status"] } : {}) },

@@ -26,7 +26,8 @@ export default function ReportsPage() {
     ),
   );
   const [report] = createResource(request, (q) =>
-    unwrap<UsageReport>(api.GET("/api/saas/reports/usage", { params: { query: q } })),
+    // Without `format` the route always answers the JSON report (CSV and PDF only when asked for).
+    unwrap(api.GET("/api/saas/reports/usage", { params: { query: q } })).then((r) => r as UsageReport),
   );
 
   const query = () => {
@@ -50,7 +51,7 @@ export default function ReportsPage() {
     setError(undefined);
     try {
       // Fetched with the bearer token (a plain link could not send it), then saved from a blob URL.
-      const blob = await unwrap<Blob>(
+      const blob = await unwrap(
         api.GET("/api/saas/reports/usage", { params: { query: { ...q, format } }, parseAs: "blob" }),
       );
       const url = URL.createObjectURL(blob);

@@ -1,19 +1,11 @@
 import { createEffect, createSignal, on, Show } from "solid-js";
 import { api, unwrap } from "../../api/client";
+import type { ApiItem } from "../../api/types";
 import { ErrorBanner } from "../../ui/ErrorBanner";
 import { formatDate } from "../../ui/format";
 import { type Column, Table } from "../../ui/Table";
 
-interface TenantAuditRow {
-  id: number;
-  actor: string;
-  action: string;
-  entityType: string;
-  entityId: string | null;
-  details: Record<string, unknown>;
-  ip: string | null;
-  createdAt: string;
-}
+type TenantAuditRow = ApiItem<"/api/saas/audit/tenants/{tenantId}">;
 
 const columns: Column<TenantAuditRow>[] = [
   { key: "createdAt", label: "When", render: (r) => formatDate(r.createdAt) },
@@ -34,7 +26,7 @@ export function TenantLog(props: { tenantId: string; slug: string }) {
     setLoading(true);
     setError(undefined);
     try {
-      const page = await unwrap<{ items: TenantAuditRow[]; nextCursor: number | null }>(
+      const page = await unwrap(
         api.GET("/api/saas/audit/tenants/{tenantId}", {
           params: {
             path: { tenantId: props.tenantId },

@@ -58,7 +58,7 @@ function PasswordForm() {
       return !e.current && !e.next && !e.repeat;
     },
     send: async () => {
-      const res = await unwrap<{ token: string }>(
+      const res = await unwrap(
         portalApi.POST("/api/portal/password", { body: { currentPassword: current(), newPassword: next() } }),
       );
       portal.signIn(res.token);

@@ -6,7 +6,6 @@ import { formatDate } from "../../ui/format";
 import { Table } from "../../ui/Table";
 import { getPortalToken, portalApi } from "../client";
 import { portal } from "../session";
-import type { PortalInvoice, PortalPayment } from "../types";
 import { PayDialog, type PayTarget } from "./PayDialog";
 
 const PROVIDER_LABEL = { stripe: "Card", mpesa: "M-Pesa" } as const;
@@ -14,11 +13,9 @@ const PROVIDER_LABEL = { stripe: "Card", mpesa: "M-Pesa" } as const;
 /** Invoices with a Pay button for each open one, and the online payments made so far. */
 export default function Invoices() {
   const [invoices, { refetch }] = createResource(() =>
-    unwrap<{ items: PortalInvoice[] }>(portalApi.GET("/api/portal/invoices", { params: { query: { limit: 50 } } })),
+    unwrap(portalApi.GET("/api/portal/invoices", { params: { query: { limit: 50 } } })),
   );
-  const [payments, { refetch: refetchPayments }] = createResource(() =>
-    unwrap<{ items: PortalPayment[] }>(portalApi.GET("/api/portal/payments")),
-  );
+  const [payments, { refetch: refetchPayments }] = createResource(() => unwrap(portalApi.GET("/api/portal/payments")));
   const [target, setTarget] = createSignal<PayTarget>();
   const canPay = () => (portal.me()?.paymentProviders.length ?? 0) > 0;
   const done = async () => {

@@ -24,9 +24,9 @@ export function watchPayment(id: string, onFinal: (p: PortalPayment) => void): (
   const started = Date.now();
   const tick = async () => {
     if (stopped) return;
-    const p = await unwrap<{ payment: PortalPayment }>(
-      portalApi.GET("/api/portal/payments/{id}", { params: { path: { id } } }),
-    ).catch(() => undefined);
+    const p = await unwrap(portalApi.GET("/api/portal/payments/{id}", { params: { path: { id } } })).catch(
+      () => undefined,
+    );
     if (p && p.payment.status !== "pending") return onFinal(p.payment);
     if (Date.now() - started < 120_000) setTimeout(tick, 2000);
   };
@@ -55,9 +55,7 @@ export function PayDialog(props: { target: PayTarget; onClose: () => void; onDon
         ...(provider() === "mpesa" ? { phone: phone().trim() } : {}),
         returnUrl: `${location.origin}/portal/invoices`,
       };
-      const res = await unwrap<{ payment: PortalPayment; redirectUrl?: string; customerMessage?: string }>(
-        portalApi.POST("/api/portal/payments", { body }),
-      );
+      const res = await unwrap(portalApi.POST("/api/portal/payments", { body }));
       if (res.redirectUrl) {
         location.assign(res.redirectUrl);
         return;

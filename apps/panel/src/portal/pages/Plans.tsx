@@ -9,9 +9,7 @@ import type { PortalPlan } from "../types";
 
 /** The provider's plans; switching is offered only where the provider allows it. */
 export default function Plans() {
-  const [plans] = createResource(() =>
-    unwrap<{ items: PortalPlan[]; allowPlanChange: boolean }>(portalApi.GET("/api/portal/plans")),
-  );
+  const [plans] = createResource(() => unwrap(portalApi.GET("/api/portal/plans")));
   const [error, setError] = createSignal<unknown>();
   const [busy, setBusy] = createSignal<string>();
   const change = async (plan: PortalPlan) => {

@@ -5,7 +5,7 @@ import { formatBytes, formatDate } from "../../ui/format";
 import { Table } from "../../ui/Table";
 import { TrafficChart } from "../../ui/TrafficChart";
 import { portalApi } from "../client";
-import type { DailyUsage, PortalSession } from "../types";
+import type { PortalSession } from "../types";
 
 const duration = (s: number) => {
   const h = Math.floor(s / 3600);
@@ -24,12 +24,8 @@ const columns = [
 
 /** Daily traffic for the last 30 days of the provider's calendar, and the connections behind it. */
 export default function Sessions() {
-  const [usage] = createResource(() =>
-    unwrap<{ usage: DailyUsage[] }>(portalApi.GET("/api/portal/usage", { params: { query: { days: 30 } } })),
-  );
-  const [sessions] = createResource(() =>
-    unwrap<{ open: PortalSession[]; recent: PortalSession[] }>(portalApi.GET("/api/portal/sessions")),
-  );
+  const [usage] = createResource(() => unwrap(portalApi.GET("/api/portal/usage", { params: { query: { days: 30 } } })));
+  const [sessions] = createResource(() => unwrap(portalApi.GET("/api/portal/sessions")));
   return (
     <section>
       <h1>Usage & sessions</h1>

@@ -5,15 +5,6 @@ import { TextField } from "../../ui/Field";
 import { formatDate } from "../../ui/format";
 import { Table } from "../../ui/Table";
 
-interface Entry {
-  id: number;
-  actor: string;
-  action: string;
-  entityType: string;
-  entityId: string | null;
-  ip: string | null;
-  createdAt: string;
-}
 interface Filters {
   action: string;
   entityType: string;
@@ -29,7 +20,7 @@ export default function AuditPage() {
   const [data] = createResource(
     () => ({ f: filters(), cursor: cursors().at(-1) }),
     ({ f, cursor }) =>
-      unwrap<{ items: Entry[]; nextCursor: number | null }>(
+      unwrap(
         api.GET("/api/audit-logs", {
           params: {
             query: {

@@ -6,18 +6,7 @@ import { ErrorBanner } from "../../ui/ErrorBanner";
 import { SelectField, TextField } from "../../ui/Field";
 import { formatDate } from "../../ui/format";
 import { Table } from "../../ui/Table";
-import type { Page } from "../types";
 
-interface AuthLine {
-  id: number;
-  createdAt: string;
-  username: string;
-  nasName: string | null;
-  result: "accept" | "reject";
-  reasonText: string;
-  method: string | null;
-  callingStationId: string | null;
-}
 type ResultFilter = "" | "accept" | "reject";
 
 /**
@@ -32,7 +21,7 @@ export default function AuthLogPage() {
   const [page, setPage] = createSignal(1);
   const query = () => ({ username: username().trim(), result: result(), page: page() });
   const [lines] = createResource(query, (q) =>
-    unwrap<Page<AuthLine>>(
+    unwrap(
       api.GET("/api/auth-logs", {
         params: {
           query: { search: q.username || undefined, result: q.result || undefined, page: q.page, limit: 25 },

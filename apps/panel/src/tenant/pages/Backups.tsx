@@ -1,6 +1,6 @@
 import { createResource, createSignal, For, onCleanup, Show } from "solid-js";
 import { ApiError, api, downloadFile, unwrap } from "../../api/client";
-import type { Backup } from "../../api/types";
+import type { ApiItem, Backup } from "../../api/types";
 import { createActionError } from "../../ui/action-error";
 import { Badge, type BadgeTone } from "../../ui/Badge";
 import { ConfirmAction } from "../../ui/ConfirmAction";
@@ -14,29 +14,8 @@ import { Table } from "../../ui/Table";
 import { toast } from "../../ui/Toast";
 import { session } from "../session";
 
-interface BackupList {
-  items: Backup[];
-  quota: { usedBytes: number; limitBytes: number; percent: number };
-}
-interface Schedule {
-  id: string;
-  frequency: Frequency;
-  timeOfDay: string;
-  dayOfWeek: number | null;
-  dayOfMonth: number | null;
-  enabled: boolean;
-  nextRunAt: string | null;
-}
-interface Job {
-  id: string;
-  backupId: string | null;
-  status: "queued" | "running" | "succeeded" | "failed" | "interrupted";
-  phase: string;
-  table: string | null;
-  error: string | null;
-  startedAt: string;
-  finishedAt: string | null;
-}
+type Schedule = ApiItem<"/api/backups/schedules">;
+type Job = ApiItem<"/api/backups/restores">;
 const isOpen = (j: Job | undefined) => j?.status === "queued" || j?.status === "running";
 /** How long the page keeps telling about an interrupted restore. */
 const INTERRUPTED_NOTICE_MS = 7 * 24 * 3600_000;
@@ -56,9 +35,7 @@ function RestoreProgress(props: { jobId: string; onClose: () => void }) {
   const [error, setError] = createSignal<unknown>();
   const poll = async () => {
     try {
-      const res = await unwrap<{ job: Job }>(
-        api.GET("/api/backups/restores/{jobId}", { params: { path: { jobId: props.jobId } } }),
-      );
+      const res = await unwrap(api.GET("/api/backups/restores/{jobId}", { params: { path: { jobId: props.jobId } } }));
       setJob(res.job);
       if (!isOpen(res.job)) clearInterval(timer);
     } catch (err) {
@@ -205,15 +182,13 @@ function ScheduleForm(props: { hourly: boolean; onDone: () => void; onClose: () 
 }
 
 export default function BackupsPage() {
-  const [list, { refetch }] = createResource(() => unwrap<BackupList>(api.GET("/api/backups")));
-  const [schedules, { refetch: refetchSchedules }] = createResource(() =>
-    unwrap<{ items: Schedule[] }>(api.GET("/api/backups/schedules")),
-  );
-  const [plan] = createResource(() => unwrap<{ hourlyBackups: boolean; name: string }>(api.GET("/api/site/plan")));
+  const [list, { refetch }] = createResource(() => unwrap(api.GET("/api/backups")));
+  const [schedules, { refetch: refetchSchedules }] = createResource(() => unwrap(api.GET("/api/backups/schedules")));
+  const [plan] = createResource(() => unwrap(api.GET("/api/site/plan")));
   // The latest restore, so one cut short by a restart is explained when the user comes back.
   const [restores, { refetch: refetchRestores }] = createResource(
     () => session.can("backups.restore"),
-    () => unwrap<{ items: Job[] }>(api.GET("/api/backups/restores")).catch(() => ({ items: [] as Job[] })),
+    () => unwrap(api.GET("/api/backups/restores")).catch(() => ({ items: [] as Job[] })),
   );
   const [dismissed, setDismissed] = createSignal<string>();
   const interrupted = () => {
@@ -239,7 +214,7 @@ export default function BackupsPage() {
   };
   const startRestore = (b: Backup) =>
     actions.run(async () => {
-      const res = await unwrap<{ job: Job }>(api.POST("/api/backups/{id}/restore", { params: { path: { id: b.id } } }));
+      const res = await unwrap(api.POST("/api/backups/{id}/restore", { params: { path: { id: b.id } } }));
       // Close the question before the progress dialog opens so focus lands in the new dialog.
       setRestoring(undefined);
       setJobId(res.job.id);

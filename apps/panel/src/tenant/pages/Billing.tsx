@@ -1,5 +1,6 @@
 import { createResource, createSignal, Show } from "solid-js";
 import { api, downloadFile, unwrap } from "../../api/client";
+import type { ApiItem } from "../../api/types";
 import { createActionError } from "../../ui/action-error";
 import { Badge } from "../../ui/Badge";
 import { ConfirmAction } from "../../ui/ConfirmAction";
@@ -10,33 +11,11 @@ import { formatDate, fromZonedInput, toZonedInput } from "../../ui/format";
 import { type Errors, formatCents, hasErrors, required, toCents } from "../../ui/forms";
 import { Table } from "../../ui/Table";
 import { toast } from "../../ui/Toast";
+import { CreditNotes } from "../components/CreditNotes";
 import { session } from "../session";
 import type { Page, Subscriber } from "../types";
 
-interface Invoice {
-  id: string;
-  number: string | number;
-  subscriberId: string;
-  amountCents: number;
-  paidCents?: number;
-  amountPaidCents?: number;
-  creditedCents?: number;
-  status: "unpaid" | "paid" | "void";
-  description: string;
-  dueAt: string | null;
-  createdAt: string;
-}
-interface Tx {
-  id: number;
-  type: string;
-  amountCents: number;
-  method?: string | null;
-  reference?: string | null;
-  receivedAt?: string | null;
-  description: string | null;
-  subscriberId: string | null;
-  createdAt: string;
-}
+type Invoice = ApiItem<"/api/invoices">;
 type InvoiceStatus = "" | "unpaid" | "paid" | "void";
 
 function InvoiceForm(props: { onDone: () => void; onClose: () => void }) {
@@ -166,16 +145,17 @@ export default function BillingPage() {
   const [invoices, { refetch }] = createResource(
     () => ({ status: status(), page: page() }),
     (q) =>
-      unwrap<Page<Invoice>>(
+      unwrap(
         api.GET("/api/invoices", { params: { query: { page: q.page, limit: 25, status: q.status || undefined } } }),
       ),
   );
   const [payments, { refetch: refetchPayments }] = createResource(() =>
-    unwrap<Page<Tx>>(api.GET("/api/transactions", { params: { query: { type: "payment", limit: 25 } } })),
+    unwrap(api.GET("/api/transactions", { params: { query: { type: "payment", limit: 25 } } })),
   );
   const [creating, setCreating] = createSignal(false);
   const [voiding, setVoiding] = createSignal<Invoice>();
   const [paying, setPaying] = createSignal<Invoice>();
+  const [crediting, setCrediting] = createSignal<Invoice>();
   const actions = createActionError();
   const act = (fn: () => Promise<unknown>, msg: string) =>
     actions.run(async () => {
@@ -235,6 +215,15 @@ export default function BillingPage() {
                 >
                   PDF
                 </button>
+                <Show when={i.status !== "void" || (i.creditedCents ?? 0) > 0}>
+                  <button
+                    type="button"
+                    onClick={() => setCrediting(i)}
+                    aria-label={`Credit notes of invoice ${i.number}`}
+                  >
+                    Credit notes
+                  </button>
+                </Show>
                 <Show when={i.status === "unpaid"}>
                   <button
                     type="button"
@@ -281,6 +270,18 @@ export default function BillingPage() {
             onClose={() => setPaying(undefined)}
             onDone={() => {
               setPaying(undefined);
+              void refetch();
+              void refetchPayments();
+            }}
+          />
+        )}
+      </Show>
+      <Show when={crediting()}>
+        {(i) => (
+          <CreditNotes
+            invoice={i()}
+            onClose={() => setCrediting(undefined)}
+            onDone={() => {
               void refetch();
               void refetchPayments();
             }}

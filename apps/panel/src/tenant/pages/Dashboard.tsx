@@ -8,23 +8,7 @@ import { TrafficChart } from "../../ui/TrafficChart";
 import { session } from "../session";
 import type { Page } from "../types";
 
-interface Revenue {
-  revenueCents: number;
-  timezone: string;
-  byDay: { day: string; cents: number }[];
-}
 type Status = "active" | "disabled" | "expired";
-
-interface ResellerAccount {
-  reseller: { id: string; name: string; balanceCents: number };
-  movements: { id: number; type: string; amountCents: number; description: string; createdAt: string }[];
-}
-
-interface Usage {
-  days: number;
-  timezone: string;
-  usage: { day: string; inputOctets: number; outputOctets: number; sessions: number }[];
-}
 
 const countSubscribers = (query: { status?: Status; expiringWithinDays?: number }) =>
   unwrap<Page<unknown>>(api.GET("/api/subscribers", { params: { query: { ...query, limit: 1 } } })).then(
@@ -44,15 +28,13 @@ async function load() {
     optional(countSubscribers({ status: "expired" })),
     optional(countSubscribers({ expiringWithinDays: 7 })),
     optional(
-      unwrap<Page<unknown>>(api.GET("/api/sessions", { params: { query: { limit: 1, online: "true" } } })).then(
-        (p) => p.total,
-      ),
+      unwrap(api.GET("/api/sessions", { params: { query: { limit: 1, online: "true" } } })).then((p) => p.total),
     ),
     // Money received this month in the tenant's timezone, as the console's report counts it.
-    optional(unwrap<Revenue>(api.GET("/api/transactions/revenue", {}))),
-    optional(unwrap<Usage>(api.GET("/api/sessions/usage", { params: { query: { days: 30 } } }))),
+    optional(unwrap(api.GET("/api/transactions/revenue", {}))),
+    optional(unwrap(api.GET("/api/sessions/usage", { params: { query: { days: 30 } } }))),
     // A reseller's own account (404 for everyone else, shown as nothing).
-    optional(unwrap<ResellerAccount>(api.GET("/api/resellers/me"))),
+    optional(unwrap(api.GET("/api/resellers/me"))),
   ]);
   const revenue = money ? money.revenueCents : null;
   const byDay: [string, number][] = (money?.byDay ?? []).map((d) => [d.day, d.cents]);

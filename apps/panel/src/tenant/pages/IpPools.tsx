@@ -10,7 +10,7 @@ import { SearchToolbar } from "../../ui/SearchToolbar";
 import { Table } from "../../ui/Table";
 import { toast } from "../../ui/Toast";
 import { createList, searchParam } from "../list";
-import type { IpPool, Page } from "../types";
+import type { IpPool } from "../types";
 
 const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/;
 
@@ -40,7 +40,7 @@ function PoolForm(props: { onDone: () => void; onClose: () => void }) {
 export default function IpPoolsPage() {
   const list = createList<IpPool>(
     (q) =>
-      unwrap<Page<IpPool>>(
+      unwrap(
         api.GET("/api/ip-pools", {
           params: { query: { page: q.page, limit: q.limit, search: searchParam(q.search) } },
         }),

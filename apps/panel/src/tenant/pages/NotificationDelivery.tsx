@@ -1,5 +1,6 @@
 import { createResource, createSignal, Show } from "solid-js";
 import { api, unwrap } from "../../api/client";
+import type { ApiItem } from "../../api/types";
 import { Badge } from "../../ui/Badge";
 import { ErrorBanner } from "../../ui/ErrorBanner";
 import { CheckboxField, SelectField, TextAreaField, TextField } from "../../ui/Field";
@@ -7,36 +8,14 @@ import { formatDate } from "../../ui/format";
 import { Table } from "../../ui/Table";
 import { toast } from "../../ui/Toast";
 
-interface SmsSettings {
-  provider: "http" | "twilio";
-  enabled: boolean;
-  sender: string;
-  publicInfo: Record<string, string>;
-  updatedAt: string;
-}
-interface OutboxRow {
-  id: number;
-  event: string;
-  channel: string;
-  recipient: string;
-  status: "pending" | "sent" | "delivered" | "failed";
-  attempts: number;
-  lastError: string | null;
-  providerMessageId: string | null;
-  providerStatus: string | null;
-  createdAt: string;
-  sentAt: string | null;
-  deliveredAt: string | null;
-}
+type OutboxRow = ApiItem<"/api/notifications/outbox">;
 type AuthKind = "none" | "basic" | "bearer" | "header";
 
 const TONE = { pending: "neutral", sent: "ok", delivered: "ok", failed: "bad" } as const;
 
 /** Days before expiry the reminder goes out, on the tenant's calendar. */
 export function ReminderSettings() {
-  const [settings, { refetch }] = createResource(() =>
-    unwrap<{ expiryReminderDays: number }>(api.GET("/api/notifications/settings")),
-  );
+  const [settings, { refetch }] = createResource(() => unwrap(api.GET("/api/notifications/settings")));
   const [days, setDays] = createSignal("");
   const [error, setError] = createSignal<unknown>();
   const save = async (e: SubmitEvent) => {
@@ -76,9 +55,7 @@ export function ReminderSettings() {
  * summary, so replacing the gateway means entering them again.
  */
 export function SmsGatewaySettings() {
-  const [current, { refetch }] = createResource(() =>
-    unwrap<{ sms: SmsSettings | null }>(api.GET("/api/notifications/sms")).then((r) => r.sms),
-  );
+  const [current, { refetch }] = createResource(() => unwrap(api.GET("/api/notifications/sms")).then((r) => r.sms));
   const [provider, setProvider] = createSignal<"http" | "twilio">("twilio");
   const [sender, setSender] = createSignal("");
   const [enabled, setEnabled] = createSignal(true);
@@ -152,9 +129,7 @@ export function SmsGatewaySettings() {
   const test = async () => {
     setError(undefined);
     try {
-      const r = await unwrap<{ providerMessageId: string | null }>(
-        api.POST("/api/notifications/sms/test", { body: { to: testTo() } }),
-      );
+      const r = await unwrap(api.POST("/api/notifications/sms/test", { body: { to: testTo() } }));
       toast(`Test SMS accepted${r.providerMessageId ? ` (${r.providerMessageId})` : ""}`);
     } catch (err) {
       setError(err);
@@ -289,7 +264,7 @@ export function OutboxView() {
   const [rows] = createResource(
     () => ({ page: page(), status: status() }),
     (q) =>
-      unwrap<{ items: OutboxRow[]; total: number; page: number; limit: number }>(
+      unwrap(
         api.GET("/api/notifications/outbox", {
           params: {
             query: {

@@ -1,5 +1,6 @@
 import { createResource, createSignal, Show } from "solid-js";
 import { api, unwrap } from "../../api/client";
+import type { ApiItem } from "../../api/types";
 import { createActionError } from "../../ui/action-error";
 import { Badge } from "../../ui/Badge";
 import { ConfirmAction } from "../../ui/ConfirmAction";
@@ -12,14 +13,7 @@ import { OutboxView, ReminderSettings, SmsGatewaySettings } from "./Notification
 
 type Event = "expiry_reminder" | "quota_warning" | "invoice" | "payment_received" | "suspension";
 type Channel = "email" | "sms";
-interface Template {
-  id: string;
-  event: Event;
-  channel: Channel;
-  subject: string;
-  body: string;
-  isActive: boolean;
-}
+type Template = ApiItem<"/api/notifications/templates">;
 const EVENTS: { value: Event; label: string }[] = [
   { value: "expiry_reminder", label: "Expiry reminder" },
   { value: "quota_warning", label: "Quota warning" },
@@ -138,9 +132,7 @@ function TemplateForm(props: { template?: Template; onDone: () => void; onClose:
 
 export default function NotificationsPage() {
   const [templates, { refetch }] = createResource(() =>
-    unwrap<{ items: Template[] } | Template[]>(api.GET("/api/notifications/templates")).then((r) =>
-      Array.isArray(r) ? r : r.items,
-    ),
+    unwrap(api.GET("/api/notifications/templates")).then((r) => r.items),
   );
   const [editing, setEditing] = createSignal<Template | "new">();
   const [deleting, setDeleting] = createSignal<Template>();

@@ -23,7 +23,7 @@ import { Table } from "../../ui/Table";
 import { toast } from "../../ui/Toast";
 import { createList, listParams } from "../list";
 import { session } from "../session";
-import type { Page, Plan } from "../types";
+import type { Plan } from "../types";
 
 type PlanSort = "name" | "price" | "created";
 type Field =
@@ -66,9 +66,7 @@ function PlanForm(props: { plan?: Plan; onDone: () => void; onClose: () => void 
   const [fupDown, setFupDown] = createSignal(str(p?.fupDownloadKbps));
   const [fupUp, setFupUp] = createSignal(str(p?.fupUploadKbps));
   const [pool, setPool] = createSignal(p?.ipPoolId ?? "");
-  const [pools] = createResource(() =>
-    unwrap<Page<{ id: string; name: string }>>(api.GET("/api/ip-pools", { params: { query: { limit: 100 } } })),
-  );
+  const [pools] = createResource(() => unwrap(api.GET("/api/ip-pools", { params: { query: { limit: 100 } } })));
   const [errors, setErrors] = createSignal<Errors<Field>>({});
   const submit = async () => {
     const quota = quotaGib().trim();
@@ -269,10 +267,10 @@ function PlanForm(props: { plan?: Plan; onDone: () => void; onClose: () => void 
 }
 
 export default function PlansPage() {
-  const list = createList<Plan>(
-    (q) => unwrap<Page<Plan>>(api.GET("/api/plans", { params: { query: listParams<PlanSort>(q) } })),
-    { key: "name", order: "asc" },
-  );
+  const list = createList<Plan>((q) => unwrap(api.GET("/api/plans", { params: { query: listParams<PlanSort>(q) } })), {
+    key: "name",
+    order: "asc",
+  });
   const [editing, setEditing] = createSignal<Plan | "new">();
   const [deleting, setDeleting] = createSignal<Plan>();
   const actions = createActionError();

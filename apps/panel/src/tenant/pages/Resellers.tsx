@@ -1,5 +1,6 @@
 import { createSignal, Show } from "solid-js";
 import { api, unwrap } from "../../api/client";
+import type { ApiItem } from "../../api/types";
 import { createActionError } from "../../ui/action-error";
 import { Badge } from "../../ui/Badge";
 import { ErrorBanner } from "../../ui/ErrorBanner";
@@ -11,15 +12,8 @@ import { Table } from "../../ui/Table";
 import { toast } from "../../ui/Toast";
 import { createList, listParams } from "../list";
 import { session } from "../session";
-import type { Page } from "../types";
 
-interface Reseller {
-  id: string;
-  name: string;
-  email?: string;
-  balanceCents: number;
-  isActive: boolean;
-}
+type Reseller = ApiItem<"/api/resellers">;
 type ResellerSort = "name" | "balance" | "created";
 
 function ResellerForm(props: { onDone: () => void; onClose: () => void }) {
@@ -82,7 +76,7 @@ function TopUp(props: { reseller: Reseller; onDone: () => void; onClose: () => v
 
 export default function ResellersPage() {
   const list = createList<Reseller>(
-    (q) => unwrap<Page<Reseller>>(api.GET("/api/resellers", { params: { query: listParams<ResellerSort>(q) } })),
+    (q) => unwrap(api.GET("/api/resellers", { params: { query: listParams<ResellerSort>(q) } })),
     { key: "name", order: "asc" },
   );
   const [creating, setCreating] = createSignal(false);

@@ -1,34 +1,18 @@
 import { createResource, createSignal, Show } from "solid-js";
 import { api, unwrap } from "../../api/client";
+import type { ApiItem } from "../../api/types";
 import { ErrorBanner } from "../../ui/ErrorBanner";
 import { formatBytes, formatDate } from "../../ui/format";
 import { ConfirmDialog } from "../../ui/Modal";
 import { Table } from "../../ui/Table";
 import { toast } from "../../ui/Toast";
-import type { Page } from "../types";
 
-interface Disconnected {
-  sessionId: number;
-  outcome: "ack";
-  attempts: number;
-}
-
-interface Session {
-  id: number;
-  username: string;
-  subscriberId: string | null;
-  nasIpAddress: string;
-  framedIpAddress: string | null;
-  callingStationId: string | null;
-  startTime: string;
-  inputOctets: number;
-  outputOctets: number;
-}
+type Session = ApiItem<"/api/sessions">;
 
 export default function SessionsPage() {
   const [page, setPage] = createSignal(1);
   const [sessions, { refetch }] = createResource(page, (p) =>
-    unwrap<Page<Session>>(api.GET("/api/sessions", { params: { query: { page: p, limit: 25, online: "true" } } })),
+    unwrap(api.GET("/api/sessions", { params: { query: { page: p, limit: 25, online: "true" } } })),
   );
   const [target, setTarget] = createSignal<Session>();
   const [error, setError] = createSignal<unknown>();
@@ -36,9 +20,7 @@ export default function SessionsPage() {
   // a NAK or silence comes back as an error whose message says which.
   const disconnect = async (s: Session) => {
     try {
-      const res = await unwrap<{ disconnected: Disconnected }>(
-        api.POST("/api/sessions/{id}/disconnect", { params: { path: { id: s.id } } }),
-      );
+      const res = await unwrap(api.POST("/api/sessions/{id}/disconnect", { params: { path: { id: s.id } } }));
       const tries = res.disconnected.attempts === 1 ? "" : ` after ${res.disconnected.attempts} attempts`;
       toast(`The NAS ended ${s.username}'s session (ACK${tries})`);
       void refetch();

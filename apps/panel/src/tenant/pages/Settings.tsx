@@ -1,5 +1,6 @@
 import { createResource, createSignal, For, Show } from "solid-js";
 import { api, unwrap } from "../../api/client";
+import type { ApiData } from "../../api/types";
 import { createActionError } from "../../ui/action-error";
 import { Badge } from "../../ui/Badge";
 import { CopyButton } from "../../ui/CopyButton";
@@ -10,21 +11,11 @@ import { required } from "../../ui/forms";
 import { createSubmit } from "../../ui/submit";
 import { toast } from "../../ui/Toast";
 import { session } from "../session";
-import type { BrandingBase } from "../types";
 import { BillingSettings } from "./SettingsBilling";
 import { PortalSettings } from "./SettingsPortal";
 
-interface Settings {
-  companyName: string;
-  timezone: string;
-  branding: BrandingBase & { customCss: string };
-}
-interface DomainState {
-  domain: string | null;
-  status: "none" | "pending" | "verified";
-  verifiedAt: string | null;
-  dns: { txt: { name: string; value: string }; cname: { name: string; target: string } } | null;
-}
+type Settings = ApiData<"/api/settings", "get">;
+type DomainState = ApiData<"/api/settings/domain", "get">;
 
 const COLOR = /^#[0-9a-fA-F]{6}$/;
 const ASSETS = [
@@ -186,7 +177,7 @@ function TimezoneForm(props: { timezone: string }) {
 }
 
 function DomainWizard() {
-  const [state, { mutate }] = createResource(() => unwrap<DomainState>(api.GET("/api/settings/domain")));
+  const [state, { mutate }] = createResource(() => unwrap(api.GET("/api/settings/domain")));
   const [domain, setDomain] = createSignal("");
   const [domainError, setDomainError] = createSignal<string>();
   const actions = createActionError();
@@ -196,7 +187,7 @@ function DomainWizard() {
     const d = domain().trim().toLowerCase();
     if (!/^([a-z0-9-]+\.)+[a-z]{2,}$/.test(d)) return setDomainError("Enter a domain like panel.example.com.");
     setDomainError(undefined);
-    void run(() => unwrap<DomainState>(api.PUT("/api/settings/domain", { body: { domain: d } })));
+    void run(() => unwrap(api.PUT("/api/settings/domain", { body: { domain: d } })));
   };
   return (
     <section class="card" aria-label="Custom domain">
@@ -245,7 +236,7 @@ function DomainWizard() {
             <button
               type="button"
               class="primary"
-              onClick={() => run(() => unwrap<DomainState>(api.POST("/api/settings/domain/verify")))}
+              onClick={() => run(() => unwrap(api.POST("/api/settings/domain/verify")))}
             >
               Verify
             </button>
@@ -268,7 +259,7 @@ function DomainWizard() {
 }
 
 export default function SettingsPage() {
-  const [settings, { refetch }] = createResource(() => unwrap<Settings>(api.GET("/api/settings")));
+  const [settings, { refetch }] = createResource(() => unwrap(api.GET("/api/settings")));
   return (
     <section>
       <h1>Settings</h1>

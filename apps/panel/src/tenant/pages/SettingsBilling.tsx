@@ -1,26 +1,13 @@
 import { createResource, createSignal, For, Show } from "solid-js";
 import { api, unwrap } from "../../api/client";
+import type { ApiData } from "../../api/types";
 import { ErrorBanner } from "../../ui/ErrorBanner";
 import { CheckboxField, SelectField, TextAreaField, TextField } from "../../ui/Field";
 import { createSubmit } from "../../ui/submit";
 import { toast } from "../../ui/Toast";
 import { session } from "../session";
 
-interface TaxRate {
-  id: string;
-  name: string;
-  basisPoints: number;
-  inclusive: boolean;
-  isDefault: boolean;
-}
-interface BillingPrefs {
-  invoiceDaysBefore: number;
-  postpaidDueDays: number;
-  graceDays: number;
-  suspendOnNonPayment: boolean;
-  suspension: { mode: "reject" | "walled_garden"; rateLimit: string; addressList: string; filterId: string };
-  legal: { address: string; taxId: string; footer: string };
-}
+type BillingPrefs = ApiData<"/api/billing/settings", "get">;
 
 /** "16" or "7.5" (percent as typed) to basis points; undefined when it is not a percentage. */
 const toBasisPoints = (s: string) => {
@@ -29,7 +16,7 @@ const toBasisPoints = (s: string) => {
 };
 
 function TaxRates() {
-  const [rates, { refetch }] = createResource(() => unwrap<{ items: TaxRate[] }>(api.GET("/api/billing/tax-rates")));
+  const [rates, { refetch }] = createResource(() => unwrap(api.GET("/api/billing/tax-rates")));
   const [name, setName] = createSignal("");
   const [percent, setPercent] = createSignal("");
   const [inclusive, setInclusive] = createSignal(false);
@@ -246,7 +233,7 @@ function BillingPrefsForm(props: { prefs: BillingPrefs }) {
 
 /** Tax rates, the recurring invoice run and the legal details printed on invoices. */
 export function BillingSettings() {
-  const [prefs] = createResource(() => unwrap<BillingPrefs>(api.GET("/api/billing/settings")));
+  const [prefs] = createResource(() => unwrap(api.GET("/api/billing/settings")));
   return (
     <Show when={session.can("billing.view")}>
       <section aria-label="Billing">

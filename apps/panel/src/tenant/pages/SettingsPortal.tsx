@@ -1,5 +1,6 @@
 import { createResource, createSignal, For, Show } from "solid-js";
 import { api, unwrap } from "../../api/client";
+import type { ApiData, ApiItem } from "../../api/types";
 import { ErrorBanner } from "../../ui/ErrorBanner";
 import { CheckboxField, SelectField, TextField } from "../../ui/Field";
 import { type DateFormat, displayTimezone, formatDate } from "../../ui/format";
@@ -7,14 +8,7 @@ import { createSubmit } from "../../ui/submit";
 import { toast } from "../../ui/Toast";
 import { session } from "../session";
 
-interface PortalSwitches {
-  enabled: boolean;
-  allowPayments: boolean;
-  allowRenew: boolean;
-  allowPlanChange: boolean;
-  allowProfileEdit: boolean;
-  allowPasswordChange: boolean;
-}
+type PortalSwitches = ApiData<"/api/settings/portal", "get">["portal"];
 
 const SWITCHES: [keyof PortalSwitches, string][] = [
   ["enabled", "Self-care portal is open to subscribers"],
@@ -106,14 +100,12 @@ function DateFormatForm() {
 }
 
 function PortalForm() {
-  const [current, { mutate }] = createResource(() =>
-    unwrap<{ portal: PortalSwitches }>(api.GET("/api/settings/portal")),
-  );
+  const [current, { mutate }] = createResource(() => unwrap(api.GET("/api/settings/portal")));
   const [error, setError] = createSignal<unknown>();
   const flip = async (key: keyof PortalSwitches, value: boolean) => {
     setError(undefined);
     try {
-      const res = await unwrap<{ portal: PortalSwitches }>(api.PUT("/api/settings/portal", { body: { [key]: value } }));
+      const res = await unwrap(api.PUT("/api/settings/portal", { body: { [key]: value } }));
       mutate(res);
       toast("Portal settings saved");
     } catch (err) {
@@ -145,11 +137,7 @@ function PortalForm() {
   );
 }
 
-interface ProviderRow {
-  provider: "stripe" | "mpesa";
-  enabled: boolean;
-  publicInfo: Record<string, string>;
-}
+type ProviderRow = ApiItem<"/api/settings/payment-providers">;
 
 const FIELDS = {
   stripe: [
@@ -247,9 +235,7 @@ function ProviderForm(props: { provider: "stripe" | "mpesa"; row?: ProviderRow |
 }
 
 function PaymentProviders() {
-  const [rows, { refetch }] = createResource(() =>
-    unwrap<{ items: ProviderRow[] }>(api.GET("/api/settings/payment-providers")),
-  );
+  const [rows, { refetch }] = createResource(() => unwrap(api.GET("/api/settings/payment-providers")));
   const row = (p: "stripe" | "mpesa") => rows()?.items.find((r) => r.provider === p);
   return (
     <section aria-label="Online payments">

@@ -1,6 +1,7 @@
 import { PERMISSIONS } from "@proxpanel/auth/permissions";
 import { createResource, createSignal, For, Show } from "solid-js";
 import { api, unwrap } from "../../api/client";
+import type { ApiItem } from "../../api/types";
 import { createActionError } from "../../ui/action-error";
 import { Badge } from "../../ui/Badge";
 import { ConfirmAction } from "../../ui/ConfirmAction";
@@ -10,22 +11,9 @@ import { FormDialog } from "../../ui/FormDialog";
 import { type Errors, emailAddress, hasErrors, newPassword, required } from "../../ui/forms";
 import { Table } from "../../ui/Table";
 import { toast } from "../../ui/Toast";
-import type { Page } from "../types";
 
-interface User {
-  id: string;
-  email: string;
-  name: string | null;
-  status: "active" | "disabled";
-  isOwner: boolean;
-  permissionGroupId: string | null;
-}
-interface Group {
-  id: string;
-  name: string;
-  description: string | null;
-  permissions: string[];
-}
+type User = ApiItem<"/api/users">;
+type Group = ApiItem<"/api/permission-groups">;
 
 function UserForm(props: { groups: Group[]; onDone: () => void; onClose: () => void }) {
   const [email, setEmail] = createSignal("");
@@ -121,12 +109,10 @@ function GroupForm(props: { group?: Group; onDone: () => void; onClose: () => vo
 /** Admin users of the workspace and the permission groups that say what each may do. */
 export default function UsersPage() {
   const [users, { refetch }] = createResource(() =>
-    unwrap<Page<User>>(api.GET("/api/users", { params: { query: { limit: 100 } } })),
+    unwrap(api.GET("/api/users", { params: { query: { limit: 100 } } })),
   );
   const [groups, { refetch: refetchGroups }] = createResource(() =>
-    unwrap<{ items: Group[] } | Group[]>(api.GET("/api/permission-groups")).then((r) =>
-      Array.isArray(r) ? r : r.items,
-    ),
+    unwrap(api.GET("/api/permission-groups")).then((r) => r.items),
   );
   const [creating, setCreating] = createSignal(false);
   const [editingGroup, setEditingGroup] = createSignal<Group | "new">();

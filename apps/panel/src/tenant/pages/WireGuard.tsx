@@ -1,6 +1,7 @@
 import QRCode from "qrcode";
 import { createResource, createSignal, Show } from "solid-js";
 import { api, downloadFile, getToken, unwrap } from "../../api/client";
+import type { ApiData } from "../../api/types";
 import { createActionError } from "../../ui/action-error";
 import { ErrorBanner } from "../../ui/ErrorBanner";
 import { SelectField } from "../../ui/Field";
@@ -9,23 +10,10 @@ import { Modal } from "../../ui/Modal";
 import { Table } from "../../ui/Table";
 import { toast } from "../../ui/Toast";
 import { session } from "../session";
-import type { Nas, Page } from "../types";
 
-interface Peer {
-  id: string;
-  nasId: string;
-  nasName: string | null;
-  publicKey: string;
-  address: string;
-  createdAt: string;
-}
+type Peer = Overview["peers"][number];
 
-interface Overview {
-  subnet: string | null;
-  hostAddress: string | null;
-  endpoint: string | null;
-  peers: Peer[];
-}
+type Overview = ApiData<"/api/wireguard", "get">;
 
 /** The peer's wg-quick file, fetched with the session (it carries the NAS's private key). */
 async function peerConfig(id: string): Promise<string> {
@@ -62,8 +50,8 @@ function PeerQr(props: { peer: Peer; onClose: () => void }) {
 
 /** Tunnels from the tenant's NAS devices to the cluster: one peer per NAS in the tenant's /24. */
 export default function WireGuardPage() {
-  const [overview, { refetch }] = createResource(() => unwrap<Overview>(api.GET("/api/wireguard")));
-  const [nas] = createResource(() => unwrap<Page<Nas>>(api.GET("/api/nas", { params: { query: { limit: 100 } } })));
+  const [overview, { refetch }] = createResource(() => unwrap(api.GET("/api/wireguard")));
+  const [nas] = createResource(() => unwrap(api.GET("/api/nas", { params: { query: { limit: 100 } } })));
   const [nasId, setNasId] = createSignal("");
   const [qrOf, setQrOf] = createSignal<Peer>();
   const actions = createActionError();
