@@ -5,6 +5,7 @@ import { getInvoice } from "../../services/billing.ts";
 import type { ServiceCtx } from "../../services/context.ts";
 import { getCurrency } from "../portal/preferences.ts";
 import { getSettings, readBrandingAsset } from "../settings/settings.ts";
+import { creditNotePdf } from "./credit-note-pdf.ts";
 import { invoicePdf } from "./invoice-pdf.ts";
 
 /**
@@ -30,7 +31,15 @@ export async function invoicePdfFile({
       )[0]
     : await getInvoice({ ctx, input: { id: input.id } });
   if (!invoice) throw notFound("Invoice not found");
-  const [subscriber] = invoice.subscriberId
+  const bytes = await invoicePdf({ invoice, ...(await letterheadFacts(ctx, invoice.subscriberId, input.root)) });
+  const kind = invoice.status === "paid" ? "receipt" : "invoice";
+  return { bytes, filename: `${kind}-${invoice.number}.pdf` };
+}
+
+/** What every document prints besides itself: the subscriber, the tenant's legal details, currency and zone. */
+async function letterheadFacts(ctx: ServiceCtx, subscriberId: string | null, root: string) {
+  const { t } = ctx.tenant;
+  const [subscriber] = subscriberId
     ? await ctx.db
         .select({
           username: t.subscribers.username,
@@ -39,24 +48,45 @@ export async function invoicePdfFile({
           email: t.subscribers.email,
         })
         .from(t.subscribers)
-        .where(eq(t.subscribers.id, invoice.subscriberId))
+        .where(eq(t.subscribers.id, subscriberId))
         .limit(1)
     : [];
   const [settings, billing, currency, logo] = await Promise.all([
     getSettings({ ctx }),
     readBillingSettings({ db: ctx.db, t }),
     getCurrency(ctx),
-    readBrandingAsset({ ctx, input: { kind: "logo", root: input.root } }),
+    readBrandingAsset({ ctx, input: { kind: "logo", root } }),
   ]);
-  const bytes = await invoicePdf({
-    invoice,
+  return {
     subscriber: subscriber ?? null,
     company: { name: settings.companyName, ...billing.legal },
     // PDFKit embeds PNG and JPEG only.
     logo: logo && (logo.ext === "png" || logo.ext === "jpg") ? logo.bytes : null,
     currency,
     timezone: settings.timezone,
+  };
+}
+
+/** A credit note of an invoice the caller may see (a reseller login: its own), as PDF. */
+export async function creditNotePdfFile({
+  ctx,
+  input,
+}: {
+  ctx: ServiceCtx;
+  input: { id: string; noteId: string; root: string };
+}): Promise<{ bytes: Buffer; filename: string }> {
+  const invoice = await getInvoice({ ctx, input: { id: input.id } });
+  const c = ctx.tenant.t.creditNotes;
+  const [note] = await ctx.db
+    .select()
+    .from(c)
+    .where(and(eq(c.id, input.noteId), eq(c.invoiceId, invoice.id)))
+    .limit(1);
+  if (!note) throw notFound("Credit note not found");
+  const bytes = await creditNotePdf({
+    note,
+    invoice,
+    ...(await letterheadFacts(ctx, invoice.subscriberId, input.root)),
   });
-  const kind = invoice.status === "paid" ? "receipt" : "invoice";
-  return { bytes, filename: `${kind}-${invoice.number}.pdf` };
+  return { bytes, filename: `credit-note-${note.number}.pdf` };
 }

@@ -11,10 +11,10 @@ export interface InvoicePdfInput {
   timezone: string;
 }
 
-const day = (d: Date | null, timeZone: string) =>
+export const day = (d: Date | null, timeZone: string) =>
   d ? new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(d) : "—";
 
-function money(cents: number, currency: string) {
+export function money(cents: number, currency: string) {
   try {
     return new Intl.NumberFormat("en", { style: "currency", currency }).format(cents / 100);
   } catch {
@@ -22,15 +22,8 @@ function money(cents: number, currency: string) {
   }
 }
 
-/**
- * One invoice as A4 PDF: the tenant's name, logo and legal details, the subscriber, the lines,
- * the tax as it was applied, totals and payments. A paid invoice prints as a receipt. Dates are
- * calendar days in the tenant's timezone.
- */
-export function invoicePdf(p: InvoicePdfInput): Promise<Buffer> {
-  const { invoice: inv, currency, timezone } = p;
-  const receipt = inv.status === "paid";
-  const title = `${receipt ? "Receipt" : "Invoice"} ${inv.number}`;
+/** An A4 document with the tenant's logo, name and legal details at the top, and its bytes when ended. */
+export function letterhead(title: string, p: Pick<InvoicePdfInput, "company" | "logo">) {
   const doc = new PDFDocument({ size: "A4", margin: 48, info: { Title: title, Author: p.company.name } });
   const chunks: Buffer[] = [];
   doc.on("data", (c: Buffer) => chunks.push(c));
@@ -40,7 +33,6 @@ export function invoicePdf(p: InvoicePdfInput): Promise<Buffer> {
   });
   const left = doc.page.margins.left;
   const width = doc.page.width - left - doc.page.margins.right;
-
   if (p.logo) {
     try {
       doc.image(Buffer.from(p.logo), left, 40, { fit: [140, 60] });
@@ -52,6 +44,19 @@ export function invoicePdf(p: InvoicePdfInput): Promise<Buffer> {
   doc.font("Helvetica").fontSize(9);
   if (p.company.address) doc.text(p.company.address, { width, align: "right" });
   if (p.company.taxId) doc.text(`Tax ID: ${p.company.taxId}`, { width, align: "right" });
+  return { doc, done, left, width };
+}
+
+/**
+ * One invoice as A4 PDF: the tenant's name, logo and legal details, the subscriber, the lines,
+ * the tax as it was applied, totals and payments. A paid invoice prints as a receipt. Dates are
+ * calendar days in the tenant's timezone.
+ */
+export function invoicePdf(p: InvoicePdfInput): Promise<Buffer> {
+  const { invoice: inv, currency, timezone } = p;
+  const receipt = inv.status === "paid";
+  const title = `${receipt ? "Receipt" : "Invoice"} ${inv.number}`;
+  const { doc, done, left, width } = letterhead(title, p);
 
   doc
     .moveDown(2)

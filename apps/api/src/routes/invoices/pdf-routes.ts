@@ -7,11 +7,18 @@ import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
 import { serviceCtx } from "../../services/context.ts";
 import { validate } from "../../validate.ts";
 import { portalCtx, requirePortalAuth } from "../portal/portal-auth.ts";
-import { invoicePdfFile } from "./invoice-document.ts";
+import { creditNotePdfFile, invoicePdfFile } from "./invoice-document.ts";
 
 const idParam = z.object({ id: z.uuid() });
 const pdfDoc = describeRoute({
   summary: "The invoice (a receipt once paid) as PDF",
+  responses: {
+    200: { description: "The PDF", content: { "application/pdf": { schema: { type: "string", format: "binary" } } } },
+  },
+});
+const noteParam = z.object({ id: z.uuid(), noteId: z.uuid() });
+const notePdfDoc = describeRoute({
+  summary: "A credit note of the invoice as PDF",
   responses: {
     200: { description: "The PDF", content: { "application/pdf": { schema: { type: "string", format: "binary" } } } },
   },
@@ -25,7 +32,10 @@ const send = (file: { bytes: Buffer; filename: string }) =>
     },
   });
 
-/** GET /api/invoices/:id/pdf for staff with billing.view (a reseller's login: its own only). */
+/**
+ * GET /api/invoices/:id/pdf and /api/invoices/:id/credit-notes/:noteId/pdf for staff with
+ * billing.view (a reseller's login: its own only).
+ */
 export function invoicePdfRoutes(deps: AppDeps) {
   return new Hono<AppEnv>()
     .use(requireTenantAuth(deps))
@@ -33,6 +43,19 @@ export function invoicePdfRoutes(deps: AppDeps) {
       send(
         await invoicePdfFile({ ctx: serviceCtx(c), input: { ...c.req.valid("param"), root: deps.config.DATA_DIR } }),
       ),
+    )
+    .get(
+      "/:id/credit-notes/:noteId/pdf",
+      requirePermission("billing.view"),
+      notePdfDoc,
+      validate("param", noteParam),
+      async (c) =>
+        send(
+          await creditNotePdfFile({
+            ctx: serviceCtx(c),
+            input: { ...c.req.valid("param"), root: deps.config.DATA_DIR },
+          }),
+        ),
     );
 }
 
