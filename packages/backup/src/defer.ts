@@ -62,9 +62,10 @@ export async function detachIndexesAndKeys(sql: postgres.TransactionSql, schema:
   // the one that would finish last should not be the one that waited for a connection.
   builds.sort((a, b) => b.cost - a.cost);
   for (const b of builds) add(plan.indexes, b.rel, b.def);
-  // Foreign keys first (they depend on the referenced keys), then keys, then plain indexes; sent as
-  // one multi-statement query (simple protocol) to save a round trip per drop.
-  if (drops.length > 0) await sql.unsafe(drops.join(";\n")).simple();
+  // Foreign keys first (they depend on the referenced keys), then keys, then plain indexes; pipelined
+  // (sent together, run in order) to save a round trip per drop, each its own statement as Citus
+  // needs (it forwards a DDL statement's text to the worker, which refuses several in one).
+  await Promise.all(drops.map((d) => sql.unsafe(d)));
   return plan;
 }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { assertSchemaName, forSchema, type Tx, tenantMigrations } from "@proxpanel/db";
+import { assertSchemaName, DISTRIBUTE_NEW_SCHEMAS_SQL, forSchema, type Tx, tenantMigrations } from "@proxpanel/db";
 import { sql as dsql } from "drizzle-orm";
 import type postgres from "postgres";
 import { q } from "./contents.ts";
@@ -76,8 +76,8 @@ export async function swapSchemas(tx: Tx, staging: string, target: string): Prom
 }
 
 /**
- * Creates the staging schema at the archive's schema version in ONE multi-statement query (simple
- * protocol) instead of a round trip per DDL statement as `migrateTenantSchema` makes: the same
+ * Creates the staging schema at the archive's schema version with the statements pipelined instead
+ * of a round trip per DDL statement as `migrateTenantSchema` makes: the same
  * migration files, and the same `__migrations` rows, so `migrateTenantSchema` later takes it forward
  * like any schema. The tracking table's DDL mirrors `migrateTenantSchema`'s; the restore tests
  * compare the result with a schema that function built.
@@ -86,6 +86,8 @@ export async function createStagingSchema(tx: postgres.TransactionSql, staging: 
   assertSchemaName(staging);
   const s = q(staging);
   const stmts = [
+    // A distributed schema on Citus, so the swap puts a distributed schema in the tenant's place.
+    DISTRIBUTE_NEW_SCHEMAS_SQL,
     `create schema ${s}`,
     `create table ${s}."__migrations" (id text primary key, version integer not null, applied_at timestamptz not null default now())`,
   ];
@@ -94,7 +96,11 @@ export async function createStagingSchema(tx: postgres.TransactionSql, staging: 
     for (const stmt of m.statements) stmts.push(forSchema(stmt, staging).replace(/;\s*$/, ""));
     stmts.push(`insert into ${s}."__migrations" (id, version) values (${literal(m.id)}, ${m.version})`);
   }
-  await tx.unsafe(stmts.join(";\n")).simple();
+  // Sent back to back without waiting for each answer (postgres.js pipelines queries issued together on
+  // one connection): one round trip's worth of waiting, like one multi-statement query, but each
+  // statement on its own, which Citus needs (it forwards a DDL statement's text to the worker, and a
+  // text holding several statements is refused there).
+  await Promise.all(stmts.map((stmt) => tx.unsafe(stmt)));
 }
 
 /** Migration ids are drizzle-kit tags (`0003_auth_logs_backup_schedules`); quoted anyway. */

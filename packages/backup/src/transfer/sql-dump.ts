@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import type { Writable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
-import { assertSchemaName, forSchema, tenantMigrations } from "@proxpanel/db";
+import { assertSchemaName, DISTRIBUTE_NEW_SCHEMAS_SQL, forSchema, tenantMigrations } from "@proxpanel/db";
 import type postgres from "postgres";
 import { listSequences, listTables, schemaVersionOf } from "../catalog.ts";
 import { q } from "../contents.ts";
@@ -93,6 +93,8 @@ export async function writeSqlDump(opts: SqlDumpOptions, out: Writable): Promise
         "begin;",
         "set local standard_conforming_strings = on;",
         "set local client_encoding = 'UTF8';",
+        // Loaded into a Citus coordinator, the tenant becomes a distributed schema as onboarding makes it.
+        `${DISTRIBUTE_NEW_SCHEMAS_SQL};`,
         `create schema ${schema};`,
         `create table ${schema}."__migrations" (id text primary key, version integer not null, applied_at timestamptz not null default now());`,
         "",
