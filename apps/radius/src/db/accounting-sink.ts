@@ -286,12 +286,14 @@ async function upsertSessions(
     usage.set(r.subscriberId, u);
   }
   if (usage.size) {
-    // JSON again rather than four bound parameters per subscriber.
-    const deltas = JSON.stringify([...usage].map(([id, u]) => [id, u.bytesIn, u.bytesOut, u.seen]));
+    // JSON again rather than four bound parameters per subscriber. The time goes as epoch seconds:
+    // to_timestamp(float8) is immutable where a text-to-timestamptz cast is only stable, and Citus
+    // refuses a stable function next to column references in an UPDATE.
+    const deltas = JSON.stringify([...usage].map(([id, u]) => [id, u.bytesIn, u.bytesOut, u.seen.getTime() / 1000]));
     await tx.execute(sql`
       update ${snap.t.subscribers} as s
       set bytes_in = s.bytes_in + (v->>1)::bigint, bytes_out = s.bytes_out + (v->>2)::bigint,
-          last_seen_at = greatest(s.last_seen_at, (v->>3)::timestamptz)
+          last_seen_at = greatest(s.last_seen_at, to_timestamp((v->>3)::float8))
       from jsonb_array_elements(${deltas}::jsonb) as v where s.id = (v->>0)::uuid`);
   }
   const stops = rows.filter((r) => r.stopTime && r.subscriberId && r.framedIpAddress);
