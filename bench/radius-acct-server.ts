@@ -2,6 +2,7 @@
  * The production RADIUS daemon (DbDataSource: NAS routes from PostgreSQL, batched radacct writes)
  * in its own process for bench/radius-acct.ts, so its CPU time can be read from /proc.
  * Prints one JSON line with the ports; on stdin end flushes, prints counters, exits.
+ * BENCH_ROLLUPS=0 switches the session rates and traffic roll-ups off (today's figure without them).
  */
 
 import { connect } from "@proxpanel/db";
@@ -20,6 +21,7 @@ const daemon = await startDbDaemon({
   authPort: 0,
   acctPort: 0,
   refreshIntervalMs: 0,
+  accounting: { trafficRollups: process.env.BENCH_ROLLUPS !== "0" },
   log: (line) => {
     if (line.level === "error") process.stderr.write(`${JSON.stringify(line)}\n`);
   },

@@ -11,7 +11,12 @@
  * sent, so the client costs a few microseconds per packet (radclient, which re-reads and encodes
  * its input, tops out near the rates measured here on 2 cores).
  *
- *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/radius-acct.ts [--packets 50000] [--rounds 3] [--no-freeradius] [--sockets 16] [--window 128] [--profile DIR]
+ * --rollups: instead, Interim-Update packets with growing octet counters for 10,000 open sessions
+ * of 1,000 subscribers, through two daemons in turn: traffic roll-ups off (today's write path),
+ * then on (session rates + 5-minute and hourly buckets). Besides rows = sessions, "none lost"
+ * then means the 5-minute buckets hold exactly the octets the sessions reported.
+ *
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/radius-acct.ts [--packets 50000] [--rounds 3] [--no-freeradius] [--sockets 16] [--window 128] [--profile DIR] [--rollups]
  */
 import { spawn } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
@@ -51,19 +56,40 @@ const { url, dbName, admin, clusterKey, schema, sql } = bench;
 // --profile DIR: the daemon writes a V8 CPU profile there when it exits.
 const profileAt = process.argv.indexOf("--profile");
 const profileFlags = profileAt >= 0 ? ["--cpu-prof", `--cpu-prof-dir=${process.argv[profileAt + 1]}`] : [];
-const server = spawn(
-  process.execPath,
-  [...profileFlags, "--import", "tsx", fileURLToPath(new URL("./radius-acct-server.ts", import.meta.url))],
-  { stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, DATABASE_URL: url, BENCH_CLUSTER_KEY: clusterKey } },
-);
-const line = await new Promise<string>((resolve, reject) => {
-  if (!server.stdout) return reject(new Error("no stdout"));
-  createInterface({ input: server.stdout }).once("line", resolve);
-  server.once("exit", (code) => reject(new Error(`server exited ${code}`)));
-});
-const { acctPort } = JSON.parse(line) as { acctPort: number };
+const ROLLUPS = process.argv.includes("--rollups");
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 
-const withFreeradius = !process.argv.includes("--no-freeradius") && freeradiusInstalled();
+async function startServer(rollups: boolean) {
+  const server = spawn(
+    process.execPath,
+    [...profileFlags, "--import", "tsx", fileURLToPath(new URL("./radius-acct-server.ts", import.meta.url))],
+    {
+      stdio: ["pipe", "pipe", "inherit"],
+      env: {
+        ...process.env,
+        DATABASE_URL: url,
+        BENCH_CLUSTER_KEY: clusterKey,
+        BENCH_ROLLUPS: rollups ? "1" : "0",
+      },
+    },
+  );
+  const line = await new Promise<string>((resolve, reject) => {
+    if (!server.stdout) return reject(new Error("no stdout"));
+    createInterface({ input: server.stdout }).once("line", resolve);
+    server.once("exit", (code) => reject(new Error(`server exited ${code}`)));
+  });
+  const { acctPort } = JSON.parse(line) as { acctPort: number };
+  return {
+    pid: server.pid ?? 0,
+    acctPort,
+    stop: async () => {
+      server.stdin?.end();
+      await new Promise((r) => server.once("exit", r));
+    },
+  };
+}
+
+const withFreeradius = !ROLLUPS && !process.argv.includes("--no-freeradius") && freeradiusInstalled();
 
 /** Start packets with identifier 0, encoded before the clock starts. */
 function packets(round: number, count: number, nasIp: string): Buffer[] {
@@ -169,11 +195,12 @@ async function measure(
   nasIp: string,
   database: string,
   rows: (round: number) => Promise<number>,
+  make: (round: number, count: number, nasIp: string) => Buffer[] = packets,
 ): Promise<RoundResult[]> {
-  await blast(packets(0, 2000, nasIp), port, source); // warm-up: JIT, caches, prepared statements
+  await blast(make(0, 2000, nasIp), port, source); // warm-up: JIT, caches, prepared statements
   const results: RoundResult[] = [];
   for (let r = 1; r <= ROUNDS; r++) {
-    const list = packets(r, PACKETS, nasIp);
+    const list = make(r, PACKETS, nasIp);
     const pg0 = await backendCpu(activity, database);
     const cpu0 = cpuSeconds(pid);
     const client0 = process.cpuUsage();
@@ -198,14 +225,19 @@ async function measure(
   return results;
 }
 
-const pid = server.pid ?? 0;
-const ours = await measure("proxpanel", pid, acctPort, nasAddress, nasAddress, dbName, async (r) => {
+if (ROLLUPS) {
+  await rollupComparison();
+  await bench.drop();
+  process.exit(0);
+}
+
+const server = await startServer(true);
+const ours = await measure("proxpanel", server.pid, server.acctPort, nasAddress, nasAddress, dbName, async (r) => {
   const [row] = await sql<{ n: number }[]>`
     select count(*)::int as n from ${sql(schema)}.radacct where acct_session_id like ${`r${r}-%`}`;
   return row?.n ?? 0;
 });
-server.stdin?.end();
-await new Promise((r) => server.once("exit", r));
+await server.stop();
 
 let fr: RoundResult[] | undefined;
 if (withFreeradius) {
@@ -240,7 +272,6 @@ if (withFreeradius) {
   }
 }
 
-const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 const row = (label: string, rs: RoundResult[]) =>
   `| ${label} (median of ${ROUNDS} x ${PACKETS}) | ${fmt(median(rs.map((r) => r.perSec)))} | ${fmt(
     median(rs.map((r) => r.perCpu)),
@@ -265,3 +296,104 @@ if (fr) {
 console.log("anchor: FreeRADIUS rlm_sql accounting ~2,500-3,000 packets/s, ~5,400-7,000 per CPU-s (notes)");
 
 await bench.drop();
+
+/**
+ * Interim-Update packets for SESSIONS open sessions of 1,000 subscribers; every packet of a round
+ * moves its session's counters on by 1,000 / 4,000 octets and 60 s. `tag` keeps the two daemons'
+ * sessions apart.
+ */
+function interims(tag: string) {
+  const SESSIONS = 10_000;
+  const seq = new Map<number, number>();
+  return (_round: number, count: number, nasIp: string): Buffer[] => {
+    const out: Buffer[] = [];
+    for (let i = 0; i < count; i++) {
+      const s = (i * 7919) % SESSIONS;
+      const n = (seq.get(s) ?? 0) + 1;
+      seq.set(s, n);
+      out.push(
+        encodeRequest({
+          code: Code.AccountingRequest,
+          identifier: 0,
+          secret: SECRET,
+          attributes: [
+            ["Acct-Status-Type", "Interim-Update"],
+            ["User-Name", `user${s % 1000}`],
+            ["Acct-Session-Id", `${tag}-s${s}`],
+            ["NAS-IP-Address", nasIp],
+            ["Acct-Session-Time", n * 60],
+            ["Acct-Input-Octets", n * 1000],
+            ["Acct-Output-Octets", n * 4000],
+          ],
+        }),
+      );
+    }
+    return out;
+  };
+}
+
+/** Roll-ups off, then on, same load, same run; both tables must hold every reported octet. */
+async function rollupComparison(): Promise<void> {
+  await sql`
+    insert into ${sql(schema)}.subscribers (username, password_enc)
+    select 'user' || i, 'unused' from generate_series(0, 999) i`;
+  const results: Record<string, RoundResult[]> = {};
+  const lost: Record<string, string> = {};
+  for (const [tag, on] of [
+    ["off", false],
+    ["on", true],
+  ] as const) {
+    const srv = await startServer(on);
+    const make = interims(tag);
+    results[tag] = await measure(
+      `roll-ups ${tag}`,
+      srv.pid,
+      srv.acctPort,
+      nasAddress,
+      nasAddress,
+      dbName,
+      async () => {
+        const [row] = await sql<{ n: number }[]>`
+          select count(*)::int as n from ${sql(schema)}.radacct where acct_session_id like ${`${tag}-%`}`;
+        return row?.n ?? 0;
+      },
+      make,
+    );
+    await srv.stop();
+    const [acct] = await sql<{ i: number; o: number; rates: number }[]>`
+      select coalesce(sum(input_octets), 0)::float8 as i, coalesce(sum(output_octets), 0)::float8 as o,
+        count(rate_in)::int as rates
+      from ${sql(schema)}.radacct where acct_session_id like ${`${tag}-%`}`;
+    const [five] = await sql<{ i: number; o: number; n: number }[]>`
+      select coalesce(sum(bytes_in), 0)::float8 as i, coalesce(sum(bytes_out), 0)::float8 as o, count(*)::int as n
+      from ${sql(schema)}.traffic_5m`;
+    const [hour] = await sql<{ i: number }[]>`
+      select coalesce(sum(bytes_in), 0)::float8 as i from ${sql(schema)}.traffic_1h`;
+    lost[tag] = on
+      ? acct?.i === five?.i && acct?.o === five?.o && acct?.i === hour?.i
+        ? `yes (${fmt(five?.i ?? 0)} octets in ${fmt(five?.n ?? 0)} 5-minute rows; ${fmt(acct?.rates ?? 0)} sessions with a rate)`
+        : `NO: radacct ${acct?.i}/${acct?.o}, 5-minute ${five?.i}/${five?.o}, hourly ${hour?.i}`
+      : `(roll-ups off: ${fmt(five?.n ?? 0)} rows)`;
+  }
+  const rows = (rs: RoundResult[]) => (rs.every((r) => r.rows === 10_000) ? "yes" : "NO");
+  console.log(
+    "\n| accounting (Interim-Update, 10,000 open sessions) | packets/s | per server CPU-s | per CPU-s incl. PostgreSQL backends | sessions = rows | octets in buckets = reported |",
+  );
+  console.log("|---|---|---|---|---|---|");
+  for (const tag of ["off", "on"] as const) {
+    const rs = results[tag] ?? [];
+    console.log(
+      `| roll-ups ${tag} (median of ${ROUNDS} x ${PACKETS}) | ${fmt(median(rs.map((r) => r.perSec)))} | ${fmt(
+        median(rs.map((r) => r.perCpu)),
+      )} | ${fmt(median(rs.map((r) => r.perCpuWithPg)))} | ${rows(rs)} | ${lost[tag]} |`,
+    );
+  }
+  const off = results.off ?? [];
+  const on = results.on ?? [];
+  const ratio = (f: (r: RoundResult) => number) => (median(on.map(f)) / median(off.map(f))).toFixed(2);
+  console.log(
+    `\nratios roll-ups on / off, same run: packets/s ${ratio((r) => r.perSec)}x, per server CPU-s ${ratio(
+      (r) => r.perCpu,
+    )}x, incl. PostgreSQL ${ratio((r) => r.perCpuWithPg)}x; target >= 10,000 packets/s with roll-ups on, none lost`,
+  );
+}

@@ -9104,11 +9104,30 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description A subscriber's traffic series and live rate */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            /** @enum {string} */
+            range: "hours" | "days";
+            bucketSeconds: number;
+            timezone: string;
+            points: {
+              /** Format: date-time */
+              at: string;
+              bytesIn: number;
+              bytesOut: number;
+            }[];
+            live: {
+              sessions: number;
+              rateIn: number;
+              rateOut: number;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -9140,11 +9159,30 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description A NAS's traffic series and live rate */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            /** @enum {string} */
+            range: "hours" | "days";
+            bucketSeconds: number;
+            timezone: string;
+            points: {
+              /** Format: date-time */
+              at: string;
+              bytesIn: number;
+              bytesOut: number;
+            }[];
+            live: {
+              sessions: number;
+              rateIn: number;
+              rateOut: number;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -9175,11 +9213,27 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description NAS health transitions, newest first */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              /** Format: uuid */
+              id: string;
+              /** Format: uuid */
+              nasId: string;
+              nasName: string | null;
+              /** @enum {string} */
+              kind: "silent" | "back" | "accounting_gap";
+              detail: string;
+              /** Format: date-time */
+              createdAt: string;
+            }[];
+          };
+        };
       };
       /** @description Validation Error */
       400: {

@@ -86,6 +86,26 @@ export interface Nas {
   identifier: string | null;
   type: string;
   description: string | null;
+  statusServer?: boolean;
+  health?: NasHealth;
+}
+
+/** From the worker's checks: online, silent (alerted) or unknown (never heard, nothing expected). */
+export interface NasHealth {
+  status: "online" | "silent" | "unknown";
+  statusSince: string | null;
+  lastSeenAt: string | null;
+  lastAcctAt: string | null;
+  probe: { at: string; ok: boolean; rttMs: number | null } | null;
+}
+
+export interface NasEvent {
+  id: string;
+  nasId: string;
+  nasName: string | null;
+  kind: "silent" | "back" | "accounting_gap";
+  detail: string;
+  createdAt: string;
 }
 
 export interface IpPool {

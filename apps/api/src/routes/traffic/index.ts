@@ -3,8 +3,10 @@ import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
+import { jsonResponse } from "../../openapi.ts";
 import { serviceCtx } from "../../services/context.ts";
 import { validate } from "../../validate.ts";
+import { nasEventList, trafficSeries } from "./responses.ts";
 import { listNasEvents, nasTraffic, subscriberTraffic, TRAFFIC_RANGES } from "./traffic.ts";
 
 const idParam = z.object({ id: z.uuid() });
@@ -33,6 +35,7 @@ export function trafficRoutes(deps: AppDeps) {
     .use(requireTenantAuth(deps))
     .get(
       "/subscribers/:id",
+      jsonResponse(trafficSeries, "A subscriber's traffic series and live rate"),
       requirePermission("subscribers.view"),
       validate("param", idParam),
       validate("query", seriesQuery),
@@ -43,13 +46,18 @@ export function trafficRoutes(deps: AppDeps) {
     )
     .get(
       "/nas/:id",
+      jsonResponse(trafficSeries, "A NAS's traffic series and live rate"),
       requirePermission("nas.view"),
       validate("param", idParam),
       validate("query", seriesQuery),
       async (c) =>
         c.json(await nasTraffic({ ctx: serviceCtx(c), input: { ...c.req.valid("param"), ...c.req.valid("query") } })),
     )
-    .get("/nas-events", requirePermission("nas.view"), validate("query", eventsQuery), async (c) =>
-      c.json(await listNasEvents({ ctx: serviceCtx(c), input: c.req.valid("query") })),
+    .get(
+      "/nas-events",
+      jsonResponse(nasEventList, "NAS health transitions, newest first"),
+      requirePermission("nas.view"),
+      validate("query", eventsQuery),
+      async (c) => c.json(await listNasEvents({ ctx: serviceCtx(c), input: c.req.valid("query") })),
     );
 }

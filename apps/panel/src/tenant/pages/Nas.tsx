@@ -1,17 +1,20 @@
-import { createSignal, Show } from "solid-js";
+import { createResource, createSignal, For, Show } from "solid-js";
 import { api, unwrap } from "../../api/client";
 import { createActionError } from "../../ui/action-error";
+import { Badge, type BadgeTone } from "../../ui/Badge";
 import { CopyButton } from "../../ui/CopyButton";
 import { ErrorBanner } from "../../ui/ErrorBanner";
-import { SelectField, TextField } from "../../ui/Field";
+import { CheckboxField, SelectField, TextField } from "../../ui/Field";
 import { FormDialog } from "../../ui/FormDialog";
+import { formatDate } from "../../ui/format";
 import { type Errors, hasErrors, ipAddress, required } from "../../ui/forms";
 import { ConfirmDialog, Modal } from "../../ui/Modal";
 import { SearchToolbar } from "../../ui/SearchToolbar";
 import { Table } from "../../ui/Table";
 import { toast } from "../../ui/Toast";
+import { LiveTraffic } from "../components/LiveTraffic";
 import { createList, listParams } from "../list";
-import type { Nas, Page } from "../types";
+import type { Nas, NasEvent, Page } from "../types";
 
 type NasSort = "name" | "address" | "created";
 
@@ -39,12 +42,19 @@ function NasForm(props: { nas?: Nas; onSaved: (secret?: string, name?: string) =
   const [ip, setIp] = createSignal(n?.ipAddress ?? "");
   const [type, setType] = createSignal<"mikrotik" | "generic">(n?.type === "generic" ? "generic" : "mikrotik");
   const [description, setDescription] = createSignal(n?.description ?? "");
+  const [statusServer, setStatusServer] = createSignal(n?.statusServer ?? false);
   const [errors, setErrors] = createSignal<Errors<"name" | "ip">>({});
   const submit = async () => {
     const errs = { name: required(name(), "Name"), ip: ipAddress(ip(), "IP address") };
     setErrors(errs);
     if (hasErrors(errs)) return;
-    const body = { name: name().trim(), ipAddress: ip().trim(), type: type(), description: description() };
+    const body = {
+      name: name().trim(),
+      ipAddress: ip().trim(),
+      type: type(),
+      description: description(),
+      statusServer: statusServer(),
+    };
     if (n) {
       await unwrap(api.PATCH("/api/nas/{id}", { params: { path: { id: n.id } }, body }));
       props.onSaved();
@@ -72,7 +82,46 @@ function NasForm(props: { nas?: Nas; onSaved: (secret?: string, name?: string) =
         onChange={(e) => setType(e.currentTarget.value === "generic" ? "generic" : "mikrotik")}
       />
       <TextField label="Description" value={description()} onValue={setDescription} />
+      <CheckboxField
+        label="Answers Status-Server (RFC 5997): probe it every minute"
+        checked={statusServer()}
+        onChange={(e) => setStatusServer(e.currentTarget.checked)}
+      />
     </FormDialog>
+  );
+}
+
+const healthTone: Record<string, BadgeTone> = { online: "ok", silent: "bad", unknown: "neutral" };
+const EVENT_LABEL: Record<NasEvent["kind"], string> = {
+  silent: "Went silent",
+  back: "Back",
+  accounting_gap: "Accounting stopped",
+};
+
+/** One NAS's live traffic and its health events (newest first), times in the tenant's zone. */
+function NasDetail(props: { nas: Nas; onClose: () => void }) {
+  const [events] = createResource(() =>
+    unwrap<{ items: NasEvent[] }>(
+      api.GET("/api/traffic/nas-events", { params: { query: { nasId: props.nas.id, limit: 20 } } }),
+    ),
+  );
+  return (
+    <Modal title={`${props.nas.name}: traffic and health`} onClose={props.onClose}>
+      <LiveTraffic kind="nas" id={props.nas.id} name={props.nas.name} />
+      <h2>Health events</h2>
+      <ErrorBanner error={events.error} />
+      <Show when={events()?.items.length} fallback={<p class="muted">No health changes recorded.</p>}>
+        <ul class="nas-events" data-testid="nas-events">
+          <For each={events()?.items}>
+            {(e) => (
+              <li>
+                {formatDate(e.createdAt)}: <strong>{EVENT_LABEL[e.kind]}</strong> {e.detail}
+              </li>
+            )}
+          </For>
+        </ul>
+      </Show>
+    </Modal>
   );
 }
 
@@ -85,6 +134,7 @@ export default function NasPage() {
   const [secret, setSecret] = createSignal<{ name: string; secret: string }>();
   const [deleting, setDeleting] = createSignal<Nas>();
   const [rotating, setRotating] = createSignal<Nas>();
+  const [detail, setDetail] = createSignal<Nas>();
   const actions = createActionError();
 
   return (
@@ -103,6 +153,16 @@ export default function NasPage() {
         columns={[
           { key: "name", label: "Name", sortable: true },
           { key: "address", label: "IP address", sortable: true, render: (n) => n.ipAddress },
+          {
+            key: "status",
+            label: "Status",
+            render: (n) => (
+              <Badge tone={healthTone[n.health?.status ?? "unknown"] ?? "neutral"}>
+                {n.health?.status ?? "unknown"}
+              </Badge>
+            ),
+          },
+          { key: "lastSeen", label: "Last seen", render: (n) => formatDate(n.health?.lastSeenAt) },
           { key: "type", label: "Type" },
           { key: "description", label: "Description" },
           {
@@ -110,6 +170,9 @@ export default function NasPage() {
             label: "Actions",
             render: (n) => (
               <div class="actions">
+                <button type="button" onClick={() => setDetail(n)} aria-label={`Traffic of ${n.name}`}>
+                  Traffic
+                </button>
                 <button type="button" onClick={() => setEditing(n)} aria-label={`Edit ${n.name}`}>
                   Edit
                 </button>
@@ -125,7 +188,7 @@ export default function NasPage() {
         ]}
         rowKey={(n) => n.id}
         sort={list.sort()}
-        onSort={(s) => s.key !== "type" && list.setSort(s)}
+        onSort={(s) => (s.key === "name" || s.key === "address") && list.setSort(s)}
         empty="No NAS devices yet."
       />
       <Show when={editing()}>
@@ -142,6 +205,7 @@ export default function NasPage() {
           />
         )}
       </Show>
+      <Show when={detail()}>{(n) => <NasDetail nas={n()} onClose={() => setDetail(undefined)} />}</Show>
       <Show when={secret()}>
         {(s) => <SecretOnce name={s().name} secret={s().secret} onClose={() => setSecret(undefined)} />}
       </Show>

@@ -17,6 +17,7 @@ import { toast } from "../../ui/Toast";
 import { TrafficChart } from "../../ui/TrafficChart";
 import { BulkMessage } from "../components/BulkMessage";
 import { asImportReport, ImportReport, type ImportReportData } from "../components/ImportReport";
+import { LiveTraffic } from "../components/LiveTraffic";
 import { createList, listParams } from "../list";
 import { session } from "../session";
 import type { Page, Plan, Subscriber } from "../types";
@@ -361,6 +362,8 @@ function UsageDialog(props: { subscriber: Subscriber; onClose: () => void }) {
     <Modal title={`Usage of ${props.subscriber.username} (30 days)`} onClose={props.onClose}>
       <ErrorBanner error={usage.error} />
       <Show when={usage()}>{(u) => <TrafficChart title="Traffic per day" usage={u().usage} />}</Show>
+      <h2>Live traffic</h2>
+      <LiveTraffic kind="subscriber" id={props.subscriber.id} name={props.subscriber.username} />
     </Modal>
   );
 }
