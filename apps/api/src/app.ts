@@ -38,6 +38,8 @@ import { tlsAskRoutes } from "./routes/tls-ask/index.ts";
 import { trafficRoutes } from "./routes/traffic/index.ts";
 import { transactionRoutes } from "./routes/transactions/index.ts";
 import { userRoutes } from "./routes/users/index.ts";
+import { hotspotRoutes } from "./routes/vouchers/hotspot.ts";
+import { voucherRoutes } from "./routes/vouchers/index.ts";
 import { billingWebhookRoutes } from "./routes/webhooks/billing.ts";
 import { wireguardRoutes } from "./routes/wireguard/index.ts";
 import { panelStatic } from "./static-panel.ts";
@@ -142,6 +144,12 @@ export function createApp(deps: AppDeps) {
   app.route("/api/resellers", resellerRoutes(deps));
   app.route("/api/notifications", notificationRoutes(deps));
   app.route("/api/backups", backupRoutes(deps));
+  app.route("/api/vouchers", voucherRoutes(deps));
+  // The hotspot login page lives outside /api (a router's login.html points at it) but is a tenant's
+  // page all the same: resolved, limited and rate-limited like /api.
+  app.use("/hotspot/*", jsonBodyLimit, siteResolution(deps));
+  app.use("/hotspot/*", limitTenant);
+  app.route("/hotspot", hotspotRoutes(deps));
   // Last: the browser panel (SPA) for every non-/api GET on the apex and tenant hosts.
   app.use("*", panelStatic(deps));
   return app;

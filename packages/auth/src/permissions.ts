@@ -35,6 +35,9 @@ export const PERMISSIONS = [
   "backups.delete",
   "backups.edit",
   "backups.restore_from_other_tenant",
+  "vouchers.view",
+  "vouchers.create",
+  "vouchers.edit",
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

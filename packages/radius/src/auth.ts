@@ -21,6 +21,7 @@ import {
   ntPasswordHash,
   parseMsChap2Response,
 } from "./mschap.ts";
+import { sessionTimeout, totalLimit } from "./reply-limits.ts";
 
 export interface AuthOptions {
   /** Acct-Interim-Interval when the subscriber has none (seconds). */
@@ -44,6 +45,8 @@ const REJECT_MESSAGES: Record<RejectReason, string> = {
   disabled: "Account disabled",
   expired: "Account expired",
   mac_mismatch: "Device not allowed for this account",
+  voucher_expired: "Voucher expired",
+  voucher_used_up: "Voucher used up",
   quota: "Data quota exhausted",
   unsupported_method: "Authentication method not supported",
   tenant_inactive: "Service suspended",
@@ -218,10 +221,11 @@ function accept(
   }
   if (garden?.filterId) attributes.push(["Filter-Id", garden.filterId]);
   if (framedIp) attributes.push(["Framed-IP-Address", framedIp]);
-  if (sub.expiresAt) {
-    const seconds = Math.floor((sub.expiresAt.getTime() - now.getTime()) / 1000);
-    attributes.push(["Session-Timeout", Math.max(1, seconds)]);
-  }
+  const timeout = sessionTimeout(sub, now);
+  if (timeout !== undefined) attributes.push(["Session-Timeout", timeout]);
+  if (sub.dataLeft) attributes.push(["Vendor-Specific", MIKROTIK, totalLimit(sub.dataLeft)]);
+  // A voucher's validity starts at its first accepted login.
+  if (sub.voucherFirstUse) req.source.voucherFirstUse?.(req.nas.tenantId, username, now);
   attributes.push(["Acct-Interim-Interval", sub.interimInterval ?? req.options.defaultInterimInterval]);
   if (cred.method === "mschapv2") {
     attributes.push(["Vendor-Specific", MICROSOFT, msChapAccept(cred, sub, username, req.nas, req.packet)]);

@@ -23,6 +23,9 @@ export type SubscriberStatus = "active" | "disabled" | "expired";
 /** Refusals that come from the tenant, not the account: the password is still checked first. */
 export type TenantDenial = "tenant_inactive" | "over_cap";
 
+/** A hotspot voucher past its validity, or with its time or data allowance spent. */
+export type VoucherDenial = "voucher_expired" | "voucher_used_up";
+
 export interface SubscriberRecord {
   username: string;
   /** Cleartext password; needed for CHAP. */
@@ -48,8 +51,14 @@ export interface SubscriberRecord {
   walledGarden?: WalledGarden | null;
   /** Seconds; falls back to the server default. */
   interimInterval?: number | null;
+  /** Seconds of online time left (a voucher's time limit); Session-Timeout is never longer. */
+  sessionTimeLeft?: number | null;
+  /** Bytes left (a voucher's data limit), sent as the session's Mikrotik-Total-Limit. */
+  dataLeft?: number | null;
+  /** A voucher never used: its first accepted login starts its validity (`voucherFirstUse`). */
+  voucherFirstUse?: boolean;
   /** Set when the tenant may not admit this account (suspended, or beyond its subscriber cap). */
-  denied?: TenantDenial;
+  denied?: TenantDenial | VoucherDenial;
 }
 
 /** The restricted profile an account suspended for non-payment gets instead of a reject. */
@@ -63,6 +72,7 @@ export interface WalledGarden {
 }
 
 export type RejectReason =
+  | VoucherDenial
   | "unknown_user"
   | "wrong_password"
   | "disabled"
@@ -136,4 +146,9 @@ export interface RadiusDataSource {
    * never delays the answer.
    */
   nasVerified?(nas: NasRecord): void;
+  /**
+   * A voucher's first accepted login at `at`: its validity runs from then. Answered from memory
+   * at once (the next request sees it); the write never delays the answer.
+   */
+  voucherFirstUse?(tenantId: string, username: string, at: Date): void;
 }

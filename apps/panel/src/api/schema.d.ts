@@ -1832,54 +1832,6 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/api/ipv6-pools": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get: operations["getApiIpv6Pools"];
-    put?: never;
-    post: operations["postApiIpv6Pools"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/ipv6-pools/{id}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get: operations["getApiIpv6PoolsById"];
-    put?: never;
-    post?: never;
-    delete: operations["deleteApiIpv6PoolsById"];
-    options?: never;
-    head?: never;
-    patch: operations["patchApiIpv6PoolsById"];
-    trace?: never;
-  };
-  "/api/ipv6-pools/{id}/allocations": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get: operations["getApiIpv6PoolsByIdAllocations"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
   "/api/wireguard": {
     parameters: {
       query?: never;
@@ -2690,7 +2642,6 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The batch's vouchers as CSV (formula cells neutralised) */
     get: operations["getApiVouchersBatchesByIdExportCsv"];
     put?: never;
     post?: never;
@@ -2707,7 +2658,6 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Printable cards (A4, 10 a page) of the batch's unused vouchers */
     get: operations["getApiVouchersBatchesByIdCardsPdf"];
     put?: never;
     post?: never;
@@ -2772,10 +2722,8 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The tenant's MikroTik hotspot login page (login.html flow: CHAP or PAP, voucher or account) */
     get: operations["getHotspotLogin"];
     put?: never;
-    /** The tenant's MikroTik hotspot login page (login.html flow: CHAP or PAP, voucher or account) */
     post: operations["postHotspotLogin"];
     delete?: never;
     options?: never;
@@ -7939,9 +7887,6 @@ export interface operations {
           notes?: string;
           staticIp?: string | null;
           ipPoolId?: string | null;
-          staticIpv6Prefix?: string | null;
-          delegatedIpv6Prefix?: string | null;
-          simultaneousUse?: number | null;
           macAddress?: string | null;
           macLockOnFirstLogin?: boolean;
           expiresAt?: string | null;
@@ -8120,9 +8065,6 @@ export interface operations {
           notes?: string;
           staticIp?: string | null;
           ipPoolId?: string | null;
-          staticIpv6Prefix?: string | null;
-          delegatedIpv6Prefix?: string | null;
-          simultaneousUse?: number | null;
           macAddress?: string | null;
           macLockOnFirstLogin?: boolean;
           expiresAt?: string | null;
@@ -9266,34 +9208,11 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description A page of pools */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content: {
-          "application/json": {
-            items: {
-              /** Format: uuid */
-              id: string;
-              name: string;
-              cidr: string;
-              rangeStart: string;
-              rangeEnd: string;
-              gateway: string | null;
-              /** Format: date-time */
-              createdAt: string;
-              /** Format: date-time */
-              updatedAt: string;
-              size: number;
-              used: number;
-              free: number;
-            }[];
-            total: number;
-            page: number;
-            limit: number;
-          };
-        };
+        content?: never;
       };
       /** @description Validation Error */
       400: {
@@ -9328,36 +9247,15 @@ export interface operations {
           rangeStart?: string;
           /** Format: ipv4 */
           rangeEnd?: string;
-          gateway?: string | null;
         };
       };
     };
     responses: {
-      /** @description The new pool */
-      201: {
+      200: {
         headers: {
           [name: string]: unknown;
         };
-        content: {
-          "application/json": {
-            pool: {
-              /** Format: uuid */
-              id: string;
-              name: string;
-              cidr: string;
-              rangeStart: string;
-              rangeEnd: string;
-              gateway: string | null;
-              /** Format: date-time */
-              createdAt: string;
-              /** Format: date-time */
-              updatedAt: string;
-              size: number;
-              used: number;
-              free: number;
-            };
-          };
-        };
+        content?: never;
       };
       /** @description Validation Error */
       400: {
@@ -9386,31 +9284,11 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description The pool */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content: {
-          "application/json": {
-            pool: {
-              /** Format: uuid */
-              id: string;
-              name: string;
-              cidr: string;
-              rangeStart: string;
-              rangeEnd: string;
-              gateway: string | null;
-              /** Format: date-time */
-              createdAt: string;
-              /** Format: date-time */
-              updatedAt: string;
-              size: number;
-              used: number;
-              free: number;
-            };
-          };
-        };
+        content?: never;
       };
       /** @description Validation Error */
       400: {
@@ -9439,8 +9317,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Deleted */
-      204: {
+      200: {
         headers: {
           [name: string]: unknown;
         };
@@ -9474,37 +9351,16 @@ export interface operations {
     requestBody: {
       content: {
         "application/json": {
-          name?: string;
-          gateway?: string | null;
+          name: string;
         };
       };
     };
     responses: {
-      /** @description The pool, renamed */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content: {
-          "application/json": {
-            pool: {
-              /** Format: uuid */
-              id: string;
-              name: string;
-              cidr: string;
-              rangeStart: string;
-              rangeEnd: string;
-              gateway: string | null;
-              /** Format: date-time */
-              createdAt: string;
-              /** Format: date-time */
-              updatedAt: string;
-              size: number;
-              used: number;
-              free: number;
-            };
-          };
-        };
+        content?: never;
       };
       /** @description Validation Error */
       400: {
@@ -9538,24 +9394,11 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description A page of the pool's addresses */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content: {
-          "application/json": {
-            items: {
-              address: string;
-              subscriberId: string | null;
-              sessionId: string | null;
-              allocatedAt: string | null;
-            }[];
-            total: number;
-            page: number;
-            limit: number;
-          };
-        };
+        content?: never;
       };
       /** @description Validation Error */
       400: {
@@ -9592,29 +9435,11 @@ export interface operations {
       };
     };
     responses: {
-      /** @description The reserved address */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content: {
-          "application/json": {
-            address: string;
-            reused: boolean;
-          };
-        };
-      };
-      /** @description The reserved address */
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            address: string;
-            reused: boolean;
-          };
-        };
+        content?: never;
       };
       /** @description Validation Error */
       400: {
@@ -9644,319 +9469,11 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Released */
-      204: {
+      200: {
         headers: {
           [name: string]: unknown;
         };
         content?: never;
-      };
-      /** @description Validation Error */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @enum {boolean} */
-            success: false;
-            error: unknown[];
-            data: unknown;
-          };
-        };
-      };
-    };
-  };
-  getApiIpv6Pools: {
-    parameters: {
-      query?: {
-        page?: number;
-        limit?: number;
-        search?: string;
-        order?: "asc" | "desc";
-        sort?: "name" | "prefix" | "created";
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of IPv6 pools */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            items: {
-              /** Format: uuid */
-              id: string;
-              name: string;
-              prefix: string;
-              assignLength: number;
-              /** Format: date-time */
-              createdAt: string;
-              /** Format: date-time */
-              updatedAt: string;
-              size: number;
-              used: number;
-              free: number;
-            }[];
-            total: number;
-            page: number;
-            limit: number;
-          };
-        };
-      };
-      /** @description Validation Error */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @enum {boolean} */
-            success: false;
-            error: unknown[];
-            data: unknown;
-          };
-        };
-      };
-    };
-  };
-  postApiIpv6Pools: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        "application/json": {
-          name: string;
-          /** Format: cidrv6 */
-          prefix: string;
-          assignLength: number;
-        };
-      };
-    };
-    responses: {
-      /** @description The new IPv6 pool */
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            pool: {
-              /** Format: uuid */
-              id: string;
-              name: string;
-              prefix: string;
-              assignLength: number;
-              /** Format: date-time */
-              createdAt: string;
-              /** Format: date-time */
-              updatedAt: string;
-              size: number;
-              used: number;
-              free: number;
-            };
-          };
-        };
-      };
-      /** @description Validation Error */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @enum {boolean} */
-            success: false;
-            error: unknown[];
-            data: unknown;
-          };
-        };
-      };
-    };
-  };
-  getApiIpv6PoolsById: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The IPv6 pool */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            pool: {
-              /** Format: uuid */
-              id: string;
-              name: string;
-              prefix: string;
-              assignLength: number;
-              /** Format: date-time */
-              createdAt: string;
-              /** Format: date-time */
-              updatedAt: string;
-              size: number;
-              used: number;
-              free: number;
-            };
-          };
-        };
-      };
-      /** @description Validation Error */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @enum {boolean} */
-            success: false;
-            error: unknown[];
-            data: unknown;
-          };
-        };
-      };
-    };
-  };
-  deleteApiIpv6PoolsById: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Deleted */
-      204: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Validation Error */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @enum {boolean} */
-            success: false;
-            error: unknown[];
-            data: unknown;
-          };
-        };
-      };
-    };
-  };
-  patchApiIpv6PoolsById: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        "application/json": {
-          name: string;
-        };
-      };
-    };
-    responses: {
-      /** @description The IPv6 pool, renamed */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            pool: {
-              /** Format: uuid */
-              id: string;
-              name: string;
-              prefix: string;
-              assignLength: number;
-              /** Format: date-time */
-              createdAt: string;
-              /** Format: date-time */
-              updatedAt: string;
-              size: number;
-              used: number;
-              free: number;
-            };
-          };
-        };
-      };
-      /** @description Validation Error */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @enum {boolean} */
-            success: false;
-            error: unknown[];
-            data: unknown;
-          };
-        };
-      };
-    };
-  };
-  getApiIpv6PoolsByIdAllocations: {
-    parameters: {
-      query?: {
-        page?: number;
-        limit?: number;
-        state?: "free" | "used";
-      };
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of the pool's prefixes */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            items: {
-              prefix: string;
-              subscriberId: string | null;
-              allocatedAt: string | null;
-            }[];
-            total: number;
-            page: number;
-            limit: number;
-          };
-        };
       };
       /** @description Validation Error */
       400: {
@@ -13324,11 +12841,20 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The voucher settings */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            settings: {
+              /** @enum {string} */
+              passwordMode: "code" | "empty";
+              loginUrl: string | null;
+            };
+          };
+        };
       };
     };
   };
@@ -13349,11 +12875,20 @@ export interface operations {
       };
     };
     responses: {
+      /** @description The settings as saved */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            settings: {
+              /** @enum {string} */
+              passwordMode: "code" | "empty";
+              loginUrl: string | null;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -13385,11 +12920,47 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description A page of voucher batches */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              count: number;
+              planId: string | null;
+              timeLimitS: number | null;
+              dataLimitBytes: number | null;
+              rateLimit: string | null;
+              validityS: number | null;
+              priceCents: number;
+              codeLength: number;
+              alphabet: string;
+              prefix: string;
+              createdBy: string | null;
+              resellerId: string | null;
+              chargedCents: number;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              planName: string | null;
+              resellerName: string | null;
+              unused: number;
+              active: number;
+              usedUp: number;
+              expired: number;
+              disabled: number;
+            }[];
+            total: number;
+            page: number;
+            limit: number;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -13433,11 +13004,44 @@ export interface operations {
       };
     };
     responses: {
-      200: {
+      /** @description The new batch */
+      201: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            batch: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              count: number;
+              planId: string | null;
+              timeLimitS: number | null;
+              dataLimitBytes: number | null;
+              rateLimit: string | null;
+              validityS: number | null;
+              priceCents: number;
+              codeLength: number;
+              alphabet: string;
+              prefix: string;
+              createdBy: string | null;
+              resellerId: string | null;
+              chargedCents: number;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              planName: string | null;
+              resellerName: string | null;
+              unused: number;
+              active: number;
+              usedUp: number;
+              expired: number;
+              disabled: number;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -13466,11 +13070,44 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The batch */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            batch: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              count: number;
+              planId: string | null;
+              timeLimitS: number | null;
+              dataLimitBytes: number | null;
+              rateLimit: string | null;
+              validityS: number | null;
+              priceCents: number;
+              codeLength: number;
+              alphabet: string;
+              prefix: string;
+              createdBy: string | null;
+              resellerId: string | null;
+              chargedCents: number;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              planName: string | null;
+              resellerName: string | null;
+              unused: number;
+              active: number;
+              usedUp: number;
+              expired: number;
+              disabled: number;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -13499,7 +13136,8 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      200: {
+      /** @description Deleted with its vouchers */
+      204: {
         headers: {
           [name: string]: unknown;
         };
@@ -13604,11 +13242,16 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description How many vouchers were disabled */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            disabled: number;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -13641,11 +13284,39 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description A page of vouchers */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              /** Format: uuid */
+              id: string;
+              /** Format: uuid */
+              batchId: string;
+              code: string;
+              firstUsedAt: string | null;
+              expiresAt: string | null;
+              usedSeconds: number;
+              usedBytes: number;
+              lastUsedAt: string | null;
+              resellerId: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** @enum {string} */
+              state: "unused" | "active" | "used_up" | "expired" | "disabled";
+              timeLimitS: number | null;
+              dataLimitBytes: number | null;
+              validityS: number | null;
+              priceCents: number;
+            }[];
+            total: number;
+            page: number;
+            limit: number;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -13674,7 +13345,8 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      200: {
+      /** @description Deleted */
+      204: {
         headers: {
           [name: string]: unknown;
         };
@@ -13713,11 +13385,35 @@ export interface operations {
       };
     };
     responses: {
+      /** @description The voucher as changed */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            voucher: {
+              /** Format: uuid */
+              id: string;
+              /** Format: uuid */
+              batchId: string;
+              code: string;
+              /** @enum {string} */
+              status: "unused" | "active" | "used_up" | "disabled";
+              firstUsedAt: string | null;
+              expiresAt: string | null;
+              usedSeconds: number;
+              usedBytes: number;
+              lastSessionId: string | null;
+              lastUsedAt: string | null;
+              resellerId: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -13744,7 +13440,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description HTML page */
+      /** @description The tenant's MikroTik hotspot login page (login.html flow: CHAP or PAP, voucher or account) */
       200: {
         headers: {
           [name: string]: unknown;
@@ -13764,7 +13460,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description HTML page */
+      /** @description The tenant's MikroTik hotspot login page (login.html flow: CHAP or PAP, voucher or account) */
       200: {
         headers: {
           [name: string]: unknown;

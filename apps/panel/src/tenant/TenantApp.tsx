@@ -24,6 +24,7 @@ const Users = lazy(() => import("./pages/Users"));
 const Notifications = lazy(() => import("./pages/Notifications"));
 const AuthLog = lazy(() => import("./pages/AuthLog"));
 const WireGuard = lazy(() => import("./pages/WireGuard"));
+const Vouchers = lazy(() => import("./pages/Vouchers"));
 
 /** Each page with what it needs: the menu shows it, and the page opens, only for users who have it. */
 interface PageEntry extends NavItem {
@@ -42,6 +43,7 @@ const PAGES: PageEntry[] = [
   { href: "/sessions", label: "Online sessions", permission: "sessions.view", component: Sessions },
   { href: "/auth-log", label: "Connection log", permission: "sessions.view", component: AuthLog },
   { href: "/billing", label: "Invoices & payments", permission: "billing.view", component: Billing },
+  { href: "/vouchers", label: "Vouchers", permission: "vouchers.view", component: Vouchers },
   { href: "/resellers", label: "Resellers", permission: "resellers.view", module: "resellers", component: Resellers },
   { href: "/users", label: "Admin users", permission: "users.view", component: Users },
   {

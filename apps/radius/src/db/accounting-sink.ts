@@ -3,8 +3,9 @@ import { accountingBatchSize, accountingFlushSeconds } from "@proxpanel/metrics/
 import type { AccountingRecord } from "@proxpanel/radius";
 import { sql } from "drizzle-orm";
 import { mergeRow, type SessionRow, toRow } from "./session-rows.ts";
-import { type PriorSession, type SessionTraffic, sessionTraffic, upsertTraffic } from "./traffic.ts";
 import type { TenantCache, TenantSnapshot } from "./tenant-cache.ts";
+import { type PriorSession, type SessionTraffic, sessionTraffic, upsertTraffic } from "./traffic.ts";
+import { applyVoucherUse, recordVoucherUse, type VoucherUse } from "./vouchers.ts";
 
 interface Pending {
   record: AccountingRecord;
@@ -170,13 +171,16 @@ export class AccountingSink {
       rows.set(row.acctUniqueId, prev ? mergeRow(prev, row) : row);
     }
     if (!resets.length && !rows.size) return;
+    let voucherUse: VoucherUse[] = [];
     const usage = await this.db.transaction(async (tx) => {
       for (const { record } of resets) await closeNasSessions(tx, snap, record);
+      voucherUse = await recordVoucherUse(tx, snap, rows);
       return rows.size
         ? upsertSessions(tx, snap, [...rows.values()], this.opts.trafficRollups)
         : new Map<string, Usage>();
     });
     for (const [id, u] of usage) this.cache.addUsage(tenantId, id, u.bytesIn, u.bytesOut);
+    applyVoucherUse(this.cache.loaded(tenantId), voucherUse);
     for (const row of rows.values()) {
       if (!row.stopTime || !row.subscriberId) continue;
       const sub = snap.byId.get(row.subscriberId);

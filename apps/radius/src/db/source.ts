@@ -7,6 +7,7 @@ import { AuthLogWriter } from "./auth-log.ts";
 import { NasSeenRecorder } from "./nas-seen.ts";
 import { NasTable } from "./nas-table.ts";
 import { TenantCache } from "./tenant-cache.ts";
+import { startVoucher } from "./vouchers.ts";
 
 /** Published by the API (apps/api/src/routes/nas/nas.ts) after a NAS change commits. */
 export const NAS_CHANNEL = "proxpanel:radius:nas";
@@ -134,6 +135,10 @@ export class DbDataSource implements RadiusDataSource {
     const address = rows[0]?.address;
     if (address) sub.lease = address;
     return address;
+  }
+
+  voucherFirstUse(tenantId: string, username: string, at: Date): void {
+    startVoucher(this.opts.db, this.tenants.loaded(tenantId), username, at, this.onError);
   }
 
   /** Lock-on-first-login: only an unbound row is written, so two NAS racing cannot rebind. */

@@ -5,6 +5,7 @@ import type { SubscriberRecord, WalledGarden } from "@proxpanel/radius";
 import type { TenantKeyRing } from "@proxpanel/tenancy";
 import { asc, eq } from "drizzle-orm";
 import { planRateLimit, throttleRateLimit } from "./rate-limit.ts";
+import { loadVouchers, type VoucherSet, voucherFor } from "./vouchers.ts";
 import { readWalledGarden } from "./walled-garden.ts";
 
 type MaybePromise<T> = T | Promise<T>;
@@ -46,6 +47,8 @@ export interface TenantSnapshot {
   plans: Map<string, ServicePlan>;
   byName: Map<string, CachedSubscriber>;
   byId: Map<string, CachedSubscriber>;
+  /** Hotspot vouchers by lower-cased code; a name no subscriber has is looked up here. */
+  vouchers: VoucherSet;
   /** The profile for accounts suspended for non-payment; null: they are rejected. */
   walledGarden: WalledGarden | null;
 }
@@ -167,6 +170,11 @@ export class TenantCache {
     sub.record = undefined;
   }
 
+  /** The snapshot in use, without starting a load (follow-ups on committed writes). */
+  loaded(tenantId: string): TenantSnapshot | undefined {
+    return this.entries.get(tenantId)?.value;
+  }
+
   private load(tenantId: string): Entry {
     const entry: Entry = { loaded: false, promise: this.fetch(tenantId) };
     this.entries.set(tenantId, entry);
@@ -220,6 +228,7 @@ export class TenantCache {
         .orderBy(asc(s.createdAt), asc(s.id)),
     ]);
     const walledGarden = await readWalledGarden(this.db, t);
+    const vouchers = await loadVouchers(this.db, t);
     const snap: TenantSnapshot = {
       id: tenantId,
       status: tenant.status,
@@ -229,6 +238,7 @@ export class TenantCache {
       plans: new Map(plans.map((p) => [p.id, p])),
       byName: new Map(),
       byId: new Map(),
+      vouchers,
       walledGarden,
     };
     subs.forEach((row, rank) => {
@@ -241,7 +251,7 @@ export class TenantCache {
 
   private record(snap: TenantSnapshot, username: string): SubscriberRecord | undefined {
     const sub = this.find(snap, username);
-    if (!sub) return undefined;
+    if (!sub) return voucherFor(snap, username, new Date());
     if (sub.record) return withDenial(sub.record, snap, sub);
     const { row } = sub;
     if (sub.password === undefined) {

@@ -19,6 +19,9 @@ export const DEFAULT_RESELLER_PERMISSIONS = [
   "billing.view",
   // Scoped to its own row: lets the reseller see its balance.
   "resellers.view",
+  // Its own voucher batches, paid from its balance.
+  "vouchers.view",
+  "vouchers.create",
 ];
 
 export const RESELLER_SORTS = ["name", "balance", "created"] as const;

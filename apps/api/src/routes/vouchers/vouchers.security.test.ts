@@ -1,0 +1,130 @@
+import { hashPassword } from "@proxpanel/auth";
+import { tenants } from "@proxpanel/db";
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectError } from "../../../../../tests/expect-error.ts";
+import { type Stack, signupTenant, startStack, type TestTenant } from "../../../../../tests/harness.ts";
+
+let stack: Stack;
+let a: TestTenant;
+let b: TestTenant;
+const ids = { planB: "", resellerB: "", batchB: "", voucherB: "", batchA: "" };
+const RANDOM = "7b0c6a52-2f58-4c53-9a0e-4b8a3c1d2e3f";
+
+const as = (t: TestTenant) => (method: string, p: string, body?: unknown) =>
+  stack.request(method, p, { host: t.host, token: t.token, body });
+
+beforeAll(async () => {
+  stack = await startStack();
+  [a, b] = await Promise.all([signupTenant(stack), signupTenant(stack)]);
+  for (const t of [a, b]) {
+    await stack.runtime.deps.db
+      .update(tenants)
+      .set({ modules: ["resellers"] })
+      .where(eq(tenants.id, t.id));
+    await stack.runtime.deps.resolver.invalidate({ tenantId: t.id });
+  }
+  ids.planB = (
+    await as(b)("POST", "/api/plans", { name: "B plan", downloadKbps: 1000, uploadKbps: 1000 })
+  ).body.plan.id;
+  ids.resellerB = (
+    await as(b)("POST", "/api/resellers", { name: "B shop", email: "bshop@example.com", password: "reseller-password" })
+  ).body.reseller.id;
+  ids.batchB = (await as(b)("POST", "/api/vouchers/batches", { count: 2, validityS: 3600 })).body.batch.id;
+  ids.voucherB = (await as(b)("GET", `/api/vouchers?batchId=${ids.batchB}`)).body.items[0].id;
+  ids.batchA = (await as(a)("POST", "/api/vouchers/batches", { count: 1, validityS: 3600 })).body.batch.id;
+});
+afterAll(() => stack.close());
+
+describe("voucher isolation", () => {
+  it("refuses another tenant's plan and reseller, and random ids, naming the field, creating nothing", async () => {
+    const before = (await as(a)("GET", "/api/vouchers/batches")).body.total;
+    for (const [body, field] of [
+      [{ planId: ids.planB }, "planId"],
+      [{ planId: RANDOM }, "planId"],
+      [{ resellerId: ids.resellerB }, "resellerId"],
+      [{ resellerId: RANDOM }, "resellerId"],
+    ] as const) {
+      const res = await as(a)("POST", "/api/vouchers/batches", { count: 1, validityS: 3600, ...body });
+      expectError(res, 400, "validation_error");
+      expect(res.body.error.message).toContain(field);
+    }
+    expect((await as(a)("GET", "/api/vouchers/batches")).body.total).toBe(before);
+  });
+
+  it("answers 404 for another tenant's batch and voucher on every route, and leaves them as they were", async () => {
+    const op = as(a);
+    for (const [method, p] of [
+      ["GET", `/api/vouchers/batches/${ids.batchB}`],
+      ["GET", `/api/vouchers/batches/${ids.batchB}/export.csv`],
+      ["GET", `/api/vouchers/batches/${ids.batchB}/cards.pdf`],
+      ["POST", `/api/vouchers/batches/${ids.batchB}/disable`],
+      ["DELETE", `/api/vouchers/batches/${ids.batchB}`],
+      ["DELETE", `/api/vouchers/${ids.voucherB}`],
+      ["GET", `/api/vouchers/batches/${RANDOM}`],
+      ["DELETE", `/api/vouchers/${RANDOM}`],
+    ] as const) {
+      expectError(await op(method, p), 404, "not_found");
+    }
+    expectError(await op("PATCH", `/api/vouchers/${ids.voucherB}`, { disabled: true }), 404, "not_found");
+    expect((await op("GET", `/api/vouchers?batchId=${ids.batchB}`)).body.total).toBe(0);
+    const own = await as(b)("GET", `/api/vouchers?batchId=${ids.batchB}`);
+    expect(own.body.items.map((v: { state: string }) => v.state)).toEqual(["unused", "unused"]);
+    expect((await as(b)("GET", `/api/vouchers/batches/${ids.batchB}`)).status).toBe(200);
+  });
+
+  it("refuses malformed ids with 400 and a token of tenant B on tenant A's host", async () => {
+    expectError(await as(a)("GET", "/api/vouchers/batches/not-a-uuid"), 400, "validation_error");
+    const cross = await stack.request("GET", `/api/vouchers/batches/${ids.batchA}`, { host: a.host, token: b.token });
+    expect(cross.status).toBe(401);
+  });
+
+  it("needs the vouchers permissions; a reseller cannot buy for another reseller", async () => {
+    const row = (await stack.runtime.deps.db.select().from(tenants).where(eq(tenants.id, a.id)))[0];
+    const { db, t } = stack.runtime.deps.tenantClients.get(row?.schemaName ?? "");
+    const [group] = await db
+      .insert(t.permissionGroups)
+      .values({ name: "Viewers", permissions: ["vouchers.view"] })
+      .returning();
+    await db.insert(t.users).values({
+      email: "viewer@vouchers.example",
+      passwordHash: await hashPassword("viewer-password-1"),
+      permissionGroupId: group?.id ?? null,
+    });
+    const login = await stack.request("POST", "/api/auth/login", {
+      host: a.host,
+      body: { email: "viewer@vouchers.example", password: "viewer-password-1" },
+    });
+    const viewer = (method: string, p: string, body?: unknown) =>
+      stack.request(method, p, { host: a.host, token: login.body.token, body });
+    expect((await viewer("GET", "/api/vouchers/batches")).status).toBe(200);
+    expectError(await viewer("POST", "/api/vouchers/batches", { count: 1, validityS: 3600 }), 403, "forbidden");
+    expectError(await viewer("POST", `/api/vouchers/batches/${ids.batchA}/disable`), 403, "forbidden");
+    expectError(
+      await viewer("PUT", "/api/vouchers/settings", { passwordMode: "empty", loginUrl: null }),
+      403,
+      "forbidden",
+    );
+
+    const mk = async (name: string) => {
+      const email = `${name}@vouchers.example`;
+      const r = await as(a)("POST", "/api/resellers", { name, email, password: "reseller-password" });
+      const l = await stack.request("POST", "/api/auth/login", {
+        host: a.host,
+        body: { email, password: "reseller-password" },
+      });
+      return { id: r.body.reseller.id as string, token: l.body.token as string };
+    };
+    const r1 = await mk("one");
+    const r2 = await mk("two");
+    const res = await stack.request("POST", "/api/vouchers/batches", {
+      host: a.host,
+      token: r1.token,
+      body: { count: 1, validityS: 3600, resellerId: r2.id },
+    });
+    expectError(res, 403, "forbidden");
+    // And it does not see the owner's batches.
+    const seen = await stack.request("GET", `/api/vouchers/batches/${ids.batchA}`, { host: a.host, token: r1.token });
+    expectError(seen, 404, "not_found");
+  });
+});

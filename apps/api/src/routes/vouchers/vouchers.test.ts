@@ -1,0 +1,222 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { tenants } from "@proxpanel/db";
+import { eq } from "drizzle-orm";
+import { extractText, getDocumentProxy } from "unpdf";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectError } from "../../../../../tests/expect-error.ts";
+import { type Stack, signupTenant, startStack, type TestTenant } from "../../../../../tests/harness.ts";
+import type { TenantContext } from "../../env.ts";
+import { raw } from "../settings/test-support.ts";
+import { codeBits, DEFAULT_ALPHABET, freshCodes } from "./codes.ts";
+
+let stack: Stack;
+let dataDir: string;
+let a: TestTenant;
+let tenant: TenantContext;
+let planId = "";
+
+const op = (method: string, p: string, body?: unknown) =>
+  stack.request(method, p, { host: a.host, token: a.token, body });
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), "proxpanel-vouchers-"));
+  stack = await startStack({ DATA_DIR: dataDir });
+  a = await signupTenant(stack);
+  const row = (await stack.runtime.deps.db.select().from(tenants).where(eq(tenants.id, a.id)))[0];
+  if (!row) throw new Error("tenant row missing");
+  tenant = { ...stack.runtime.deps.tenantClients.get(row.schemaName), id: a.id, slug: a.slug };
+  const plan = await op("POST", "/api/plans", { name: "Hotspot", downloadKbps: 4000, uploadKbps: 1000 });
+  planId = plan.body.plan.id;
+  await stack.runtime.deps.db
+    .update(tenants)
+    .set({ modules: ["resellers"] })
+    .where(eq(tenants.id, a.id));
+  await stack.runtime.deps.resolver.invalidate({ tenantId: a.id });
+});
+afterAll(async () => {
+  await stack.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe("voucher codes", () => {
+  it("draws distinct codes of the asked shape from the alphabet, with the prefix", () => {
+    const codes = freshCodes(500, "HS-", DEFAULT_ALPHABET, 8);
+    expect(new Set(codes.map((c) => c.toLowerCase())).size).toBe(500);
+    for (const c of codes) expect(c).toMatch(/^HS-[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{8}$/);
+    expect(codeBits(DEFAULT_ALPHABET, 10)).toBeGreaterThan(49);
+  });
+});
+
+describe("voucher batches", () => {
+  it("generates a batch of unique codes with its limits, lists it with counts, exports CSV and prints cards", async () => {
+    const res = await op("POST", "/api/vouchers/batches", {
+      name: "=SUM(1) Cafe",
+      count: 25,
+      planId,
+      timeLimitS: 7200,
+      dataLimitBytes: 1_000_000_000,
+      validityS: 7 * 86400,
+      priceCents: 250,
+      prefix: "CF",
+      codeLength: 8,
+    });
+    expect(res.status).toBe(201);
+    const batch = res.body.batch;
+    expect(batch).toMatchObject({ count: 25, unused: 25, active: 0, planName: "Hotspot", priceCents: 250 });
+    const list = await op("GET", `/api/vouchers?batchId=${batch.id}&limit=100`);
+    expect(list.body.total).toBe(25);
+    const codes: string[] = list.body.items.map((v: { code: string }) => v.code);
+    expect(new Set(codes).size).toBe(25);
+    for (const c of codes) expect(c).toMatch(/^CF[A-Z2-9]{8}$/);
+    expect(list.body.items[0]).toMatchObject({ state: "unused", timeLimitS: 7200, priceCents: 250 });
+
+    const batches = await op("GET", "/api/vouchers/batches?search=cafe");
+    expect(batches.body.items.map((b: { id: string }) => b.id)).toEqual([batch.id]);
+
+    const csv = await op("GET", `/api/vouchers/batches/${batch.id}/export.csv`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers["content-type"]).toContain("text/csv");
+    const lines = String(csv.body).trim().split("\n");
+    expect(lines[0]).toBe(
+      "code,state,batch,price,currency,time_limit_s,data_limit_bytes,validity_s,first_used_at,expires_at,used_seconds,used_bytes",
+    );
+    expect(lines).toHaveLength(26);
+    // The batch name starts with "=": the cell goes out as text, not a formula.
+    expect(lines[1]).toContain(",'=SUM(1) Cafe,2.50,USD,7200,1000000000,604800,");
+
+    const pdf = await raw(stack, "GET", `/api/vouchers/batches/${batch.id}/cards.pdf`, null, {
+      host: a.host,
+      authorization: `Bearer ${a.token}`,
+    });
+    expect(pdf.status).toBe(200);
+    expect(pdf.headers["content-type"]).toBe("application/pdf");
+    const doc = await getDocumentProxy(new Uint8Array(pdf.bytes));
+    // 25 cards at 10 a page.
+    expect(doc.numPages).toBe(3);
+    const { text } = await extractText(doc, { mergePages: true });
+    for (const c of codes) expect(text).toContain(c);
+    expect(text).toContain("$2.50");
+    // Wrapped to the card's width.
+    expect(text.replace(/\s+/g, " ")).toContain("2 h online · 1 GB · valid 7 days from first use");
+  });
+
+  it("disables one voucher and re-enables it, disables a batch, deletes an unused batch and refuses a used one", async () => {
+    const made = await op("POST", "/api/vouchers/batches", { count: 3, validityS: 3600 });
+    const id = made.body.batch.id;
+    const items = (await op("GET", `/api/vouchers?batchId=${id}`)).body.items;
+    const one = items[0].id;
+    expect((await op("PATCH", `/api/vouchers/${one}`, { disabled: true })).body.voucher.status).toBe("disabled");
+    expect((await op("GET", `/api/vouchers?batchId=${id}&state=disabled`)).body.total).toBe(1);
+    expect((await op("PATCH", `/api/vouchers/${one}`, { disabled: false })).body.voucher.status).toBe("unused");
+    expect((await op("POST", `/api/vouchers/batches/${id}/disable`)).body).toEqual({ disabled: 3 });
+
+    // One voucher used: the batch is history and cannot be deleted.
+    await tenant.db
+      .update(tenant.t.vouchers)
+      .set({
+        firstUsedAt: new Date(Date.now() - 7200_000),
+        expiresAt: new Date(Date.now() - 3600_000),
+        status: "active",
+      })
+      .where(eq(tenant.t.vouchers.id, one));
+    expect(
+      (await op("GET", `/api/vouchers?batchId=${id}&state=expired`)).body.items.map((v: { id: string }) => v.id),
+    ).toEqual([one]);
+    expectError(await op("DELETE", `/api/vouchers/batches/${id}`), 409, "conflict");
+
+    const spare = await op("POST", "/api/vouchers/batches", { count: 2, timeLimitS: 600 });
+    expect((await op("DELETE", `/api/vouchers/batches/${spare.body.batch.id}`)).status).toBe(204);
+    expect((await op("GET", `/api/vouchers?batchId=${spare.body.batch.id}`)).body.total).toBe(0);
+    const audit = await op("GET", "/api/audit-logs?limit=100");
+    const actions = audit.body.items.map((e: { action: string }) => e.action);
+    for (const act of [
+      "voucher_batch.create",
+      "voucher.disable",
+      "voucher.enable",
+      "voucher_batch.disable",
+      "voucher_batch.delete",
+    ]) {
+      expect(actions).toContain(act);
+    }
+  });
+
+  it("refuses a batch without any limit, guessable codes and a repeated alphabet, naming the field", async () => {
+    const none = await op("POST", "/api/vouchers/batches", { count: 1 });
+    expectError(none, 400, "validation_error");
+    expect(none.body.error.message).toContain("timeLimitS");
+    const short = await op("POST", "/api/vouchers/batches", {
+      count: 1,
+      validityS: 3600,
+      codeLength: 4,
+      alphabet: "0123456789",
+    });
+    expectError(short, 400, "validation_error");
+    expect(short.body.error.message).toContain("codeLength");
+    const rep = await op("POST", "/api/vouchers/batches", { count: 1, validityS: 3600, alphabet: "AABBCCDDEEFF" });
+    expect(rep.body.error.message).toContain("alphabet");
+    expectError(await op("POST", "/api/vouchers/batches", { count: 0, validityS: 60 }), 400, "validation_error");
+    expectError(
+      await op("POST", "/api/vouchers/batches", { count: 1, validityS: 60, rateLimit: "fast" }),
+      400,
+      "validation_error",
+    );
+  });
+
+  it("stores the RADIUS password mode and the QR login address", async () => {
+    expect((await op("GET", "/api/vouchers/settings")).body.settings).toEqual({ passwordMode: "code", loginUrl: null });
+    const put = await op("PUT", "/api/vouchers/settings", {
+      passwordMode: "empty",
+      loginUrl: "http://wifi.example/login",
+    });
+    expect(put.body.settings).toEqual({ passwordMode: "empty", loginUrl: "http://wifi.example/login" });
+    expectError(
+      await op("PUT", "/api/vouchers/settings", { passwordMode: "empty", loginUrl: "javascript:alert(1)" }),
+      400,
+      "validation_error",
+    );
+    await op("PUT", "/api/vouchers/settings", { passwordMode: "code", loginUrl: null });
+  });
+});
+
+describe("resellers buying vouchers", () => {
+  it("charges count x price to the reseller's balance in the batch's transaction; an insufficient balance creates nothing", async () => {
+    const email = "vouch@resellers.example";
+    const made = await op("POST", "/api/resellers", { name: "Kiosk", email, password: "reseller-password" });
+    expect(made.status).toBe(201);
+    const rid = made.body.reseller.id;
+    const login = await stack.request("POST", "/api/auth/login", {
+      host: a.host,
+      body: { email, password: "reseller-password" },
+    });
+    const r = (method: string, p: string, body?: unknown) =>
+      stack.request(method, p, { host: a.host, token: login.body.token, body });
+    await op("POST", `/api/resellers/${rid}/topup`, { amountCents: 1000 });
+
+    const tooMuch = await r("POST", "/api/vouchers/batches", { count: 5, priceCents: 300, timeLimitS: 3600 });
+    expectError(tooMuch, 409, "insufficient_balance");
+    const [row] = await tenant.db.select().from(tenant.t.resellers).where(eq(tenant.t.resellers.id, rid));
+    expect(row?.balanceCents).toBe(1000);
+    expect((await r("GET", "/api/vouchers/batches")).body.total).toBe(0);
+
+    const ok = await r("POST", "/api/vouchers/batches", { count: 4, priceCents: 250, timeLimitS: 3600 });
+    expect(ok.status).toBe(201);
+    expect(ok.body.batch).toMatchObject({ resellerId: rid, chargedCents: 1000, resellerName: "Kiosk" });
+    const [after] = await tenant.db.select().from(tenant.t.resellers).where(eq(tenant.t.resellers.id, rid));
+    expect(after?.balanceCents).toBe(0);
+    const moves = await tenant.db.select().from(tenant.t.transactions).where(eq(tenant.t.transactions.resellerId, rid));
+    expect(moves.map((m) => [m.type, m.amountCents, m.balanceAfterCents])).toContainEqual([
+      "reseller_charge",
+      -1000,
+      0,
+    ]);
+
+    // The reseller sees its own batch and vouchers only; the owner sees all.
+    expect((await r("GET", "/api/vouchers/batches")).body.items.map((b: { id: string }) => b.id)).toEqual([
+      ok.body.batch.id,
+    ]);
+    expect((await r("GET", "/api/vouchers?limit=100")).body.total).toBe(4);
+    expect((await op("GET", "/api/vouchers?limit=100")).body.total).toBeGreaterThan(4);
+  });
+});

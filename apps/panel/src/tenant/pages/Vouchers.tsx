@@ -1,0 +1,444 @@
+import { createResource, createSignal, Show } from "solid-js";
+import { api, downloadFile, unwrap } from "../../api/client";
+import { createActionError } from "../../ui/action-error";
+import { Badge, type BadgeTone } from "../../ui/Badge";
+import { ConfirmAction } from "../../ui/ConfirmAction";
+import { ErrorBanner } from "../../ui/ErrorBanner";
+import { SelectField, TextField } from "../../ui/Field";
+import { FormDialog } from "../../ui/FormDialog";
+import { formatDate } from "../../ui/format";
+import { type Errors, hasErrors, intInRange, optionalIntInRange, toCents } from "../../ui/forms";
+import { SearchToolbar } from "../../ui/SearchToolbar";
+import { Table } from "../../ui/Table";
+import { toast } from "../../ui/Toast";
+import { createList, searchParam } from "../list";
+import { session } from "../session";
+import type { Page } from "../types";
+
+type State = "unused" | "active" | "used_up" | "expired" | "disabled";
+
+interface Batch {
+  id: string;
+  name: string;
+  count: number;
+  planName: string | null;
+  resellerName: string | null;
+  timeLimitS: number | null;
+  dataLimitBytes: number | null;
+  validityS: number | null;
+  priceCents: number;
+  chargedCents: number;
+  unused: number;
+  active: number;
+  usedUp: number;
+  expired: number;
+  disabled: number;
+  createdAt: string;
+}
+
+interface Voucher {
+  id: string;
+  batchId: string;
+  code: string;
+  state: State;
+  firstUsedAt: string | null;
+  expiresAt: string | null;
+  usedSeconds: number;
+  usedBytes: number;
+  timeLimitS: number | null;
+  dataLimitBytes: number | null;
+  priceCents: number;
+}
+
+const TONES: Record<State, BadgeTone> = {
+  unused: "neutral",
+  active: "ok",
+  used_up: "warn",
+  expired: "bad",
+  disabled: "bad",
+};
+const STATE_LABEL: Record<State, string> = {
+  unused: "unused",
+  active: "active",
+  used_up: "used up",
+  expired: "expired",
+  disabled: "disabled",
+};
+
+/** "2 h 30 min", "7 days". */
+export function formatDuration(s: number): string {
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const parts = [d ? `${d} ${d === 1 ? "day" : "days"}` : "", h ? `${h} h` : "", m ? `${m} min` : ""].filter(Boolean);
+  return parts.length ? parts.join(" ") : `${s} s`;
+}
+
+/** Decimal units, as the dialog takes them and the printed cards say: data is sold in GB of 10^9 bytes. */
+export function formatData(bytes: number): string {
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[i]}`;
+}
+
+const terms = (b: Pick<Batch, "timeLimitS" | "dataLimitBytes" | "validityS">) =>
+  [
+    b.timeLimitS ? formatDuration(b.timeLimitS) : "",
+    b.dataLimitBytes ? formatData(b.dataLimitBytes) : "",
+    b.validityS ? `valid ${formatDuration(b.validityS)}` : "",
+  ]
+    .filter(Boolean)
+    .join(" · ");
+
+/** Decimal numbers typed by people ("1.5"): hours and gigabytes. */
+const positive = (v: string) => (v.trim() ? Number(v.trim()) : null);
+
+function GenerateDialog(props: { onDone: () => void; onClose: () => void }) {
+  const [plans] = createResource(() =>
+    unwrap<Page<{ id: string; name: string }>>(api.GET("/api/plans", { params: { query: { limit: 100 } } })),
+  );
+  const [name, setName] = createSignal("");
+  const [count, setCount] = createSignal("50");
+  const [planId, setPlanId] = createSignal("");
+  const [hours, setHours] = createSignal("");
+  const [gigabytes, setGigabytes] = createSignal("");
+  const [days, setDays] = createSignal("");
+  const [rate, setRate] = createSignal("");
+  const [price, setPrice] = createSignal("");
+  const [length, setLength] = createSignal("10");
+  const [prefix, setPrefix] = createSignal("");
+  type F = "count" | "hours" | "gigabytes" | "days" | "price" | "length" | "prefix";
+  const [errors, setErrors] = createSignal<Errors<F>>({});
+  const submit = async () => {
+    const h = positive(hours());
+    const gb = positive(gigabytes());
+    const d = positive(days());
+    const cents = price().trim() ? toCents(price()) : 0;
+    const errs: Errors<F> = {
+      count: intInRange(count(), "Count", 1, 5000),
+      hours: h !== null && !(h > 0) ? "Hours must be a positive number." : undefined,
+      gigabytes: gb !== null && !(gb > 0) ? "Data must be a positive number of GB." : undefined,
+      days: d !== null && !(d > 0) ? "Validity must be a positive number of days." : undefined,
+      price: cents === undefined ? "Price must be like 2.50." : undefined,
+      length: optionalIntInRange(length(), "Code length", 4, 32),
+      prefix: /^[A-Za-z0-9-]{0,16}$/.test(prefix()) ? undefined : "Up to 16 letters, digits and dashes.",
+    };
+    if (!errs.hours && !errs.gigabytes && !errs.days && h === null && gb === null && d === null) {
+      errs.hours = "Give a time limit, a data limit or a validity.";
+    }
+    setErrors(errs);
+    if (hasErrors(errs)) return;
+    const batch = await unwrap<{ batch: Batch }>(
+      api.POST("/api/vouchers/batches", {
+        body: {
+          name: name().trim() || undefined,
+          count: Number(count()),
+          planId: planId() || null,
+          timeLimitS: h === null ? null : Math.round(h * 3600),
+          dataLimitBytes: gb === null ? null : Math.round(gb * 1e9),
+          validityS: d === null ? null : Math.round(d * 86400),
+          rateLimit: rate().trim() || null,
+          priceCents: cents ?? 0,
+          codeLength: length().trim() ? Number(length()) : undefined,
+          prefix: prefix() || undefined,
+        },
+      }),
+    );
+    toast(`${batch.batch.count} vouchers generated`);
+    props.onDone();
+  };
+  return (
+    <FormDialog
+      title="Generate vouchers"
+      submitLabel="Generate"
+      busyLabel="Generating…"
+      onSubmit={submit}
+      onClose={props.onClose}
+    >
+      <TextField label="Batch name" value={name()} onValue={setName} placeholder="Café, March" />
+      <TextField
+        label="Number of vouchers"
+        inputmode="numeric"
+        value={count()}
+        onValue={setCount}
+        error={errors().count}
+      />
+      <SelectField
+        label="Plan (rate and pool)"
+        placeholder="No plan"
+        value={planId()}
+        options={(plans()?.items ?? []).map((p) => ({ value: p.id, label: p.name }))}
+        onChange={(e) => setPlanId(e.currentTarget.value)}
+      />
+      <TextField
+        label="Time online (hours)"
+        inputmode="decimal"
+        value={hours()}
+        onValue={setHours}
+        error={errors().hours}
+      />
+      <TextField
+        label="Data (GB)"
+        inputmode="decimal"
+        value={gigabytes()}
+        onValue={setGigabytes}
+        error={errors().gigabytes}
+      />
+      <TextField
+        label="Valid from first use (days)"
+        inputmode="decimal"
+        value={days()}
+        onValue={setDays}
+        error={errors().days}
+      />
+      <TextField
+        label="Rate limit"
+        value={rate()}
+        onValue={setRate}
+        hint="MikroTik syntax, e.g. 2M/5M; empty: the plan's"
+      />
+      <TextField
+        label="Price per voucher"
+        inputmode="decimal"
+        value={price()}
+        onValue={setPrice}
+        error={errors().price}
+      />
+      <TextField label="Code length" inputmode="numeric" value={length()} onValue={setLength} error={errors().length} />
+      <TextField label="Code prefix" value={prefix()} onValue={setPrefix} error={errors().prefix} />
+    </FormDialog>
+  );
+}
+
+export default function VouchersPage() {
+  const actions = createActionError();
+  const canCreate = () => session.can("vouchers.create");
+  const canEdit = () => session.can("vouchers.edit");
+  const batches = createList<Batch>(
+    (q) =>
+      unwrap<Page<Batch>>(
+        api.GET("/api/vouchers/batches", {
+          params: { query: { page: q.page, limit: q.limit, search: searchParam(q.search) } },
+        }),
+      ),
+    { key: "created", order: "desc" },
+    10,
+  );
+  const [batchFilter, setBatchFilter] = createSignal<Batch>();
+  const [stateFilter, setStateFilter] = createSignal<State | "">("");
+  const vouchers = createList<Voucher>(
+    (q) =>
+      unwrap<Page<Voucher>>(
+        api.GET("/api/vouchers", {
+          params: {
+            query: {
+              page: q.page,
+              limit: q.limit,
+              search: searchParam(q.search),
+              batchId: batchFilter()?.id,
+              state: stateFilter() || undefined,
+            },
+          },
+        }),
+      ),
+    { key: "created", order: "desc" },
+  );
+  const [generating, setGenerating] = createSignal(false);
+  const [deleting, setDeleting] = createSignal<Batch>();
+  const reload = () => {
+    batches.reload();
+    vouchers.reload();
+  };
+  const stem = (b: Batch) => `vouchers-${b.name || b.id.slice(0, 8)}`;
+  return (
+    <section>
+      <h1>Vouchers</h1>
+      <ErrorBanner error={actions.error() ?? batches.data.error ?? vouchers.data.error} onDismiss={actions.dismiss} />
+      <h2>Batches</h2>
+      <SearchToolbar
+        search={batches.search()}
+        onSearch={batches.setSearch}
+        newLabel="Generate vouchers"
+        canCreate={canCreate()}
+        onNew={() => setGenerating(true)}
+      />
+      <Table
+        {...batches.table}
+        caption="Voucher batches"
+        columns={[
+          { key: "name", label: "Batch", render: (b) => b.name || "—" },
+          { key: "createdAt", label: "Created", render: (b) => formatDate(b.createdAt) },
+          { key: "terms", label: "Gives", render: (b) => terms(b) },
+          { key: "planName", label: "Plan", render: (b) => b.planName ?? "—" },
+          { key: "price", label: "Price", render: (b) => session.money(b.priceCents) },
+          {
+            key: "states",
+            label: "Vouchers",
+            render: (b) => `${b.count} · ${b.unused} unused · ${b.active} active · ${b.usedUp + b.expired} spent`,
+          },
+          { key: "resellerName", label: "Reseller", render: (b) => b.resellerName ?? "—" },
+          {
+            key: "actions",
+            label: "Actions",
+            render: (b) => (
+              <div class="actions">
+                <button
+                  type="button"
+                  onClick={() => setBatchFilter(b)}
+                  aria-label={`Show vouchers of ${b.name || "batch"}`}
+                >
+                  Show
+                </button>
+                <button
+                  type="button"
+                  onClick={() =>
+                    actions.run(() => downloadFile(`/api/vouchers/batches/${b.id}/cards.pdf`, `${stem(b)}.pdf`))
+                  }
+                  aria-label={`Print PDF of ${b.name || "batch"}`}
+                >
+                  Print PDF
+                </button>
+                <button
+                  type="button"
+                  onClick={() =>
+                    actions.run(() => downloadFile(`/api/vouchers/batches/${b.id}/export.csv`, `${stem(b)}.csv`))
+                  }
+                  aria-label={`Export CSV of ${b.name || "batch"}`}
+                >
+                  Export CSV
+                </button>
+                <Show when={canEdit()}>
+                  <button
+                    type="button"
+                    onClick={() =>
+                      actions.run(async () => {
+                        await unwrap(
+                          api.POST("/api/vouchers/batches/{id}/disable", { params: { path: { id: b.id } } }),
+                        );
+                        toast("Batch disabled");
+                        reload();
+                      })
+                    }
+                  >
+                    Disable
+                  </button>
+                  <button type="button" onClick={() => setDeleting(b)}>
+                    Delete
+                  </button>
+                </Show>
+              </div>
+            ),
+          },
+        ]}
+        rowKey={(b) => b.id}
+        empty="No voucher batches yet. Generate one to print cards for your hotspot."
+      />
+      <h2>
+        Vouchers
+        <Show when={batchFilter()}>
+          {(b) => (
+            <>
+              {" "}
+              of {b().name || "batch"}{" "}
+              <button type="button" onClick={() => setBatchFilter(undefined)}>
+                All batches
+              </button>
+            </>
+          )}
+        </Show>
+      </h2>
+      <SearchToolbar
+        search={vouchers.search()}
+        onSearch={vouchers.setSearch}
+        placeholder="Code"
+        newLabel=""
+        canCreate={false}
+        onNew={() => {}}
+      >
+        <SelectField
+          label="State"
+          placeholder="Any"
+          value={stateFilter()}
+          options={(Object.keys(STATE_LABEL) as State[]).map((s) => ({ value: s, label: STATE_LABEL[s] }))}
+          onChange={(e) => {
+            setStateFilter(e.currentTarget.value as State | "");
+            vouchers.setPage(1);
+          }}
+        />
+      </SearchToolbar>
+      <Table
+        {...vouchers.table}
+        caption="Vouchers"
+        columns={[
+          { key: "code", label: "Code", render: (v) => <code>{v.code}</code> },
+          { key: "state", label: "State", render: (v) => <Badge tone={TONES[v.state]}>{STATE_LABEL[v.state]}</Badge> },
+          { key: "price", label: "Price", render: (v) => session.money(v.priceCents) },
+          { key: "firstUsedAt", label: "First used", render: (v) => formatDate(v.firstUsedAt) },
+          { key: "expiresAt", label: "Expires", render: (v) => formatDate(v.expiresAt) },
+          {
+            key: "used",
+            label: "Used",
+            render: (v) =>
+              `${formatDuration(v.usedSeconds)}${v.timeLimitS ? ` of ${formatDuration(v.timeLimitS)}` : ""} · ${formatData(v.usedBytes)}${v.dataLimitBytes ? ` of ${formatData(v.dataLimitBytes)}` : ""}`,
+          },
+          {
+            key: "actions",
+            label: "Actions",
+            render: (v) => (
+              <Show when={canEdit()}>
+                <button
+                  type="button"
+                  aria-label={`${v.state === "disabled" ? "Enable" : "Disable"} ${v.code}`}
+                  onClick={() =>
+                    actions.run(async () => {
+                      await unwrap(
+                        api.PATCH("/api/vouchers/{id}", {
+                          params: { path: { id: v.id } },
+                          body: { disabled: v.state !== "disabled" },
+                        }),
+                      );
+                      reload();
+                    })
+                  }
+                >
+                  {v.state === "disabled" ? "Enable" : "Disable"}
+                </button>
+              </Show>
+            ),
+          },
+        ]}
+        rowKey={(v) => v.id}
+        empty="No vouchers match."
+      />
+      <Show when={generating()}>
+        <GenerateDialog
+          onClose={() => setGenerating(false)}
+          onDone={() => {
+            setGenerating(false);
+            reload();
+          }}
+        />
+      </Show>
+      <ConfirmAction
+        item={deleting()}
+        title="Delete batch"
+        message={(b) => `Delete ${b.name || "this batch"} and its ${b.count} vouchers? Printed cards stop working.`}
+        confirmLabel="Delete"
+        danger
+        action={(b) =>
+          actions.run(async () => {
+            await unwrap(api.DELETE("/api/vouchers/batches/{id}", { params: { path: { id: b.id } } }));
+            toast("Batch deleted");
+            reload();
+          })
+        }
+        onClose={() => setDeleting(undefined)}
+      />
+    </section>
+  );
+}
