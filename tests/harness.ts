@@ -30,6 +30,11 @@ import { ensureStandaloneTenant } from "../apps/api/src/standalone.ts";
  */
 export const STANDALONE_TEST_MODE = process.env.PROXPANEL_TEST_MODE === "standalone";
 
+// Every API suite checks each JSON answer against the response schema its route declares in the
+// OpenAPI document (apps/api/src/openapi.ts): a wrong type or an undocumented field is a 500 that
+// names it, so the document and the panel's generated types cannot drift from the services.
+process.env.PROXPANEL_CHECK_RESPONSES ??= "1";
+
 interface StandaloneApps {
   byHost: Map<string, Hono<AppEnv>>;
   resolvers: TenantResolver[];

@@ -1832,6 +1832,54 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/ipv6-pools": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations["getApiIpv6Pools"];
+    put?: never;
+    post: operations["postApiIpv6Pools"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/ipv6-pools/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations["getApiIpv6PoolsById"];
+    put?: never;
+    post?: never;
+    delete: operations["deleteApiIpv6PoolsById"];
+    options?: never;
+    head?: never;
+    patch: operations["patchApiIpv6PoolsById"];
+    trace?: never;
+  };
+  "/api/ipv6-pools/{id}/allocations": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations["getApiIpv6PoolsByIdAllocations"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/wireguard": {
     parameters: {
       query?: never;
@@ -3286,11 +3334,49 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description A page of tenants with their figures */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              /** Format: uuid */
+              id: string;
+              slug: string;
+              schemaName: string;
+              companyName: string;
+              /** @enum {string} */
+              status: "active" | "suspended" | "deleted" | "migrated";
+              /** @enum {string} */
+              plan: "trial" | "starter" | "pro" | "custom";
+              subscriberCap: number;
+              customDomain: string | null;
+              customDomainVerifiedAt: string | null;
+              customDomainToken: string | null;
+              customDomainClaimedAt: string | null;
+              timezone: string;
+              schemaVersion: number;
+              migratedTo: string | null;
+              modules: ("resellers" | "wireguard" | "notifications")[] | null;
+              deletedAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              subscribers: number;
+              activeSubscribers: number;
+              backupBytes: number;
+              schemaBytes: number;
+              lastBackupAt: string | null;
+              storageBytes: number;
+            }[];
+            total: number;
+            page: number;
+            limit: number;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -3335,11 +3421,40 @@ export interface operations {
       };
     };
     responses: {
-      200: {
+      /** @description The new tenant */
+      201: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            tenant: {
+              /** Format: uuid */
+              id: string;
+              slug: string;
+              schemaName: string;
+              companyName: string;
+              /** @enum {string} */
+              status: "active" | "suspended" | "deleted" | "migrated";
+              /** @enum {string} */
+              plan: "trial" | "starter" | "pro" | "custom";
+              subscriberCap: number;
+              customDomain: string | null;
+              customDomainVerifiedAt: string | null;
+              customDomainToken: string | null;
+              customDomainClaimedAt: string | null;
+              timezone: string;
+              schemaVersion: number;
+              migratedTo: string | null;
+              modules: ("resellers" | "wireguard" | "notifications")[] | null;
+              deletedAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -3368,11 +3483,46 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The tenant with its figures */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            tenant: {
+              /** Format: uuid */
+              id: string;
+              slug: string;
+              schemaName: string;
+              companyName: string;
+              /** @enum {string} */
+              status: "active" | "suspended" | "deleted" | "migrated";
+              /** @enum {string} */
+              plan: "trial" | "starter" | "pro" | "custom";
+              subscriberCap: number;
+              customDomain: string | null;
+              customDomainVerifiedAt: string | null;
+              customDomainToken: string | null;
+              customDomainClaimedAt: string | null;
+              timezone: string;
+              schemaVersion: number;
+              migratedTo: string | null;
+              modules: ("resellers" | "wireguard" | "notifications")[] | null;
+              deletedAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              subscribers: number;
+              activeSubscribers: number;
+              backupBytes: number;
+              schemaBytes: number;
+              lastBackupAt: string | null;
+              storageBytes: number;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -3401,11 +3551,40 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description Deleted (purge removes its data) */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            tenant: {
+              /** Format: uuid */
+              id: string;
+              slug: string;
+              schemaName: string;
+              companyName: string;
+              /** @enum {string} */
+              status: "active" | "suspended" | "deleted" | "migrated";
+              /** @enum {string} */
+              plan: "trial" | "starter" | "pro" | "custom";
+              subscriberCap: number;
+              customDomain: string | null;
+              customDomainVerifiedAt: string | null;
+              customDomainToken: string | null;
+              customDomainClaimedAt: string | null;
+              timezone: string;
+              schemaVersion: number;
+              migratedTo: string | null;
+              modules: ("resellers" | "wireguard" | "notifications")[] | null;
+              deletedAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -3445,11 +3624,40 @@ export interface operations {
       };
     };
     responses: {
+      /** @description The tenant as changed */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            tenant: {
+              /** Format: uuid */
+              id: string;
+              slug: string;
+              schemaName: string;
+              companyName: string;
+              /** @enum {string} */
+              status: "active" | "suspended" | "deleted" | "migrated";
+              /** @enum {string} */
+              plan: "trial" | "starter" | "pro" | "custom";
+              subscriberCap: number;
+              customDomain: string | null;
+              customDomainVerifiedAt: string | null;
+              customDomainToken: string | null;
+              customDomainClaimedAt: string | null;
+              timezone: string;
+              schemaVersion: number;
+              migratedTo: string | null;
+              modules: ("resellers" | "wireguard" | "notifications")[] | null;
+              deletedAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -3478,11 +3686,40 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description Suspended */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            tenant: {
+              /** Format: uuid */
+              id: string;
+              slug: string;
+              schemaName: string;
+              companyName: string;
+              /** @enum {string} */
+              status: "active" | "suspended" | "deleted" | "migrated";
+              /** @enum {string} */
+              plan: "trial" | "starter" | "pro" | "custom";
+              subscriberCap: number;
+              customDomain: string | null;
+              customDomainVerifiedAt: string | null;
+              customDomainToken: string | null;
+              customDomainClaimedAt: string | null;
+              timezone: string;
+              schemaVersion: number;
+              migratedTo: string | null;
+              modules: ("resellers" | "wireguard" | "notifications")[] | null;
+              deletedAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -3511,11 +3748,40 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description Active again */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            tenant: {
+              /** Format: uuid */
+              id: string;
+              slug: string;
+              schemaName: string;
+              companyName: string;
+              /** @enum {string} */
+              status: "active" | "suspended" | "deleted" | "migrated";
+              /** @enum {string} */
+              plan: "trial" | "starter" | "pro" | "custom";
+              subscriberCap: number;
+              customDomain: string | null;
+              customDomainVerifiedAt: string | null;
+              customDomainToken: string | null;
+              customDomainClaimedAt: string | null;
+              timezone: string;
+              schemaVersion: number;
+              migratedTo: string | null;
+              modules: ("resellers" | "wireguard" | "notifications")[] | null;
+              deletedAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -3551,11 +3817,40 @@ export interface operations {
       };
     };
     responses: {
+      /** @description Marked as moved elsewhere */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            tenant: {
+              /** Format: uuid */
+              id: string;
+              slug: string;
+              schemaName: string;
+              companyName: string;
+              /** @enum {string} */
+              status: "active" | "suspended" | "deleted" | "migrated";
+              /** @enum {string} */
+              plan: "trial" | "starter" | "pro" | "custom";
+              subscriberCap: number;
+              customDomain: string | null;
+              customDomainVerifiedAt: string | null;
+              customDomainToken: string | null;
+              customDomainClaimedAt: string | null;
+              timezone: string;
+              schemaVersion: number;
+              migratedTo: string | null;
+              modules: ("resellers" | "wireguard" | "notifications")[] | null;
+              deletedAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -3699,7 +3994,8 @@ export interface operations {
       };
     };
     responses: {
-      200: {
+      /** @description The tenant's schema and data are gone */
+      204: {
         headers: {
           [name: string]: unknown;
         };
@@ -7887,6 +8183,9 @@ export interface operations {
           notes?: string;
           staticIp?: string | null;
           ipPoolId?: string | null;
+          staticIpv6Prefix?: string | null;
+          delegatedIpv6Prefix?: string | null;
+          simultaneousUse?: number | null;
           macAddress?: string | null;
           macLockOnFirstLogin?: boolean;
           expiresAt?: string | null;
@@ -8065,6 +8364,9 @@ export interface operations {
           notes?: string;
           staticIp?: string | null;
           ipPoolId?: string | null;
+          staticIpv6Prefix?: string | null;
+          delegatedIpv6Prefix?: string | null;
+          simultaneousUse?: number | null;
           macAddress?: string | null;
           macLockOnFirstLogin?: boolean;
           expiresAt?: string | null;
@@ -9208,11 +9510,34 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description A page of pools */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              cidr: string;
+              rangeStart: string;
+              rangeEnd: string;
+              gateway: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              size: number;
+              used: number;
+              free: number;
+            }[];
+            total: number;
+            page: number;
+            limit: number;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -9247,15 +9572,36 @@ export interface operations {
           rangeStart?: string;
           /** Format: ipv4 */
           rangeEnd?: string;
+          gateway?: string | null;
         };
       };
     };
     responses: {
-      200: {
+      /** @description The new pool */
+      201: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            pool: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              cidr: string;
+              rangeStart: string;
+              rangeEnd: string;
+              gateway: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              size: number;
+              used: number;
+              free: number;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -9284,11 +9630,31 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The pool */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            pool: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              cidr: string;
+              rangeStart: string;
+              rangeEnd: string;
+              gateway: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              size: number;
+              used: number;
+              free: number;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -9317,7 +9683,8 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      200: {
+      /** @description Deleted */
+      204: {
         headers: {
           [name: string]: unknown;
         };
@@ -9351,16 +9718,37 @@ export interface operations {
     requestBody: {
       content: {
         "application/json": {
-          name: string;
+          name?: string;
+          gateway?: string | null;
         };
       };
     };
     responses: {
+      /** @description The pool, renamed */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            pool: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              cidr: string;
+              rangeStart: string;
+              rangeEnd: string;
+              gateway: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              size: number;
+              used: number;
+              free: number;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -9394,11 +9782,24 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description A page of the pool's addresses */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              address: string;
+              subscriberId: string | null;
+              sessionId: string | null;
+              allocatedAt: string | null;
+            }[];
+            total: number;
+            page: number;
+            limit: number;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -9435,11 +9836,29 @@ export interface operations {
       };
     };
     responses: {
+      /** @description The reserved address */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            address: string;
+            reused: boolean;
+          };
+        };
+      };
+      /** @description The reserved address */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            address: string;
+            reused: boolean;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -9469,11 +9888,319 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      200: {
+      /** @description Released */
+      204: {
         headers: {
           [name: string]: unknown;
         };
         content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  getApiIpv6Pools: {
+    parameters: {
+      query?: {
+        page?: number;
+        limit?: number;
+        search?: string;
+        order?: "asc" | "desc";
+        sort?: "name" | "prefix" | "created";
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of IPv6 pools */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            items: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              prefix: string;
+              assignLength: number;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              size: number;
+              used: number;
+              free: number;
+            }[];
+            total: number;
+            page: number;
+            limit: number;
+          };
+        };
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  postApiIpv6Pools: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          name: string;
+          /** Format: cidrv6 */
+          prefix: string;
+          assignLength: number;
+        };
+      };
+    };
+    responses: {
+      /** @description The new IPv6 pool */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            pool: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              prefix: string;
+              assignLength: number;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              size: number;
+              used: number;
+              free: number;
+            };
+          };
+        };
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  getApiIpv6PoolsById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The IPv6 pool */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            pool: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              prefix: string;
+              assignLength: number;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              size: number;
+              used: number;
+              free: number;
+            };
+          };
+        };
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  deleteApiIpv6PoolsById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  patchApiIpv6PoolsById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          name: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The IPv6 pool, renamed */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            pool: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              prefix: string;
+              assignLength: number;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              size: number;
+              used: number;
+              free: number;
+            };
+          };
+        };
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  getApiIpv6PoolsByIdAllocations: {
+    parameters: {
+      query?: {
+        page?: number;
+        limit?: number;
+        state?: "free" | "used";
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of the pool's prefixes */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            items: {
+              prefix: string;
+              subscriberId: string | null;
+              allocatedAt: string | null;
+            }[];
+            total: number;
+            page: number;
+            limit: number;
+          };
+        };
       };
       /** @description Validation Error */
       400: {

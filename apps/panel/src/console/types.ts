@@ -1,6 +1,5 @@
 /**
- * Response shapes the console reads, from the API's OpenAPI document (schema.d.ts). ConsoleTenant
- * is still written out: the tenant routes do not declare their answer yet.
+ * Response shapes the console reads, from the API's OpenAPI document (schema.d.ts).
  */
 import type { ApiData, ApiItem } from "../api/types";
 
@@ -12,24 +11,10 @@ export const PLANS: PlanCode[] = ["trial", "starter", "pro", "custom"];
 export const MODULES = ["resellers", "wireguard", "notifications"] as const;
 export type Module = (typeof MODULES)[number];
 
-export interface ConsoleTenant {
-  id: string;
-  slug: string;
-  companyName: string;
-  status: TenantStatus;
-  plan: PlanCode;
-  subscriberCap: number;
-  schemaVersion: number;
-  modules: Module[] | null;
-  customDomain: string | null;
-  createdAt: string;
-  subscribers: number;
-  activeSubscribers: number;
-  backupBytes: number;
-  schemaBytes: number;
-  storageBytes: number;
-  lastBackupAt: string | null;
-}
+/** A tenant as the console lists it, with its subscribers, storage and last backup. */
+export type ConsoleTenant = ApiItem<"/api/saas/tenants">;
+/** A tenant as a change answers it (the figures are read with the list). */
+export type TenantRow = ApiData<"/api/saas/tenants", "post">["tenant"];
 
 export type LoginResult = ApiData<"/api/saas/auth/login", "post">;
 export type SuperAdminMe = ApiData<"/api/saas/auth/me", "get">;

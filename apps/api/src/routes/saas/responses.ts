@@ -1,5 +1,6 @@
-import { alerts, mailOutbox, superAdminAudit } from "@proxpanel/db";
+import { alerts, mailOutbox, PLAN_CODES, superAdminAudit, tenants } from "@proxpanel/db";
 import { z } from "zod";
+import { MODULES } from "../../middleware/modules.ts";
 import { keysetOf, pageOf, rowSchema } from "../../openapi.ts";
 
 /** An operator signed in; without an enrolled authenticator the token only reaches TOTP enrolment. */
@@ -99,3 +100,19 @@ export const dryRunBody = z.object({
     ),
   }),
 });
+
+/** A tenant as the registry holds it (never its signing secret). */
+export const tenantRow = rowSchema(tenants)
+  .omit({ secret: true })
+  // The columns are plain text; what the registry lets into them is one of these.
+  .extend({ plan: z.enum(PLAN_CODES), modules: z.array(z.enum(MODULES)).nullable() });
+/** With what the console's list shows beside it: subscribers, storage and the last backup. */
+export const tenantWithStats = tenantRow.extend({
+  subscribers: z.number().int(),
+  activeSubscribers: z.number().int(),
+  backupBytes: z.number(),
+  schemaBytes: z.number(),
+  lastBackupAt: z.iso.datetime().nullable(),
+  storageBytes: z.number(),
+});
+export const tenantPage = pageOf(tenantWithStats);

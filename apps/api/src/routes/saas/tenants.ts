@@ -16,10 +16,11 @@ import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { requireSuperAdmin, superAdminActor } from "../../middleware/auth.ts";
 import { MODULES } from "../../middleware/modules.ts";
-import { jsonResponse } from "../../openapi.ts";
+import { jsonResponse, noContent } from "../../openapi.ts";
 import { pageQuery } from "../../pagination.ts";
 import { validate } from "../../validate.ts";
 import { signupBody } from "../signup/index.ts";
+import * as out from "./responses.ts";
 import { type TenantStats, tenantStats } from "./saas-tenants.ts";
 
 const idParam = z.object({ id: z.string().uuid() });
@@ -94,41 +95,75 @@ export function saasTenantRoutes(deps: AppDeps) {
   const admin = { db: deps.db, resolver: deps.resolver };
   return new Hono<AppEnv>()
     .use(requireSuperAdmin(deps))
-    .get("/", validate("query", listQuery), async (c) => {
-      const page = await listTenants(deps.db, c.req.valid("query"));
-      const stats = await tenantStats(deps.db, page.items);
-      return c.json({ ...page, items: page.items.map((t) => withStats(t, stats.get(t.id))) });
-    })
-    .post("/", validate("json", createBody), async (c) => {
-      const tenant = await onboardTenant(admin, c.req.valid("json"), superAdminActor(c));
-      return c.json({ tenant: await getTenant(deps.db, tenant.id) }, 201);
-    })
-    .get("/:id", validate("param", idParam), async (c) => {
-      const tenant = await getTenant(deps.db, c.req.valid("param").id);
-      // One tenant: the exact size is affordable.
-      const stats = await tenantStats(deps.db, [tenant], { exactSizes: true });
-      return c.json({ tenant: withStats(tenant, stats.get(tenant.id)) });
-    })
-    .patch("/:id", validate("param", idParam), validate("json", patchBody), async (c) => {
-      const { id } = c.req.valid("param");
-      const { slug, ...rest } = c.req.valid("json");
-      // Rename first: if the new slug is taken nothing else is changed either.
-      if (slug) await renameTenant(admin, { id, slug }, superAdminActor(c));
-      const tenant = await updateTenant(admin, { id, ...rest }, superAdminActor(c));
-      return c.json({ tenant });
-    })
-    .post("/:id/suspend", validate("param", idParam), async (c) =>
-      c.json({
-        tenant: await setTenantStatus(admin, { id: c.req.valid("param").id, status: "suspended" }, superAdminActor(c)),
-      }),
+    .get(
+      "/",
+      jsonResponse(out.tenantPage, "A page of tenants with their figures"),
+      validate("query", listQuery),
+      async (c) => {
+        const page = await listTenants(deps.db, c.req.valid("query"));
+        const stats = await tenantStats(deps.db, page.items);
+        return c.json({ ...page, items: page.items.map((t) => withStats(t, stats.get(t.id))) });
+      },
     )
-    .post("/:id/resume", validate("param", idParam), async (c) =>
-      c.json({
-        tenant: await setTenantStatus(admin, { id: c.req.valid("param").id, status: "active" }, superAdminActor(c)),
-      }),
+    .post(
+      "/",
+      jsonResponse(z.object({ tenant: out.tenantRow }), "The new tenant", { status: 201 }),
+      validate("json", createBody),
+      async (c) => {
+        const tenant = await onboardTenant(admin, c.req.valid("json"), superAdminActor(c));
+        return c.json({ tenant: await getTenant(deps.db, tenant.id) }, 201);
+      },
+    )
+    .get(
+      "/:id",
+      jsonResponse(z.object({ tenant: out.tenantWithStats }), "The tenant with its figures"),
+      validate("param", idParam),
+      async (c) => {
+        const tenant = await getTenant(deps.db, c.req.valid("param").id);
+        // One tenant: the exact size is affordable.
+        const stats = await tenantStats(deps.db, [tenant], { exactSizes: true });
+        return c.json({ tenant: withStats(tenant, stats.get(tenant.id)) });
+      },
+    )
+    .patch(
+      "/:id",
+      jsonResponse(z.object({ tenant: out.tenantRow }), "The tenant as changed"),
+      validate("param", idParam),
+      validate("json", patchBody),
+      async (c) => {
+        const { id } = c.req.valid("param");
+        const { slug, ...rest } = c.req.valid("json");
+        // Rename first: if the new slug is taken nothing else is changed either.
+        if (slug) await renameTenant(admin, { id, slug }, superAdminActor(c));
+        const tenant = await updateTenant(admin, { id, ...rest }, superAdminActor(c));
+        return c.json({ tenant });
+      },
+    )
+    .post(
+      "/:id/suspend",
+      jsonResponse(z.object({ tenant: out.tenantRow }), "Suspended"),
+      validate("param", idParam),
+      async (c) =>
+        c.json({
+          tenant: await setTenantStatus(
+            admin,
+            { id: c.req.valid("param").id, status: "suspended" },
+            superAdminActor(c),
+          ),
+        }),
+    )
+    .post(
+      "/:id/resume",
+      jsonResponse(z.object({ tenant: out.tenantRow }), "Active again"),
+      validate("param", idParam),
+      async (c) =>
+        c.json({
+          tenant: await setTenantStatus(admin, { id: c.req.valid("param").id, status: "active" }, superAdminActor(c)),
+        }),
     )
     .post(
       "/:id/migrated",
+      jsonResponse(z.object({ tenant: out.tenantRow }), "Marked as moved elsewhere"),
       validate("param", idParam),
       validate("json", z.object({ location: z.string().url().max(500) })),
       async (c) =>
@@ -140,10 +175,14 @@ export function saasTenantRoutes(deps: AppDeps) {
           ),
         }),
     )
-    .delete("/:id", validate("param", idParam), async (c) =>
-      c.json({
-        tenant: await setTenantStatus(admin, { id: c.req.valid("param").id, status: "deleted" }, superAdminActor(c)),
-      }),
+    .delete(
+      "/:id",
+      jsonResponse(z.object({ tenant: out.tenantRow }), "Deleted (purge removes its data)"),
+      validate("param", idParam),
+      async (c) =>
+        c.json({
+          tenant: await setTenantStatus(admin, { id: c.req.valid("param").id, status: "deleted" }, superAdminActor(c)),
+        }),
     )
     .get(
       "/:id/placement",
@@ -167,6 +206,7 @@ export function saasTenantRoutes(deps: AppDeps) {
     )
     .post(
       "/:id/purge",
+      noContent("The tenant's schema and data are gone"),
       validate("param", idParam),
       validate("json", z.object({ confirmSlug: z.string().min(1).max(63) })),
       async (c) => {

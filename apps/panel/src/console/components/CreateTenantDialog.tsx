@@ -3,10 +3,10 @@ import { api, unwrap } from "../../api/client";
 import { SelectField, TextField } from "../../ui/Field";
 import { FormDialog } from "../../ui/FormDialog";
 import { type CreateTenantInput, type FormErrors, validateCreateTenant } from "../tenant-form";
-import { type ConsoleTenant, PLANS, type PlanCode } from "../types";
+import { PLANS, type PlanCode, type TenantRow } from "../types";
 
 /** Onboards a tenant as an operator would for a customer: slug, company, plan and its first admin. */
-export function CreateTenantDialog(props: { onClose: () => void; onCreated: (t: ConsoleTenant) => void }) {
+export function CreateTenantDialog(props: { onClose: () => void; onCreated: (t: TenantRow) => void }) {
   const [form, setForm] = createSignal<CreateTenantInput>({
     slug: "",
     companyName: "",
@@ -24,7 +24,7 @@ export function CreateTenantDialog(props: { onClose: () => void; onCreated: (t: 
     const errs = validateCreateTenant(v);
     setErrors(errs);
     if (Object.keys(errs).length) return;
-    const res = await unwrap<{ tenant: ConsoleTenant }>(
+    const res = await unwrap(
       api.POST("/api/saas/tenants", {
         body: {
           slug: v.slug.trim().toLowerCase(),

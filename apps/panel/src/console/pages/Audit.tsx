@@ -4,7 +4,7 @@ import { ErrorBanner } from "../../ui/ErrorBanner";
 import { SelectField, TextField } from "../../ui/Field";
 import { formatDate } from "../../ui/format";
 import { type Column, Table } from "../../ui/Table";
-import type { AuditRow, ConsoleTenant, Page } from "../types";
+import type { AuditRow } from "../types";
 import { TenantLog } from "./TenantLog";
 
 /**
@@ -21,9 +21,7 @@ export default function AuditPage() {
   const [loading, setLoading] = createSignal(false);
 
   const [tenants] = createResource(() =>
-    unwrap<Page<ConsoleTenant>>(
-      api.GET("/api/saas/tenants", { params: { query: { limit: 100, sort: "slug", order: "asc" } } }),
-    ),
+    unwrap(api.GET("/api/saas/tenants", { params: { query: { limit: 100, sort: "slug", order: "asc" } } })),
   );
   const slugOf = (id: string | null) =>
     id ? (tenants()?.items.find((t) => t.id === id)?.slug ?? id.slice(0, 8)) : "—";

@@ -6,7 +6,7 @@ import { formatBytes } from "../../ui/format";
 import { type Column, Table } from "../../ui/Table";
 import { TenantName } from "../components/TenantName";
 import { type Period, periodError, presetPeriod } from "../period";
-import type { ConsoleTenant, Page, UsageReport, UsageRow } from "../types";
+import type { UsageReport, UsageRow } from "../types";
 
 const money = (cents: number) =>
   (cents / 100).toLocaleString(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
@@ -21,9 +21,7 @@ export default function ReportsPage() {
   const [request, setRequest] = createSignal<{ from: string; to: string; tenantId?: string }>();
 
   const [tenants] = createResource(() =>
-    unwrap<Page<ConsoleTenant>>(
-      api.GET("/api/saas/tenants", { params: { query: { limit: 100, sort: "slug", order: "asc" } } }),
-    ),
+    unwrap(api.GET("/api/saas/tenants", { params: { query: { limit: 100, sort: "slug", order: "asc" } } })),
   );
   const [report] = createResource(request, (q) =>
     // Without `format` the route always answers the JSON report (CSV and PDF only when asked for).

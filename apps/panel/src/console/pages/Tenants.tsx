@@ -12,7 +12,7 @@ import type { SortState } from "../../ui/table-logic";
 import { CreateTenantDialog } from "../components/CreateTenantDialog";
 import { EditTenantDialog } from "../components/EditTenantDialog";
 import { TenantName } from "../components/TenantName";
-import type { ConsoleTenant, Page, TenantStatus } from "../types";
+import type { ConsoleTenant, TenantStatus } from "../types";
 import { PLANS } from "../types";
 
 type ServerSort = "created" | "slug" | "company" | "status" | "plan";
@@ -49,7 +49,7 @@ export default function TenantsPage() {
     ...(plan() ? { plan: plan() } : {}),
   });
   const [list, { refetch }] = createResource(query, (q) =>
-    unwrap<Page<ConsoleTenant>>(api.GET("/api/saas/tenants", { params: { query: q } })),
+    unwrap(api.GET("/api/saas/tenants", { params: { query: q } })),
   );
 
   let searchTimer: ReturnType<typeof setTimeout> | undefined;
