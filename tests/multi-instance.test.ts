@@ -3,9 +3,10 @@ import https from "node:https";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { tenants } from "@proxpanel/db";
-import { type RadclientReply, radclient, requireRadclient } from "@proxpanel/radius/testing/radclient";
+import { radclient, requireRadclient } from "@proxpanel/radius/testing/radclient";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sendStarts } from "./accounting-nas.ts";
 import { type Caddy, startCaddy } from "./caddy-harness.ts";
 import {
   BASE,
@@ -66,20 +67,6 @@ function viaCaddy(port: number, host: string, reqPath: string, token?: string, m
     req.on("error", reject);
     req.end();
   });
-}
-
-/**
- * The Acct-Session-Ids a radclient run got answers for. Each request carries its session id as
- * Proxy-State, which a RADIUS server must copy into its reply (RFC 2865 5.33): radclient's own
- * packet Ids are reused within one run, so they cannot say which request an answer was for.
- */
-function acknowledged(replies: RadclientReply[]): Set<string> {
-  const acked = new Set<string>();
-  for (const r of replies) {
-    if (r.code !== "Accounting-Response") continue;
-    for (const hex of r.attributes["Proxy-State"] ?? []) acked.add(Buffer.from(hex.slice(2), "hex").toString("utf8"));
-  }
-  return acked;
 }
 
 describe("two API instances and two RADIUS daemons sharing Redis and the database", { timeout: 300_000 }, () => {
@@ -243,20 +230,10 @@ describe("two API instances and two RADIUS daemons sharing Redis and the databas
     const batches = 8;
     const perBatch = 40;
     const sessionsOf = (b: number) => Array.from({ length: perBatch }, (_, i) => `${prefix}-${b}-${i}`);
-    const packet = (s: string) =>
-      `NAS-Identifier = "${identifier}"\nUser-Name = "ann"\nAcct-Status-Type = Start\nAcct-Session-Id = "${s}"\nProxy-State = 0x${Buffer.from(s).toString("hex")}`;
-    /** One NAS send: every packet to `port`, with a short timeout as a NAS with a backup server uses. */
-    const send = async (port: number, sessions: string[]) => {
-      const r = await radclient({
-        port,
-        type: "acct",
-        secret,
-        retries: 1,
-        timeoutSeconds: 1,
-        packets: sessions.map(packet),
-      });
-      return acknowledged(r.replies);
-    };
+    const nas = { identifier, secret, username: "ann" };
+    /** One NAS send, with a short timeout as a NAS with a backup server uses. */
+    const send = (port: number, sessions: string[]) =>
+      sendStarts(port, nas, sessions, { retries: 1, timeoutSeconds: 1 });
 
     const ackedByPrimary = new Set<string>();
     const ackedBySecondary = new Set<string>();
