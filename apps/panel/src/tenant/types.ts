@@ -1,56 +1,23 @@
-/** Response shapes the panel reads (the OpenAPI document types requests, not most responses). */
+/** Response shapes the panel reads, from the API's OpenAPI document (schema.d.ts). */
 
 export type { Page } from "../api/types";
 
-import type { DateFormat } from "../ui/format";
+import type { ApiData, ApiItem } from "../api/types";
 
 /** Colours and images of a tenant's brand, as the public branding and the Settings page both carry them. */
-export interface BrandingBase {
-  primaryColor: string;
-  secondaryColor: string;
-  accentColor: string;
-  logoUrl: string | null;
-  faviconUrl: string | null;
-  loginBackgroundUrl: string | null;
-}
+export type BrandingBase = Omit<PublicBranding["branding"], "customCssUrl">;
 
-export interface PublicBranding {
-  slug: string;
-  companyName: string;
-  timezone: string;
-  /** ISO 4217 code every amount of the tenant is in. */
-  currency: string;
-  dateFormat: DateFormat;
-  branding: BrandingBase & { customCssUrl: string | null };
-}
+export type PublicBranding = ApiData<"/api/branding", "get">;
 
-export interface Me {
-  user: { id: string; email: string; isOwner: boolean; permissions: string[] };
-  tenant: { id: string; slug: string };
-}
+export type Me = ApiData<"/api/auth/me", "get">;
 
-export interface Plan {
-  id: string;
-  name: string;
-  downloadKbps: number;
-  uploadKbps: number;
-  validityDays: number;
-  priceCents: number;
-  isActive: boolean;
-  burstDownloadKbps: number | null;
-  burstUploadKbps: number | null;
-  burstThresholdPct: number | null;
-  burstTimeS: number | null;
-  quotaBytes: number | null;
-  quotaPeriod: "none" | "daily" | "weekly" | "monthly";
-  fupAction: "throttle" | "block";
-  fupDownloadKbps: number | null;
-  fupUploadKbps: number | null;
-  ipPoolId: string | null;
+/** A plan as listed (with its subscriber count) or as read alone. */
+export type Plan = Omit<ApiItem<"/api/plans">, "subscribers" | "rateLimit"> & {
   subscribers?: number;
   rateLimit?: string;
-}
+};
 
+/** Written out until the subscriber routes declare their answers. */
 export interface Subscriber {
   id: string;
   username: string;
@@ -79,40 +46,12 @@ export interface Subscriber {
   framedIp?: string | null;
 }
 
-export interface Nas {
-  id: string;
-  name: string;
-  ipAddress: string;
-  identifier: string | null;
-  type: string;
-  description: string | null;
-  statusServer?: boolean;
-  health?: NasHealth;
-}
+/** A NAS as listed; its health is absent where a change answers the NAS alone. */
+export type Nas = Omit<ApiItem<"/api/nas">, "health"> & { health?: NasHealth };
 
 /** From the worker's checks: online, silent (alerted) or unknown (never heard, nothing expected). */
-export interface NasHealth {
-  status: "online" | "silent" | "unknown";
-  statusSince: string | null;
-  lastSeenAt: string | null;
-  lastAcctAt: string | null;
-  probe: { at: string; ok: boolean; rttMs: number | null } | null;
-}
+export type NasHealth = ApiItem<"/api/nas">["health"];
 
-export interface NasEvent {
-  id: string;
-  nasId: string;
-  nasName: string | null;
-  kind: "silent" | "back" | "accounting_gap";
-  detail: string;
-  createdAt: string;
-}
+export type NasEvent = ApiItem<"/api/traffic/nas-events">;
 
-export interface IpPool {
-  id: string;
-  name: string;
-  cidr?: string;
-  rangeStart?: string;
-  rangeEnd?: string;
-  [k: string]: unknown;
-}
+export type IpPool = ApiItem<"/api/ip-pools">;
