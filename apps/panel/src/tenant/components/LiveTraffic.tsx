@@ -49,7 +49,8 @@ export function LiveTraffic(props: { kind: "subscriber" | "nas"; id: string; nam
         ]}
         onChange={(e) => setRange(e.currentTarget.value === "days" ? "days" : "hours")}
       />
-      <Show when={series()}>
+      {/* `.latest`, not series(): reading the resource would suspend the lazily loaded panel chunk. */}
+      <Show when={series.latest}>
         {(s) => (
           <>
             <p data-testid="live-rate">

@@ -110,9 +110,9 @@ function NasDetail(props: { nas: Nas; onClose: () => void }) {
       <LiveTraffic kind="nas" id={props.nas.id} name={props.nas.name} />
       <h2>Health events</h2>
       <ErrorBanner error={events.error} />
-      <Show when={events()?.items.length} fallback={<p class="muted">No health changes recorded.</p>}>
+      <Show when={events.latest?.items.length} fallback={<p class="muted">No health changes recorded.</p>}>
         <ul class="nas-events" data-testid="nas-events">
-          <For each={events()?.items}>
+          <For each={events.latest?.items ?? []}>
             {(e) => (
               <li>
                 {formatDate(e.createdAt)}: <strong>{EVENT_LABEL[e.kind]}</strong> {e.detail}
