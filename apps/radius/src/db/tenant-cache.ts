@@ -89,6 +89,21 @@ export class TenantCache {
     for (const id of [...this.entries.keys()]) this.load(id);
   }
 
+  /** Reloads every cached tenant, `concurrency` at a time (the periodic safety net). */
+  async reloadEach(concurrency: number): Promise<void> {
+    const ids = [...this.entries.keys()];
+    let next = 0;
+    const worker = async () => {
+      while (next < ids.length) {
+        const id = ids[next++] as string;
+        // Dropped meanwhile (a deleted tenant): its next packet loads it, if it still exists.
+        if (!this.entries.has(id)) continue;
+        await this.load(id).promise.catch(() => undefined);
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  }
+
   lookup(tenantId: string, username: string): MaybePromise<SubscriberRecord | undefined> {
     // A one-subscriber refresh in flight: answer once it has landed (a few ms, one indexed read),
     // so an account just disabled is never admitted from the old row.
