@@ -21,6 +21,7 @@ import { healthRoutes } from "./routes/health/index.ts";
 import { invoiceRoutes } from "./routes/invoices/index.ts";
 import { invoicePdfRoutes, portalInvoicePdfRoutes } from "./routes/invoices/pdf-routes.ts";
 import { ipPoolRoutes } from "./routes/ip-pools/index.ts";
+import { ipv6PoolRoutes } from "./routes/ipv6-pools/index.ts";
 import { nasRoutes } from "./routes/nas/index.ts";
 import { notificationRoutes } from "./routes/notifications/index.ts";
 import { paymentSettingsRoutes, paymentWebhookRoutes, portalPaymentRoutes } from "./routes/payments/index.ts";
@@ -136,6 +137,7 @@ export function createApp(deps: AppDeps) {
   app.route("/api/nas", nasRoutes(deps));
   app.route("/api/traffic", trafficRoutes(deps));
   app.route("/api/ip-pools", ipPoolRoutes(deps));
+  app.route("/api/ipv6-pools", ipv6PoolRoutes(deps));
   app.route("/api/wireguard", wireguardRoutes(deps));
   app.route("/api/invoices", invoicePdfRoutes(deps));
   app.route("/api/invoices", invoiceRoutes(deps));

@@ -296,7 +296,8 @@ describe("RADIUS daemon over the database, driven through the API and radclient"
     );
     expect(code(first)).toBe("Access-Accept");
     const ip = first.replies[0]?.attributes["Framed-IP-Address"]?.[0];
-    expect(ip).toBe("100.64.7.1");
+    // .1 is the pool's gateway (the default), never handed out.
+    expect(ip).toBe("100.64.7.2");
     const other = await auth("a", login("aa-bb-cc-dd-ee-02"), 3);
     expect(code(other)).toBe("Access-Reject");
     expect((await api(a, "GET", `/api/subscribers/${subscriber.id}`)).subscriber.macAddress).toBe("AA:BB:CC:DD:EE:01");

@@ -1,6 +1,7 @@
 import radius from "radius";
 import { type DecodedPacket, rawValue } from "./codec.ts";
 import type { AccountingRecord, AcctStatus, NasRecord } from "./data-source.ts";
+import { readInterfaceId, readPrefixAttribute } from "./ipv6.ts";
 
 const STATUS_BY_NUMBER: Record<number, AcctStatus> = {
   1: "Start",
@@ -29,6 +30,9 @@ const A = {
   InputGigawords: 52,
   OutputGigawords: 53,
   NasPortId: 87,
+  FramedInterfaceId: 96,
+  FramedIpv6Prefix: 97,
+  DelegatedIpv6Prefix: 123,
 } as const;
 
 // The package keeps its dictionary private; `_attr_to(id, vendor, 3)` is its value → name table,
@@ -65,9 +69,22 @@ export function parseAccounting(
   ints.fill(undefined);
   strs.fill(undefined);
   const data = packet.data;
+  // IPv6 attributes are rare next to the counters: kept out of the per-number tables.
+  let ifid: string | undefined;
+  let v6: string | undefined;
+  let pd: string | undefined;
   for (const a of packet.raw) {
     const t = a.type;
     switch (t) {
+      case A.FramedInterfaceId:
+        ifid ??= readInterfaceId(rawValue(packet, a));
+        break;
+      case A.FramedIpv6Prefix:
+        v6 ??= readPrefixAttribute(rawValue(packet, a));
+        break;
+      case A.DelegatedIpv6Prefix:
+        pd ??= readPrefixAttribute(rawValue(packet, a));
+        break;
       case A.UserName:
       case A.CallingStationId:
       case A.SessionId:
@@ -103,6 +120,9 @@ export function parseAccounting(
   if (strs[A.NasIpAddress] !== undefined) record.nasIpAddress = strs[A.NasIpAddress];
   if (strs[A.NasPortId] !== undefined) record.nasPortId = strs[A.NasPortId];
   if (strs[A.FramedIpAddress] !== undefined) record.framedIp = strs[A.FramedIpAddress];
+  if (v6 !== undefined) record.framedIpv6Prefix = v6;
+  if (pd !== undefined) record.delegatedIpv6Prefix = pd;
+  if (ifid !== undefined) record.framedInterfaceId = ifid;
   if (strs[A.CallingStationId] !== undefined) record.callingStationId = strs[A.CallingStationId];
   if (ints[A.SessionTime] !== undefined) record.sessionTime = ints[A.SessionTime];
   const inOctets = ints[A.InputOctets];

@@ -13,6 +13,7 @@ import {
 } from "./codec.ts";
 import type { AuthMethod, NasRecord, RadiusDataSource, RejectReason, SubscriberRecord } from "./data-source.ts";
 import { md5, safeEqual } from "./hashes.ts";
+import { prefixAttribute } from "./ipv6.ts";
 import {
   encryptMppeKey,
   generateAuthenticatorResponse,
@@ -51,6 +52,7 @@ const REJECT_MESSAGES: Record<RejectReason, string> = {
   unsupported_method: "Authentication method not supported",
   tenant_inactive: "Service suspended",
   over_cap: "Subscriber limit reached",
+  simultaneous_use: "Simultaneous-use limit reached",
 };
 
 const MIKROTIK = 14988;
@@ -116,11 +118,6 @@ export function normalizeMac(mac: string): string {
 }
 
 type MaybePromise<T> = T | Promise<T>;
-
-/** Continue synchronously when the data source answered synchronously (the in-memory hot path). */
-function chain<T, U>(value: MaybePromise<T>, next: (v: T) => MaybePromise<U>): MaybePromise<U> {
-  return value instanceof Promise ? value.then(next) : next(value);
-}
 
 /**
  * The in-memory PAP/CHAP path runs without a closure or promise per packet (profiles showed
@@ -197,12 +194,48 @@ function decide(req: Request, sub: SubscriberRecord | undefined): MaybePromise<A
     if (!sub.quotaThrottleRateLimit) return reject(req, "quota");
     rateLimit = sub.quotaThrottleRateLimit;
   }
+  if (sub.simultaneousUse && source.openSessions) {
+    // A session unheard of for 3 interim intervals is presumed dead (its Stop was lost), as the
+    // worker's stale-session sweep does; it must not lock the account out until then.
+    const interim = sub.interimInterval ?? req.options.defaultInterimInterval;
+    const open = source.openSessions(nas.tenantId, username, new Date(now.getTime() - 3 * interim * 1000));
+    if (open.length >= sub.simultaneousUse) {
+      if (sub.simultaneousUseAction !== "disconnect_oldest" || !source.disconnectSessions) {
+        return reject(req, "simultaneous_use");
+      }
+      source.disconnectSessions(nas.tenantId, open.slice(0, open.length - sub.simultaneousUse + 1));
+    }
+  }
+  const tenantId = nas.tenantId;
   const pooled =
     !sub.framedIp && sub.framedPool && source.allocateIp
-      ? source.allocateIp(nas.tenantId, sub.framedPool, username)
+      ? source.allocateIp(tenantId, sub.framedPool, username)
       : (sub.framedIp ?? undefined);
-  if (!(binding instanceof Promise) && !(pooled instanceof Promise)) return accept(req, sub, now, rateLimit, pooled);
-  return chain(binding, () => chain(pooled, (framedIp) => accept(req, sub, now, rateLimit, framedIp)));
+  const v6 =
+    !sub.framedIpv6Prefix && sub.framedIpv6Pool && source.allocateIpv6
+      ? source.allocateIpv6(tenantId, sub.framedIpv6Pool, username)
+      : (sub.framedIpv6Prefix ?? undefined);
+  const pd =
+    !sub.delegatedIpv6Prefix && sub.delegatedIpv6Pool && source.allocateIpv6
+      ? source.allocateIpv6(tenantId, sub.delegatedIpv6Pool, username)
+      : (sub.delegatedIpv6Prefix ?? undefined);
+  if (
+    !(binding instanceof Promise) &&
+    !(pooled instanceof Promise) &&
+    !(v6 instanceof Promise) &&
+    !(pd instanceof Promise)
+  ) {
+    return accept(req, sub, now, rateLimit, { framedIp: pooled, framedIpv6Prefix: v6, delegatedIpv6Prefix: pd });
+  }
+  return Promise.all([binding, pooled, v6, pd]).then(([, framedIp, framedIpv6Prefix, delegatedIpv6Prefix]) =>
+    accept(req, sub, now, rateLimit, { framedIp, framedIpv6Prefix, delegatedIpv6Prefix }),
+  );
+}
+
+interface Addresses {
+  framedIp: string | undefined;
+  framedIpv6Prefix: string | undefined;
+  delegatedIpv6Prefix: string | undefined;
 }
 
 function accept(
@@ -210,9 +243,10 @@ function accept(
   sub: SubscriberRecord,
   now: Date,
   rateLimit: string | undefined,
-  framedIp: string | undefined,
+  addresses: Addresses,
 ): AuthDecision {
   const { cred, username } = req;
+  const { framedIp } = addresses;
   const attributes: AttributeList = [];
   if (rateLimit) attributes.push(["Vendor-Specific", MIKROTIK, [["Mikrotik-Rate-Limit", rateLimit]]]);
   const garden = sub.status === "disabled" ? sub.walledGarden : undefined;
@@ -221,6 +255,11 @@ function accept(
   }
   if (garden?.filterId) attributes.push(["Filter-Id", garden.filterId]);
   if (framedIp) attributes.push(["Framed-IP-Address", framedIp]);
+  // The radius package cannot encode ipv6prefix values; they go as the RFC 3162 octets.
+  const v6 = addresses.framedIpv6Prefix && prefixAttribute(addresses.framedIpv6Prefix);
+  if (v6) attributes.push(["Framed-IPv6-Prefix", v6]);
+  const pd = addresses.delegatedIpv6Prefix && prefixAttribute(addresses.delegatedIpv6Prefix);
+  if (pd) attributes.push(["Delegated-IPv6-Prefix", pd]);
   const timeout = sessionTimeout(sub, now);
   if (timeout !== undefined) attributes.push(["Session-Timeout", timeout]);
   if (sub.dataLeft) attributes.push(["Vendor-Specific", MIKROTIK, totalLimit(sub.dataLeft)]);

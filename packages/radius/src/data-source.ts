@@ -43,6 +43,15 @@ export interface SubscriberRecord {
   /** Static address; otherwise one is asked for from `framedPool`. */
   framedIp?: string | null;
   framedPool?: string | null;
+  /** Static IPv6 prefixes ("2001:db8:1::/64"); otherwise asked for from the IPv6 pools. */
+  framedIpv6Prefix?: string | null;
+  framedIpv6Pool?: string | null;
+  delegatedIpv6Prefix?: string | null;
+  delegatedIpv6Pool?: string | null;
+  /** Open sessions allowed at once; null/undefined = unlimited. */
+  simultaneousUse?: number | null;
+  /** Over the limit: refuse the login (default), or admit it and disconnect the oldest sessions. */
+  simultaneousUseAction?: "reject" | "disconnect_oldest";
   /** Data quota used up for this period. */
   quotaExhausted?: boolean;
   /** When set, an exhausted quota throttles to this rate instead of rejecting. */
@@ -80,6 +89,7 @@ export type RejectReason =
   | "mac_mismatch"
   | "quota"
   | "unsupported_method"
+  | "simultaneous_use"
   | TenantDenial;
 
 export type AuthMethod = "pap" | "chap" | "mschapv2" | "none";
@@ -96,6 +106,14 @@ export interface AuthResult {
   at: Date;
 }
 
+export interface OpenSessionRef {
+  nasId: string;
+  sessionId: string;
+  username: string;
+  framedIp?: string | null;
+  startTime: Date;
+}
+
 export type AcctStatus = "Start" | "Stop" | "Interim-Update" | "Accounting-On" | "Accounting-Off";
 
 export interface AccountingRecord {
@@ -110,6 +128,9 @@ export interface AccountingRecord {
   nasIpAddress?: string;
   nasPortId?: string;
   framedIp?: string;
+  framedIpv6Prefix?: string;
+  delegatedIpv6Prefix?: string;
+  framedInterfaceId?: string;
   callingStationId?: string;
   sessionTime?: number;
   /** octets including the Gigawords multiplier */
@@ -131,6 +152,15 @@ export interface RadiusDataSource {
   findSubscriber(tenantId: string, username: string): MaybePromise<SubscriberRecord | undefined>;
   /** Framed-IP from a pool; undefined when the pool is exhausted or unknown. */
   allocateIp?(tenantId: string, pool: string, username: string): MaybePromise<string | undefined>;
+  /** An IPv6 prefix of the pool's assignment length; undefined when the pool is exhausted or unknown. */
+  allocateIpv6?(tenantId: string, pool: string, username: string): MaybePromise<string | undefined>;
+  /**
+   * The account's open sessions that are not stale, oldest first, for Simultaneous-Use. Answered
+   * from memory: the auth path makes no query per packet.
+   */
+  openSessions?(tenantId: string, username: string, freshSince: Date): OpenSessionRef[];
+  /** Sends Disconnect-Requests for these sessions to their NAS; never delays the answer. */
+  disconnectSessions?(tenantId: string, sessions: OpenSessionRef[]): void;
   /** Store the MAC for `lockMacOnFirstLogin`. */
   bindMac?(tenantId: string, username: string, mac: string): MaybePromise<void>;
   /** Per-tenant auth log. Failures here never change the answer to the NAS. */

@@ -2,6 +2,7 @@ import type { Db } from "@proxpanel/db";
 import { accountingBatchSize, accountingFlushSeconds } from "@proxpanel/metrics/radius";
 import type { AccountingRecord } from "@proxpanel/radius";
 import { sql } from "drizzle-orm";
+import type { SessionChange } from "./open-sessions.ts";
 import { mergeRow, type SessionRow, toRow } from "./session-rows.ts";
 import type { TenantCache, TenantSnapshot } from "./tenant-cache.ts";
 import { type PriorSession, type SessionTraffic, sessionTraffic, upsertTraffic } from "./traffic.ts";
@@ -172,14 +173,18 @@ export class AccountingSink {
     }
     if (!resets.length && !rows.size) return;
     let voucherUse: VoucherUse[] = [];
-    const usage = await this.db.transaction(async (tx) => {
+    const { usage, open } = await this.db.transaction(async (tx) => {
       for (const { record } of resets) await closeNasSessions(tx, snap, record);
       voucherUse = await recordVoucherUse(tx, snap, rows);
       return rows.size
         ? upsertSessions(tx, snap, [...rows.values()], this.opts.trafficRollups)
-        : new Map<string, Usage>();
+        : { usage: new Map<string, Usage>(), open: [] };
     });
     for (const [id, u] of usage) this.cache.addUsage(tenantId, id, u.bytesIn, u.bytesOut);
+    this.cache.applySessions(tenantId, [
+      ...resets.map((p): SessionChange => ({ kind: "nas-reset", nasId: p.record.nasId, at: p.record.receivedAt })),
+      ...sessionChanges(rows, open),
+    ]);
     applyVoucherUse(this.cache.loaded(tenantId), voucherUse);
     for (const row of rows.values()) {
       if (!row.stopTime || !row.subscriberId) continue;
@@ -199,12 +204,48 @@ async function closeNasSessions(tx: Tx, snap: TenantSnapshot, r: AccountingRecor
     where nas_id = ${r.nasId}::uuid and stop_time is null and start_time <= ${r.receivedAt.toISOString()}::timestamptz`);
 }
 
+/** What the upsert left of each session: open or not, by the row as stored (Stop may have come first). */
+type Stored = {
+  key: string;
+  subscriber_id: string | null;
+  open: boolean;
+  start_time: string;
+  update_time: string | null;
+};
+
+function sessionChanges(rows: Map<string, SessionRow>, stored: Stored[]): SessionChange[] {
+  const changes: SessionChange[] = [];
+  for (const s of stored) {
+    const row = rows.get(s.key);
+    if (!row || !s.subscriber_id) continue;
+    if (!s.open) {
+      changes.push({ kind: "close", subscriberId: s.subscriber_id, key: s.key });
+      continue;
+    }
+    const startTime = new Date(s.start_time);
+    changes.push({
+      kind: "open",
+      subscriberId: s.subscriber_id,
+      key: s.key,
+      session: {
+        nasId: row.nasId,
+        sessionId: row.acctSessionId,
+        username: row.username,
+        framedIp: row.framedIpAddress,
+        startTime,
+        updateTime: s.update_time ? new Date(s.update_time) : startTime,
+      },
+    });
+  }
+  return changes;
+}
+
 async function upsertSessions(
   tx: Tx,
   snap: TenantSnapshot,
   rows: SessionRow[],
   rollups: boolean,
-): Promise<Map<string, Usage>> {
+): Promise<{ usage: Map<string, Usage>; open: Stored[] }> {
   const a = snap.t.radacct;
   const keys = rows.map((r) => r.acctUniqueId);
   const before = await tx.execute<{
@@ -251,16 +292,21 @@ async function upsertSessions(
       r.terminateCause,
       traffic.get(r.acctUniqueId)?.rateIn ?? null,
       traffic.get(r.acctUniqueId)?.rateOut ?? null,
+      r.framedIpv6Prefix,
+      r.delegatedIpv6Prefix,
+      r.framedInterfaceId,
     ]),
   );
   // Interim and Stop may arrive in any order; counters and times only move forward.
-  await tx.execute(sql`
+  // What it returns feeds the daemon's open-session counts (Simultaneous-Use).
+  const open = await tx.execute<Stored>(sql`
     insert into ${a} as radacct (acct_unique_id, acct_session_id, username, subscriber_id, nas_id, nas_ip_address,
       nas_port_id, framed_ip_address, calling_station_id, start_time, update_time, stop_time, session_time,
-      input_octets, output_octets, terminate_cause, rate_in, rate_out)
+      input_octets, output_octets, terminate_cause, rate_in, rate_out, framed_ipv6_prefix, delegated_ipv6_prefix,
+      framed_interface_id)
     select e->>0, e->>1, e->>2, (e->>3)::uuid, (e->>4)::uuid, (e->>5)::inet, e->>6, (e->>7)::inet, e->>8,
       (e->>9)::timestamptz, (e->>10)::timestamptz, (e->>11)::timestamptz, (e->>12)::integer, (e->>13)::bigint,
-      (e->>14)::bigint, e->>15, (e->>16)::bigint, (e->>17)::bigint
+      (e->>14)::bigint, e->>15, (e->>16)::bigint, (e->>17)::bigint, (e->>18)::cidr, (e->>19)::cidr, e->>20
     from jsonb_array_elements(${payload}::jsonb) as e
     on conflict (acct_unique_id) do update set
       subscriber_id = coalesce(radacct.subscriber_id, excluded.subscriber_id),
@@ -277,7 +323,11 @@ async function upsertSessions(
       rate_in = case when excluded.update_time >= coalesce(radacct.update_time, excluded.update_time)
         then coalesce(excluded.rate_in, radacct.rate_in) else radacct.rate_in end,
       rate_out = case when excluded.update_time >= coalesce(radacct.update_time, excluded.update_time)
-        then coalesce(excluded.rate_out, radacct.rate_out) else radacct.rate_out end`);
+        then coalesce(excluded.rate_out, radacct.rate_out) else radacct.rate_out end,
+      framed_ipv6_prefix = coalesce(excluded.framed_ipv6_prefix, radacct.framed_ipv6_prefix),
+      delegated_ipv6_prefix = coalesce(excluded.delegated_ipv6_prefix, radacct.delegated_ipv6_prefix),
+      framed_interface_id = coalesce(excluded.framed_interface_id, radacct.framed_interface_id)
+    returning acct_unique_id as key, subscriber_id, stop_time is null as open, start_time, update_time`);
   if (rollups) await upsertTraffic(tx, snap.t, rows, traffic);
   const usage = new Map<string, Usage>();
   for (const r of rows) {
@@ -307,7 +357,7 @@ async function upsertSessions(
       update ${snap.t.ipAllocations} set subscriber_id = null, session_id = null, allocated_at = null
       where subscriber_id = ${r.subscriberId}::uuid and address = ${r.framedIpAddress}::inet`);
   }
-  return usage;
+  return { usage, open: [...open] };
 }
 
 function touches(batch: Pending[]): Write {

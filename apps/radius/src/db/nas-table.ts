@@ -39,6 +39,13 @@ export class NasTable {
     return route?.record;
   }
 
+  /** Where a NAS takes Disconnect/CoA requests (its routed address), for sessions the daemon ends itself. */
+  target(tenantId: string, nasId: string): { host: string; port: number; secret: string } | undefined {
+    const route = this.byTenant.get(tenantId)?.find((r) => r.record.nasId === nasId);
+    if (!route) return undefined;
+    return { host: route.address, port: route.record.coaPort ?? 3799, secret: route.record.secret };
+  }
+
   /** Records that a packet proved this route's secret: its address claim is verified from now on. */
   markVerified(nas: NasRecord): void {
     this.db

@@ -10,6 +10,9 @@ export interface SessionRow {
   nasIpAddress: string;
   nasPortId: string | null;
   framedIpAddress: string | null;
+  framedIpv6Prefix: string | null;
+  delegatedIpv6Prefix: string | null;
+  framedInterfaceId: string | null;
   callingStationId: string | null;
   startTime: Date;
   updateTime: Date;
@@ -40,6 +43,9 @@ export function toRow(r: AccountingRecord, subscriberId: string | null): Session
     nasIpAddress: r.nasIpAddress ?? r.nasAddress,
     nasPortId: r.nasPortId ?? null,
     framedIpAddress: r.framedIp ?? null,
+    framedIpv6Prefix: r.framedIpv6Prefix ?? null,
+    delegatedIpv6Prefix: r.delegatedIpv6Prefix ?? null,
+    framedInterfaceId: r.framedInterfaceId ?? null,
     callingStationId: r.callingStationId ?? null,
     startTime: r.status === "Start" ? at : new Date(at.getTime() - sessionTime * 1000),
     updateTime: at,
@@ -58,6 +64,9 @@ export function mergeRow(a: SessionRow, b: SessionRow): SessionRow {
     subscriberId: a.subscriberId ?? b.subscriberId,
     nasPortId: b.nasPortId ?? a.nasPortId,
     framedIpAddress: b.framedIpAddress ?? a.framedIpAddress,
+    framedIpv6Prefix: b.framedIpv6Prefix ?? a.framedIpv6Prefix,
+    delegatedIpv6Prefix: b.delegatedIpv6Prefix ?? a.delegatedIpv6Prefix,
+    framedInterfaceId: b.framedInterfaceId ?? a.framedInterfaceId,
     callingStationId: b.callingStationId ?? a.callingStationId,
     startTime: earlier(a.startTime, b.startTime),
     updateTime: later(a.updateTime, b.updateTime),

@@ -1,5 +1,14 @@
 import type { Db } from "@proxpanel/db";
-import type { AccountingRecord, AuthResult, NasRecord, RadiusDataSource, SubscriberRecord } from "@proxpanel/radius";
+import {
+  type AccountingRecord,
+  type AttributeList,
+  type AuthResult,
+  type NasRecord,
+  type OpenSessionRef,
+  type RadiusDataSource,
+  type SubscriberRecord,
+  sendDisconnect,
+} from "@proxpanel/radius";
 import { INVALIDATION_CHANNEL, type SharedState, type TenantKeyRing } from "@proxpanel/tenancy";
 import { sql } from "drizzle-orm";
 import { AccountingSink, type SinkOptions } from "./accounting-sink.ts";
@@ -157,6 +166,64 @@ export class DbDataSource implements RadiusDataSource {
     const address = rows[0]?.address;
     if (address) sub.lease = address;
     return address;
+  }
+
+  /**
+   * An IPv6 prefix from `pool` (its id). Unlike IPv4 leases it stays with the subscriber across
+   * sessions, so the first login claims one and every later one finds it again.
+   */
+  async allocateIpv6(tenantId: string, pool: string, username: string): Promise<string | undefined> {
+    const snap = await this.tenants.get(tenantId);
+    const sub = snap && this.tenants.find(snap, username);
+    if (!snap || !sub) return undefined;
+    const cached = sub.v6Leases?.get(pool);
+    if (cached) return cached;
+    const a = snap.t.ipv6Allocations;
+    const rows = await this.opts.db.execute<{ prefix: string }>(sql`
+      with held as (
+        select prefix::text from ${a} where pool_id = ${pool}::uuid and subscriber_id = ${sub.row.id}::uuid limit 1
+      ), claimed as (
+        update ${a} set subscriber_id = ${sub.row.id}::uuid, allocated_at = now()
+        where not exists (select 1 from held) and (pool_id, prefix) = (
+          select pool_id, prefix from ${a}
+          where pool_id = ${pool}::uuid and subscriber_id is null
+          order by prefix limit 1 for update skip locked)
+        returning prefix::text
+      )
+      select prefix from held union all select prefix from claimed`);
+    const prefix = rows[0]?.prefix;
+    if (prefix) {
+      sub.v6Leases ??= new Map();
+      sub.v6Leases.set(pool, prefix);
+    }
+    return prefix;
+  }
+
+  openSessions(tenantId: string, username: string, freshSince: Date): OpenSessionRef[] {
+    const snap = this.tenants.get(tenantId);
+    // Only asked after findSubscriber answered, so the snapshot is loaded; if it is reloading, the
+    // sessions it will hold are not known yet and nobody is refused for them.
+    if (!snap || snap instanceof Promise) return [];
+    const sub = this.tenants.find(snap, username);
+    return sub ? snap.sessions.fresh(sub.row.id, freshSince) : [];
+  }
+
+  /** Simultaneous-Use "disconnect oldest": fire and forget; the NAS's Stop closes the session row. */
+  disconnectSessions(tenantId: string, sessions: OpenSessionRef[]): void {
+    for (const s of sessions) {
+      const target = this.nas.target(tenantId, s.nasId);
+      if (!target) continue;
+      const attributes: AttributeList = [
+        ["User-Name", s.username],
+        ["Acct-Session-Id", s.sessionId],
+      ];
+      if (s.framedIp) attributes.push(["Framed-IP-Address", s.framedIp]);
+      sendDisconnect(target, attributes, { timeoutMs: 1000, retries: 2 })
+        .then((r) => {
+          if (r.outcome !== "ack") this.onError(new Error(`Disconnect ${r.outcome}`), "simultaneous-use disconnect");
+        })
+        .catch((err: unknown) => this.onError(err, "simultaneous-use disconnect"));
+    }
   }
 
   voucherFirstUse(tenantId: string, username: string, at: Date): void {

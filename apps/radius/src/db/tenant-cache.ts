@@ -3,7 +3,8 @@ import { type Db, type ServicePlan, type Subscriber, type TenantStatus, tenants 
 import { type TenantTables, tenantTables } from "@proxpanel/db/tenant/factory";
 import type { SubscriberRecord, WalledGarden } from "@proxpanel/radius";
 import type { TenantKeyRing } from "@proxpanel/tenancy";
-import { asc, eq } from "drizzle-orm";
+import { and, asc, eq, isNotNull, isNull, sql } from "drizzle-orm";
+import { OpenSessions, type SessionChange } from "./open-sessions.ts";
 import { planRateLimit, throttleRateLimit } from "./rate-limit.ts";
 import { loadVouchers, type VoucherSet, voucherFor } from "./vouchers.ts";
 import { readWalledGarden } from "./walled-garden.ts";
@@ -20,6 +21,9 @@ type SubscriberRow = Pick<
   | "expiresAt"
   | "staticIp"
   | "ipPoolId"
+  | "staticIpv6Prefix"
+  | "delegatedIpv6Prefix"
+  | "simultaneousUse"
   | "macAddress"
   | "macLockOnFirstLogin"
   | "bytesIn"
@@ -36,6 +40,8 @@ export interface CachedSubscriber {
   record?: SubscriberRecord;
   /** Pool address handed out and not yet released by a Stop. */
   lease?: string;
+  /** IPv6 prefixes held, by pool id (they stay with the subscriber across sessions). */
+  v6Leases?: Map<string, string>;
 }
 
 export interface TenantSnapshot {
@@ -51,12 +57,15 @@ export interface TenantSnapshot {
   vouchers: VoucherSet;
   /** The profile for accounts suspended for non-payment; null: they are rejected. */
   walledGarden: WalledGarden | null;
+  sessions: OpenSessions;
 }
 
 interface Entry {
   promise: Promise<TenantSnapshot | undefined>;
   value?: TenantSnapshot | undefined;
   loaded: boolean;
+  /** Session changes committed while this entry loads, replayed onto it once it has. */
+  journal: SessionChange[];
 }
 
 /**
@@ -190,11 +199,21 @@ export class TenantCache {
     return this.entries.get(tenantId)?.value;
   }
 
+  /** Committed accounting's effect on open sessions (Simultaneous-Use counts). */
+  applySessions(tenantId: string, changes: SessionChange[]): void {
+    const entry = this.entries.get(tenantId);
+    if (!entry) return;
+    if (!entry.loaded) entry.journal.push(...changes);
+    else if (entry.value) for (const c of changes) entry.value.sessions.apply(c);
+  }
+
   private load(tenantId: string): Entry {
-    const entry: Entry = { loaded: false, promise: this.fetch(tenantId) };
+    const entry: Entry = { loaded: false, promise: this.fetch(tenantId), journal: [] };
     this.entries.set(tenantId, entry);
     entry.promise.then(
       (value) => {
+        if (value) for (const c of entry.journal) value.sessions.apply(c);
+        entry.journal = [];
         entry.value = value;
         entry.loaded = true;
       },
@@ -220,7 +239,8 @@ export class TenantCache {
     if (!tenant || tenant.status === "deleted" || tenant.status === "migrated") return undefined;
     const t = tenantTables(tenant.schemaName);
     const s = t.subscribers;
-    const [key, plans, subs] = await Promise.all([
+    const a = t.radacct;
+    const [key, plans, subs, open] = await Promise.all([
       this.keys.forTenant(tenantId),
       this.db.select().from(t.servicePlans),
       this.db
@@ -233,6 +253,9 @@ export class TenantCache {
           expiresAt: s.expiresAt,
           staticIp: s.staticIp,
           ipPoolId: s.ipPoolId,
+          staticIpv6Prefix: s.staticIpv6Prefix,
+          delegatedIpv6Prefix: s.delegatedIpv6Prefix,
+          simultaneousUse: s.simultaneousUse,
           macAddress: s.macAddress,
           macLockOnFirstLogin: s.macLockOnFirstLogin,
           bytesIn: s.bytesIn,
@@ -241,6 +264,20 @@ export class TenantCache {
         })
         .from(s)
         .orderBy(asc(s.createdAt), asc(s.id)),
+      // Open sessions (radacct_open_idx), for Simultaneous-Use; accounting keeps them current.
+      this.db
+        .select({
+          key: a.acctUniqueId,
+          subscriberId: a.subscriberId,
+          nasId: a.nasId,
+          sessionId: a.acctSessionId,
+          username: a.username,
+          framedIp: sql<string | null>`host(${a.framedIpAddress})`,
+          startTime: a.startTime,
+          updateTime: a.updateTime,
+        })
+        .from(a)
+        .where(and(isNull(a.stopTime), isNotNull(a.subscriberId))),
     ]);
     const walledGarden = await readWalledGarden(this.db, t);
     const vouchers = await loadVouchers(this.db, t);
@@ -255,7 +292,24 @@ export class TenantCache {
       byId: new Map(),
       vouchers,
       walledGarden,
+      sessions: new OpenSessions(),
     };
+    for (const o of open) {
+      if (!o.subscriberId || !o.nasId) continue;
+      snap.sessions.apply({
+        kind: "open",
+        subscriberId: o.subscriberId,
+        key: o.key,
+        session: {
+          nasId: o.nasId,
+          sessionId: o.sessionId,
+          username: o.username,
+          framedIp: o.framedIp,
+          startTime: o.startTime,
+          updateTime: o.updateTime ?? o.startTime,
+        },
+      });
+    }
     subs.forEach((row, rank) => {
       const cached: CachedSubscriber = { row, rank };
       snap.byName.set(row.username.toLowerCase(), cached);
@@ -290,6 +344,13 @@ export class TenantCache {
       rateLimit: plan ? planRateLimit(plan) : null,
       framedIp: row.staticIp,
       framedPool: row.ipPoolId ?? plan?.ipPoolId ?? null,
+      framedIpv6Prefix: row.staticIpv6Prefix,
+      framedIpv6Pool: plan?.ipv6PoolId ?? null,
+      delegatedIpv6Prefix: row.delegatedIpv6Prefix,
+      delegatedIpv6Pool: plan?.delegatedIpv6PoolId ?? null,
+      // The subscriber's own limit wins; neither set means unlimited.
+      simultaneousUse: row.simultaneousUse ?? plan?.simultaneousUse ?? null,
+      simultaneousUseAction: plan?.simultaneousUseAction ?? "reject",
       quotaExhausted,
       quotaThrottleRateLimit: plan ? (throttleRateLimit(plan) ?? null) : null,
       walledGarden: row.billingSuspendedAt ? snap.walledGarden : null,

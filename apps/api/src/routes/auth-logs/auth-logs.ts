@@ -13,6 +13,7 @@ export const REASON_TEXT: Record<string, string> = {
   unsupported_method: "The router used an authentication method that is not supported",
   tenant_inactive: "This workspace is suspended",
   over_cap: "The workspace is over its subscriber limit",
+  simultaneous_use: "Simultaneous-use limit reached: the account already has as many open sessions as it may",
 };
 
 export interface ListAuthLogsInput {

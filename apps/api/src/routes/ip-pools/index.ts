@@ -4,6 +4,7 @@ import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { notFound } from "../../errors.ts";
 import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
+import { jsonResponse, noContent } from "../../openapi.ts";
 import { pageQuery } from "../../pagination.ts";
 import { serviceCtx } from "../../services/context.ts";
 import { validate } from "../../validate.ts";
@@ -16,8 +17,9 @@ import {
   listPools,
   POOL_SORTS,
   releaseAddress,
-  renamePool,
+  updatePool,
 } from "./ip-pools.ts";
+import { allocated, allocationPage, poolPage, poolView } from "./responses.ts";
 
 const name = z.string().trim().min(1).max(100);
 const createBody = z
@@ -26,9 +28,14 @@ const createBody = z
     cidr: z.cidrv4(),
     rangeStart: z.ipv4().optional(),
     rangeEnd: z.ipv4().optional(),
+    // Kept back from allocation; omitted = the first usable address, null = none.
+    gateway: z.ipv4().nullable().optional(),
   })
   .strict();
-const renameBody = z.object({ name }).strict();
+const updateBody = z
+  .object({ name: name.optional(), gateway: z.ipv4().nullable().optional() })
+  .strict()
+  .refine((b) => b.name !== undefined || b.gateway !== undefined, { message: "name or gateway is required" });
 const allocateBody = z
   .object({ subscriberId: z.string().uuid(), sessionId: z.string().max(100).nullable().optional() })
   .strict();
@@ -51,31 +58,45 @@ export function ipPoolRoutes(deps: AppDeps) {
   return (
     new Hono<AppEnv>()
       .use(requireTenantAuth(deps))
-      .get("/", requirePermission("pools.view"), validate("query", listQuery), async (c) =>
-        c.json(await listPools({ ctx: serviceCtx(c), input: c.req.valid("query") })),
+      .get(
+        "/",
+        jsonResponse(poolPage, "A page of pools"),
+        requirePermission("pools.view"),
+        validate("query", listQuery),
+        async (c) => c.json(await listPools({ ctx: serviceCtx(c), input: c.req.valid("query") })),
       )
-      .get("/:id", requirePermission("pools.view"), validate("param", idParam), async (c) =>
-        c.json({ pool: await getPool({ ctx: serviceCtx(c), input: c.req.valid("param") }) }),
+      .get(
+        "/:id",
+        jsonResponse(z.object({ pool: poolView }), "The pool"),
+        requirePermission("pools.view"),
+        validate("param", idParam),
+        async (c) => c.json({ pool: await getPool({ ctx: serviceCtx(c), input: c.req.valid("param") }) }),
       )
-      .post("/", requirePermission("pools.edit"), validate("json", createBody), async (c) =>
-        c.json({ pool: await createPool({ ctx: serviceCtx(c), input: c.req.valid("json") }) }, 201),
+      .post(
+        "/",
+        jsonResponse(z.object({ pool: poolView }), "The new pool", { status: 201 }),
+        requirePermission("pools.edit"),
+        validate("json", createBody),
+        async (c) => c.json({ pool: await createPool({ ctx: serviceCtx(c), input: c.req.valid("json") }) }, 201),
       )
       .patch(
         "/:id",
+        jsonResponse(z.object({ pool: poolView }), "The pool, renamed"),
         requirePermission("pools.edit"),
         validate("param", idParam),
-        validate("json", renameBody),
+        validate("json", updateBody),
         async (c) =>
           c.json({
-            pool: await renamePool({ ctx: serviceCtx(c), input: { ...c.req.valid("param"), ...c.req.valid("json") } }),
+            pool: await updatePool({ ctx: serviceCtx(c), input: { ...c.req.valid("param"), ...c.req.valid("json") } }),
           }),
       )
-      .delete("/:id", requirePermission("pools.edit"), validate("param", idParam), async (c) => {
+      .delete("/:id", noContent("Deleted"), requirePermission("pools.edit"), validate("param", idParam), async (c) => {
         await deletePool({ ctx: serviceCtx(c), input: c.req.valid("param") });
         return c.body(null, 204);
       })
       .get(
         "/:id/allocations",
+        jsonResponse(allocationPage, "A page of the pool's addresses"),
         requirePermission("pools.view"),
         validate("param", idParam),
         validate("query", allocationsQuery),
@@ -90,6 +111,7 @@ export function ipPoolRoutes(deps: AppDeps) {
       // Manual reservation; RADIUS calls allocateAddress directly.
       .post(
         "/:id/allocations",
+        jsonResponse(allocated, "The reserved address", { status: [200, 201] }),
         requirePermission("pools.edit"),
         validate("param", idParam),
         validate("json", allocateBody),
@@ -103,6 +125,7 @@ export function ipPoolRoutes(deps: AppDeps) {
       )
       .delete(
         "/:id/allocations/:address",
+        noContent("Released"),
         requirePermission("pools.edit"),
         validate("param", addressParam),
         async (c) => {

@@ -38,13 +38,14 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 
 describe("IP pools", () => {
-  it("creates pools without network and broadcast, honours ranges, /31 and /32", async () => {
+  it("creates pools without network, broadcast and gateway, honours ranges, /31 and /32", async () => {
     expect(await pool({ name: "Main", cidr: "10.10.0.0/24" })).toMatchObject({
       cidr: "10.10.0.0/24",
       rangeStart: "10.10.0.1",
       rangeEnd: "10.10.0.254",
-      size: 254,
-      free: 254,
+      gateway: "10.10.0.1",
+      size: 253,
+      free: 253,
       used: 0,
     });
     expect(
@@ -52,9 +53,10 @@ describe("IP pools", () => {
     ).toMatchObject({
       size: 50,
     });
-    expect((await pool({ name: "P2P", cidr: "10.10.2.0/31" })).size).toBe(2);
+    // Point-to-point prefixes have no gateway of their own.
+    expect(await pool({ name: "P2P", cidr: "10.10.2.0/31" })).toMatchObject({ size: 2, gateway: null });
     expect((await pool({ name: "Single", cidr: "10.10.2.9/32" })).size).toBe(1);
-    expect((await pool({ name: "Big", cidr: "10.20.0.0/16" })).size).toBe(65_534);
+    expect((await pool({ name: "Big", cidr: "10.20.0.0/16" })).size).toBe(65_533);
     const list = await api("GET", "/api/ip-pools?search=ran");
     expect(list.body.items).toHaveLength(1);
     expect(list.body.items[0]).toMatchObject({ name: "Ranged", size: 50, free: 50, used: 0 });
@@ -91,7 +93,7 @@ describe("IP pools", () => {
   });
 
   it("allocates, lists allocations, refuses deletion while in use, releases and deletes", async () => {
-    const p = await pool({ name: "Cycle", cidr: "10.50.0.0/29" });
+    const p = await pool({ name: "Cycle", cidr: "10.50.0.0/29", gateway: null });
     const [s1, s2] = await subscribers(a, 2, "cycle");
     const first = await api("POST", `/api/ip-pools/${p.id}/allocations`, { subscriberId: s1 });
     expect(first.status).toBe(201);
@@ -126,7 +128,45 @@ describe("IP pools", () => {
     expect((await api("DELETE", `/api/ip-pools/${p.id}`)).status).toBe(204);
     expectError(await api("GET", `/api/ip-pools/${p.id}`), 404, "not_found");
     // Its addresses are gone too, so a new pool may take them.
-    expect((await pool({ name: "Reuse", cidr: "10.50.0.0/29" })).size).toBe(6);
+    expect((await pool({ name: "Reuse", cidr: "10.50.0.0/29" })).size).toBe(5);
+  });
+
+  it("never hands out the gateway; moving it frees the old one and refuses an address in use", async () => {
+    const p = await pool({ name: "Gw", cidr: "10.80.0.0/29" });
+    expect(p).toMatchObject({ gateway: "10.80.0.1", size: 5 });
+    const subs = await subscribers(a, 6, "gw");
+    const got: string[] = [];
+    for (const subscriberId of subs.slice(0, 5)) {
+      got.push((await api("POST", `/api/ip-pools/${p.id}/allocations`, { subscriberId })).body.address);
+    }
+    expect(got).toEqual(["10.80.0.2", "10.80.0.3", "10.80.0.4", "10.80.0.5", "10.80.0.6"]);
+    expectError(
+      await api("POST", `/api/ip-pools/${p.id}/allocations`, { subscriberId: subs[5] }),
+      409,
+      "pool_exhausted",
+    );
+
+    const taken = await api("PATCH", `/api/ip-pools/${p.id}`, { gateway: "10.80.0.6" });
+    expectError(taken, 409, "conflict");
+    expect(taken.body.error.message).toMatch(/gateway/);
+    const outside = await api("PATCH", `/api/ip-pools/${p.id}`, { gateway: "10.81.0.1" });
+    expectError(outside, 400, "validation_error");
+    expect(outside.body.error.message).toMatch(/^gateway/);
+
+    expect((await api("DELETE", `/api/ip-pools/${p.id}/allocations/10.80.0.6`)).status).toBe(204);
+    const moved = await api("PATCH", `/api/ip-pools/${p.id}`, { gateway: "10.80.0.6" });
+    expect(moved.body.pool).toMatchObject({ gateway: "10.80.0.6", size: 5, used: 4 });
+    // The old gateway is an ordinary address now; the new one is never handed out.
+    expect((await api("POST", `/api/ip-pools/${p.id}/allocations`, { subscriberId: subs[5] })).body.address).toBe(
+      "10.80.0.1",
+    );
+    const none = await api("PATCH", `/api/ip-pools/${p.id}`, { gateway: null });
+    expect(none.body.pool).toMatchObject({ gateway: null, size: 6, used: 5, free: 1 });
+    expectError(
+      await api("POST", "/api/ip-pools", { name: "Bad gw", cidr: "10.82.0.0/29", gateway: "10.83.0.1" }),
+      400,
+      "validation_error",
+    );
   });
 
   it("renames, and keeps pools invisible to other tenants", async () => {
@@ -140,7 +180,7 @@ describe("IP pools", () => {
     expectError(await api("POST", `/api/ip-pools/${p.id}/allocations`, { subscriberId: sb }, b), 404, "not_found");
     expect((await api("GET", `/api/ip-pools/${p.id}`)).body.pool).toMatchObject({ name: "Renamed", used: 0 });
     // Each tenant has its own address space: B may use the same CIDR.
-    expect((await pool({ name: "Same CIDR", cidr: "10.60.0.0/30" }, b)).size).toBe(2);
+    expect((await pool({ name: "Same CIDR", cidr: "10.60.0.0/30" }, b)).size).toBe(1);
   });
 });
 

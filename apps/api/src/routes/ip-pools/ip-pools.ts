@@ -47,6 +47,24 @@ export function parseIpv4Cidr(cidr: string): Ipv4Cidr {
 
 const badInput = (field: string, message: string) => new AppError(400, ErrorCode.validation, `${field}: ${message}`);
 
+/**
+ * The router's address on a subnet when the operator names none: the first usable address. A /31
+ * or /32 is point-to-point (RFC 3021) and has no gateway of its own.
+ */
+export function defaultGateway(cidr: string): string | null {
+  const c = parseIpv4Cidr(cidr);
+  return c.prefix < 31 ? intToIpv4(c.network + 1) : null;
+}
+
+/** A gateway must be an address of the pool's subnet; null means none is kept back. */
+function checkGateway(cidr: string, gateway: string | null): string | null {
+  if (gateway === null) return null;
+  const c = parseIpv4Cidr(cidr);
+  const g = ipv4ToInt(gateway);
+  if (g < c.network || g >= c.network + c.size) throw badInput("gateway", `must be an address of ${cidr}`);
+  return gateway;
+}
+
 /** The addresses a pool hands out: network and broadcast excluded unless the prefix is /31 or /32. */
 export function poolRange(input: { cidr: string; rangeStart?: string | undefined; rangeEnd?: string | undefined }) {
   const c = parseIpv4Cidr(input.cidr);
@@ -82,6 +100,7 @@ function poolColumns(ctx: ServiceCtx) {
     cidr: t.ipPools.cidr,
     rangeStart: t.ipPools.rangeStart,
     rangeEnd: t.ipPools.rangeEnd,
+    gateway: t.ipPools.gateway,
     createdAt: t.ipPools.createdAt,
     updatedAt: t.ipPools.updatedAt,
     size: sql<number>`(select count(*)::int from ${a} where ${a.poolId} = ${t.ipPools.id})`,
@@ -119,16 +138,26 @@ export async function getPool({ ctx, input }: { ctx: ServiceCtx; input: { id: st
   return { ...row, free: row.size - row.used };
 }
 
-/** Creates the pool and one ip_allocations row per address, in one transaction. */
+/**
+ * Creates the pool and one ip_allocations row per address but the gateway, in one transaction:
+ * the gateway has no row, so no allocation can ever hand it out.
+ */
 export async function createPool({
   ctx,
   input,
 }: {
   ctx: ServiceCtx;
-  input: { name: string; cidr: string; rangeStart?: string | undefined; rangeEnd?: string | undefined };
+  input: {
+    name: string;
+    cidr: string;
+    rangeStart?: string | undefined;
+    rangeEnd?: string | undefined;
+    gateway?: string | null | undefined;
+  };
 }) {
   const { t } = ctx.tenant;
   const range = poolRange(input);
+  const gateway = checkGateway(input.cidr, input.gateway === undefined ? defaultGateway(input.cidr) : input.gateway);
   const id = randomUUID();
   await inTransaction(ctx, async (tx) => {
     // One creator at a time per tenant, so the overlap check below cannot race another create.
@@ -149,32 +178,70 @@ export async function createPool({
     }
     await tx.db
       .insert(t.ipPools)
-      .values({ id, name: input.name, cidr: input.cidr, rangeStart: range.start, rangeEnd: range.end })
+      .values({ id, name: input.name, cidr: input.cidr, rangeStart: range.start, rangeEnd: range.end, gateway })
       .catch(nameTaken);
     await tx.db
       .execute(
         sql`insert into ${t.ipAllocations} (pool_id, address)
-            select ${id}::uuid, ${range.start}::inet + g from generate_series(0::bigint, ${range.size - 1}::bigint) g`,
+            select ${id}::uuid, a from (
+              select ${range.start}::inet + g as a from generate_series(0::bigint, ${range.size - 1}::bigint) g) r
+            where a is distinct from ${gateway}::inet`,
       )
       .catch(nameTaken);
     await writeAudit(tx, {
       action: "ip_pool.create",
       entityType: "ip_pool",
       entityId: id,
-      details: { after: { id, name: input.name, cidr: input.cidr, ...range } },
+      details: { after: { id, name: input.name, cidr: input.cidr, gateway, ...range } },
     });
   });
   return getPool({ ctx, input: { id } });
 }
 
-export async function renamePool({ ctx, input }: { ctx: ServiceCtx; input: { id: string; name: string } }) {
+/**
+ * Renames, and moves the gateway: the old gateway's address (if inside the range) becomes
+ * assignable, the new one's row goes, and a new gateway a subscriber holds is refused (409).
+ */
+export async function updatePool({
+  ctx,
+  input,
+}: {
+  ctx: ServiceCtx;
+  input: { id: string; name?: string | undefined; gateway?: string | null | undefined };
+}) {
   const { t } = ctx.tenant;
+  const a = t.ipAllocations;
   await inTransaction(ctx, async (tx) => {
     const [before] = await tx.db.select().from(t.ipPools).where(eq(t.ipPools.id, input.id)).for("update");
     if (!before) throw notFound("IP pool not found");
+    const gateway = input.gateway === undefined ? before.gateway : checkGateway(before.cidr, input.gateway);
+    if (gateway !== before.gateway) {
+      if (gateway) {
+        const [held] = await tx.db
+          .select({ subscriberId: a.subscriberId })
+          .from(a)
+          .where(and(eq(a.poolId, input.id), sql`${a.address} = ${gateway}::inet`))
+          .for("update");
+        if (held?.subscriberId) {
+          throw new AppError(
+            409,
+            ErrorCode.conflict,
+            `gateway: ${gateway} is allocated to a subscriber; release it first.`,
+          );
+        }
+        await tx.db.delete(a).where(and(eq(a.poolId, input.id), sql`${a.address} = ${gateway}::inet`));
+      }
+      if (before.gateway) {
+        await tx.db.execute(sql`
+          insert into ${a} (pool_id, address)
+          select ${input.id}::uuid, ${before.gateway}::inet
+          where ${before.gateway}::inet between ${before.rangeStart}::inet and ${before.rangeEnd}::inet
+          on conflict do nothing`);
+      }
+    }
     const [after] = await tx.db
       .update(t.ipPools)
-      .set({ name: input.name, updatedAt: new Date() })
+      .set({ ...(input.name !== undefined ? { name: input.name } : {}), gateway, updatedAt: new Date() })
       .where(eq(t.ipPools.id, input.id))
       .returning()
       .catch(nameTaken);

@@ -5,6 +5,7 @@ import { AppError, ErrorCode, notFound } from "../../errors.ts";
 import { type ListInput, likeEscape } from "../../pagination.ts";
 import { writeAudit } from "../../services/audit.ts";
 import { inTransaction, type ServiceCtx } from "../../services/context.ts";
+import { assertV6Pools } from "../ipv6-pools/ipv6-pools.ts";
 
 export interface PlanInput {
   name: string;
@@ -23,6 +24,10 @@ export interface PlanInput {
   priceCents?: number | undefined;
   isActive?: boolean | undefined;
   ipPoolId?: string | null | undefined;
+  ipv6PoolId?: string | null | undefined;
+  delegatedIpv6PoolId?: string | null | undefined;
+  simultaneousUse?: number | null | undefined;
+  simultaneousUseAction?: "reject" | "disconnect_oldest" | undefined;
 }
 
 export const PLAN_SORTS = ["name", "price", "created"] as const;
@@ -101,6 +106,7 @@ export async function createPlan({ ctx, input }: { ctx: ServiceCtx; input: PlanI
   const { t } = ctx.tenant;
   return inTransaction(ctx, async (tx) => {
     await assertPool(tx, input.ipPoolId);
+    await assertV6Pools(tx, { ipv6PoolId: input.ipv6PoolId, delegatedIpv6PoolId: input.delegatedIpv6PoolId });
     const [plan] = await tx.db.insert(t.servicePlans).values(input).returning().catch(uniqueName);
     if (!plan) throw new Error("insert returned nothing");
     await writeAudit(tx, { action: "plan.create", entityType: "plan", entityId: plan.id, details: { after: plan } });
@@ -122,6 +128,10 @@ export async function updatePlan({
     )[0];
     if (!before) throw notFound("Plan not found");
     await assertPool(tx, input.changes.ipPoolId);
+    await assertV6Pools(tx, {
+      ipv6PoolId: input.changes.ipv6PoolId,
+      delegatedIpv6PoolId: input.changes.delegatedIpv6PoolId,
+    });
     const [after] = await tx.db
       .update(t.servicePlans)
       .set({ ...input.changes, updatedAt: new Date() })

@@ -9,6 +9,7 @@ import { pageQuery } from "../../pagination.ts";
 import { renewSubscriber } from "../../services/billing.ts";
 import { serviceCtx } from "../../services/context.ts";
 import { isoDate, validate } from "../../validate.ts";
+import { ipv6Prefix } from "../ipv6-pools/schemas.ts";
 import { subscriberUsage } from "../sessions/sessions.ts";
 import { BULK_ACTIONS, bulkSubscriberAction } from "./subscriber-bulk.ts";
 import { exportSubscribers, importSubscribers } from "./subscriber-csv.ts";
@@ -38,6 +39,10 @@ const fields = {
   notes: z.string().max(2000).optional(),
   staticIp: z.ipv4().nullable().optional(),
   ipPoolId: z.string().uuid().nullable().optional(),
+  staticIpv6Prefix: ipv6Prefix.nullable().optional(),
+  delegatedIpv6Prefix: ipv6Prefix.nullable().optional(),
+  // Open sessions allowed at once; null = the plan's limit.
+  simultaneousUse: z.number().int().min(1).max(1000).nullable().optional(),
   macAddress: mac.nullable().optional(),
   macLockOnFirstLogin: z.boolean().optional(),
   expiresAt: isoDate.nullable().optional(),

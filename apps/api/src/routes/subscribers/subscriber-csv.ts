@@ -8,6 +8,7 @@ import { AppError, ErrorCode } from "../../errors.ts";
 import { writeAudit } from "../../services/audit.ts";
 import { inTransaction, type ServiceCtx } from "../../services/context.ts";
 import { isoDate } from "../../validate.ts";
+import { ipv6Prefix } from "../ipv6-pools/schemas.ts";
 import { assertUnderCap } from "./subscribers.ts";
 
 // Columns shared by import and export; import adds the password, export the balance.
@@ -21,6 +22,9 @@ const CSV_FIELDS = [
   "phone",
   "address",
   "static_ip",
+  "static_ipv6_prefix",
+  "delegated_ipv6_prefix",
+  "simultaneous_use",
   "mac_address",
   "notes",
 ] as const;
@@ -39,6 +43,9 @@ const row = z.object({
   phone: z.preprocess(empty, z.string().max(40).optional()),
   address: z.preprocess(empty, z.string().max(500).optional()),
   static_ip: z.preprocess(empty, z.ipv4().optional()),
+  static_ipv6_prefix: z.preprocess(empty, ipv6Prefix.optional()),
+  delegated_ipv6_prefix: z.preprocess(empty, ipv6Prefix.optional()),
+  simultaneous_use: z.preprocess(empty, z.coerce.number().int().min(1).max(1000).optional()),
   mac_address: z.preprocess(
     empty,
     z
@@ -145,6 +152,9 @@ export async function importSubscribers(
         phone: data.phone ?? null,
         address: data.address ?? null,
         staticIp: data.static_ip ?? null,
+        staticIpv6Prefix: data.static_ipv6_prefix ?? null,
+        delegatedIpv6Prefix: data.delegated_ipv6_prefix ?? null,
+        simultaneousUse: data.simultaneous_use ?? null,
         macAddress: data.mac_address ?? null,
         notes: data.notes ?? "",
         resellerId: tx.actor.resellerId,
@@ -160,7 +170,7 @@ export async function importSubscribers(
             throw new AppError(
               409,
               ErrorCode.conflict,
-              "A username or static IP was taken while importing; nothing was imported.",
+              "A username, static IP or IPv6 prefix was taken while importing; nothing was imported.",
             );
           }
           throw err;
@@ -186,6 +196,9 @@ export async function exportSubscribers({ ctx }: { ctx: ServiceCtx }): Promise<s
       phone: s.phone,
       address: s.address,
       staticIp: s.staticIp,
+      staticIpv6Prefix: s.staticIpv6Prefix,
+      delegatedIpv6Prefix: s.delegatedIpv6Prefix,
+      simultaneousUse: s.simultaneousUse,
       macAddress: s.macAddress,
       notes: s.notes,
       balanceCents: s.balanceCents,
@@ -205,6 +218,9 @@ export async function exportSubscribers({ ctx }: { ctx: ServiceCtx }): Promise<s
       r.phone ?? "",
       r.address ?? "",
       r.staticIp ?? "",
+      r.staticIpv6Prefix ?? "",
+      r.delegatedIpv6Prefix ?? "",
+      r.simultaneousUse?.toString() ?? "",
       r.macAddress ?? "",
       r.notes,
       (r.balanceCents / 100).toFixed(2),

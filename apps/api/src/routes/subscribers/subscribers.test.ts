@@ -253,7 +253,7 @@ describe("CSV import and export", () => {
     expect(csv.headers["content-type"]).toMatch(/text\/csv/);
     const lines = String(csv.body).trim().split("\n");
     expect(lines[0]).toBe(
-      "username,plan,status,expires_at,full_name,email,phone,address,static_ip,mac_address,notes,balance",
+      "username,plan,status,expires_at,full_name,email,phone,address,static_ip,static_ipv6_prefix,delegated_ipv6_prefix,simultaneous_use,mac_address,notes,balance",
     );
     expect(lines.slice(1).map((l) => l.split(",")[0])).toEqual(["imp1", "imp2", "taken"]);
     expect(lines[1]).toContain("AA:BB:CC:DD:EE:FF");

@@ -23,6 +23,9 @@ export interface SubscriberFields {
   notes?: string | undefined;
   staticIp?: string | null | undefined;
   ipPoolId?: string | null | undefined;
+  staticIpv6Prefix?: string | null | undefined;
+  delegatedIpv6Prefix?: string | null | undefined;
+  simultaneousUse?: number | null | undefined;
   macAddress?: string | null | undefined;
   macLockOnFirstLogin?: boolean | undefined;
   expiresAt?: Date | null | undefined;
@@ -47,9 +50,12 @@ export function publicSubscriber<T extends { passwordEnc: string }>(row: T): Omi
 
 export const sealContext = (id: string) => `subscriber:${id}`;
 
-const conflict = conflictOn(
-  (c) => `Another subscriber already has this ${c === "subscribers_static_ip_key" ? "static IP" : "username"}.`,
-);
+const CONFLICT_FIELDS: Record<string, string> = {
+  subscribers_static_ip_key: "static IP",
+  subscribers_static_ipv6_key: "static IPv6 prefix",
+  subscribers_delegated_ipv6_key: "delegated IPv6 prefix",
+};
+const conflict = conflictOn((c) => `Another subscriber already has this ${CONFLICT_FIELDS[c ?? ""] ?? "username"}.`);
 
 /** Resellers reach only their own subscribers; everyone else reaches all of the tenant's. */
 function scope(ctx: ServiceCtx): SQL | undefined {
@@ -379,6 +385,11 @@ export async function deleteSubscriber({ ctx, input }: { ctx: ServiceCtx; input:
       .update(t.ipAllocations)
       .set({ subscriberId: null, sessionId: null, allocatedAt: null })
       .where(eq(t.ipAllocations.subscriberId, input.id));
+    // IPv6 prefixes stay with a subscriber across sessions; they go back to the pool only now.
+    await tx.db
+      .update(t.ipv6Allocations)
+      .set({ subscriberId: null, allocatedAt: null })
+      .where(eq(t.ipv6Allocations.subscriberId, input.id));
     await tx.db.delete(t.subscribers).where(eq(t.subscribers.id, input.id));
     await writeAudit(tx, {
       action: "subscriber.delete",
