@@ -37,6 +37,10 @@ export interface Subscriber {
   ipPoolId: string | null;
   macAddress: string | null;
   macLockOnFirstLogin: boolean;
+  /** Overrides the plan's limit; null follows the plan. */
+  simultaneousUse: number | null;
+  staticIpv6Prefix: string | null;
+  delegatedIpv6Prefix: string | null;
   balanceCents: number;
   lastSeenAt: string | null;
   bytesIn: number;
@@ -55,3 +59,5 @@ export type NasHealth = ApiItem<"/api/nas">["health"];
 export type NasEvent = ApiItem<"/api/traffic/nas-events">;
 
 export type IpPool = ApiItem<"/api/ip-pools">;
+
+export type Ipv6Pool = ApiItem<"/api/ipv6-pools">;

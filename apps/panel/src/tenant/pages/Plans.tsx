@@ -40,7 +40,11 @@ type Field =
   | "quotaPeriod"
   | "fupDownloadKbps"
   | "fupUploadKbps"
-  | "ipPoolId";
+  | "ipPoolId"
+  | "ipv6PoolId"
+  | "delegatedIpv6PoolId"
+  | "simultaneousUse"
+  | "simultaneousUseAction";
 
 const GIB = 1024 ** 3;
 const str = (n: number | null | undefined) => (n === null || n === undefined ? "" : String(n));
@@ -67,6 +71,12 @@ function PlanForm(props: { plan?: Plan; onDone: () => void; onClose: () => void 
   const [fupUp, setFupUp] = createSignal(str(p?.fupUploadKbps));
   const [pool, setPool] = createSignal(p?.ipPoolId ?? "");
   const [pools] = createResource(() => unwrap(api.GET("/api/ip-pools", { params: { query: { limit: 100 } } })));
+  const [v6Pool, setV6Pool] = createSignal(p?.ipv6PoolId ?? "");
+  const [pdPool, setPdPool] = createSignal(p?.delegatedIpv6PoolId ?? "");
+  const [v6Pools] = createResource(() => unwrap(api.GET("/api/ipv6-pools", { params: { query: { limit: 100 } } })));
+  const v6Options = () => (v6Pools()?.items ?? []).map((x) => ({ value: x.id, label: `${x.name} (${x.prefix})` }));
+  const [simUse, setSimUse] = createSignal(str(p?.simultaneousUse));
+  const [simAction, setSimAction] = createSignal<string>(p?.simultaneousUseAction ?? "reject");
   const [errors, setErrors] = createSignal<Errors<Field>>({});
   const submit = async () => {
     const quota = quotaGib().trim();
@@ -93,6 +103,7 @@ function PlanForm(props: { plan?: Plan; onDone: () => void; onClose: () => void 
           ? (optionalIntInRange(fupUp(), "Throttled upload", 1, 100_000_000) ??
             (fupUp().trim() ? undefined : "Throttling needs the reduced upload speed."))
           : undefined,
+      simultaneousUse: optionalIntInRange(simUse(), "Simultaneous-Use", 1, 1000),
     };
     setErrors(errs);
     if (hasErrors(errs)) return;
@@ -113,6 +124,10 @@ function PlanForm(props: { plan?: Plan; onDone: () => void; onClose: () => void 
       fupDownloadKbps: quota && fup() === "throttle" ? optionalInt(fupDown()) : null,
       fupUploadKbps: quota && fup() === "throttle" ? optionalInt(fupUp()) : null,
       ipPoolId: pool() || null,
+      ipv6PoolId: v6Pool() || null,
+      delegatedIpv6PoolId: pdPool() || null,
+      simultaneousUse: optionalInt(simUse()),
+      simultaneousUseAction: simAction() as Plan["simultaneousUseAction"],
     };
     try {
       if (p) await unwrap(api.PATCH("/api/plans/{id}", { params: { path: { id: p.id } }, body }));
@@ -261,6 +276,46 @@ function PlanForm(props: { plan?: Plan; onDone: () => void; onClose: () => void 
         onChange={(e) => setPool(e.currentTarget.value)}
         error={errors().ipPoolId}
       />
+      <div class="form-row">
+        <SelectField
+          label="IPv6 pool"
+          placeholder="None (no Framed-IPv6-Prefix)"
+          value={v6Pool()}
+          options={v6Options()}
+          onChange={(e) => setV6Pool(e.currentTarget.value)}
+          error={errors().ipv6PoolId}
+        />
+        <SelectField
+          label="Delegated IPv6 pool"
+          placeholder="None (no prefix delegation)"
+          value={pdPool()}
+          options={v6Options()}
+          onChange={(e) => setPdPool(e.currentTarget.value)}
+          error={errors().delegatedIpv6PoolId}
+        />
+      </div>
+      <fieldset>
+        <legend>Simultaneous-Use</legend>
+        <div class="form-row">
+          <TextField
+            label="Sessions at once (empty = unlimited)"
+            inputmode="numeric"
+            value={simUse()}
+            onValue={setSimUse}
+            error={errors().simultaneousUse}
+          />
+          <SelectField
+            label="When over the limit"
+            value={simAction()}
+            options={[
+              { value: "reject", label: "Reject the new login" },
+              { value: "disconnect_oldest", label: "Admit it and disconnect the oldest session" },
+            ]}
+            onChange={(e) => setSimAction(e.currentTarget.value)}
+            error={errors().simultaneousUseAction}
+          />
+        </div>
+      </fieldset>
       <CheckboxField label="Active" checked={active()} onChange={(e) => setActive(e.currentTarget.checked)} />
     </FormDialog>
   );

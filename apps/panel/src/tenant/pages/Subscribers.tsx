@@ -8,7 +8,15 @@ import { ErrorBanner } from "../../ui/ErrorBanner";
 import { CheckboxField, SelectField, TextAreaField, TextField } from "../../ui/Field";
 import { FormDialog } from "../../ui/FormDialog";
 import { displayTimezone, formatBytes, formatDate, fromZonedInput, toZonedInput } from "../../ui/format";
-import { EMAIL_RE, type Errors, hasErrors, required, serverFieldErrors } from "../../ui/forms";
+import {
+  EMAIL_RE,
+  type Errors,
+  hasErrors,
+  optionalInt,
+  optionalIntInRange,
+  required,
+  serverFieldErrors,
+} from "../../ui/forms";
 import { Modal } from "../../ui/Modal";
 import { SearchToolbar } from "../../ui/SearchToolbar";
 import { createSubmit } from "../../ui/submit";
@@ -48,9 +56,14 @@ type SubscriberField =
   | "expiresAt"
   | "ipPoolId"
   | "address"
-  | "notes";
+  | "notes"
+  | "simultaneousUse"
+  | "staticIpv6Prefix"
+  | "delegatedIpv6Prefix";
 
 const IPV4_RE = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+const V6_PREFIX_RE = /^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\/(\d|[1-9]\d|1[01]\d|12[0-8])$/;
+const V6_HINT = "An IPv6 prefix like 2001:db8:1::/64.";
 const MAC_RE = /^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$/;
 
 /** Every field of a subscriber the API takes, expiry on the tenant's clock. */
@@ -71,6 +84,9 @@ function SubscriberForm(props: { subscriber?: Subscriber; plans: Plan[]; onDone:
   const [mac, setMac] = createSignal(s?.macAddress ?? "");
   const [macLock, setMacLock] = createSignal(s?.macLockOnFirstLogin ?? false);
   const [expires, setExpires] = createSignal(toZonedInput(s?.expiresAt));
+  const [simUse, setSimUse] = createSignal(s?.simultaneousUse == null ? "" : String(s.simultaneousUse));
+  const [v6Prefix, setV6Prefix] = createSignal(s?.staticIpv6Prefix ?? "");
+  const [pdPrefix, setPdPrefix] = createSignal(s?.delegatedIpv6Prefix ?? "");
   const [pools] = createResource(() =>
     unwrap<Page<{ id: string; name: string }>>(api.GET("/api/ip-pools", { params: { query: { limit: 100 } } })),
   );
@@ -89,6 +105,10 @@ function SubscriberForm(props: { subscriber?: Subscriber; plans: Plan[]; onDone:
       staticIp: staticIp().trim() && !IPV4_RE.test(staticIp().trim()) ? "An IPv4 address like 10.0.0.5." : undefined,
       macAddress: mac().trim() && !MAC_RE.test(mac().trim()) ? "Like AA:BB:CC:DD:EE:FF." : undefined,
       expiresAt: expires().trim() && !fromZonedInput(expires()) ? "Pick a date and time." : undefined,
+      simultaneousUse: optionalIntInRange(simUse(), "Sessions at once", 1, 1000),
+      // Only the shape here: host bits and overlaps are the server's word, shown beside the field.
+      staticIpv6Prefix: v6Prefix().trim() && !V6_PREFIX_RE.test(v6Prefix().trim()) ? V6_HINT : undefined,
+      delegatedIpv6Prefix: pdPrefix().trim() && !V6_PREFIX_RE.test(pdPrefix().trim()) ? V6_HINT : undefined,
     };
     setErrors(errs);
     if (hasErrors(errs)) return;
@@ -105,6 +125,9 @@ function SubscriberForm(props: { subscriber?: Subscriber; plans: Plan[]; onDone:
       macAddress: mac().trim() || null,
       macLockOnFirstLogin: macLock(),
       expiresAt: fromZonedInput(expires()) ?? null,
+      simultaneousUse: optionalInt(simUse()),
+      staticIpv6Prefix: v6Prefix().trim() || null,
+      delegatedIpv6Prefix: pdPrefix().trim() || null,
     };
     try {
       if (s) {
@@ -214,6 +237,29 @@ function SubscriberForm(props: { subscriber?: Subscriber; plans: Plan[]; onDone:
           label="Lock to the MAC of the first login"
           checked={macLock()}
           onChange={(e) => setMacLock(e.currentTarget.checked)}
+        />
+        <div class="form-row">
+          <TextField
+            label="Static prefix (IPv6)"
+            value={v6Prefix()}
+            onValue={setV6Prefix}
+            error={errors().staticIpv6Prefix}
+            hint="Empty: from the plan's IPv6 pool."
+          />
+          <TextField
+            label="Delegated prefix (IPv6)"
+            value={pdPrefix()}
+            onValue={setPdPrefix}
+            error={errors().delegatedIpv6Prefix}
+            hint="Empty: from the plan's delegated pool."
+          />
+        </div>
+        <TextField
+          label="Sessions at once (empty = no override)"
+          inputmode="numeric"
+          value={simUse()}
+          onValue={setSimUse}
+          error={errors().simultaneousUse}
         />
       </fieldset>
       <TextAreaField label="Notes (staff only)" value={notes()} onValue={setNotes} error={errors().notes} />

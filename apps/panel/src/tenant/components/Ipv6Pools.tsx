@@ -1,0 +1,135 @@
+import { createSignal, Show } from "solid-js";
+import { api, unwrap } from "../../api/client";
+import { createActionError } from "../../ui/action-error";
+import { ConfirmAction } from "../../ui/ConfirmAction";
+import { ErrorBanner } from "../../ui/ErrorBanner";
+import { TextField } from "../../ui/Field";
+import { FormDialog } from "../../ui/FormDialog";
+import { type Errors, hasErrors, intInRange, required, serverFieldErrors } from "../../ui/forms";
+import { SearchToolbar } from "../../ui/SearchToolbar";
+import { Table } from "../../ui/Table";
+import { toast } from "../../ui/Toast";
+import { createList, searchParam } from "../list";
+import type { Ipv6Pool } from "../types";
+
+type Field = "name" | "prefix" | "assignLength";
+
+/** Shape only; host bits and overlaps with other pools are the server's word, shown beside the field. */
+const PREFIX = /^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\/(\d|[1-9]\d|1[01]\d|12[0-8])$/;
+
+function Ipv6PoolForm(props: { onDone: () => void; onClose: () => void }) {
+  const [name, setName] = createSignal("");
+  const [prefix, setPrefix] = createSignal("");
+  const [assign, setAssign] = createSignal("64");
+  const [errors, setErrors] = createSignal<Errors<Field>>({});
+  const submit = async () => {
+    const errs: Errors<Field> = {
+      name: required(name(), "Name"),
+      prefix: PREFIX.test(prefix().trim()) ? undefined : "Enter a prefix like 2001:db8::/48.",
+      assignLength: intInRange(assign(), "Assign length", 1, 128),
+    };
+    setErrors(errs);
+    if (hasErrors(errs)) return;
+    try {
+      await unwrap(
+        api.POST("/api/ipv6-pools", {
+          body: { name: name().trim(), prefix: prefix().trim(), assignLength: Number(assign()) },
+        }),
+      );
+    } catch (err) {
+      setErrors({ ...errors(), ...(serverFieldErrors(err) as Errors<Field>) });
+      throw err;
+    }
+    toast("IPv6 pool created");
+    props.onDone();
+  };
+  return (
+    <FormDialog title="New IPv6 pool" submitLabel="Create IPv6 pool" onSubmit={submit} onClose={props.onClose}>
+      <TextField label="Name" value={name()} onValue={setName} error={errors().name} />
+      <div class="form-row">
+        <TextField label="Prefix" value={prefix()} onValue={setPrefix} error={errors().prefix} />
+        <TextField
+          label="Assign length"
+          inputmode="numeric"
+          value={assign()}
+          onValue={setAssign}
+          error={errors().assignLength}
+          hint="Each subscriber gets one prefix of this length, e.g. 64 or 56."
+        />
+      </div>
+    </FormDialog>
+  );
+}
+
+/** IPv6 pools: the prefixes plans hand out as Framed-IPv6-Prefix or by prefix delegation. */
+export function Ipv6PoolsSection() {
+  const list = createList<Ipv6Pool>(
+    (q) =>
+      unwrap(
+        api.GET("/api/ipv6-pools", {
+          params: { query: { page: q.page, limit: q.limit, search: searchParam(q.search) } },
+        }),
+      ),
+    { key: "name", order: "asc" },
+  );
+  const [adding, setAdding] = createSignal(false);
+  const [deleting, setDeleting] = createSignal<Ipv6Pool>();
+  const actions = createActionError();
+  return (
+    <section aria-labelledby="ipv6-pools-heading">
+      <h2 id="ipv6-pools-heading">IPv6 pools</h2>
+      <SearchToolbar
+        search={list.search()}
+        onSearch={list.setSearch}
+        newLabel="New IPv6 pool"
+        onNew={() => setAdding(true)}
+      />
+      <ErrorBanner error={actions.error() ?? list.data.error} onDismiss={actions.dismiss} />
+      <Table
+        {...list.table}
+        caption="IPv6 pools"
+        columns={[
+          { key: "name", label: "Name" },
+          { key: "prefix", label: "Prefix" },
+          { key: "assignLength", label: "Assigns", render: (p) => `/${p.assignLength}` },
+          { key: "used", label: "In use", render: (p) => `${p.used} of ${p.size}` },
+          {
+            key: "actions",
+            label: "Actions",
+            render: (p) => (
+              <button type="button" onClick={() => setDeleting(p)} aria-label={`Delete ${p.name}`}>
+                Delete
+              </button>
+            ),
+          },
+        ]}
+        rowKey={(p) => p.id}
+        empty="No IPv6 pools yet."
+      />
+      <Show when={adding()}>
+        <Ipv6PoolForm
+          onClose={() => setAdding(false)}
+          onDone={() => {
+            setAdding(false);
+            list.reload();
+          }}
+        />
+      </Show>
+      <ConfirmAction
+        item={deleting()}
+        title="Delete IPv6 pool"
+        message={(p) => `Delete ${p.name}? Pools with prefixes in use or used by plans cannot be deleted.`}
+        confirmLabel="Delete"
+        danger
+        action={(p) =>
+          actions.run(async () => {
+            await unwrap(api.DELETE("/api/ipv6-pools/{id}", { params: { path: { id: p.id } } }));
+            toast("IPv6 pool deleted");
+            list.reload();
+          })
+        }
+        onClose={() => setDeleting(undefined)}
+      />
+    </section>
+  );
+}
