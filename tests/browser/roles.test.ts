@@ -56,6 +56,7 @@ const ALL_PATHS = [
   "/wireguard",
   "/sessions",
   "/billing",
+  "/vouchers",
   "/resellers",
   "/users",
   "/notifications",
@@ -73,6 +74,9 @@ describe("roles in the tenant panel (Chromium)", { timeout: 120_000 }, () => {
     const refused = page.getByTestId("page-refused");
     await refused.waitFor();
     expect(await refused.textContent()).toContain("billing.view");
+    await page.goto(`${bs.tenantUrl(owner.slug)}/vouchers`);
+    await refused.waitFor();
+    expect(await refused.textContent()).toContain("vouchers.view");
     // Its subscriber list offers no action it may not take.
     await page.goto(`${bs.tenantUrl(owner.slug)}/subscribers`);
     const subRow = page.locator("tbody tr", { hasText: "role-sub" });
@@ -90,6 +94,7 @@ describe("roles in the tenant panel (Chromium)", { timeout: 120_000 }, () => {
     const labels = await navLabels(page);
     expect(labels).toContain("Invoices & payments");
     expect(labels).toContain("WireGuard");
+    expect(labels).toContain("Vouchers");
     // One click from a subscriber to why it cannot connect.
     await page.goto(`${bs.tenantUrl(owner.slug)}/subscribers`);
     await page.getByRole("link", { name: "Connection log of role-sub" }).click();
@@ -136,6 +141,8 @@ describe("roles in the tenant panel (Chromium)", { timeout: 120_000 }, () => {
     expect(await page.getByTestId("reseller-balance").textContent()).toBe("$50.00");
     const labels = await navLabels(page);
     for (const hidden of ["Settings", "Backups", "NAS devices", "Admin users"]) expect(labels).not.toContain(hidden);
+    // Resellers sell vouchers: vouchers.view is among their fixed permissions.
+    expect(labels).toContain("Vouchers");
     // A subscriber it creates is charged to its balance, and the dashboard says so.
     const login = await bs.stack.request("POST", "/api/auth/login", {
       host: owner.host,
