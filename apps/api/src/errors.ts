@@ -52,6 +52,10 @@ export const ErrorCode = {
   smsNotConfigured: "sms_not_configured",
   /** The SMS gateway refused a test message or could not be reached (502). */
   smsGatewayError: "sms_gateway_error",
+  /** The tenant asks for a phone code at portal sign-in and the subscriber has no phone (403). */
+  otpNoPhone: "otp_no_phone",
+  /** A portal sign-in code that is wrong, expired, used, tried too often or not this tenant's (401). */
+  otpInvalid: "otp_invalid",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

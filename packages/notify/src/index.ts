@@ -4,6 +4,7 @@ export * from "./adapters/smtp.ts";
 export * from "./adapters/twilio.ts";
 export * from "./callback-url.ts";
 export * from "./delivery.ts";
+export * from "./direct.ts";
 export * from "./enqueue.ts";
 export * from "./events.ts";
 export * from "./sms-settings.ts";

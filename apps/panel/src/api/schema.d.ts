@@ -1174,6 +1174,22 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/portal/auth/otp": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations["postApiPortalAuthOtp"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/portal/me": {
     parameters: {
       query?: never;
@@ -6287,6 +6303,8 @@ export interface operations {
               allowPlanChange: boolean;
               allowProfileEdit: boolean;
               allowPasswordChange: boolean;
+              /** @enum {string} */
+              phoneOtp: "off" | "on";
             };
           };
         };
@@ -6309,6 +6327,8 @@ export interface operations {
           allowPlanChange?: boolean;
           allowProfileEdit?: boolean;
           allowPasswordChange?: boolean;
+          /** @enum {string} */
+          phoneOtp?: "off" | "on";
         };
       };
     };
@@ -6327,6 +6347,8 @@ export interface operations {
               allowPlanChange: boolean;
               allowProfileEdit: boolean;
               allowPasswordChange: boolean;
+              /** @enum {string} */
+              phoneOtp: "off" | "on";
             };
           };
         };
@@ -7059,6 +7081,62 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          "application/json":
+            | {
+                token: string;
+                subscriber: {
+                  /** Format: uuid */
+                  id: string;
+                  username: string;
+                };
+              }
+            | {
+                /** @constant */
+                otpRequired: true;
+                challengeId: string;
+                phoneHint: string;
+                expiresIn: number;
+              };
+        };
+      };
+      /** @description Validation Error */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {boolean} */
+            success: false;
+            error: unknown[];
+            data: unknown;
+          };
+        };
+      };
+    };
+  };
+  postApiPortalAuthOtp: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          challengeId: string;
+          code: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The code matched: signed in */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
           "application/json": {
             token: string;
             subscriber: {
@@ -7165,6 +7243,8 @@ export interface operations {
               allowPlanChange: boolean;
               allowProfileEdit: boolean;
               allowPasswordChange: boolean;
+              /** @enum {string} */
+              phoneOtp: "off" | "on";
             };
             paymentProviders: ("stripe" | "mpesa")[];
           };

@@ -22,7 +22,8 @@ import {
   portalUsage,
   updatePortalProfile,
 } from "./portal.ts";
-import { bumpPortalSession, portalCtx, portalLogin, requirePortalAuth } from "./portal-auth.ts";
+import { bumpPortalSession, portalCtx, portalLogin, portalOtpLogin, requirePortalAuth } from "./portal-auth.ts";
+import { otpState } from "./portal-otp.ts";
 import { requestPortalReset, resetPortalPassword } from "./portal-reset.ts";
 import { currencyCode, getCurrency, getPortalSettings, updateCurrency, updatePortalSettings } from "./preferences.ts";
 import * as out from "./responses.ts";
@@ -41,6 +42,15 @@ const profileBody = z
   })
   .strict()
   .refine((b) => Object.keys(b).length > 0, "nothing to change");
+const otpBody = z
+  .object({
+    challengeId: z.string().min(20).max(2000),
+    code: z
+      .string()
+      .trim()
+      .regex(/^\d{6}$/, "the 6-digit code from the SMS"),
+  })
+  .strict();
 const portalResetBody = z.object({ token: z.string().min(20).max(200), password: newPassword }).strict();
 const planBody = z.object({ planId: z.string().uuid() }).strict();
 const pageQuery = z.object({
@@ -51,6 +61,7 @@ const pageQuery = z.object({
 /** The subscriber self-care portal's API, under /api/portal on every tenant host. */
 export function portalRoutes(deps: AppDeps) {
   const throttle = new LoginThrottle(deps.limiters);
+  const otp = otpState(deps.state);
   const key = (c: { get(k: "tenant"): { id: string } }) => deps.keys.forTenant(c.get("tenant").id);
   const authed = new Hono<AppEnv>()
     .use(requirePortalAuth(deps))
@@ -165,6 +176,18 @@ export function portalRoutes(deps: AppDeps) {
           ),
         ),
     )
+    .post(
+      "/auth/otp",
+      jsonResponse(out.otpSignedIn, "The code matched: signed in", { security: [] }),
+      validate("json", otpBody),
+      async (c) =>
+        c.json(
+          await portalOtpLogin(
+            { tokens: deps.tokens, throttle, key: await key(c), otp },
+            { ctx: serviceCtx(c), input: c.req.valid("json") },
+          ),
+        ),
+    )
     .route("/", authed);
 }
 
@@ -176,6 +199,7 @@ const portalSettingsBody = z
     allowPlanChange: z.boolean().optional(),
     allowProfileEdit: z.boolean().optional(),
     allowPasswordChange: z.boolean().optional(),
+    phoneOtp: z.enum(["off", "on"]).optional(),
   })
   .strict()
   .refine((b) => Object.keys(b).length > 0, "nothing to change");

@@ -10,6 +10,7 @@ import type { LoginThrottle } from "../../middleware/rate-limit.ts";
 import { writeAudit } from "../../services/audit.ts";
 import { inTransaction, type ServiceCtx, serviceCtx } from "../../services/context.ts";
 import { sealContext } from "../subscribers/subscribers.ts";
+import { type OtpState, startOtp, verifyOtp } from "./portal-otp.ts";
 import { getPortalSettings, type PortalSettings } from "./preferences.ts";
 
 /*
@@ -25,7 +26,11 @@ export function equalSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-export async function assertPortalOn(ctx: ServiceCtx, action?: keyof Omit<PortalSettings, "enabled">) {
+type PortalAction = {
+  [K in keyof PortalSettings]: PortalSettings[K] extends boolean ? K : never;
+}[keyof PortalSettings];
+
+export async function assertPortalOn(ctx: ServiceCtx, action?: Exclude<PortalAction, "enabled">) {
   const settings = await getPortalSettings(ctx);
   if (!settings.enabled) {
     throw new AppError(403, ErrorCode.portalDisabled, "The self-care portal is switched off for this provider.");
@@ -40,7 +45,7 @@ export async function portalLogin(
   deps: { tokens: TokenService; throttle: LoginThrottle; key: Buffer },
   { ctx, input }: { ctx: ServiceCtx; input: { username: string; password: string } },
 ) {
-  await assertPortalOn(ctx);
+  const settings = await assertPortalOn(ctx);
   const { t } = ctx.tenant;
   const username = input.username.toLowerCase();
   const accountKey = `tenant_${ctx.tenant.id}:portal:${username}`;
@@ -67,6 +72,27 @@ export async function portalLogin(
     throw unauthorized("Wrong username or password");
   }
   await deps.throttle.succeeded(accountKey);
+  // With the phone code on, the password only earns a challenge; /auth/otp finishes the sign-in.
+  if (settings.phoneOtp === "on") return startOtp(deps, ctx, sub);
+  return issuePortalSession(deps, ctx, sub);
+}
+
+/** The second step: the code from the SMS against its challenge, then the portal token. */
+export async function portalOtpLogin(
+  deps: { tokens: TokenService; throttle: LoginThrottle; key: Buffer; otp: OtpState },
+  { ctx, input }: { ctx: ServiceCtx; input: { challengeId: string; code: string } },
+) {
+  await assertPortalOn(ctx);
+  const sub = await verifyOtp(deps, { ctx, input });
+  return issuePortalSession(deps, ctx, sub);
+}
+
+/** Audits the sign-in and signs the portal token, at the subscriber's current session version. */
+export async function issuePortalSession(
+  deps: { tokens: TokenService },
+  ctx: ServiceCtx,
+  sub: { id: string; username: string; portalSessionVersion: number },
+) {
   await inTransaction(ctx, async (tx) => {
     await writeAudit(
       { ...tx, actor: { ...tx.actor, subscriberId: sub.id, label: `subscriber:${sub.username}` } },

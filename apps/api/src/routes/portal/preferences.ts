@@ -14,6 +14,8 @@ export const portalSettings = z.object({
   allowPlanChange: z.boolean(),
   allowProfileEdit: z.boolean(),
   allowPasswordChange: z.boolean(),
+  /** "on": after a correct password, a 6-digit code is sent by SMS and must be entered too. */
+  phoneOtp: z.enum(["off", "on"]),
 });
 export type PortalSettings = z.infer<typeof portalSettings>;
 
@@ -25,6 +27,7 @@ export const DEFAULT_PORTAL: PortalSettings = {
   allowPlanChange: false,
   allowProfileEdit: true,
   allowPasswordChange: true,
+  phoneOtp: "off",
 };
 
 /** ISO 4217 code of the tenant's money; every amount in its schema is in this currency. */

@@ -24,6 +24,7 @@ export const portalSettings = z.object({
   allowPlanChange: z.boolean(),
   allowProfileEdit: z.boolean(),
   allowPasswordChange: z.boolean(),
+  phoneOtp: z.enum(["off", "on"]),
 });
 const currency = z.string().length(3);
 /** The portal's home: who, which plan, until when, how much used and owed, and what may be done. */
@@ -61,6 +62,17 @@ export const profile = z.object({ subscriber: portalSelf });
 export const token = z.object({ token: z.string() });
 export const renewed = z.object({ subscriber: portalSelf, invoice: invoiceRow });
 export const planChanged = z.object({ subscriber: portalSelf, proration });
-export const login = z.object({ token: z.string(), subscriber: z.object({ id: z.uuid(), username: z.string() }) });
+const signedIn = z.object({ token: z.string(), subscriber: z.object({ id: z.uuid(), username: z.string() }) });
+/** Signed in, or (the tenant's phoneOtp on) a code was sent and must be given to /auth/otp. */
+export const login = z.union([
+  signedIn,
+  z.object({
+    otpRequired: z.literal(true),
+    challengeId: z.string(),
+    phoneHint: z.string(),
+    expiresIn: z.number().int(),
+  }),
+]);
+export const otpSignedIn = signedIn;
 export const settingsBody = z.object({ portal: portalSettings });
 export const currencyBody = z.object({ currency });

@@ -9,15 +9,21 @@ import { toast } from "../../ui/Toast";
 import { session } from "../session";
 
 type PortalSwitches = ApiData<"/api/settings/portal", "get">["portal"];
+type SwitchKey = keyof PortalSwitches;
 
-const SWITCHES: [keyof PortalSwitches, string][] = [
+const SWITCHES: [SwitchKey, string][] = [
   ["enabled", "Self-care portal is open to subscribers"],
   ["allowPayments", "Subscribers may pay online"],
   ["allowRenew", "Subscribers may renew (from balance or by paying)"],
   ["allowPlanChange", "Subscribers may switch plans"],
   ["allowProfileEdit", "Subscribers may edit their contact details"],
   ["allowPasswordChange", "Subscribers may change their password"],
+  ["phoneOtp", "Ask for a one-time code sent by SMS to the subscriber's phone at sign-in"],
 ];
+
+/** phoneOtp is stored as "on"/"off" (room for more policies later); the rest are booleans. */
+const isOn = (v: PortalSwitches[SwitchKey]) => v === true || v === "on";
+const asValue = (key: SwitchKey, on: boolean) => (key === "phoneOtp" ? (on ? "on" : "off") : on);
 
 function CurrencyForm() {
   const [code, setCode] = createSignal(session.branding()?.currency ?? "USD");
@@ -102,10 +108,10 @@ function DateFormatForm() {
 function PortalForm() {
   const [current, { mutate }] = createResource(() => unwrap(api.GET("/api/settings/portal")));
   const [error, setError] = createSignal<unknown>();
-  const flip = async (key: keyof PortalSwitches, value: boolean) => {
+  const flip = async (key: SwitchKey, value: boolean) => {
     setError(undefined);
     try {
-      const res = await unwrap(api.PUT("/api/settings/portal", { body: { [key]: value } }));
+      const res = await unwrap(api.PUT("/api/settings/portal", { body: { [key]: asValue(key, value) } }));
       mutate(res);
       toast("Portal settings saved");
     } catch (err) {
@@ -125,7 +131,7 @@ function PortalForm() {
             {([key, label]) => (
               <CheckboxField
                 label={label}
-                checked={c().portal[key]}
+                checked={isOn(c().portal[key])}
                 disabled={key !== "enabled" && !c().portal.enabled}
                 onChange={(e) => flip(key, e.currentTarget.checked)}
               />
