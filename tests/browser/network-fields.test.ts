@@ -76,9 +76,16 @@ describe("network fields in Chromium", { timeout: 120_000 }, () => {
       await row(page, name).waitFor();
     }
     expect(await row(page, "Town PD").textContent()).toContain("/56");
-    await v6.getByRole("button", { name: "Delete Spare v6" }).click();
+    // Renamed; the prefix is fixed once created.
+    await v6.getByRole("button", { name: "Edit Spare v6" }).click();
+    dlg = page.getByRole("dialog");
+    expect(await dlg.getByLabel("Prefix").isDisabled()).toBe(true);
+    await dlg.getByLabel("Name").fill("Old v6");
+    await dlg.getByRole("button", { name: "Save" }).click();
+    await row(page, "Old v6").waitFor();
+    await v6.getByRole("button", { name: "Delete Old v6" }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
-    await row(page, "Spare v6").waitFor({ state: "detached" });
+    await row(page, "Old v6").waitFor({ state: "detached" });
     const pools = await get("/api/ipv6-pools");
     expect(pools.items.map((p: { name: string }) => p.name).sort()).toEqual(["Town PD", "Town v6"]);
     await screenshot(page, "ip-pools-ipv6-1280");

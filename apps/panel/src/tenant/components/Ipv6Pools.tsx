@@ -17,43 +17,57 @@ type Field = "name" | "prefix" | "assignLength";
 /** Shape only; host bits and overlaps with other pools are the server's word, shown beside the field. */
 const PREFIX = /^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\/(\d|[1-9]\d|1[01]\d|12[0-8])$/;
 
-function Ipv6PoolForm(props: { onDone: () => void; onClose: () => void }) {
-  const [name, setName] = createSignal("");
-  const [prefix, setPrefix] = createSignal("");
-  const [assign, setAssign] = createSignal("64");
+/** A new pool, or an existing one renamed (its prefix and assign length are fixed once created). */
+function Ipv6PoolForm(props: { pool?: Ipv6Pool; onDone: () => void; onClose: () => void }) {
+  const p = props.pool;
+  const [name, setName] = createSignal(p?.name ?? "");
+  const [prefix, setPrefix] = createSignal(p?.prefix ?? "");
+  const [assign, setAssign] = createSignal(String(p?.assignLength ?? 64));
   const [errors, setErrors] = createSignal<Errors<Field>>({});
   const submit = async () => {
     const errs: Errors<Field> = {
       name: required(name(), "Name"),
-      prefix: PREFIX.test(prefix().trim()) ? undefined : "Enter a prefix like 2001:db8::/48.",
-      assignLength: intInRange(assign(), "Assign length", 1, 128),
+      prefix: p || PREFIX.test(prefix().trim()) ? undefined : "Enter a prefix like 2001:db8::/48.",
+      assignLength: p ? undefined : intInRange(assign(), "Assign length", 1, 128),
     };
     setErrors(errs);
     if (hasErrors(errs)) return;
     try {
-      await unwrap(
-        api.POST("/api/ipv6-pools", {
-          body: { name: name().trim(), prefix: prefix().trim(), assignLength: Number(assign()) },
-        }),
-      );
+      if (p) {
+        await unwrap(
+          api.PATCH("/api/ipv6-pools/{id}", { params: { path: { id: p.id } }, body: { name: name().trim() } }),
+        );
+      } else {
+        await unwrap(
+          api.POST("/api/ipv6-pools", {
+            body: { name: name().trim(), prefix: prefix().trim(), assignLength: Number(assign()) },
+          }),
+        );
+      }
     } catch (err) {
       setErrors({ ...errors(), ...(serverFieldErrors(err) as Errors<Field>) });
       throw err;
     }
-    toast("IPv6 pool created");
+    toast(p ? "IPv6 pool saved" : "IPv6 pool created");
     props.onDone();
   };
   return (
-    <FormDialog title="New IPv6 pool" submitLabel="Create IPv6 pool" onSubmit={submit} onClose={props.onClose}>
+    <FormDialog
+      title={p ? `Edit ${p.name}` : "New IPv6 pool"}
+      submitLabel={p ? "Save" : "Create IPv6 pool"}
+      onSubmit={submit}
+      onClose={props.onClose}
+    >
       <TextField label="Name" value={name()} onValue={setName} error={errors().name} />
       <div class="form-row">
-        <TextField label="Prefix" value={prefix()} onValue={setPrefix} error={errors().prefix} />
+        <TextField label="Prefix" value={prefix()} onValue={setPrefix} error={errors().prefix} disabled={Boolean(p)} />
         <TextField
           label="Assign length"
           inputmode="numeric"
           value={assign()}
           onValue={setAssign}
           error={errors().assignLength}
+          disabled={Boolean(p)}
           hint="Each subscriber gets one prefix of this length, e.g. 64 or 56."
         />
       </div>
@@ -72,7 +86,7 @@ export function Ipv6PoolsSection() {
       ),
     { key: "name", order: "asc" },
   );
-  const [adding, setAdding] = createSignal(false);
+  const [editing, setEditing] = createSignal<Ipv6Pool | "new">();
   const [deleting, setDeleting] = createSignal<Ipv6Pool>();
   const actions = createActionError();
   return (
@@ -82,7 +96,7 @@ export function Ipv6PoolsSection() {
         search={list.search()}
         onSearch={list.setSearch}
         newLabel="New IPv6 pool"
-        onNew={() => setAdding(true)}
+        onNew={() => setEditing("new")}
       />
       <ErrorBanner error={actions.error() ?? list.data.error} onDismiss={actions.dismiss} />
       <Table
@@ -97,23 +111,31 @@ export function Ipv6PoolsSection() {
             key: "actions",
             label: "Actions",
             render: (p) => (
-              <button type="button" onClick={() => setDeleting(p)} aria-label={`Delete ${p.name}`}>
-                Delete
-              </button>
+              <div class="actions">
+                <button type="button" onClick={() => setEditing(p)} aria-label={`Edit ${p.name}`}>
+                  Edit
+                </button>
+                <button type="button" onClick={() => setDeleting(p)} aria-label={`Delete ${p.name}`}>
+                  Delete
+                </button>
+              </div>
             ),
           },
         ]}
         rowKey={(p) => p.id}
         empty="No IPv6 pools yet."
       />
-      <Show when={adding()}>
-        <Ipv6PoolForm
-          onClose={() => setAdding(false)}
-          onDone={() => {
-            setAdding(false);
-            list.reload();
-          }}
-        />
+      <Show when={editing()}>
+        {(e) => (
+          <Ipv6PoolForm
+            pool={e() === "new" ? undefined : (e() as Ipv6Pool)}
+            onClose={() => setEditing(undefined)}
+            onDone={() => {
+              setEditing(undefined);
+              list.reload();
+            }}
+          />
+        )}
       </Show>
       <ConfirmAction
         item={deleting()}
