@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codeSentTo, otpOn, setPhone } from "../../apps/api/src/routes/portal/portal-otp-support.ts";
 import { portalFixture } from "../../apps/api/src/routes/portal/portal-test-support.ts";
 import { signupTenant, type TestTenant } from "../harness.ts";
-import { type BrowserStack, screenshot, startBrowserStack } from "./harness.ts";
+import { type BrowserStack, loginTenant, screenshot, startBrowserStack } from "./harness.ts";
 
 let bs: BrowserStack;
 let gw: FakeSmsGateway;
@@ -45,5 +45,23 @@ describe("portal sign-in with a phone code (Chromium, 390 px)", () => {
     await page.getByLabel("Code from SMS").fill(code);
     await page.getByRole("button", { name: "Verify" }).click();
     await page.getByTestId("portal-plan").waitFor();
+  });
+
+  it("lets the operator turn the phone code off and on in Settings", async () => {
+    const page = await bs.newPage();
+    await loginTenant(bs, page, tenant);
+    await page.goto(`${bs.tenantUrl(tenant.slug)}/settings`);
+    const box = page.getByLabel("Ask for a one-time code sent by SMS", { exact: false });
+    await box.waitFor();
+    expect(await box.isChecked()).toBe(true);
+    await box.uncheck();
+    await page.getByText("Portal settings saved").waitFor();
+    const get = () => bs.stack.request("GET", "/api/settings/portal", { host: tenant.host, token: tenant.token });
+    expect((await get()).body.portal.phoneOtp).toBe("off");
+    await page.reload();
+    await box.waitFor();
+    expect(await box.isChecked()).toBe(false);
+    await box.check();
+    await expect.poll(async () => (await get()).body.portal.phoneOtp, { timeout: 5000 }).toBe("on");
   });
 });
