@@ -3365,8 +3365,7 @@ export interface operations {
               companyName: string;
               /** @enum {string} */
               status: "active" | "suspended" | "deleted" | "migrated";
-              /** @enum {string} */
-              plan: "trial" | "starter" | "pro" | "custom";
+              plan: string;
               subscriberCap: number;
               customDomain: string | null;
               customDomainVerifiedAt: string | null;
@@ -3452,8 +3451,7 @@ export interface operations {
               companyName: string;
               /** @enum {string} */
               status: "active" | "suspended" | "deleted" | "migrated";
-              /** @enum {string} */
-              plan: "trial" | "starter" | "pro" | "custom";
+              plan: string;
               subscriberCap: number;
               customDomain: string | null;
               customDomainVerifiedAt: string | null;
@@ -3514,8 +3512,7 @@ export interface operations {
               companyName: string;
               /** @enum {string} */
               status: "active" | "suspended" | "deleted" | "migrated";
-              /** @enum {string} */
-              plan: "trial" | "starter" | "pro" | "custom";
+              plan: string;
               subscriberCap: number;
               customDomain: string | null;
               customDomainVerifiedAt: string | null;
@@ -3582,8 +3579,7 @@ export interface operations {
               companyName: string;
               /** @enum {string} */
               status: "active" | "suspended" | "deleted" | "migrated";
-              /** @enum {string} */
-              plan: "trial" | "starter" | "pro" | "custom";
+              plan: string;
               subscriberCap: number;
               customDomain: string | null;
               customDomainVerifiedAt: string | null;
@@ -3655,8 +3651,7 @@ export interface operations {
               companyName: string;
               /** @enum {string} */
               status: "active" | "suspended" | "deleted" | "migrated";
-              /** @enum {string} */
-              plan: "trial" | "starter" | "pro" | "custom";
+              plan: string;
               subscriberCap: number;
               customDomain: string | null;
               customDomainVerifiedAt: string | null;
@@ -3717,8 +3712,7 @@ export interface operations {
               companyName: string;
               /** @enum {string} */
               status: "active" | "suspended" | "deleted" | "migrated";
-              /** @enum {string} */
-              plan: "trial" | "starter" | "pro" | "custom";
+              plan: string;
               subscriberCap: number;
               customDomain: string | null;
               customDomainVerifiedAt: string | null;
@@ -3779,8 +3773,7 @@ export interface operations {
               companyName: string;
               /** @enum {string} */
               status: "active" | "suspended" | "deleted" | "migrated";
-              /** @enum {string} */
-              plan: "trial" | "starter" | "pro" | "custom";
+              plan: string;
               subscriberCap: number;
               customDomain: string | null;
               customDomainVerifiedAt: string | null;
@@ -3848,8 +3841,7 @@ export interface operations {
               companyName: string;
               /** @enum {string} */
               status: "active" | "suspended" | "deleted" | "migrated";
-              /** @enum {string} */
-              plan: "trial" | "starter" | "pro" | "custom";
+              plan: string;
               subscriberCap: number;
               customDomain: string | null;
               customDomainVerifiedAt: string | null;

@@ -1,4 +1,4 @@
-import { alerts, mailOutbox, PLAN_CODES, superAdminAudit, tenants } from "@proxpanel/db";
+import { alerts, mailOutbox, superAdminAudit, tenants } from "@proxpanel/db";
 import { z } from "zod";
 import { MODULES } from "../../middleware/modules.ts";
 import { keysetOf, pageOf, rowSchema } from "../../openapi.ts";
@@ -104,8 +104,9 @@ export const dryRunBody = z.object({
 /** A tenant as the registry holds it (never its signing secret). */
 export const tenantRow = rowSchema(tenants)
   .omit({ secret: true })
-  // The columns are plain text; what the registry lets into them is one of these.
-  .extend({ plan: z.enum(PLAN_CODES), modules: z.array(z.enum(MODULES)).nullable() });
+  // `plan` references a row of public.plans: the seeded codes, or any plan an operator added
+  // (so not an enum of the seed). Modules are the ones the API knows.
+  .extend({ plan: z.string(), modules: z.array(z.enum(MODULES)).nullable() });
 /** With what the console's list shows beside it: subscribers, storage and the last backup. */
 export const tenantWithStats = tenantRow.extend({
   subscribers: z.number().int(),

@@ -10,7 +10,8 @@ export function EditTenantDialog(props: { tenant: ConsoleTenant; onClose: () => 
   const t = props.tenant;
   const [slug, setSlug] = createSignal(t.slug);
   const [companyName, setCompanyName] = createSignal(t.companyName);
-  const [plan, setPlan] = createSignal<PlanCode>(t.plan);
+  // A tenant may be on a plan an operator added (not one of the seeded codes): kept as it is.
+  const [plan, setPlan] = createSignal<string>(t.plan);
   const [cap, setCap] = createSignal(String(t.subscriberCap));
   const [customModules, setCustomModules] = createSignal(t.modules !== null);
   const [modules, setModules] = createSignal<Module[]>(t.modules ?? [...MODULES]);
@@ -32,7 +33,8 @@ export function EditTenantDialog(props: { tenant: ConsoleTenant; onClose: () => 
     const body = {
       ...(newSlug !== t.slug ? { slug: newSlug } : {}),
       ...(companyName().trim() !== t.companyName ? { companyName: companyName().trim() } : {}),
-      ...(plan() !== t.plan ? { plan: plan() } : {}),
+      // Only sent when changed, and then it is one of the select's seeded codes.
+      ...(plan() !== t.plan ? { plan: plan() as PlanCode } : {}),
       ...(Number(cap()) !== t.subscriberCap ? { subscriberCap: Number(cap()) } : {}),
       modules: customModules() ? MODULES.filter((m) => modules().includes(m)) : null,
     };
