@@ -1,6 +1,7 @@
 // NAS health across the daemon (last seen), the worker (Status-Server probe, transitions, alert,
 // mail) and the API (health in the NAS list, events), with radclient and a fake NAS: a UDP socket
 // that answers RFC 5997 Status-Server while it is "up".
+
 import { createSocket, type Socket } from "node:dgram";
 import type { AddressInfo } from "node:net";
 import { alerts, mailOutbox, nasHealth, tenants } from "@proxpanel/db";
@@ -12,7 +13,7 @@ import { radclient, requireRadclient } from "@proxpanel/radius/testing/radclient
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSmtp } from "../apps/api/src/services/mail-test-smtp.ts";
-import { startDbDaemon } from "../apps/radius/src/daemon.ts";
+import { startTestDaemon } from "../apps/radius/src/testing.ts";
 import { checkNasHealth } from "../apps/worker/src/nas-health.ts";
 import { type Stack, signupTenant, startStack, type TestTenant, uniqueSlug } from "./harness.ts";
 
@@ -21,7 +22,7 @@ const INTERIM = 60;
 
 describe("NAS health: last seen, Status-Server probes, silent and back alerts", () => {
   let stack: Stack;
-  let daemon: Awaited<ReturnType<typeof startDbDaemon>>;
+  let daemon: Awaited<ReturnType<typeof startTestDaemon>>;
   let tenant: TestTenant;
   let smtp: Awaited<ReturnType<typeof startSmtp>>;
   let fake: Socket;
@@ -59,17 +60,7 @@ describe("NAS health: last seen, Status-Server probes, silent and back alerts", 
     nasId = res.body.nas.id;
     expect(res.body.nas.statusServer).toBe(true);
     const deps = stack.runtime.deps;
-    daemon = await startDbDaemon({
-      db: deps.db,
-      keys: deps.keys,
-      state: deps.state,
-      host: "127.0.0.1",
-      authPort: 0,
-      acctPort: 0,
-      refreshIntervalMs: 0,
-      seenFlushMs: 60_000,
-      log: () => {},
-    });
+    daemon = await startTestDaemon(deps, { seenFlushMs: 60_000 });
   });
 
   afterAll(async () => {

@@ -1,12 +1,13 @@
 // Live bandwidth from interim updates: radclient feeds a session with known octet deltas (one
 // crossing 4 GiB through Acct-Input-Gigawords) at known times (Acct-Delay-Time), and the rates,
 // the 5-minute and hourly roll-ups and the API's series must come out exactly.
+
 import { tenants } from "@proxpanel/db";
 import { tenantTables } from "@proxpanel/db/tenant/factory";
 import { radclient, requireRadclient } from "@proxpanel/radius/testing/radclient";
 import { asc, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDbDaemon } from "../apps/radius/src/daemon.ts";
+import { startTestDaemon } from "../apps/radius/src/testing.ts";
 import { pruneTraffic } from "../apps/worker/src/traffic-retention.ts";
 import { type Stack, signupTenant, startStack, type TestTenant, uniqueSlug } from "./harness.ts";
 
@@ -16,7 +17,7 @@ const HOUR = 3_600_000;
 
 describe("live bandwidth and traffic roll-ups from accounting", () => {
   let stack: Stack;
-  let daemon: Awaited<ReturnType<typeof startDbDaemon>>;
+  let daemon: Awaited<ReturnType<typeof startTestDaemon>>;
   let tenant: TestTenant;
   let t: ReturnType<typeof tenantTables>;
   let subId = "";
@@ -58,16 +59,7 @@ describe("live bandwidth and traffic roll-ups from accounting", () => {
     nasId = (await api("POST", "/api/nas", { name: "Core", ipAddress: "127.0.0.1", identifier, secret: SECRET })).nas
       .id;
     const deps = stack.runtime.deps;
-    daemon = await startDbDaemon({
-      db: deps.db,
-      keys: deps.keys,
-      state: deps.state,
-      host: "127.0.0.1",
-      authPort: 0,
-      acctPort: 0,
-      refreshIntervalMs: 0,
-      log: () => {},
-    });
+    daemon = await startTestDaemon(deps);
   });
 
   afterAll(async () => {

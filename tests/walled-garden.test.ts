@@ -1,10 +1,11 @@
 // Suspended for non-payment, into the tenant's walled garden instead of a reject: the worker
 // suspends, the RADIUS daemon (over the database) answers radclient, the API restores on payment.
+
 import { type RadclientResult, radclient, requireRadclient } from "@proxpanel/radius/testing/radclient";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDbDaemon } from "../apps/radius/src/daemon.ts";
 import { parseWalledGarden } from "../apps/radius/src/db/walled-garden.ts";
+import { startTestDaemon } from "../apps/radius/src/testing.ts";
 import { runInvoices } from "../apps/worker/src/invoice-jobs.ts";
 import { expectError } from "./expect-error.ts";
 import { type Stack, signupTenant, startStack, type TestTenant, uniqueSlug } from "./harness.ts";
@@ -13,7 +14,7 @@ const DAY = 86_400_000;
 const SECRET = "walled-garden-secret";
 let stack: Stack;
 let a: TestTenant;
-let daemon: Awaited<ReturnType<typeof startDbDaemon>>;
+let daemon: Awaited<ReturnType<typeof startTestDaemon>>;
 const nasId = uniqueSlug("nas-wg");
 
 const op = (method: string, path: string, body?: unknown) =>
@@ -73,16 +74,7 @@ beforeAll(async () => {
     (await op("POST", "/api/nas", { name: "WG", ipAddress: "127.0.0.1", identifier: nasId, secret: SECRET })).status,
   ).toBe(201);
   const deps = stack.runtime.deps;
-  daemon = await startDbDaemon({
-    db: deps.db,
-    keys: deps.keys,
-    state: deps.state,
-    host: "127.0.0.1",
-    authPort: 0,
-    acctPort: 0,
-    refreshIntervalMs: 0,
-    log: () => {},
-  });
+  daemon = await startTestDaemon(deps);
 });
 afterAll(async () => {
   await daemon?.stop();

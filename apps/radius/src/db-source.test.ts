@@ -12,8 +12,8 @@ import {
   type TestTenant,
   uniqueSlug,
 } from "../../../tests/harness.ts";
-import { startDbDaemon } from "./daemon.ts";
 import { AccountingSink } from "./db/accounting-sink.ts";
+import { startTestDaemon } from "./testing.ts";
 
 const RATE = "Mikrotik-Rate-Limit";
 
@@ -31,7 +31,7 @@ const code = (r: RadclientResult) => r.replies[0]?.code;
 
 describe("RADIUS daemon over the database, driven through the API and radclient", () => {
   let stack: Stack;
-  let daemon: Awaited<ReturnType<typeof startDbDaemon>>;
+  let daemon: Awaited<ReturnType<typeof startTestDaemon>>;
   let a: TestTenant;
   let b: TestTenant;
   const ids = { a: uniqueSlug("nas-a"), b: uniqueSlug("nas-b") };
@@ -98,16 +98,7 @@ describe("RADIUS daemon over the database, driven through the API and radclient"
     ).subscriber.id;
     await api(a, "POST", "/api/nas", { name: "A", ipAddress: "127.0.0.1", identifier: ids.a, secret: secrets.a });
     const deps = stack.runtime.deps;
-    daemon = await startDbDaemon({
-      db: deps.db,
-      keys: deps.keys,
-      state: deps.state,
-      host: "127.0.0.1",
-      authPort: 0,
-      acctPort: 0,
-      refreshIntervalMs: 0,
-      log: () => {},
-    });
+    daemon = await startTestDaemon(deps);
   });
 
   afterAll(async () => {

@@ -5,7 +5,7 @@ import { type RadclientResult, radclient, requireRadclient } from "@proxpanel/ra
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, signupTenant, startStack, type TestTenant, uniqueSlug } from "../../../tests/harness.ts";
-import { startDbDaemon } from "./daemon.ts";
+import { startTestDaemon } from "./testing.ts";
 
 const code = (r: RadclientResult) => r.replies[0]?.code;
 const attr = (r: RadclientResult, name: string) => r.replies[0]?.attributes[name];
@@ -13,7 +13,7 @@ const attr = (r: RadclientResult, name: string) => r.replies[0]?.attributes[name
 /** Simultaneous-Use and IPv6 through the real daemon, driven by radclient as a NAS would. */
 describe("RADIUS limits and IPv6 addressing", () => {
   let stack: Stack;
-  let daemon: Awaited<ReturnType<typeof startDbDaemon>>;
+  let daemon: Awaited<ReturnType<typeof startTestDaemon>>;
   let nas: FakeNas;
   let t: TestTenant;
   const nasId = uniqueSlug("nas-lim");
@@ -68,17 +68,7 @@ describe("RADIUS limits and IPv6 addressing", () => {
       coaPort: nas.port,
     });
     const deps = stack.runtime.deps;
-    daemon = await startDbDaemon({
-      db: deps.db,
-      keys: deps.keys,
-      state: deps.state,
-      host: "127.0.0.1",
-      authPort: 0,
-      acctPort: 0,
-      interimInterval: INTERIM,
-      refreshIntervalMs: 0,
-      log: () => {},
-    });
+    daemon = await startTestDaemon(deps, { interimInterval: INTERIM });
   });
 
   afterAll(async () => {

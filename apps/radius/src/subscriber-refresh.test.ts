@@ -1,7 +1,7 @@
 import type { SubscriberRecord } from "@proxpanel/radius";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, signupTenant, startStack, type TestTenant } from "../../../tests/harness.ts";
-import { startDbDaemon } from "./daemon.ts";
+import { startTestDaemon } from "./testing.ts";
 
 /** Polls until `ok` holds or the attempts run out; the caller asserts on what comes back. */
 async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, attempts = 60): Promise<T> {
@@ -21,7 +21,7 @@ async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, attemp
 describe("one-subscriber refresh of the RADIUS daemon's tenant cache", () => {
   let stack: Stack;
   let t: TestTenant;
-  let daemon: Awaited<ReturnType<typeof startDbDaemon>>;
+  let daemon: Awaited<ReturnType<typeof startTestDaemon>>;
   const ids: Record<string, string> = {};
   let planId = "";
 
@@ -43,16 +43,7 @@ describe("one-subscriber refresh of the RADIUS daemon's tenant cache", () => {
       ids[name] = (await api("POST", "/api/subscribers", body)).subscriber.id;
     }
     const deps = stack.runtime.deps;
-    daemon = await startDbDaemon({
-      db: deps.db,
-      keys: deps.keys,
-      state: deps.state,
-      host: "127.0.0.1",
-      authPort: 0,
-      acctPort: 0,
-      refreshIntervalMs: 0,
-      log: () => {},
-    });
+    daemon = await startTestDaemon(deps);
   });
 
   afterAll(async () => {

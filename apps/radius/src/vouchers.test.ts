@@ -6,7 +6,7 @@ import { type RadclientResult, radclient, requireRadclient } from "@proxpanel/ra
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, signupTenant, startStack, type TestTenant, uniqueSlug } from "../../../tests/harness.ts";
-import { startDbDaemon } from "./daemon.ts";
+import { startTestDaemon } from "./testing.ts";
 
 const code = (r: RadclientResult) => r.replies[0]?.code;
 const attr = (r: RadclientResult, name: string) => r.replies[0]?.attributes[name];
@@ -23,7 +23,7 @@ async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, attemp
 
 describe("hotspot vouchers through the RADIUS daemon (radclient)", () => {
   let stack: Stack;
-  let daemon: Awaited<ReturnType<typeof startDbDaemon>>;
+  let daemon: Awaited<ReturnType<typeof startTestDaemon>>;
   let a: TestTenant;
   let t: ReturnType<typeof tenantTables>;
   const nasId = uniqueSlug("hotspot");
@@ -105,16 +105,7 @@ describe("hotspot vouchers through the RADIUS daemon (radclient)", () => {
     spare = (await api("GET", `/api/vouchers?batchId=${b2.batch.id}`)).items.map((v: { code: string }) => v.code);
     await api("POST", "/api/nas", { name: "Hotspot", ipAddress: "127.0.0.1", identifier: nasId, secret });
     const deps = stack.runtime.deps;
-    daemon = await startDbDaemon({
-      db: deps.db,
-      keys: deps.keys,
-      state: deps.state,
-      host: "127.0.0.1",
-      authPort: 0,
-      acctPort: 0,
-      refreshIntervalMs: 0,
-      log: () => {},
-    });
+    daemon = await startTestDaemon(deps);
   });
 
   afterAll(async () => {
