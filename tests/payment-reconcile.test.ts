@@ -2,6 +2,7 @@
 // provider (local fakes of Stripe's Checkout Session retrieve and Daraja's STK push query) and
 // settles through the callbacks' own path.
 
+import { randomUUID } from "node:crypto";
 import { type FakeMpesa, type FakeStripe, startFakeMpesa, startFakeStripe } from "@proxpanel/payments/testing";
 import { eq } from "drizzle-orm";
 import pino from "pino";
@@ -73,7 +74,10 @@ const row = async (id: string) => {
 const invoiceStatus = async (id: string) => (await op("GET", `/api/invoices/${id}`)).body.invoice.status as string;
 
 beforeAll(async () => {
-  stack = await startStack({ PAYMENTS_ALLOW_LOOPBACK: "true" });
+  // Its own Redis prefix: the nudge goes to every API instance listening under the prefix, and the
+  // first takes it. Other test files' stacks share this database (hence the derived prefix) but
+  // refuse loopback providers, so one of them winning the nudge left these payments pending.
+  stack = await startStack({ PAYMENTS_ALLOW_LOOPBACK: "true", REDIS_PREFIX: `proxpanel:test-${randomUUID()}:` });
   a = await signupTenant(stack);
   b = await signupTenant(stack);
   ctx = await systemCtx(stack, a);
