@@ -15,6 +15,9 @@ export type Module = (typeof MODULES)[number];
 export type ConsoleTenant = ApiItem<"/api/saas/tenants">;
 /** A tenant as a change answers it (the figures are read with the list). */
 export type TenantRow = ApiData<"/api/saas/tenants", "post">["tenant"];
+/** Where a tenant's schema lives (a Citus node) and the cluster's nodes; `distributed: false` on plain PostgreSQL. */
+export type TenantPlacement = ApiData<"/api/saas/tenants/{id}/placement", "get">["placement"];
+export type TenantMove = ApiData<"/api/saas/tenants/{id}/move", "post">;
 
 export type LoginResult = ApiData<"/api/saas/auth/login", "post">;
 export type SuperAdminMe = ApiData<"/api/saas/auth/me", "get">;

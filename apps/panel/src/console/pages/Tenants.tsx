@@ -11,6 +11,7 @@ import { toast } from "../../ui/Toast";
 import type { SortState } from "../../ui/table-logic";
 import { CreateTenantDialog } from "../components/CreateTenantDialog";
 import { EditTenantDialog } from "../components/EditTenantDialog";
+import { PlacementDialog } from "../components/PlacementDialog";
 import { TenantName } from "../components/TenantName";
 import type { ConsoleTenant, TenantStatus } from "../types";
 import { PLANS } from "../types";
@@ -37,6 +38,7 @@ export default function TenantsPage() {
   const [editing, setEditing] = createSignal<ConsoleTenant>();
   const [deleting, setDeleting] = createSignal<ConsoleTenant>();
   const [purging, setPurging] = createSignal<ConsoleTenant>();
+  const [placing, setPlacing] = createSignal<ConsoleTenant>();
   const limit = 25;
 
   const query = () => ({
@@ -119,6 +121,9 @@ export default function TenantsPage() {
         <div class="row-actions">
           <button type="button" onClick={() => setEditing(t)} aria-label={`Edit ${t.slug}`}>
             Edit
+          </button>
+          <button type="button" onClick={() => setPlacing(t)} aria-label={`Placement of ${t.slug}`}>
+            Placement
           </button>
           <Show when={t.status === "active"}>
             <button type="button" onClick={() => void suspend(t)} aria-label={`Suspend ${t.slug}`}>
@@ -216,6 +221,7 @@ export default function TenantsPage() {
           />
         )}
       </Show>
+      <Show when={placing()}>{(t) => <PlacementDialog tenant={t()} onClose={() => setPlacing(undefined)} />}</Show>
       <ConfirmAction
         item={deleting()}
         title={(t) => `Delete ${t.slug}?`}
