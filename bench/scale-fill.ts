@@ -3,7 +3,14 @@
 // radacct for a tenth of the subscribers. Bulk-loaded with COPY (subscribers: sealed passwords, so
 // the RADIUS daemon and the API read them as their own) and generate_series (radacct).
 // Idempotent: a tenant whose subscribers are loaded is skipped, so an interrupted fill resumes.
-import { randomUUID } from "node:crypto";
+//
+// Tenants: the first SCALE_ONBOARD (10) go through onboardTenant; the others are clones of one of
+// them made by SQL (pg_dump of its schema before any subscriber is loaded, renamed, replayed by
+// psql in batches, with its own registry row and secret). The catalog is what the scale run is
+// about, and that is the same either way; onboarding a thousand tenants one by one took most of
+// the 45-minute fill. SCALE_ONBOARD=1000 onboards every tenant as before.
+import { execFileSync, spawn } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
 import { seal } from "@proxpanel/auth";
 import { connect, migratePublic, tenants } from "@proxpanel/db";
 import { onboardTenant, SYSTEM_ACTOR, TenantKeyRing } from "@proxpanel/tenancy";
@@ -28,6 +35,8 @@ export const ACTIVE_SHARE = 0.1;
 export const SESSIONS = env("SCALE_SESSIONS", 18);
 export const FULL_TENANTS = env("SCALE_FULL_TENANTS", 10);
 export const FULL_SESSIONS = 180;
+/** Tenants created through onboardTenant; the rest are cloned from the second one by SQL. */
+export const ONBOARD = env("SCALE_ONBOARD", 10);
 
 export const slugOf = (i: number) => `s${String(i).padStart(4, "0")}`;
 /** Loopback address of tenant i's NAS (127.10.0.1 …). */
@@ -64,7 +73,7 @@ async function fill() {
   let done = 0;
   const loadOnly = process.env.SCALE_LOAD_ONLY === "1";
   await Promise.all(
-    Array.from({ length: loadOnly ? 0 : TENANTS }, (_, i) =>
+    Array.from({ length: loadOnly ? 0 : Math.min(TENANTS, Math.max(ONBOARD, 2)) }, (_, i) =>
       limit(async () => {
         if (have.has(slugOf(i))) return;
         await onboardTenant(
@@ -86,6 +95,7 @@ async function fill() {
   );
   const onboarded = performance.now() - t0;
   console.log(`onboarding: ${done} tenants in ${(onboarded / 1000).toFixed(1)} s`);
+  if (!loadOnly) await cloneTenants(url, raw, have);
 
   const rows = await db.execute<{ id: string; slug: string; schema_name: string }>(
     sql`select id, slug, schema_name from public.tenants where slug like 's%' order by slug`,
@@ -160,6 +170,74 @@ async function fill() {
   console.log(`fixture: ${JSON.stringify(sizes)}`);
   await raw`analyze`;
   await database.close();
+}
+
+/** psql replaying one script, stopping at the first error. */
+function psql(url: string, script: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url], {
+      stdio: ["pipe", "ignore", "inherit"],
+    });
+    proc.on("error", reject);
+    proc.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`psql exited ${code}`))));
+    proc.stdin.end(script);
+  });
+}
+
+/**
+ * Tenants ONBOARD… as copies of tenant 1's schema: its DDL and seed rows (owner, permission group,
+ * preferences, __migrations) but none of the rows the load below adds. Each clone is one
+ * transaction with its registry row, so a stopped fill leaves whole tenants only.
+ */
+async function cloneTenants(url: string, raw: postgres.Sql, have: Set<string>) {
+  const t0 = performance.now();
+  const [template] = await raw<{ schema_name: string; schema_version: number }[]>`
+    select schema_name, schema_version from public.tenants where slug = ${slugOf(1)}`;
+  if (!template) throw new Error("template tenant missing");
+  const from = template.schema_name;
+  const dump = execFileSync(
+    "pg_dump",
+    [
+      "--schema",
+      from,
+      "--no-owner",
+      "--no-privileges",
+      ...["subscribers", "radacct", "nas_devices"].flatMap((t) => ["--exclude-table-data", `${from}.${t}`]),
+      "-d",
+      url,
+    ],
+    { maxBuffer: 256 * 1024 * 1024 },
+  ).toString();
+  const todo = Array.from({ length: TENANTS }, (_, i) => i).filter((i) => i >= ONBOARD && !have.has(slugOf(i)));
+  const batches: number[][] = [];
+  for (let k = 0; k < todo.length; k += 25) batches.push(todo.slice(k, k + 25));
+  const limit = pLimit(2);
+  let made = 0;
+  await Promise.all(
+    batches.map((batch) =>
+      limit(async () => {
+        // A bench fixture: no need to wait for the WAL flush of every clone.
+        const script = `set synchronous_commit = off;\n${batch
+          .map((i) => {
+            const schema = `tenant_${slugOf(i)}`;
+            return [
+              "begin;",
+              `insert into public.tenants (slug, schema_name, company_name, plan, subscriber_cap, timezone, secret, schema_version)
+                 values ('${slugOf(i)}', '${schema}', 'Scale ${i}', 'pro', 1000000, 'UTC', '${randomBytes(32).toString("hex")}', ${template.schema_version});`,
+              dump.replaceAll(from, schema),
+              `update "${schema}".users set email = 'owner@${slugOf(i)}.test';`,
+              "commit;",
+            ].join("\n");
+          })
+          .join("\n")}`;
+        await psql(url, script);
+        made += batch.length;
+        if (made % 100 < 25)
+          console.log(`  ${made} tenants cloned (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+      }),
+    ),
+  );
+  console.log(`cloning: ${made} tenants in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await fill();
