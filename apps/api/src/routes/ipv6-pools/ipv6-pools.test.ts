@@ -114,6 +114,48 @@ describe("IPv6 pools", () => {
     expect(cleared.body.subscriber).toMatchObject({ staticIpv6Prefix: null, simultaneousUse: null });
   });
 
+  it("refuses a static prefix that overlaps another subscriber's or lies in an IPv6 pool, naming the field", async () => {
+    const planId = (await api("POST", "/api/plans", { name: "Overlap v6", downloadKbps: 1000, uploadKbps: 1000 })).body
+      .plan.id;
+    const pool = await api("POST", "/api/ipv6-pools", { name: "Dyn", prefix: "2001:db8:7000::/48", assignLength: 64 });
+    expect(pool.status).toBe(201);
+    const owner = await api("POST", "/api/subscribers", {
+      username: "v6owner",
+      password: "secret-1",
+      planId,
+      delegatedIpv6Prefix: "2001:db8:8000::/56",
+    });
+    expect(owner.status).toBe(201);
+    const create = (extra: Record<string, string>) =>
+      api("POST", "/api/subscribers", { username: "v6other", password: "secret-1", planId, ...extra });
+    for (const [body, message] of [
+      // Inside the other subscriber's delegated /56, from the other column.
+      [{ staticIpv6Prefix: "2001:db8:8000:10::/64" }, /^staticIpv6Prefix: .*another subscriber/],
+      // Around it, in the same column.
+      [{ delegatedIpv6Prefix: "2001:db8:8000::/48" }, /^delegatedIpv6Prefix: .*another subscriber/],
+      // Inside the pool RADIUS hands prefixes out from.
+      [{ staticIpv6Prefix: "2001:db8:7000:5::/64" }, /^staticIpv6Prefix: .*pool "Dyn"/],
+      [{ delegatedIpv6Prefix: "2001:db8:7000:100::/56" }, /^delegatedIpv6Prefix: .*pool "Dyn"/],
+    ] as const) {
+      const r = await create(body);
+      expectError(r, 400, "validation_error");
+      expect(r.body.error.message).toMatch(message);
+    }
+    const other = await create({ staticIpv6Prefix: "2001:db8:8001::/64", delegatedIpv6Prefix: "2001:db8:8100::/56" });
+    expect(other.status).toBe(201);
+    const moved = await api("PATCH", `/api/subscribers/${other.body.subscriber.id}`, {
+      delegatedIpv6Prefix: "2001:db8:7000:200::/56",
+    });
+    expectError(moved, 400, "validation_error");
+    expect(moved.body.error.message).toMatch(/^delegatedIpv6Prefix: .*pool/);
+    // Saving a subscriber with its own prefixes unchanged is not an overlap with itself.
+    const same = await api("PATCH", `/api/subscribers/${owner.body.subscriber.id}`, {
+      delegatedIpv6Prefix: "2001:db8:8000::/56",
+      fullName: "Owner",
+    });
+    expect(same.status).toBe(200);
+  });
+
   it("imports and exports IPv6 prefixes and Simultaneous-Use in the subscriber CSV", async () => {
     const send = (csv: string) =>
       stack.request("POST", "/api/subscribers/import?dryRun=false", {

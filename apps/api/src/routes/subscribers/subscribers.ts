@@ -12,6 +12,7 @@ import { inTransaction, type ServiceCtx } from "../../services/context.ts";
 import { notifySubscriber } from "../../services/notify.ts";
 import { mikrotikRateLimit } from "../plans/plans.ts";
 import { prorateOnPlanChange } from "./plan-change.ts";
+import { assertStaticIpv6Free } from "./static-ipv6.ts";
 
 export const SUBSCRIBER_SORTS = ["username", "created", "expires", "status"] as const;
 
@@ -139,6 +140,7 @@ export async function createSubscriber(
     await assertReferences(tx, { ipPoolId: input.ipPoolId, resellerId: tx.actor.resellerId ? null : input.resellerId });
     await assertUnderCap(tx, 1);
     const id = randomUUID();
+    await assertStaticIpv6Free(tx, id, input);
     const { password, resellerId, ...fields } = input;
     const [row] = await tx.db
       .insert(t.subscribers)
@@ -283,6 +285,7 @@ export async function updateSubscriber(
   return inTransaction(ctx, async (tx) => {
     const before = await loadForUpdate(tx, input.id);
     await assertReferences(tx, { ipPoolId: input.changes.ipPoolId });
+    await assertStaticIpv6Free(tx, before.id, input.changes);
     const { password, ...changes } = input.changes;
     const [after] = await tx.db
       .update(t.subscribers)
