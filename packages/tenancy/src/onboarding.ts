@@ -37,6 +37,8 @@ export interface OnboardingDeps {
   failpoint?: (stage: OnboardingStage) => void | Promise<void>;
   /** Runs inside the signup transaction (e.g. queueing the welcome e-mail): it commits with the tenant or not at all. */
   onCreated?: (tx: Tx, tenant: Tenant) => Promise<void>;
+  /** Builds the schema one statement at a time, as before it was pipelined: the bench's "before". */
+  stepwiseSchema?: boolean;
 }
 
 export const DEFAULT_BRANDING = {
@@ -98,7 +100,10 @@ export async function onboardTenant(deps: OnboardingDeps, input: OnboardingInput
       if (!row) throw new Error("tenant insert returned nothing");
       await deps.failpoint?.("registry");
 
-      const version = await migrateTenantSchema(tx, schemaName, { create: true });
+      const version = await migrateTenantSchema(tx, schemaName, {
+        create: true,
+        stepwise: deps.stepwiseSchema ?? false,
+      });
       await tx.update(tenants).set({ schemaVersion: version }).where(eq(tenants.id, row.id));
       row.schemaVersion = version;
       await deps.failpoint?.("schema");

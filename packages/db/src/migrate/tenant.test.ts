@@ -37,6 +37,56 @@ afterAll(async () => {
   await database.close();
 });
 
+/**
+ * What a schema is made of, with its name written as S: columns (position, type, null, default, identity,
+ * generated), constraints, indexes, relations with their kind, sequences, owned-by links, triggers,
+ * comments, and the tracking rows (foreign keys as constraints; their internal triggers differ only by oid). Two schemas with the same shape are interchangeable.
+ */
+async function shape(schema: string) {
+  const rows = await database.sql<{ kind: string; name: string; def: string }[]>`
+    select 'column' as kind, c.relname || '.' || lpad(a.attnum::text, 3, '0') || '.' || a.attname as name,
+      format_type(a.atttypid, a.atttypmod) || ' ' || a.attnotnull || ' ' || coalesce(pg_get_expr(d.adbin, d.adrelid), '')
+        || ' ' || a.attidentity::text || a.attgenerated::text || ' ' || coalesce(a.attcollation::regcollation::text, '') as def
+    from pg_attribute a join pg_class c on c.oid = a.attrelid
+    left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+    where c.relnamespace = ${schema}::regnamespace and a.attnum > 0 and not a.attisdropped
+    union all
+    select 'constraint', conrelid::regclass::text || '.' || conname, contype::text || ' ' || pg_get_constraintdef(oid)
+      || ' ' || condeferrable || condeferred || convalidated
+    from pg_constraint where connamespace = ${schema}::regnamespace
+    union all
+    select 'index', c.relname, pg_get_indexdef(i.indexrelid)
+    from pg_index i join pg_class c on c.oid = i.indexrelid where c.relnamespace = ${schema}::regnamespace
+    union all
+    select 'relation', relname, relkind::text || ' ' || relpersistence::text || ' ' || relhasindex || ' ' || relrowsecurity
+    from pg_class where relnamespace = ${schema}::regnamespace
+    union all
+    select 'sequence', c.relname, format_type(s.seqtypid, null) || ' ' || s.seqstart || ' ' || s.seqincrement
+      || ' ' || s.seqmax || ' ' || s.seqmin || ' ' || s.seqcache || ' ' || s.seqcycle
+      || ' owned by ' || coalesce((select r.relname || '.' || a.attname from pg_depend dep
+        join pg_class r on r.oid = dep.refobjid
+        join pg_attribute a on a.attrelid = dep.refobjid and a.attnum = dep.refobjsubid
+        where dep.objid = c.oid and dep.classid = 'pg_class'::regclass and dep.deptype in ('a', 'i')), '-')
+    from pg_sequence s join pg_class c on c.oid = s.seqrelid where c.relnamespace = ${schema}::regnamespace
+    union all
+    select 'trigger', t.tgname, pg_get_triggerdef(t.oid)
+    from pg_trigger t join pg_class c on c.oid = t.tgrelid
+    where c.relnamespace = ${schema}::regnamespace and not t.tgisinternal
+    union all
+    select 'comment', c.relname || '.' || d.objsubid, d.description
+    from pg_description d join pg_class c on c.oid = d.objoid where c.relnamespace = ${schema}::regnamespace
+    union all
+    select 'type', t.typname, t.typtype::text from pg_type t
+    where t.typnamespace = ${schema}::regnamespace and t.typrelid = 0
+    order by 1, 2`;
+  const tracked = await database.sql<{ id: string; version: number }[]>`
+    select id, version from ${database.sql(schema)}."__migrations" order by version`;
+  return [
+    ...rows.map((r) => ({ kind: r.kind, name: r.name.replaceAll(schema, "S"), def: r.def.replaceAll(schema, "S") })),
+    ...tracked.map((r) => ({ kind: "tracked", name: r.id, def: String(r.version) })),
+  ];
+}
+
 describe("tenant migrations", () => {
   it("are the SQL drizzle-kit generated, with the template schema as placeholder", () => {
     const [first] = tenantMigrations();
@@ -77,6 +127,44 @@ describe("tenant migrations", () => {
     expect(report.failed).toEqual([]);
     const [row] = await database.db.select().from(tenants).where(eq(tenants.id, id));
     expect(row?.schemaVersion).toBe(latestTenantVersion());
+  });
+
+  it("builds a new schema pipelined with exactly the catalog the migrations produce one by one", async () => {
+    const [stepwise, pipelined, oldStepwise, oldPipelined] = ["s", "p", "os", "op"].map((k) => `tenant_${run}_${k}`);
+    if (!stepwise || !pipelined || !oldStepwise || !oldPipelined) throw new Error("setup");
+    schemas.push(stepwise, pipelined, oldStepwise, oldPipelined);
+    const latest = await database.db.transaction((tx) =>
+      migrateTenantSchema(tx, stepwise, { create: true, stepwise: true }),
+    );
+    expect(await database.db.transaction((tx) => migrateTenantSchema(tx, pipelined, { create: true }))).toBe(latest);
+    expect(latest).toBe(latestTenantVersion());
+    expect(await shape(pipelined)).toEqual(await shape(stepwise));
+    expect((await shape(pipelined)).filter((r) => r.kind === "column").length).toBeGreaterThan(100);
+
+    // An older version (what a restore of an old backup starts from) too, and both move forward alike.
+    const upTo = latest - 2;
+    await database.db.transaction((tx) => migrateTenantSchema(tx, oldStepwise, { create: true, upTo, stepwise: true }));
+    expect(await database.db.transaction((tx) => migrateTenantSchema(tx, oldPipelined, { create: true, upTo }))).toBe(
+      upTo,
+    );
+    expect(await shape(oldPipelined)).toEqual(await shape(oldStepwise));
+    expect(await shape(oldPipelined)).not.toEqual(await shape(pipelined));
+    for (const s of [oldStepwise, oldPipelined]) await database.db.transaction((tx) => migrateTenantSchema(tx, s));
+    expect(await shape(oldPipelined)).toEqual(await shape(pipelined));
+  });
+
+  it("rolls a failed pipelined build back whole", async () => {
+    const name = `tenant_${run}_fail`;
+    schemas.push(name);
+    // The second statement of the build fails (the schema exists); the rest are refused with it.
+    await database.db.execute(sql.raw(`create schema "${name}"`));
+    await expect(database.db.transaction((tx) => migrateTenantSchema(tx, name, { create: true }))).rejects.toThrow(
+      /already exists/,
+    );
+    const left = await database.db.execute<{ n: number }>(
+      sql`select count(*)::int as n from pg_class where relnamespace = ${name}::regnamespace`,
+    );
+    expect(left[0]?.n).toBe(0);
   });
 
   it("refuses a schema name that could smuggle SQL", async () => {
