@@ -6,10 +6,13 @@
  *     at concurrency 8 for BENCH_SECONDS, straight to the database (no HTTP);
  *   - backup and restore of the anchor tenant (1,000 subscribers, 180,000 radacct, 6,000 invoices; the
  *     fixture of packages/backup/bench/tenant.ts) with our archive (packages/backup/bench/run-one.ts);
- *   - Citus only: moving that tenant to the other worker and back (citus_schema_move, block_writes).
- * RADIUS accounting packets/s per backend is not measured here (see README).
+ *   - Citus only: moving that tenant to the other worker and back (citus_schema_move, block_writes);
+ *   - RADIUS accounting packets/s: Starts from the production daemon into the same tenant in both
+ *     databases (on a worker in Citus), rounds alternating between the two, none lost
+ *     (bench/citus-acct.ts; BENCH_ACCT_ROUNDS x BENCH_ACCT_PACKETS, default 3 x 20,000).
  *
- *   npm run bench:citus     (DATABASE_URL = the plain server, default postgres://postgres@127.0.0.1:5432/postgres)
+ *   npm run bench:citus [-- --acct-only]   (DATABASE_URL = the plain server, default postgres://postgres@127.0.0.1:5432/postgres)
+ * --acct-only: only the accounting figure (the databases are made and migrated, nothing else measured).
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs/promises";
@@ -19,11 +22,15 @@ import { performance } from "node:perf_hooks";
 import { connect, migrateTenantSchema } from "@proxpanel/db";
 import { migratePublic } from "@proxpanel/db/migrate/public";
 import postgres from "postgres";
+import { accountingSideBySide } from "./citus-acct.ts";
 import { fmt, percentile } from "./lib.ts";
 
 const plainServer = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const tenantsN = Number(process.env.BENCH_TENANTS ?? 20);
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+const acctRounds = Number(process.env.BENCH_ACCT_ROUNDS ?? 3);
+const acctPackets = Number(process.env.BENCH_ACCT_PACKETS ?? 20_000);
+const acctOnly = process.argv.includes("--acct-only");
 const dbName = "proxpanel_bench_citus";
 const anchor = "tenant_bench_anchor";
 const dir = await fs.mkdtemp(path.join(os.tmpdir(), "proxpanel-citus-bench-"));
@@ -183,27 +190,50 @@ async function measure(label: string, url: string, citus: boolean): Promise<Figu
   return f;
 }
 
+const loadavg = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ");
+
 try {
-  const plain = await measure("plain", await plainDatabase(), false);
-  const citus = await measure("citus", await citusDatabase(), true);
+  const plainUrl = await plainDatabase();
+  const citusUrl = await citusDatabase();
+  let plain: Figures | undefined;
+  let citus: Figures | undefined;
+  if (acctOnly) {
+    await migratePublic(plainUrl);
+    await migratePublic(citusUrl);
+  } else {
+    plain = await measure("plain", plainUrl, false);
+    citus = await measure("citus", citusUrl, true);
+  }
+  const loadBefore = loadavg();
+  const acct = await accountingSideBySide(plainUrl, citusUrl, { rounds: acctRounds, packets: acctPackets });
   const row = (name: string, a: number | undefined, b: number | undefined, digits = 1) =>
     console.log(
       `| ${name.padEnd(38)} | ${a === undefined ? "—".padStart(10) : fmt(a, digits).padStart(10)} | ${b === undefined ? "—".padStart(10) : fmt(b, digits).padStart(10)} | ${a && b ? `${fmt(b / a, 2)}×` : ""}`,
     );
   console.log(
-    `\nnode ${process.version}, ${os.cpus().length} cores, load ${os
-      .loadavg()
-      .map((l) => l.toFixed(1))
-      .join(" ")}`,
+    `\nnode ${process.version}, ${os.cpus().length} cores, load ${loadavg()} (before accounting ${loadBefore})`,
   );
   console.log(`| figure                                 |      plain |      citus | citus/plain`);
-  row(`onboarding p50 (ms, ${tenantsN} tenants)`, plain.onboardP50, citus.onboardP50, 0);
-  row("onboarding p95 (ms)", plain.onboardP95, citus.onboardP95, 0);
-  row("subscriber list page (req/s, 8 conc.)", plain.listRps, citus.listRps, 0);
-  row("anchor backup (s)", plain.backupS, citus.backupS, 2);
-  row("anchor restore (s)", plain.restoreS, citus.restoreS, 2);
-  row("anchor move to other worker (s)", undefined, citus.moveS, 2);
-  row("anchor move back (s)", undefined, citus.moveBackS, 2);
+  if (plain && citus) {
+    row(`onboarding p50 (ms, ${tenantsN} tenants)`, plain.onboardP50, citus.onboardP50, 0);
+    row("onboarding p95 (ms)", plain.onboardP95, citus.onboardP95, 0);
+    row("subscriber list page (req/s, 8 conc.)", plain.listRps, citus.listRps, 0);
+    row("anchor backup (s)", plain.backupS, citus.backupS, 2);
+    row("anchor restore (s)", plain.restoreS, citus.restoreS, 2);
+    row("anchor move to other worker (s)", undefined, citus.moveS, 2);
+    row("anchor move back (s)", undefined, citus.moveBackS, 2);
+  }
+  row(`accounting Starts (packets/s, median of ${acctRounds})`, acct.plain.packetsPerSec, acct.citus.packetsPerSec, 0);
+  row("accounting per daemon CPU-s", acct.plain.perDaemonCpu, acct.citus.perDaemonCpu, 0);
+  console.log(
+    `accounting: ${acctRounds} x ${acctPackets} Starts each side; rows = sent: plain ${acct.plain.noneLost ? "yes" : "NO"}, ` +
+      `citus ${acct.citus.noneLost ? "yes" : "NO"}; tenant's radacct on ${acct.citus.placement} (Citus worker)`,
+  );
+  if (!acct.plain.noneLost || !acct.citus.noneLost) process.exitCode = 1;
 } finally {
   await fs.rm(dir, { recursive: true, force: true });
   const admin = postgres(plainServer, { max: 1, onnotice: () => {} });

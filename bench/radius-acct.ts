@@ -6,8 +6,8 @@
  * Then the same load against FreeRADIUS 3.2 with rlm_sql on the same PostgreSQL (Debian
  * `freeradius` + `freeradius-postgresql`; skipped when not installed or with --no-freeradius).
  *
- * The client is this process: 16 UDP sockets, 128 requests in flight each (--sockets, --window), retransmission after
- * 2 s. Packets are encoded before the clock starts and only re-signed with their identifier when
+ * The client is this process (bench/acct-load.ts): 16 UDP sockets, 128 requests in flight each (--sockets, --window),
+ * retransmission after 2 s. Packets are encoded before the clock starts and only re-signed with their identifier when
  * sent, so the client costs a few microseconds per packet (radclient, which re-reads and encodes
  * its input, tops out near the rates measured here on 2 cores).
  *
@@ -18,19 +18,14 @@
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/radius-acct.ts [--packets 50000] [--rounds 3] [--no-freeradius] [--sockets 16] [--window 128] [--profile DIR] [--rollups]
  */
-import { spawn } from "node:child_process";
-import { createSocket, type Socket } from "node:dgram";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { Code, encodeRequest } from "@proxpanel/radius";
-import { secretBytes } from "@proxpanel/radius/hashes";
-import { HmacMd5Key, hmacMd5With, md5Concat } from "@proxpanel/radius/md5";
 import { freeradiusInstalled, startFreeradius } from "../packages/radius/bench/freeradius.ts";
 import { backendCpu, backendCpuDelta, cpuSeconds, median } from "../packages/radius/bench/proc.ts";
 import { createFreeradiusDb } from "../packages/radius/bench/sql.ts";
+import { AcctBlaster, startAcctServer, startPackets } from "./acct-load.ts";
 import { createBenchTenant } from "./bench-tenant.ts";
 
 const arg = (name: string, fallback: number) => {
@@ -59,119 +54,15 @@ const profileFlags = profileAt >= 0 ? ["--cpu-prof", `--cpu-prof-dir=${process.a
 const ROLLUPS = process.argv.includes("--rollups");
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 
-async function startServer(rollups: boolean) {
-  const server = spawn(
-    process.execPath,
-    [...profileFlags, "--import", "tsx", fileURLToPath(new URL("./radius-acct-server.ts", import.meta.url))],
-    {
-      stdio: ["pipe", "pipe", "inherit"],
-      env: {
-        ...process.env,
-        DATABASE_URL: url,
-        BENCH_CLUSTER_KEY: clusterKey,
-        BENCH_ROLLUPS: rollups ? "1" : "0",
-      },
-    },
-  );
-  const line = await new Promise<string>((resolve, reject) => {
-    if (!server.stdout) return reject(new Error("no stdout"));
-    createInterface({ input: server.stdout }).once("line", resolve);
-    server.once("exit", (code) => reject(new Error(`server exited ${code}`)));
-  });
-  const { acctPort } = JSON.parse(line) as { acctPort: number };
-  return {
-    pid: server.pid ?? 0,
-    acctPort,
-    stop: async () => {
-      server.stdin?.end();
-      await new Promise((r) => server.once("exit", r));
-    },
-  };
-}
+const startServer = (rollups: boolean) => startAcctServer({ url, clusterKey, rollups, nodeFlags: profileFlags });
 
 const withFreeradius = !ROLLUPS && !process.argv.includes("--no-freeradius") && freeradiusInstalled();
 
 /** Start packets with identifier 0, encoded before the clock starts. */
-function packets(round: number, count: number, nasIp: string): Buffer[] {
-  const out: Buffer[] = [];
-  for (let i = 0; i < count; i++) {
-    const u = i % 1000;
-    out.push(
-      encodeRequest({
-        code: Code.AccountingRequest,
-        identifier: 0,
-        secret: SECRET,
-        attributes: [
-          ["Acct-Status-Type", "Start"],
-          ["User-Name", `user${u}`],
-          ["Acct-Session-Id", `r${round}-s${i}`],
-          ["NAS-IP-Address", nasIp],
-          ["Framed-IP-Address", `100.64.${Math.floor(u / 250)}.${(u % 250) + 1}`],
-          ["Calling-Station-Id", "AA-BB-CC-00-00-01"],
-        ],
-      }),
-    );
-  }
-  return out;
-}
+const packets = (round: number, count: number, nasIp: string) => startPackets(`r${round}`, count, nasIp, SECRET);
 
-const hmacKey = new HmacMd5Key(SECRET);
-const secret = secretBytes(SECRET);
-// encodeRequest puts Message-Authenticator first: its value sits at octets 22-37.
-const MA = 22;
-
-/** Sets the identifier and signs again: Message-Authenticator, then the Request Authenticator. */
-function resign(buf: Buffer, identifier: number): void {
-  buf[1] = identifier;
-  buf.fill(0, 4, 20);
-  buf.fill(0, MA, MA + 16);
-  hmacMd5With(hmacKey, buf, buf, MA);
-  md5Concat([buf, secret], buf, 4);
-}
-
-/** Sends the packets over SOCKETS sockets, WINDOW in flight each, retransmitting after 2 s. */
-async function blast(list: Buffer[], port: number, source: string): Promise<{ answered: number; seconds: number }> {
-  const count = list.length;
-  let next = 0;
-  let answered = 0;
-  const t0 = process.hrtime.bigint();
-  const sockets: Socket[] = [];
-  await new Promise<void>((done) => {
-    for (let s = 0; s < SOCKETS; s++) {
-      const socket = createSocket("udp4");
-      sockets.push(socket);
-      const inflight = new Map<number, NodeJS.Timeout>();
-      let id = 0;
-      const sendOne = () => {
-        if (next >= count) return;
-        const buf = list[next++] as Buffer;
-        // An identifier still waiting for its answer (retransmitting) is skipped.
-        let identifier = id++ & 0xff;
-        while (inflight.has(identifier)) identifier = id++ & 0xff;
-        resign(buf, identifier);
-        inflight.set(
-          identifier,
-          setInterval(() => socket.send(buf, port, "127.0.0.1"), 2000),
-        );
-        socket.send(buf, port, "127.0.0.1");
-      };
-      socket.on("message", (msg) => {
-        const timer = inflight.get(msg[1] ?? -1);
-        if (!timer || msg[0] !== Code.AccountingResponse) return;
-        clearInterval(timer);
-        inflight.delete(msg[1] ?? -1);
-        answered++;
-        if (answered === count) done();
-        else sendOne();
-      });
-      socket.bind(0, source, () => {
-        for (let w = 0; w < WINDOW; w++) sendOne();
-      });
-    }
-  });
-  for (const s of sockets) s.close();
-  return { answered, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
-}
+const blaster = new AcctBlaster(SECRET, SOCKETS, WINDOW);
+const blast = (list: Buffer[], port: number, source: string) => blaster.blast(list, port, source);
 
 interface RoundResult {
   perSec: number;
