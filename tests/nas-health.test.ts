@@ -138,6 +138,9 @@ describe("NAS health: last seen, Status-Server probes, silent and back alerts", 
     expect(open).toHaveLength(1);
     expect(open[0]?.resolvedAt).toBeNull();
     expect(open[0]?.message).toContain("Tower 1");
+    // The API says why it is silent (the open alert's kind), for the NAS page.
+    const silentNas = await stack.request("GET", `/api/nas/${nasId}`, { host: tenant.host, token: tenant.token });
+    expect(silentNas.body.nas.health).toMatchObject({ status: "silent", silentReason: "no_packets" });
 
     answering = true;
     const up = await check(new Date(later + 180_000));
@@ -190,6 +193,9 @@ describe("NAS health: last seen, Status-Server probes, silent and back alerts", 
     const gap = await check(new Date(Date.now() + 3 * INTERIM * 1000));
     expect(gap.map((g) => g.kind)).toEqual(["accounting_gap"]);
     expect(gap[0]?.detail).toContain("1 open session");
+    const list = await stack.request("GET", "/api/nas", { host: tenant.host, token: tenant.token });
+    const item = list.body.items.find((n: { id: string }) => n.id === nasId);
+    expect(item.health).toMatchObject({ status: "silent", silentReason: "accounting_gap" });
   });
 
   it("does not show another tenant this tenant's NAS events or traffic", async () => {

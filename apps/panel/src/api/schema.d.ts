@@ -9063,6 +9063,7 @@ export interface operations {
                   ok: boolean;
                   rttMs: number | null;
                 } | null;
+                silentReason: ("no_packets" | "accounting_gap") | null;
               };
             }[];
             total: number;
@@ -9201,6 +9202,7 @@ export interface operations {
                   ok: boolean;
                   rttMs: number | null;
                 } | null;
+                silentReason: ("no_packets" | "accounting_gap") | null;
               };
             };
           };
@@ -10267,6 +10269,7 @@ export interface operations {
               prefix: string;
               subscriberId: string | null;
               allocatedAt: string | null;
+              username: string | null;
             }[];
             total: number;
             page: number;

@@ -198,10 +198,14 @@ export async function listV6Allocations({
   if (input.state === "free") f.push(isNull(a.subscriberId));
   if (input.state === "used") f.push(isNotNull(a.subscriberId));
   const where = and(...f);
+  const s = t.subscribers;
+  // A reseller's login (should one be granted pools.view) reads only its own subscribers' names.
+  const visible = ctx.actor.resellerId ? eq(s.resellerId, ctx.actor.resellerId) : undefined;
   const [items, totals] = await Promise.all([
     ctx.db
-      .select({ prefix: a.prefix, subscriberId: a.subscriberId, allocatedAt: a.allocatedAt })
+      .select({ prefix: a.prefix, subscriberId: a.subscriberId, username: s.username, allocatedAt: a.allocatedAt })
       .from(a)
+      .leftJoin(s, and(eq(s.id, a.subscriberId), visible))
       .where(where)
       .orderBy(asc(a.prefix))
       .limit(input.limit)

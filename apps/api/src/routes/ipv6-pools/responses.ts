@@ -8,5 +8,7 @@ export const v6PoolView = rowSchema(docTables.ipv6Pools).extend({
   free: z.number().int(),
 });
 export const v6PoolPage = pageOf(v6PoolView);
-/** One assignable prefix of a pool and who holds it. */
-export const v6AllocationPage = pageOf(rowSchema(docTables.ipv6Allocations).omit({ poolId: true }));
+/** One assignable prefix of a pool and who holds it (username null when free). */
+export const v6AllocationPage = pageOf(
+  rowSchema(docTables.ipv6Allocations).omit({ poolId: true }).extend({ username: z.string().nullable() }),
+);

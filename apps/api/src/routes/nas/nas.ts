@@ -56,6 +56,7 @@ const UNKNOWN_HEALTH: NasHealth = {
   lastSeenAt: null,
   lastAcctAt: null,
   probe: null,
+  silentReason: null,
 };
 
 /** 24 random bytes as base64url: 32 printable characters every NAS vendor accepts. */

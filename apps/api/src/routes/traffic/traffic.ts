@@ -1,4 +1,4 @@
-import { type NAS_HEALTH_STATUSES, nasHealth } from "@proxpanel/db";
+import { alerts, type NAS_HEALTH_STATUSES, nasHealth } from "@proxpanel/db";
 import { and, desc, eq, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { notFound } from "../../errors.ts";
 import type { ServiceCtx } from "../../services/context.ts";
@@ -126,9 +126,21 @@ export interface NasHealth {
   lastSeenAt: string | null;
   lastAcctAt: string | null;
   probe: { at: string; ok: boolean; rttMs: number | null } | null;
+  /** Why a silent NAS is silent (its open alert's kind): no packets at all, or accounting stopped. */
+  silentReason: NasSilentReason | null;
 }
 
-const UNKNOWN: NasHealth = { status: "unknown", statusSince: null, lastSeenAt: null, lastAcctAt: null, probe: null };
+export const NAS_SILENT_REASONS = ["no_packets", "accounting_gap"] as const;
+export type NasSilentReason = (typeof NAS_SILENT_REASONS)[number];
+
+const UNKNOWN: NasHealth = {
+  status: "unknown",
+  statusSince: null,
+  lastSeenAt: null,
+  lastAcctAt: null,
+  probe: null,
+  silentReason: null,
+};
 
 /**
  * Health of the tenant's NAS by id, from the registry's nas_health rows (daemon + worker). The
@@ -138,10 +150,12 @@ export async function nasHealthOf(ctx: ServiceCtx, ids: string[]): Promise<Map<s
   const out = new Map<string, NasHealth>(ids.map((id) => [id, UNKNOWN]));
   if (!ids.length) return out;
   const rows = await ctx.db
-    .select()
+    .select({ h: nasHealth, alertKind: alerts.kind })
     .from(nasHealth)
+    // The worker keeps the open alert's id on the row while the NAS is silent; its kind says why.
+    .leftJoin(alerts, and(eq(alerts.id, nasHealth.alertId), eq(alerts.tenantId, nasHealth.tenantId)))
     .where(and(eq(nasHealth.tenantId, ctx.tenant.id), inArray(nasHealth.nasId, ids)));
-  for (const h of rows) {
+  for (const { h, alertKind } of rows) {
     out.set(h.nasId, {
       status: h.status,
       statusSince: h.statusSince.toISOString(),
@@ -149,6 +163,14 @@ export async function nasHealthOf(ctx: ServiceCtx, ids: string[]): Promise<Map<s
       lastAcctAt: h.lastAcctAt?.toISOString() ?? null,
       probe:
         h.probeAt && h.probeOk !== null ? { at: h.probeAt.toISOString(), ok: h.probeOk, rttMs: h.probeRttMs } : null,
+      silentReason:
+        h.status !== "silent"
+          ? null
+          : alertKind === "nas_accounting_gap"
+            ? "accounting_gap"
+            : alertKind === "nas_silent"
+              ? "no_packets"
+              : null,
     });
   }
   return out;
