@@ -10,7 +10,9 @@ import { SearchToolbar } from "../../ui/SearchToolbar";
 import { Table } from "../../ui/Table";
 import { toast } from "../../ui/Toast";
 import { createList, searchParam } from "../list";
+import { session } from "../session";
 import type { Ipv6Pool } from "../types";
+import { Ipv6Allocations } from "./Ipv6Allocations";
 
 type Field = "name" | "prefix" | "assignLength";
 
@@ -88,7 +90,10 @@ export function Ipv6PoolsSection() {
   );
   const [editing, setEditing] = createSignal<Ipv6Pool | "new">();
   const [deleting, setDeleting] = createSignal<Ipv6Pool>();
+  const [viewing, setViewing] = createSignal<Ipv6Pool>();
   const actions = createActionError();
+  // pools.view lists pools and who holds their prefixes; creating, renaming and deleting need pools.edit.
+  const canEdit = () => session.can("pools.edit");
   return (
     <section aria-labelledby="ipv6-pools-heading">
       <h2 id="ipv6-pools-heading">IPv6 pools</h2>
@@ -96,6 +101,7 @@ export function Ipv6PoolsSection() {
         search={list.search()}
         onSearch={list.setSearch}
         newLabel="New IPv6 pool"
+        canCreate={canEdit()}
         onNew={() => setEditing("new")}
       />
       <ErrorBanner error={actions.error() ?? list.data.error} onDismiss={actions.dismiss} />
@@ -112,12 +118,17 @@ export function Ipv6PoolsSection() {
             label: "Actions",
             render: (p) => (
               <div class="actions">
-                <button type="button" onClick={() => setEditing(p)} aria-label={`Edit ${p.name}`}>
-                  Edit
+                <button type="button" onClick={() => setViewing(p)} aria-label={`Prefixes of ${p.name}`}>
+                  Prefixes
                 </button>
-                <button type="button" onClick={() => setDeleting(p)} aria-label={`Delete ${p.name}`}>
-                  Delete
-                </button>
+                <Show when={canEdit()}>
+                  <button type="button" onClick={() => setEditing(p)} aria-label={`Edit ${p.name}`}>
+                    Edit
+                  </button>
+                  <button type="button" onClick={() => setDeleting(p)} aria-label={`Delete ${p.name}`}>
+                    Delete
+                  </button>
+                </Show>
               </div>
             ),
           },
@@ -137,6 +148,7 @@ export function Ipv6PoolsSection() {
           />
         )}
       </Show>
+      <Show when={viewing()}>{(p) => <Ipv6Allocations pool={p()} onClose={() => setViewing(undefined)} />}</Show>
       <ConfirmAction
         item={deleting()}
         title="Delete IPv6 pool"

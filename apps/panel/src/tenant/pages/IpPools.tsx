@@ -11,6 +11,7 @@ import { Table } from "../../ui/Table";
 import { toast } from "../../ui/Toast";
 import { Ipv6PoolsSection } from "../components/Ipv6Pools";
 import { createList, searchParam } from "../list";
+import { session } from "../session";
 import type { IpPool } from "../types";
 
 const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/;
@@ -88,6 +89,7 @@ export default function IpPoolsPage() {
   const [editing, setEditing] = createSignal<IpPool | "new">();
   const [deleting, setDeleting] = createSignal<IpPool>();
   const actions = createActionError();
+  const canEdit = () => session.can("pools.edit");
   return (
     <section>
       <h1>IP pools</h1>
@@ -95,6 +97,7 @@ export default function IpPoolsPage() {
         search={list.search()}
         onSearch={list.setSearch}
         newLabel="New pool"
+        canCreate={canEdit()}
         onNew={() => setEditing("new")}
       />
       <ErrorBanner error={actions.error() ?? list.data.error} onDismiss={actions.dismiss} />
@@ -110,14 +113,16 @@ export default function IpPoolsPage() {
             key: "actions",
             label: "Actions",
             render: (p) => (
-              <div class="actions">
-                <button type="button" onClick={() => setEditing(p)} aria-label={`Edit ${p.name}`}>
-                  Edit
-                </button>
-                <button type="button" onClick={() => setDeleting(p)} aria-label={`Delete ${p.name}`}>
-                  Delete
-                </button>
-              </div>
+              <Show when={canEdit()}>
+                <div class="actions">
+                  <button type="button" onClick={() => setEditing(p)} aria-label={`Edit ${p.name}`}>
+                    Edit
+                  </button>
+                  <button type="button" onClick={() => setDeleting(p)} aria-label={`Delete ${p.name}`}>
+                    Delete
+                  </button>
+                </div>
+              </Show>
             ),
           },
         ]}

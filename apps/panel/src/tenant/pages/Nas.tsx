@@ -1,7 +1,6 @@
 import { createResource, createSignal, For, Show } from "solid-js";
 import { api, unwrap } from "../../api/client";
 import { createActionError } from "../../ui/action-error";
-import { Badge, type BadgeTone } from "../../ui/Badge";
 import { CopyButton } from "../../ui/CopyButton";
 import { ErrorBanner } from "../../ui/ErrorBanner";
 import { CheckboxField, SelectField, TextField } from "../../ui/Field";
@@ -13,7 +12,9 @@ import { SearchToolbar } from "../../ui/SearchToolbar";
 import { Table } from "../../ui/Table";
 import { toast } from "../../ui/Toast";
 import { LiveTraffic } from "../components/LiveTraffic";
+import { NasHealthFacts, NasStatusBadge, probeText } from "../components/NasHealth";
 import { createList, listParams } from "../list";
+import { session } from "../session";
 import type { Nas, NasEvent, Page } from "../types";
 
 type NasSort = "name" | "address" | "created";
@@ -91,7 +92,6 @@ function NasForm(props: { nas?: Nas; onSaved: (secret?: string, name?: string) =
   );
 }
 
-const healthTone: Record<string, BadgeTone> = { online: "ok", silent: "bad", unknown: "neutral" };
 const EVENT_LABEL: Record<NasEvent["kind"], string> = {
   silent: "Went silent",
   back: "Back",
@@ -107,6 +107,7 @@ function NasDetail(props: { nas: Nas; onClose: () => void }) {
   );
   return (
     <Modal title={`${props.nas.name}: traffic and health`} onClose={props.onClose}>
+      <NasHealthFacts health={props.nas.health} />
       <LiveTraffic kind="nas" id={props.nas.id} name={props.nas.name} />
       <h2>Health events</h2>
       <ErrorBanner error={events.error} />
@@ -136,6 +137,8 @@ export default function NasPage() {
   const [rotating, setRotating] = createSignal<Nas>();
   const [detail, setDetail] = createSignal<Nas>();
   const actions = createActionError();
+  // Adding, editing, rotating and deleting need nas.edit; nas.view alone sees health and traffic.
+  const canEdit = () => session.can("nas.edit");
 
   return (
     <section>
@@ -144,6 +147,7 @@ export default function NasPage() {
         search={list.search()}
         onSearch={list.setSearch}
         newLabel="New NAS"
+        canCreate={canEdit()}
         onNew={() => setEditing("new")}
       />
       <ErrorBanner error={actions.error() ?? list.data.error} onDismiss={actions.dismiss} />
@@ -156,13 +160,10 @@ export default function NasPage() {
           {
             key: "status",
             label: "Status",
-            render: (n) => (
-              <Badge tone={healthTone[n.health?.status ?? "unknown"] ?? "neutral"}>
-                {n.health?.status ?? "unknown"}
-              </Badge>
-            ),
+            render: (n) => <NasStatusBadge health={n.health} />,
           },
           { key: "lastSeen", label: "Last seen", render: (n) => formatDate(n.health?.lastSeenAt) },
+          { key: "probe", label: "Status-Server", render: (n) => probeText(n.health) },
           { key: "type", label: "Type" },
           { key: "description", label: "Description" },
           {
@@ -173,15 +174,17 @@ export default function NasPage() {
                 <button type="button" onClick={() => setDetail(n)} aria-label={`Traffic of ${n.name}`}>
                   Traffic
                 </button>
-                <button type="button" onClick={() => setEditing(n)} aria-label={`Edit ${n.name}`}>
-                  Edit
-                </button>
-                <button type="button" onClick={() => setRotating(n)} aria-label={`New secret for ${n.name}`}>
-                  New secret
-                </button>
-                <button type="button" onClick={() => setDeleting(n)} aria-label={`Delete ${n.name}`}>
-                  Delete
-                </button>
+                <Show when={canEdit()}>
+                  <button type="button" onClick={() => setEditing(n)} aria-label={`Edit ${n.name}`}>
+                    Edit
+                  </button>
+                  <button type="button" onClick={() => setRotating(n)} aria-label={`New secret for ${n.name}`}>
+                    New secret
+                  </button>
+                  <button type="button" onClick={() => setDeleting(n)} aria-label={`Delete ${n.name}`}>
+                    Delete
+                  </button>
+                </Show>
               </div>
             ),
           },
