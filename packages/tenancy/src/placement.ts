@@ -7,6 +7,8 @@
  */
 import { type Db, tenants } from "@proxpanel/db";
 import { eq, sql } from "drizzle-orm";
+import { PostgresJsSession } from "drizzle-orm/postgres-js";
+import type postgres from "postgres";
 import { type Actor, recordSuperAdminAudit } from "./actor.ts";
 import { TenancyError } from "./errors.ts";
 
@@ -114,6 +116,28 @@ async function defaultMode(db: Reader): Promise<TransferMode> {
   return row?.logical ? "auto" : "block_writes";
 }
 
+/**
+ * Runs `fn` on a connection of its own with no statement timeout. A move copies the whole tenant and
+ * takes as long as that takes (≈ 11 s for the anchor tenant on an idle machine): the API's pool
+ * cancels statements after DB_STATEMENT_TIMEOUT_MS (15 s), which cut a move short and answered 503
+ * in the console. Not in a transaction: Citus runs the copy, the switch and the clean-up as its own
+ * steps. The setting is put back before the connection returns to the pool.
+ */
+async function withoutStatementTimeout(db: Db, fn: (conn: postgres.ReservedSql) => Promise<unknown>): Promise<void> {
+  const session = db._.session;
+  if (!(session instanceof PostgresJsSession)) throw new Error("moving a tenant needs the postgres-js Drizzle driver");
+  const pool: postgres.Sql = session.client;
+  const conn = await pool.reserve();
+  try {
+    await conn`set statement_timeout = 0`;
+    await fn(conn);
+  } finally {
+    // A connection whose reset failed is broken anyway: postgres.js drops it on the next error.
+    await conn`reset statement_timeout`.catch(() => undefined);
+    conn.release();
+  }
+}
+
 export interface MoveResult {
   moved: boolean;
   from: string;
@@ -171,9 +195,10 @@ export async function moveTenant(
   const host = target.node.slice(0, at);
   const port = Number(target.node.slice(at + 1));
   const started = performance.now();
-  // Not in a transaction: Citus runs the copy, the switch and the clean-up as its own steps.
-  await db.execute(
-    sql`select citus_schema_move(${schemaName}::regnamespace, ${host}, ${port}, ${mode}::citus.shard_transfer_mode)`,
+  await withoutStatementTimeout(
+    db,
+    (conn) =>
+      conn`select citus_schema_move(${schemaName}::regnamespace, ${host}, ${port}, ${mode}::citus.shard_transfer_mode)`,
   );
   const ms = Math.round(performance.now() - started);
   await db.transaction((tx) =>
