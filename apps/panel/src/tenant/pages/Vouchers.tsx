@@ -11,6 +11,8 @@ import { type Errors, hasErrors, intInRange, optionalIntInRange, toCents } from 
 import { SearchToolbar } from "../../ui/SearchToolbar";
 import { Table } from "../../ui/Table";
 import { toast } from "../../ui/Toast";
+import { BatchCharge, canPickReseller, createResellerAccount, ResellerPicker } from "../components/VoucherReseller";
+import { VoucherSettings } from "../components/VoucherSettings";
 import { createList, searchParam } from "../list";
 import { session } from "../session";
 import type { Page } from "../types";
@@ -98,7 +100,12 @@ const terms = (b: Pick<Batch, "timeLimitS" | "dataLimitBytes" | "validityS">) =>
 /** Decimal numbers typed by people ("1.5"): hours and gigabytes. */
 const positive = (v: string) => (v.trim() ? Number(v.trim()) : null);
 
-function GenerateDialog(props: { onDone: () => void; onClose: () => void }) {
+/** `account`: the signed-in reseller (pays for the batch), null for staff (may pick a reseller). */
+function GenerateDialog(props: {
+  account: { name: string; balanceCents: number } | null | undefined;
+  onDone: () => void;
+  onClose: () => void;
+}) {
   const [plans] = createResource(() =>
     unwrap<Page<{ id: string; name: string }>>(api.GET("/api/plans", { params: { query: { limit: 100 } } })),
   );
@@ -112,6 +119,9 @@ function GenerateDialog(props: { onDone: () => void; onClose: () => void }) {
   const [price, setPrice] = createSignal("");
   const [length, setLength] = createSignal("10");
   const [prefix, setPrefix] = createSignal("");
+  const [resellerId, setResellerId] = createSignal("");
+  const [resellerName, setResellerName] = createSignal("");
+  const cents = () => (price().trim() ? (toCents(price()) ?? 0) : 0);
   type F = "count" | "hours" | "gigabytes" | "days" | "price" | "length" | "prefix";
   const [errors, setErrors] = createSignal<Errors<F>>({});
   const submit = async () => {
@@ -146,6 +156,7 @@ function GenerateDialog(props: { onDone: () => void; onClose: () => void }) {
           priceCents: cents ?? 0,
           codeLength: length().trim() ? Number(length()) : undefined,
           prefix: prefix() || undefined,
+          resellerId: resellerId() || undefined,
         },
       }),
     );
@@ -211,6 +222,21 @@ function GenerateDialog(props: { onDone: () => void; onClose: () => void }) {
       />
       <TextField label="Code length" inputmode="numeric" value={length()} onValue={setLength} error={errors().length} />
       <TextField label="Code prefix" value={prefix()} onValue={setPrefix} error={errors().prefix} />
+      <Show when={props.account === null && canPickReseller()}>
+        <ResellerPicker
+          value={resellerId()}
+          onChange={(id, name) => {
+            setResellerId(id);
+            setResellerName(name);
+          }}
+        />
+      </Show>
+      <BatchCharge
+        count={Number(count())}
+        priceCents={cents()}
+        payer={props.account ? "your balance" : resellerId() ? `${resellerName()}'s balance` : undefined}
+        balanceCents={props.account?.balanceCents}
+      />
     </FormDialog>
   );
 }
@@ -249,6 +275,7 @@ export default function VouchersPage() {
     { key: "created", order: "desc" },
   );
   const [generating, setGenerating] = createSignal(false);
+  const reseller = createResellerAccount();
   const [deleting, setDeleting] = createSignal<Batch>();
   const reload = () => {
     batches.reload();
@@ -259,6 +286,14 @@ export default function VouchersPage() {
     <section>
       <h1>Vouchers</h1>
       <ErrorBanner error={actions.error() ?? batches.data.error ?? vouchers.data.error} onDismiss={actions.dismiss} />
+      <Show when={reseller.account()}>
+        {(r) => (
+          <p class="banner banner-info">
+            {r().name}: balance <strong data-testid="voucher-balance">{session.money(r().balanceCents)}</strong>. The
+            batches you generate are paid from it.
+          </p>
+        )}
+      </Show>
       <h2>Batches</h2>
       <SearchToolbar
         search={batches.search()}
@@ -417,10 +452,12 @@ export default function VouchersPage() {
       />
       <Show when={generating()}>
         <GenerateDialog
+          account={reseller.account()}
           onClose={() => setGenerating(false)}
           onDone={() => {
             setGenerating(false);
             reload();
+            reseller.refetch();
           }}
         />
       </Show>
@@ -439,6 +476,9 @@ export default function VouchersPage() {
         }
         onClose={() => setDeleting(undefined)}
       />
+      <Show when={canEdit()}>
+        <VoucherSettings />
+      </Show>
     </section>
   );
 }

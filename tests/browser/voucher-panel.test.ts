@@ -1,0 +1,151 @@
+/**
+ * The Vouchers page's settings form (password mode, hotspot login address) saves what the API
+ * stores and shows it again after a reload; staff can sell a batch to a reseller; a reseller buys
+ * a batch and sees its balance fall by count × price in the tenant's currency; a user who may only
+ * look sees none of the controls.
+ */
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signupTenant, type TestTenant, uniqueSlug } from "../harness.ts";
+import { type BrowserStack, loginTenant, screenshot, startBrowserStack } from "./harness.ts";
+
+let bs: BrowserStack;
+let tenant: TestTenant;
+const api = async (method: string, path: string, body?: unknown, token = tenant.token) => {
+  const res = await bs.stack.request(method, path, { host: tenant.host, token, body });
+  if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+};
+const nav = (page: Page, label: string) =>
+  page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: label, exact: true });
+const batchRow = (page: Page, name: string) =>
+  page
+    .locator("table", { has: page.locator("caption", { hasText: "Voucher batches" }) })
+    .locator("tbody tr", { hasText: name });
+
+let shop = { id: "", email: "", password: "shop-password-1" };
+
+beforeAll(async () => {
+  bs = await startBrowserStack();
+  tenant = await signupTenant(bs.stack);
+  await api("PUT", "/api/settings/currency", { currency: "EUR" });
+  shop = { ...shop, email: `shop-${uniqueSlug()}@vouchers.example` };
+  shop.id = (
+    await api("POST", "/api/resellers", { name: "North Shop", email: shop.email, password: shop.password })
+  ).reseller.id;
+  await api("POST", `/api/resellers/${shop.id}/topup`, { amountCents: 5_000 });
+});
+afterAll(() => bs?.close());
+
+describe("voucher settings and reseller batches in Chromium", { timeout: 180_000 }, () => {
+  it("saves the password mode and login address, refuses a non-http address beside its field, and shows them after a reload", async () => {
+    const page = await bs.newPage();
+    await loginTenant(bs, page, tenant);
+    await nav(page, "Vouchers").click();
+    const form = page.getByRole("region", { name: "Voucher settings" });
+    const mode = form.getByLabel("Password at the hotspot");
+    const url = form.getByLabel("Hotspot login address");
+    await expect.poll(() => mode.inputValue(), { timeout: 10_000 }).toBe("code");
+    await mode.selectOption("empty");
+    await url.fill("ftp://wifi.example/login");
+    await form.getByRole("button", { name: "Save voucher settings" }).click();
+    await expect.poll(() => url.getAttribute("aria-invalid"), { timeout: 10_000 }).toBe("true");
+    // Refused in the browser: nothing stored.
+    expect((await api("GET", "/api/vouchers/settings")).settings).toEqual({ passwordMode: "code", loginUrl: null });
+    await url.fill("http://wifi.example/login");
+    await form.getByRole("button", { name: "Save voucher settings" }).click();
+    await expect
+      .poll(async () => (await api("GET", "/api/vouchers/settings")).settings, { timeout: 10_000 })
+      .toEqual({ passwordMode: "empty", loginUrl: "http://wifi.example/login" });
+
+    await page.reload();
+    await expect.poll(() => mode.inputValue(), { timeout: 10_000 }).toBe("empty");
+    expect(await url.inputValue()).toBe("http://wifi.example/login");
+    await screenshot(page, "voucher-settings-1280");
+    // And back: the code as password, no address.
+    await mode.selectOption("code");
+    await url.fill("");
+    await form.getByRole("button", { name: "Save voucher settings" }).click();
+    await expect
+      .poll(async () => (await api("GET", "/api/vouchers/settings")).settings, { timeout: 10_000 })
+      .toEqual({ passwordMode: "code", loginUrl: null });
+  });
+
+  it("lets staff sell a batch to a reseller, charged count × price from its balance", async () => {
+    const page = await bs.newPage();
+    await loginTenant(bs, page, tenant);
+    await nav(page, "Vouchers").click();
+    await page.getByRole("button", { name: "Generate vouchers" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Batch name").fill("Shop stock");
+    await dialog.getByLabel("Number of vouchers").fill("3");
+    await dialog.getByLabel("Time online (hours)").fill("1");
+    await dialog.getByLabel("Price per voucher").fill("2");
+    await dialog.getByLabel("Sell to reseller").selectOption({ label: "North Shop (balance €50.00)" });
+    expect(await dialog.getByTestId("batch-charge").textContent()).toBe("3 × €2.00 = €6.00 from North Shop's balance.");
+    await dialog.getByRole("button", { name: "Generate", exact: true }).click();
+    await dialog.waitFor({ state: "detached" });
+    await batchRow(page, "Shop stock").waitFor();
+    expect(await batchRow(page, "Shop stock").textContent()).toContain("North Shop");
+    expect((await api("GET", `/api/resellers/${shop.id}`)).reseller.balanceCents).toBe(4_400);
+  });
+
+  it("lets a reseller buy a batch: its shown balance falls by count × price, and too large a batch is refused", async () => {
+    const page = await bs.newPage();
+    await loginTenant(bs, page, { ...tenant, email: shop.email, password: shop.password });
+    await nav(page, "Vouchers").click();
+    const balance = page.getByTestId("voucher-balance");
+    await expect.poll(() => balance.textContent(), { timeout: 10_000 }).toBe("€44.00");
+    // Only its own batches, and no operator controls.
+    await batchRow(page, "Shop stock").waitFor();
+    expect(await page.getByRole("region", { name: "Voucher settings" }).count()).toBe(0);
+
+    await page.getByRole("button", { name: "Generate vouchers" }).click();
+    const dialog = page.getByRole("dialog");
+    expect(await dialog.getByLabel("Sell to reseller").count()).toBe(0);
+    await dialog.getByLabel("Batch name").fill("Weekend");
+    await dialog.getByLabel("Number of vouchers").fill("4");
+    await dialog.getByLabel("Data (GB)").fill("1");
+    await dialog.getByLabel("Price per voucher").fill("1.50");
+    expect(await dialog.getByTestId("batch-charge").textContent()).toBe(
+      "4 × €1.50 = €6.00 from your balance (balance €44.00).",
+    );
+    await dialog.getByRole("button", { name: "Generate", exact: true }).click();
+    await dialog.waitFor({ state: "detached" });
+    await batchRow(page, "Weekend").waitFor();
+    await expect.poll(() => balance.textContent(), { timeout: 10_000 }).toBe("€38.00");
+    expect((await api("GET", `/api/resellers/${shop.id}`)).reseller.balanceCents).toBe(3_800);
+
+    // 40 × €1.00 is more than €38.00: refused in the dialog, nothing charged.
+    await page.getByRole("button", { name: "Generate vouchers" }).click();
+    await dialog.getByLabel("Batch name").fill("Too many");
+    await dialog.getByLabel("Number of vouchers").fill("40");
+    await dialog.getByLabel("Data (GB)").fill("1");
+    await dialog.getByLabel("Price per voucher").fill("1");
+    await dialog.getByRole("button", { name: "Generate", exact: true }).click();
+    await expect
+      .poll(() => dialog.getByRole("alert").textContent(), { timeout: 10_000 })
+      .toBe("The reseller's balance does not cover this charge.");
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+    await page.reload();
+    await expect.poll(() => balance.textContent(), { timeout: 10_000 }).toBe("€38.00");
+    await screenshot(page, "vouchers-reseller-1280");
+  });
+
+  it("shows a user with vouchers.view alone the vouchers but no control", async () => {
+    const group = await api("POST", "/api/permission-groups", {
+      name: "Voucher viewer",
+      permissions: ["vouchers.view"],
+    });
+    const email = `viewer-${uniqueSlug()}@vouchers.example`;
+    await api("POST", "/api/users", { email, password: "viewer-password-1", permissionGroupId: group.group.id });
+    const page = await bs.newPage();
+    await loginTenant(bs, page, { ...tenant, email, password: "viewer-password-1" });
+    await nav(page, "Vouchers").click();
+    await batchRow(page, "Weekend").waitFor();
+    expect(await page.getByRole("button", { name: "Generate vouchers" }).isVisible()).toBe(false);
+    expect(await page.getByRole("region", { name: "Voucher settings" }).count()).toBe(0);
+    expect(await batchRow(page, "Weekend").getByRole("button", { name: "Delete" }).count()).toBe(0);
+    expect(await page.getByTestId("voucher-balance").count()).toBe(0);
+  });
+});
