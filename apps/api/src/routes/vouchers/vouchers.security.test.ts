@@ -127,4 +127,52 @@ describe("voucher isolation", () => {
     const seen = await stack.request("GET", `/api/vouchers/batches/${ids.batchA}`, { host: a.host, token: r1.token });
     expectError(seen, 404, "not_found");
   });
+
+  it("a refund for deleted vouchers goes to the buying reseller of this tenant only", async () => {
+    const tenantDb = async (t: TestTenant) => {
+      const row = (await stack.runtime.deps.db.select().from(tenants).where(eq(tenants.id, t.id)))[0];
+      return stack.runtime.deps.tenantClients.get(row?.schemaName ?? "");
+    };
+    const [da, dbB] = [await tenantDb(a), await tenantDb(b)];
+    // Tenant B's reseller bought a batch; tenant A sold one to its own reseller.
+    await as(b)("POST", `/api/resellers/${ids.resellerB}/topup`, { amountCents: 1000 });
+    const soldB = await as(b)("POST", "/api/vouchers/batches", {
+      count: 2,
+      priceCents: 300,
+      validityS: 3600,
+      resellerId: ids.resellerB,
+    });
+    expect(soldB.status).toBe(201);
+    const rA = (
+      await as(a)("POST", "/api/resellers", {
+        name: "A shop",
+        email: "ashop@vouchers.example",
+        password: "reseller-password",
+      })
+    ).body.reseller.id as string;
+    await as(a)("POST", `/api/resellers/${rA}/topup`, { amountCents: 1000 });
+    const soldA = await as(a)("POST", "/api/vouchers/batches", {
+      count: 2,
+      priceCents: 300,
+      validityS: 3600,
+      resellerId: rA,
+    });
+    expect(soldA.status).toBe(201);
+    const stateB = async () => ({
+      balance: (await dbB.db.select().from(dbB.t.resellers).where(eq(dbB.t.resellers.id, ids.resellerB)))[0]
+        ?.balanceCents,
+      moves: (await dbB.db.select().from(dbB.t.transactions).where(eq(dbB.t.transactions.resellerId, ids.resellerB)))
+        .length,
+    });
+    const before = await stateB();
+    expect(before.balance).toBe(400);
+
+    // Tenant A cannot delete B's batch (so no refund happens there) ...
+    expectError(await as(a)("DELETE", `/api/vouchers/batches/${soldB.body.batch.id}`), 404, "not_found");
+    // ... and deleting its own refunds its own reseller, leaving B's as it was.
+    expect((await as(a)("DELETE", `/api/vouchers/batches/${soldA.body.batch.id}`)).status).toBe(204);
+    const [mine] = await da.db.select().from(da.t.resellers).where(eq(da.t.resellers.id, rA));
+    expect(mine?.balanceCents).toBe(1000);
+    expect(await stateB()).toEqual(before);
+  });
 });

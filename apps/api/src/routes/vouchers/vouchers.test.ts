@@ -219,4 +219,67 @@ describe("resellers buying vouchers", () => {
     expect((await r("GET", "/api/vouchers?limit=100")).body.total).toBe(4);
     expect((await op("GET", "/api/vouchers?limit=100")).body.total).toBeGreaterThan(4);
   });
+
+  it("refunds the reseller the price of unused vouchers deleted, one or a whole batch, and nothing for a used one", async () => {
+    const email = "refund@resellers.example";
+    const rid = (await op("POST", "/api/resellers", { name: "Refunds", email, password: "reseller-password" })).body
+      .reseller.id as string;
+    const login = await stack.request("POST", "/api/auth/login", {
+      host: a.host,
+      body: { email, password: "reseller-password" },
+    });
+    const r = (method: string, p: string, body?: unknown) =>
+      stack.request(method, p, { host: a.host, token: login.body.token, body });
+    await op("POST", `/api/resellers/${rid}/topup`, { amountCents: 2000 });
+    const balance = async () =>
+      (await tenant.db.select().from(tenant.t.resellers).where(eq(tenant.t.resellers.id, rid)))[0]?.balanceCents;
+
+    const first = (await r("POST", "/api/vouchers/batches", { count: 4, priceCents: 250, timeLimitS: 3600 })).body
+      .batch;
+    const second = (await r("POST", "/api/vouchers/batches", { count: 3, priceCents: 100, timeLimitS: 3600 })).body
+      .batch;
+    expect(await balance()).toBe(700);
+    const codes = (batchId: string) =>
+      r("GET", `/api/vouchers?batchId=${batchId}&limit=100`).then((x) => x.body.items as { id: string }[]);
+    const [used, unused] = await codes(first.id);
+    // A login started this one's validity (as RADIUS does on first use).
+    await tenant.db
+      .update(tenant.t.vouchers)
+      .set({ firstUsedAt: new Date(), status: "active" })
+      .where(eq(tenant.t.vouchers.id, used?.id ?? ""));
+
+    expect((await op("DELETE", `/api/vouchers/${unused?.id}`)).status).toBe(204);
+    expect(await balance()).toBe(950);
+    expect((await op("DELETE", `/api/vouchers/${used?.id}`)).status).toBe(204);
+    expect(await balance()).toBe(950);
+
+    // The operator deletes (a reseller's login may not); one voucher of the second batch alone, then
+    // the batch: each unused voucher is refunded once.
+    const [one] = await codes(second.id);
+    expect((await op("DELETE", `/api/vouchers/${one?.id}`)).status).toBe(204);
+    expect(await balance()).toBe(1050);
+    expect((await op("DELETE", `/api/vouchers/batches/${second.id}`)).status).toBe(204);
+    expect(await balance()).toBe(1250);
+
+    const moves = await tenant.db.select().from(tenant.t.transactions).where(eq(tenant.t.transactions.resellerId, rid));
+    expect(moves.filter((m) => m.type === "adjustment").map((m) => [m.amountCents, m.balanceAfterCents])).toEqual([
+      [250, 950],
+      [100, 1050],
+      [200, 1250],
+    ]);
+    const audit = await tenant.db
+      .select()
+      .from(tenant.t.auditLogs)
+      .where(eq(tenant.t.auditLogs.entityId, second.id as string));
+    expect(audit.find((x) => x.action === "voucher_batch.delete")?.details).toMatchObject({
+      vouchers: 2,
+      refundedCents: 200,
+      refundedTo: rid,
+    });
+    const [stillFirst] = await tenant.db
+      .select()
+      .from(tenant.t.voucherBatches)
+      .where(eq(tenant.t.voucherBatches.id, first.id as string));
+    expect(stillFirst?.chargedCents).toBe(750);
+  });
 });

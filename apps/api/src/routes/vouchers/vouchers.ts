@@ -339,21 +339,64 @@ export async function setVoucherDisabled({
   });
 }
 
+/**
+ * Deletes one voucher. Never used (no first login) and bought by a reseller: its price goes back
+ * to that reseller's balance in the same transaction; a used one is not refunded.
+ */
 export async function deleteVoucher({ ctx, input }: { ctx: ServiceCtx; input: { id: string } }) {
   const { t } = ctx.tenant;
   await inTransaction(ctx, async (tx) => {
+    const [found] = await tx.db
+      .select({ batchId: t.vouchers.batchId })
+      .from(t.vouchers)
+      .where(and(eq(t.vouchers.id, input.id), voucherScope(tx)))
+      .limit(1);
+    if (!found) throw notFound("Voucher not found");
+    // The batch first, as deleteBatch locks it: a parallel batch deletion cannot refund it twice.
+    const batch = await lockBatch(tx, found.batchId);
     const [before] = await tx.db
       .delete(t.vouchers)
       .where(and(eq(t.vouchers.id, input.id), voucherScope(tx)))
       .returning();
     if (!before) throw notFound("Voucher not found");
+    const refund = before.firstUsedAt ? null : await refundUnused(tx, batch, 1);
     await writeAudit(tx, {
       action: "voucher.delete",
       entityType: "voucher",
       entityId: input.id,
-      details: { before: { ...before, code: undefined } },
+      details: { before: { ...before, code: undefined }, ...refund },
     });
   });
+}
+
+/**
+ * Gives a reseller back the price of `unused` vouchers of a batch it paid for (they can no longer
+ * be sold), as a balance transaction, and lowers the batch's charged amount to match, so the same
+ * voucher is never refunded twice. Nothing for a batch nobody was charged for.
+ */
+async function refundUnused(
+  tx: ServiceCtx,
+  batch: Tables["voucherBatches"]["$inferSelect"],
+  unused: number,
+): Promise<{ refundedCents: number; refundedTo: string; transactionId: number } | null> {
+  const amount = Math.min(batch.priceCents * unused, batch.chargedCents);
+  if (!batch.resellerId || amount <= 0) return null;
+  const b = tx.tenant.t.voucherBatches;
+  await tx.db
+    .update(b)
+    .set({ chargedCents: sql`${b.chargedCents} - ${amount}`, updatedAt: new Date() })
+    .where(eq(b.id, batch.id));
+  batch.chargedCents -= amount;
+  const row = await changeResellerBalance({
+    ctx: tx,
+    input: {
+      resellerId: batch.resellerId,
+      amountCents: amount,
+      type: "adjustment",
+      description: `Refund: ${unused} unused voucher${unused === 1 ? "" : "s"}${batch.name ? ` (${batch.name})` : ""} deleted`,
+    },
+  });
+  return { refundedCents: amount, refundedTo: batch.resellerId, transactionId: row.id };
 }
 
 /** Disables every voucher of a batch not already disabled (a lost or stolen print run). */
@@ -378,7 +421,8 @@ export async function disableBatch({ ctx, input }: { ctx: ServiceCtx; input: { i
 
 /**
  * Deletes a batch and its vouchers. Refused once any of them has been used: its usage is history
- * (disable the batch instead). A reseller's charge is not refunded here; that is a top-up.
+ * (disable the batch instead). A reseller that bought it gets the price of the vouchers deleted
+ * back on its balance, in the same transaction.
  */
 export async function deleteBatch({ ctx, input }: { ctx: ServiceCtx; input: { id: string } }) {
   const { t } = ctx.tenant;
@@ -395,12 +439,14 @@ export async function deleteBatch({ ctx, input }: { ctx: ServiceCtx; input: { id
       .delete(t.vouchers)
       .where(eq(t.vouchers.batchId, batch.id))
       .returning({ id: t.vouchers.id });
+    const before = { ...batch };
+    const refund = await refundUnused(tx, batch, removed.length);
     await tx.db.delete(t.voucherBatches).where(eq(t.voucherBatches.id, batch.id));
     await writeAudit(tx, {
       action: "voucher_batch.delete",
       entityType: "voucher_batch",
       entityId: batch.id,
-      details: { before: batch, vouchers: removed.length },
+      details: { before, vouchers: removed.length, ...refund },
     });
   });
 }
