@@ -72,10 +72,12 @@ async function fixture(): Promise<void> {
       join ${s}.subscribers sub on sub.username = 'user' || (1 + i % ${subs})
       join ${s}.nas_devices n on n.name = 'nas' || (1 + i % 4)
       order by i;
-    insert into ${s}.invoices (subscriber_id, amount_cents, status, description, period_start, period_end, due_at, paid_at)
-      select null, 2500 + (i % 5) * 1000, (array['paid','paid','unpaid','void'])[1 + i % 4], 'Monthly service ' || i,
+    -- Numbered 1..N without gaps, with the counter where the billing code would have left it.
+    insert into ${s}.invoices (number, subscriber_id, amount_cents, status, description, period_start, period_end, due_at, paid_at)
+      select i, null, 2500 + (i % 5) * 1000, (array['paid','paid','unpaid','void'])[1 + i % 4], 'Monthly service ' || i,
         d, d + interval '30 days', d + interval '7 days', case when i % 4 < 2 then d + interval '3 days' end
       from (select i, now() - (i / ${subs}) * interval '30 days' as d from generate_series(1, ${inv}) i) g;
+    insert into ${s}.document_counters (kind, last_number) values ('invoice', ${inv});
     analyze;`);
   const [idx] = await database.sql.unsafe<{ n: number }[]>(
     `select count(*)::int as n from pg_indexes where schemaname = '${schema}' and tablename = 'radacct'`,
