@@ -15,10 +15,19 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function connect(url: string, opts: { max?: number; statementTimeoutMs?: number } = {}): Database {
+export function connect(
+  url: string,
+  opts: { max?: number; statementTimeoutMs?: number; fetchTypes?: boolean } = {},
+): Database {
   const options: postgres.Options<Record<string, postgres.PostgresType>> = {
     ...socketOption(url),
     max: opts.max ?? 10,
+    // postgres.js reads every array type of the catalog on each new connection (to parse arrays
+    // outside Drizzle's typed columns): with 1,000 tenant schemas ≈ 31,000 rows, and 8 fresh
+    // connections took 6.5–8.5 s instead of 0.6 s under load (bench/scale.ts). Tools that need no
+    // such arrays and never call sql.reserve() turn it off: postgres.js 3.4.9's reserve() on a new
+    // connection without the read never settles (upstream issues 751 and 1219).
+    ...(opts.fetchTypes === false ? { fetch_types: false } : {}),
     onnotice: () => {},
     // Tenant queries have distinct SQL text per schema; prepared statements still pay off per
     // connection (measured: no slowdown cycling 500 schemas).

