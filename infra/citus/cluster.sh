@@ -156,9 +156,8 @@ EOF
 # (Citus keeps its node list per database).
 wire() {
   local db=$1 port
-  for port in "$coordinator_port" "${worker_ports[@]}"; do
-    psql_at "$port" "$db" -c "CREATE EXTENSION IF NOT EXISTS citus" >/dev/null
-  done
+  # On every node at once: each is a server of its own, and a test run waits for this.
+  on_every_node psql_at PORT "$db" -c "CREATE EXTENSION IF NOT EXISTS citus"
   psql_at "$coordinator_port" "$db" >/dev/null <<SQL
 SELECT citus_set_coordinator_host('127.0.0.1', $coordinator_port)
   WHERE NOT EXISTS (SELECT 1 FROM pg_dist_node WHERE groupid = 0);
@@ -169,6 +168,18 @@ SELECT citus_add_node('127.0.0.1', $port)
   WHERE NOT EXISTS (SELECT 1 FROM pg_dist_node WHERE nodename = '127.0.0.1' AND nodeport = $port);
 SQL
   done
+}
+
+# Runs a command once per node, all at the same time, with PORT in its arguments replaced by the
+# node's port; fails (after all have ended) if any failed. Output goes nowhere.
+on_every_node() {
+  local port pids=() failed=0 pid
+  for port in "$coordinator_port" "${worker_ports[@]}"; do
+    "${@//PORT/$port}" >/dev/null &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  return $failed
 }
 
 url_of() { echo "postgres://postgres@127.0.0.1:${coordinator_port}/$1"; }
@@ -209,16 +220,18 @@ cmd_status() {
 
 valid_name() { [[ $1 =~ ^[a-z_][a-z0-9_]{0,62}$ ]] || die "database name must match [a-z_][a-z0-9_]*: $1"; }
 
+create_database() {
+  local port=$1 db=$2
+  if [ -z "$(psql_at "$port" postgres -c "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
+    psql_at "$port" postgres -c "CREATE DATABASE \"$db\""
+  fi
+}
+
 cmd_database() {
   local db=${1:?database name}
   valid_name "$db"
   lock
-  local port
-  for port in "$coordinator_port" "${worker_ports[@]}"; do
-    if [ -z "$(psql_at "$port" postgres -c "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
-      psql_at "$port" postgres -c "CREATE DATABASE \"$db\"" >/dev/null
-    fi
-  done
+  on_every_node create_database PORT "$db"
   wire "$db"
   url_of "$db"
 }
@@ -226,10 +239,26 @@ cmd_database() {
 cmd_drop_database() {
   local db=${1:?database name}
   valid_name "$db"
-  local port
-  for port in "$coordinator_port" "${worker_ports[@]}"; do
-    psql_at "$port" postgres -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null
+  # The coordinator first: its sessions hold connections to the workers' copies. Then the workers
+  # together. FORCE waits only 5 s for the sessions it ends to go, which a loaded machine can
+  # exceed: a few attempts.
+  drop_at "$coordinator_port" "$db"
+  local port pids=() failed=0 pid
+  for port in "${worker_ports[@]}"; do
+    drop_at "$port" "$db" &
+    pids+=($!)
   done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  return $failed
+}
+
+drop_at() {
+  local port=$1 db=$2 attempt
+  for attempt in 1 2 3 4; do
+    psql_at "$port" postgres -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 && return 0
+    sleep "$attempt"
+  done
+  psql_at "$port" postgres -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null
 }
 
 case "${1:-}" in
