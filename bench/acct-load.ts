@@ -9,7 +9,7 @@ import { spawn } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { Code, encodeRequest } from "@proxpanel/radius";
+import { Code, encodeRequest, verifyResponse } from "@proxpanel/radius";
 import { secretBytes } from "@proxpanel/radius/hashes";
 import { HmacMd5Key, hmacMd5With, md5Concat } from "@proxpanel/radius/md5";
 
@@ -88,12 +88,12 @@ export class AcctBlaster {
   private readonly secret: Buffer;
 
   constructor(
-    secret: string,
+    private readonly secretText: string,
     private readonly sockets = 16,
     private readonly window = 128,
   ) {
-    this.hmacKey = new HmacMd5Key(secret);
-    this.secret = secretBytes(secret);
+    this.hmacKey = new HmacMd5Key(secretText);
+    this.secret = secretBytes(secretText);
   }
 
   /** Sets the identifier and signs again: Message-Authenticator, then the Request Authenticator. */
@@ -116,7 +116,8 @@ export class AcctBlaster {
       for (let s = 0; s < this.sockets; s++) {
         const socket = createSocket("udp4");
         sockets.push(socket);
-        const inflight = new Map<number, NodeJS.Timeout>();
+        // Per identifier: the retransmission timer and the Request Authenticator the answer must match.
+        const inflight = new Map<number, { timer: NodeJS.Timeout; auth: Buffer }>();
         let id = 0;
         const sendOne = () => {
           if (next >= count) return;
@@ -125,16 +126,19 @@ export class AcctBlaster {
           let identifier = id++ & 0xff;
           while (inflight.has(identifier)) identifier = id++ & 0xff;
           this.resign(buf, identifier);
-          inflight.set(
-            identifier,
-            setInterval(() => socket.send(buf, port, "127.0.0.1"), 2000),
-          );
+          inflight.set(identifier, {
+            timer: setInterval(() => socket.send(buf, port, "127.0.0.1"), 2000),
+            auth: Buffer.from(buf.subarray(4, 20)),
+          });
           socket.send(buf, port, "127.0.0.1");
         };
         socket.on("message", (msg) => {
-          const timer = inflight.get(msg[1] ?? -1);
-          if (!timer || msg[0] !== Code.AccountingResponse) return;
-          clearInterval(timer);
+          const entry = inflight.get(msg[1] ?? -1);
+          if (!entry || msg[0] !== Code.AccountingResponse) return;
+          // A late answer to an earlier packet that had this identifier (a retransmission answered
+          // twice) must not count for the packet now using it: it was signed over the other request.
+          if (!verifyResponse(msg, entry.auth, this.secretText)) return;
+          clearInterval(entry.timer);
           inflight.delete(msg[1] ?? -1);
           answered++;
           if (answered === count) done();
