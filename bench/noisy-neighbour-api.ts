@@ -1,19 +1,25 @@
 // Child process of bench/noisy-neighbour.ts: the real API on the bench database with two tenants
-// (A floods, B is measured) at the default per-tenant rate limit. Prints one JSON line.
+// (A floods, B is measured) at the default per-tenant rate limit, served as `npm start` serves it
+// (serveApp with the early refusal of over-limit tenants; NOISY_EARLY=0 leaves that out, to compare).
+// Prints one JSON line.
 import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
 import { tenants } from "@proxpanel/db";
 import { onboardTenant, SYSTEM_ACTOR } from "@proxpanel/tenancy";
 import { eq } from "drizzle-orm";
 import pino from "pino";
 import { createApp } from "../apps/api/src/app.ts";
 import { bootstrap } from "../apps/api/src/bootstrap.ts";
+import { earlyRefusal } from "../apps/api/src/early-refusal.ts";
+import { serveApp } from "../apps/api/src/host-guard.ts";
 import { httpRequest } from "../tests/harness.ts";
 import { benchConfig, benchDatabase } from "./lib.ts";
 
 const bench = await benchDatabase("proxpanel_bench");
 // The default budget (TENANT_RATE_LIMIT_PER_MIN 300), so A's flood is mostly refused with 429.
-const runtime = await bootstrap(benchConfig(bench.url), { logger: pino({ level: "silent" }) });
+const concurrency = process.env.NOISY_TENANT_CONCURRENCY;
+const runtime = await bootstrap(benchConfig(bench.url, concurrency ? { TENANT_CONCURRENCY: concurrency } : {}), {
+  logger: pino({ level: "silent" }),
+});
 const { db } = runtime.deps;
 
 async function tenant(slug: string) {
@@ -32,7 +38,11 @@ const a = await tenant("noisy-a");
 const b = await tenant("noisy-b");
 
 const app = createApp(runtime.deps);
-const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, async () => {
+const gate =
+  process.env.NOISY_EARLY === "0"
+    ? undefined
+    : earlyRefusal({ ...runtime.deps, blocks: runtime.deps.limiters.tenantBlocks });
+const server = serveApp({ fetch: app.fetch, port: 0, hostname: "127.0.0.1", gate }, async () => {
   const port = (server.address() as AddressInfo).port;
   const token = async (t: { host: string; email: string }) => {
     const res = await httpRequest(port, "POST", "/api/auth/login", {

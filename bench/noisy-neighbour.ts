@@ -5,7 +5,13 @@
  * are measured in the same run, quiet and then under the flood, by one sequential probe each.
  * A's drops are counted by reason (the daemon's counters, the same ones the metrics mirror).
  *
- *   npx tsx bench/noisy-neighbour.ts [--rounds 3] [--probes 1500]
+ *   npx tsx bench/noisy-neighbour.ts [--rounds 3] [--probes 1500] [--http-probes 60] [--only http|radius]
+ *     [--no-early] [--tenant-concurrency N]
+ *
+ * `--only` runs one half alone; `--no-early` serves the API without the node-level refusal of
+ * over-limit tenants (apps/api/src/early-refusal.ts), to compare. Each round also prints the CPU
+ * share (of one core, from /proc/PID/stat) of the API process and of A's HTTP flood client while A
+ * floods, and A's refusals per API CPU-second.
  *
  * On 2 cores the flooders, the server and the probes compete for CPU (shared/notes/benchmarking.md):
  * the ratio is taken within each round, and the median of the rounds' ratios is reported.
@@ -33,6 +39,11 @@ const ROUNDS = arg("rounds", 3);
 const PROBES = arg("probes", 1500);
 const FLOODERS = 4;
 const SAME_PRIORITY = process.argv.includes("--same-priority");
+const onlyAt = process.argv.indexOf("--only");
+const ONLY = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
+const RADIUS = ONLY !== "http";
+const HTTP = ONLY !== "radius";
+const EARLY = !process.argv.includes("--no-early");
 /** Flood generators model remote machines: niced, they run mostly on CPU the server leaves idle. */
 const NICE = arg("nice", 10);
 const flooderCommand = (argv: string[]) => (SAME_PRIORITY ? argv : ["nice", "-n", String(NICE), ...argv]);
@@ -45,6 +56,18 @@ function kernelDrops(port: number): number {
     if (cols[1]?.endsWith(`:${hexPort}`)) return Number(cols[cols.length - 1]);
   }
   return Number.NaN;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc/PID/stat. */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
+  } catch {
+    return Number.NaN;
+  }
 }
 
 function child(script: string, env: NodeJS.ProcessEnv = {}): Promise<{ proc: ChildProcess; first: string }> {
@@ -119,6 +142,7 @@ async function httpFlooder(port: number, a: { host: string; token: string }) {
   const next = () => new Promise<string>((resolve) => lines.once("line", resolve));
   await next(); // ready
   return {
+    pid: proc.pid,
     start: () => proc.stdin?.write("start\n"),
     stop: async () => {
       const reply = next();
@@ -168,11 +192,16 @@ const p99 = (xs: number[]) =>
     [...xs].sort((a, b) => a - b),
     99,
   );
-const HTTP_PROBES = 60;
+const HTTP_PROBES = arg("http-probes", 60);
 
-const radius = await child("bench/noisy-neighbour-radius.ts");
-const { authPort } = JSON.parse(radius.first) as { authPort: number };
-const api = await child("bench/noisy-neighbour-api.ts");
+const radius = RADIUS ? await child("bench/noisy-neighbour-radius.ts") : undefined;
+const { authPort } = radius ? (JSON.parse(radius.first) as { authPort: number }) : { authPort: 0 };
+const api = await child("bench/noisy-neighbour-api.ts", {
+  NOISY_EARLY: EARLY ? "1" : "0",
+  ...(process.argv.includes("--tenant-concurrency")
+    ? { NOISY_TENANT_CONCURRENCY: String(arg("tenant-concurrency", 6)) }
+    : {}),
+});
 const { port, a, b } = JSON.parse(api.first) as {
   port: number;
   a: { host: string; token: string };
@@ -180,8 +209,10 @@ const { port, a, b } = JSON.parse(api.first) as {
 };
 
 const httpFlood = await httpFlooder(port, a);
-await radiusProbe(authPort, 300); // warm-up
+if (RADIUS) await radiusProbe(authPort, 300); // warm-up
 await httpProbe(port, b, 5);
+const none = { ms: [] as number[], lost: 0 };
+const noHttp = { ms: [] as number[], status: new Map<number, number>() };
 const rounds: {
   rq: number;
   rf: number;
@@ -191,16 +222,33 @@ const rounds: {
   http: string;
   a429: number;
   kernel: number;
+  apiCpu: number;
+  clientCpu: number;
 }[] = [];
 for (let r = 1; r <= ROUNDS; r++) {
-  const [rq, hq] = await Promise.all([radiusProbe(authPort, PROBES), httpProbe(port, b, HTTP_PROBES)]);
-  const floods = Array.from({ length: FLOODERS }, () => flooder(authPort));
-  httpFlood.start();
+  const [rq, hq] = await Promise.all([
+    RADIUS ? radiusProbe(authPort, PROBES) : none,
+    HTTP ? httpProbe(port, b, HTTP_PROBES) : noHttp,
+  ]);
+  const floods = RADIUS ? Array.from({ length: FLOODERS }, () => flooder(authPort)) : [];
+  // CPU is counted over the whole flood, as A's refusals are.
+  const cpu0 = { api: cpuSeconds(api.proc.pid), client: cpuSeconds(httpFlood.pid), wall: performance.now() };
+  if (HTTP) httpFlood.start();
   await new Promise((res) => setTimeout(res, 1500)); // let the queue fill before measuring
-  const kernelBefore = kernelDrops(authPort);
-  const [rf, hf] = await Promise.all([radiusProbe(authPort, PROBES), httpProbe(port, b, HTTP_PROBES)]);
-  const kernel = kernelDrops(authPort) - kernelBefore;
-  const { refused429: a429, served: a2xx, other: aOther } = await httpFlood.stop();
+  const kernelBefore = RADIUS ? kernelDrops(authPort) : 0;
+  const [rf, hf] = await Promise.all([
+    RADIUS ? radiusProbe(authPort, PROBES) : none,
+    HTTP ? httpProbe(port, b, HTTP_PROBES) : noHttp,
+  ]);
+  const kernel = RADIUS ? kernelDrops(authPort) - kernelBefore : 0;
+  const {
+    refused429: a429,
+    served: a2xx,
+    other: aOther,
+  } = HTTP ? await httpFlood.stop() : { refused429: 0, served: 0, other: 0 };
+  const wallS = (performance.now() - cpu0.wall) / 1000;
+  const apiCpu = (cpuSeconds(api.proc.pid) - cpu0.api) / wallS;
+  const clientCpu = (cpuSeconds(httpFlood.pid) - cpu0.client) / wallS;
   for (const f of floods) f.kill();
   await new Promise((res) => setTimeout(res, 500));
   const httpStatus = [...hf.status].map(([s, n]) => `${s}×${n}`).join(" ");
@@ -213,19 +261,25 @@ for (let r = 1; r <= ROUNDS; r++) {
     http: httpStatus,
     a429,
     kernel,
+    apiCpu,
+    clientCpu,
   });
   console.log(
     `round ${r}: B RADIUS p99 quiet ${rq.ms.length ? p99(rq.ms).toFixed(2) : "-"} ms, flood ${p99(rf.ms).toFixed(2)} ms ` +
       `(${rf.lost} of ${PROBES} unanswered); B HTTP p99 quiet ${p99(hq.ms).toFixed(1)} ms, flood ${p99(hf.ms).toFixed(1)} ms ` +
       `(B statuses ${httpStatus}); A HTTP: ${a429} refused 429, ${a2xx} served, ${aOther} other; ` +
-      `kernel socket-buffer drops while B was measured: ${kernel}`,
+      `kernel socket-buffer drops while B was measured: ${kernel}; ` +
+      `while A flooded: API process ${(apiCpu * 100).toFixed(0)} % of a core, A's HTTP client ${(clientCpu * 100).toFixed(0)} %, ` +
+      `A refused ${(a429 / (apiCpu * wallS)).toFixed(0)} per API CPU-s (${(a429 / wallS).toFixed(0)}/s); load ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`,
   );
 }
 
-radius.proc.stdin?.end();
-const final = await new Promise<string>((resolve) => {
-  radius.proc.stdout && createInterface({ input: radius.proc.stdout }).once("line", resolve);
-});
+radius?.proc.stdin?.end();
+const final = radius
+  ? await new Promise<string>((resolve) => {
+      radius.proc.stdout && createInterface({ input: radius.proc.stdout }).once("line", resolve);
+    })
+  : JSON.stringify({ counters: {}, tenantQueueDrops: {} });
 api.proc.kill("SIGTERM");
 httpFlood.close();
 const { counters, tenantQueueDrops } = JSON.parse(final) as {

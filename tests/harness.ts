@@ -16,6 +16,7 @@ import pino from "pino";
 import { inject } from "vitest";
 import { createApp } from "../apps/api/src/app.ts";
 import { bootstrap, type Runtime } from "../apps/api/src/bootstrap.ts";
+import { earlyRefusal } from "../apps/api/src/early-refusal.ts";
 import type { AppEnv } from "../apps/api/src/env.ts";
 import { serveApp } from "../apps/api/src/host-guard.ts";
 import { ensureStandaloneTenant } from "../apps/api/src/standalone.ts";
@@ -132,7 +133,8 @@ export async function startStack(env: Record<string, string> = {}, opts: { state
     ? (req, env, ctx) => (apps.byHost.get(req.headers.get("host") ?? "") ?? app).fetch(req, env, ctx)
     : app.fetch;
   const server = await new Promise<ReturnType<typeof serveApp>>((resolve) => {
-    const s = serveApp({ fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
+    const gate = earlyRefusal({ ...runtime.deps, blocks: runtime.deps.limiters.tenantBlocks });
+    const s = serveApp({ fetch, port: 0, hostname: "127.0.0.1", gate }, () => resolve(s));
   });
   const port = (server.address() as AddressInfo).port;
   const stack: Stack = {

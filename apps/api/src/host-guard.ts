@@ -66,20 +66,38 @@ function refuse(res: ServerResponse, message: string): void {
   res.end(body);
 }
 
-export function guardHost(listener: RequestListener): RequestListener {
+/**
+ * A check that may answer a request before the app does (early-refusal.ts): `undefined` to go on
+ * at once, or a promise of whether it answered.
+ */
+export type RequestGate = (req: IncomingMessage, res: ServerResponse) => Promise<boolean> | undefined;
+
+export function guardHost(listener: RequestListener, gate?: RequestGate): RequestListener {
   return (req, res) => {
     const problem = settleHost(req);
-    if (problem) refuse(res, problem);
-    else listener(req, res);
+    if (problem) return refuse(res, problem);
+    const answered = gate?.(req, res);
+    if (!answered) return listener(req, res);
+    answered.then(
+      (done) => done || listener(req, res),
+      () => listener(req, res),
+    );
   };
 }
 
-/** `serve` from @hono/node-server with the host settled first; every API listener uses it. */
-export function serveApp(options: Parameters<typeof serve>[0], listening?: Parameters<typeof serve>[1]) {
+/**
+ * `serve` from @hono/node-server with the host settled first (and, given a gate, over-limit
+ * tenants refused before the app); every API listener uses it.
+ */
+export function serveApp(
+  { gate, ...options }: Parameters<typeof serve>[0] & { gate?: RequestGate },
+  listening?: Parameters<typeof serve>[1],
+) {
   return serve(
     {
       ...options,
-      createServer: (opts: object, listener?: RequestListener) => createServer(opts, guardHost(listener ?? (() => {}))),
+      createServer: (opts: object, listener?: RequestListener) =>
+        createServer(opts, guardHost(listener ?? (() => {}), gate)),
     } as Parameters<typeof serve>[0],
     listening,
   );

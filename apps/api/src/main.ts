@@ -5,6 +5,7 @@ import { claimPort, exitOnStartupError, loadConfigOrExit, StartupError } from "@
 import { setDynAuthDispatcher } from "@proxpanel/dynauth";
 import { createApp } from "./app.ts";
 import { bootstrap } from "./bootstrap.ts";
+import { earlyRefusal } from "./early-refusal.ts";
 import { serveApp } from "./host-guard.ts";
 import { startLocalTls } from "./local-tls.ts";
 import { startApiMetrics } from "./metrics.ts";
@@ -65,7 +66,9 @@ function startTls(apiPort: number): string {
   caddy = started.child;
   return started.banner;
 }
-const server = serveApp({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
+// A tenant past its signed-in rate limit is refused before the app (early-refusal.ts).
+const gate = earlyRefusal({ config, tokens: deps.tokens, blocks: deps.limiters.tenantBlocks });
+const server = serveApp({ fetch: app.fetch, port: config.PORT, hostname: config.HOST, gate }, (info) => {
   const port = info.port;
   const base = config.BASE_DOMAIN;
   const standaloneLines = standalone

@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { RateLimiterAbstract, RateLimiterRes } from "rate-limiter-flexible";
 import type { AppDeps } from "../deps.ts";
+import { TENANT_RATE_LIMIT_MESSAGE } from "../early-refusal.ts";
 import type { AppEnv } from "../env.ts";
 import { AppError, ErrorCode } from "../errors.ts";
 import type { Limiters } from "../limiters.ts";
@@ -56,8 +57,11 @@ export function tenantRateLimit(deps: AppDeps) {
       } catch (err) {
         if (!isLimiterRes(err)) throw err;
         rateLimitRefusals.inc({ budget, tenant: apiTenantLabel(tenant.id) });
+        // The shared counter says the signed-in budget is spent until its window ends: the node
+        // handler refuses the rest of this window's signed-in requests before the app.
+        if (budget === "tenant") limiters.tenantBlocks.block(c.get("host"), tenant.id, err.msBeforeNext, limit);
         const retry = String(Math.ceil(err.msBeforeNext / 1000));
-        throw new AppError(429, ErrorCode.rateLimited, "Too many requests for this workspace; slow down.", undefined, {
+        throw new AppError(429, ErrorCode.rateLimited, TENANT_RATE_LIMIT_MESSAGE, undefined, {
           "Retry-After": retry,
           "RateLimit-Limit": String(limit),
           "RateLimit-Remaining": "0",
