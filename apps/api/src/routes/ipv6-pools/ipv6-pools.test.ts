@@ -154,6 +154,26 @@ describe("IPv6 pools", () => {
       fullName: "Owner",
     });
     expect(same.status).toBe(200);
+
+    // The CSV import follows the same rule, naming the column and line, and imports nothing.
+    const header = "username,password,plan,static_ipv6_prefix,delegated_ipv6_prefix\n";
+    for (const [rows, message] of [
+      ["v6csv1,secret1,Overlap v6,2001:db8:7000:9::/64,\n", /^static_ipv6_prefix: line 2: .*pool "Dyn"/],
+      [
+        "v6csv1,secret1,Overlap v6,2001:db8:9000::/64,\nv6csv2,secret1,Overlap v6,,2001:db8:9000::/56\n",
+        /^static_ipv6_prefix: line 2: .*another subscriber/,
+      ],
+    ] as const) {
+      const r = await stack.request("POST", "/api/subscribers/import?dryRun=false", {
+        host: a.host,
+        token: a.token,
+        headers: { "content-type": "text/csv" },
+        body: header + rows,
+      });
+      expectError(r, 400, "validation_error");
+      expect(r.body.error.message).toMatch(message);
+    }
+    expect((await api("GET", "/api/subscribers?search=v6csv")).body.total).toBe(0);
   });
 
   it("imports and exports IPv6 prefixes and Simultaneous-Use in the subscriber CSV", async () => {

@@ -50,3 +50,41 @@ export async function assertStaticIpv6Free(
     }
   }
 }
+
+/**
+ * The same rule for a CSV import, once its rows are inserted (so imported rows are checked against
+ * each other too), set-based: only rows carrying a prefix take part. `lines` maps each imported id
+ * to its CSV line, which the 400 names with the column.
+ */
+export async function assertImportedIpv6Free(ctx: ServiceCtx, lines: Map<string, number>): Promise<void> {
+  const { t, id: tenantId } = ctx.tenant;
+  const s = t.subscribers;
+  const ids = JSON.stringify([...lines.keys()]);
+  await ctx.db.execute(sql`select pg_advisory_xact_lock(hashtext(${`static-ipv6:${tenantId}`}))`);
+  for (const [column, other] of [
+    ["static_ipv6_prefix", "delegated_ipv6_prefix"],
+    ["delegated_ipv6_prefix", "static_ipv6_prefix"],
+  ] as const) {
+    const mine = sql.identifier(column);
+    const theirs = sql.identifier(other);
+    const [hit] = await ctx.db.execute<{ id: string; prefix: string; pool: string | null }>(sql`
+      with imported as (
+        select id, ${mine} as prefix from ${s}
+        where id in (select (jsonb_array_elements_text(${ids}::jsonb))::uuid) and ${mine} is not null)
+      select i.id, i.prefix::text,
+        (select name from ${t.ipv6Pools} p where p.prefix && i.prefix order by name limit 1) as pool
+      from imported i
+      where exists (select 1 from ${t.ipv6Pools} p where p.prefix && i.prefix)
+        or exists (select 1 from ${s} o where o.id <> i.id and (
+          (o.${mine} && i.prefix and o.${mine} <> i.prefix) or o.${theirs} && i.prefix))
+      limit 1`);
+    if (hit) {
+      const where = hit.pool ? `the IPv6 pool "${hit.pool}"` : "another subscriber's static IPv6 prefix";
+      throw new AppError(
+        400,
+        ErrorCode.validation,
+        `${column}: line ${lines.get(hit.id)}: ${hit.prefix} overlaps ${where}; nothing was imported.`,
+      );
+    }
+  }
+}

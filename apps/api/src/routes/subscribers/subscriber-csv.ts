@@ -9,6 +9,7 @@ import { writeAudit } from "../../services/audit.ts";
 import { inTransaction, type ServiceCtx } from "../../services/context.ts";
 import { isoDate } from "../../validate.ts";
 import { ipv6Prefix } from "../ipv6-pools/schemas.ts";
+import { assertImportedIpv6Free } from "./static-ipv6.ts";
 import { assertUnderCap } from "./subscribers.ts";
 
 // Columns shared by import and export; import adds the password, export the balance.
@@ -176,6 +177,12 @@ export async function importSubscribers(
           throw err;
         });
     }
+    const withIpv6 = new Map(
+      values.flatMap((v, i) =>
+        v.staticIpv6Prefix || v.delegatedIpv6Prefix ? [[v.id, valid[i]?.line ?? 0] as const] : [],
+      ),
+    );
+    if (withIpv6.size) await assertImportedIpv6Free(tx, withIpv6);
     await writeAudit(tx, { action: "subscriber.import", entityType: "subscriber", details: { rows: values.length } });
   });
   return { ...report, imported: valid.length };
