@@ -5,6 +5,7 @@ import { connect, type Database } from "../client.ts";
 import { tenants } from "../public/tenants.ts";
 import { tenantTableNames } from "../tenant/factory.ts";
 import { latestTenantVersion, tenantMigrations } from "./files.ts";
+import { tenantTemplate } from "./template.ts";
 import { createTenantSchema, migrateAllTenants, migrateTenantSchema } from "./tenant.ts";
 
 let database: Database;
@@ -17,8 +18,9 @@ beforeAll(async () => {
   if (!url) throw new Error("run through vitest");
   database = connect(url, { max: 6 });
   // Registry rows at version 0 with empty schemas: what a cluster looks like before its first
-  // tenant migration (or after a new one is generated).
-  for (let i = 0; i < 12; i++) {
+  // tenant migration (or after a new one is generated). Six: more than the concurrency of 4, so a
+  // worker takes a second schema; each is a full migration (several seconds on Citus).
+  for (let i = 0; i < 6; i++) {
     const slug = `${run}-${i}`;
     const schemaName = `tenant_${run}_${i}`;
     await database.db.transaction((tx) => createTenantSchema(tx, schemaName));
@@ -39,7 +41,7 @@ afterAll(async () => {
 
 /**
  * What a schema is made of, with its name written as S: columns (position, type, null, default, identity,
- * generated), constraints, indexes, relations with their kind, sequences, owned-by links, triggers,
+ * generated), constraints, indexes, relations with their kind and storage options, sequences, owned-by links, triggers,
  * comments, and the tracking rows (foreign keys as constraints; their internal triggers differ only by oid). Two schemas with the same shape are interchangeable.
  */
 async function shape(schema: string) {
@@ -59,6 +61,7 @@ async function shape(schema: string) {
     from pg_index i join pg_class c on c.oid = i.indexrelid where c.relnamespace = ${schema}::regnamespace
     union all
     select 'relation', relname, relkind::text || ' ' || relpersistence::text || ' ' || relhasindex || ' ' || relrowsecurity
+      || ' ' || coalesce(array_to_string(reloptions, ','), '')
     from pg_class where relnamespace = ${schema}::regnamespace
     union all
     select 'sequence', c.relname, format_type(s.seqtypid, null) || ' ' || s.seqstart || ' ' || s.seqincrement
@@ -129,7 +132,14 @@ describe("tenant migrations", () => {
     expect(row?.schemaVersion).toBe(latestTenantVersion());
   });
 
-  it("builds a new schema pipelined with exactly the catalog the migrations produce one by one", async () => {
+  it("has the generated template at the latest version", () => {
+    // After adding a tenant migration: DATABASE_URL=… npx tsx packages/db/src/cli/tenant-template.ts
+    expect(tenantTemplate()?.version, "drizzle/tenant-template.sql is stale: regenerate it").toBe(
+      latestTenantVersion(),
+    );
+  });
+
+  it("builds a new schema from the template (latest) or pipelined migrations (older) with exactly the catalog the migrations produce one by one", async () => {
     const [stepwise, pipelined, oldStepwise, oldPipelined] = ["s", "p", "os", "op"].map((k) => `tenant_${run}_${k}`);
     if (!stepwise || !pipelined || !oldStepwise || !oldPipelined) throw new Error("setup");
     schemas.push(stepwise, pipelined, oldStepwise, oldPipelined);

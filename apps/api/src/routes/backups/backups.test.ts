@@ -25,8 +25,13 @@ afterAll(async () => {
 const req = (t: TestTenant, method: string, p: string, body?: unknown, token = t.token) =>
   stack.request(method, p, { host: t.host, token, body });
 
-/** Polls the job; once the restore commits the caller's token stops working, so it signs in again. */
+/**
+ * Polls the job; once the restore commits the caller's token stops working, so it signs in again.
+ * The pause grows to 1 s: a restore takes tens of seconds on Citus, and polling every 50 ms that
+ * long ran into the tenant's request rate limit (429).
+ */
 async function waitForRestore(t: TestTenant, jobId: string, token: string) {
+  let pause = 50;
   for (;;) {
     let res = await req(t, "GET", `/api/backups/restores/${jobId}`, undefined, token);
     if (res.status === 401) {
@@ -39,7 +44,8 @@ async function waitForRestore(t: TestTenant, jobId: string, token: string) {
     }
     expect(res.status).toBe(200);
     if (res.body.job.status !== "running" && res.body.job.status !== "queued") return res.body.job;
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, pause));
+    pause = Math.min(pause * 2, 1000);
   }
 }
 
