@@ -239,9 +239,11 @@ describe("restore through a staging schema swapped into place", () => {
   it("leaves the old data intact when the restoring process is killed mid-load, and the next restore drops its staging schema", async () => {
     await database.sql.unsafe(`update ${q(live)}.users set name = 'before the kill'`);
     const before = await rows(live, "users");
+    // Node itself, not `npx tsx`: SIGKILL to npx left its grandchild (the real restore) running,
+    // holding its lock until it finished, which on a loaded Citus cluster outlasted the test.
     const child = spawn(
-      "npx",
-      ["tsx", fileURLToPath(new URL("./restore-child.ts", import.meta.url)), url, live, archive],
+      process.execPath,
+      ["--import", "tsx", fileURLToPath(new URL("./restore-child.ts", import.meta.url)), url, live, archive],
       {
         stdio: ["ignore", "pipe", "inherit"],
       },
