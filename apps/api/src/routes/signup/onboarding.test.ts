@@ -2,9 +2,23 @@ import { latestTenantVersion, tenants } from "@proxpanel/db";
 import { onboardTenant, SYSTEM_ACTOR } from "@proxpanel/tenancy";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BASE, type Stack, signupTenant, startStack, uniqueSlug } from "../../../../../tests/harness.ts";
+import {
+  BASE,
+  type Stack,
+  signupTenant,
+  startStack,
+  type TestTenant,
+  uniqueSlug,
+} from "../../../../../tests/harness.ts";
 
 let stack: Stack;
+// One signed-up tenant for the tests that only need one to exist (a signup is a whole schema:
+// seconds each on Citus); tests about the signup itself make their own.
+let existing: Promise<TestTenant> | undefined;
+const anyTenant = () => {
+  existing ??= signupTenant(stack);
+  return existing;
+};
 beforeAll(async () => {
   stack = await startStack();
 });
@@ -20,7 +34,7 @@ const body = (slug: string) => ({
 
 describe("self-service signup", () => {
   it("creates a working workspace that answers on its subdomain at once", async () => {
-    const t = await signupTenant(stack);
+    const t = await anyTenant();
     const me = await stack.request("GET", "/api/auth/me", { host: t.host, token: t.token });
     expect(me.status).toBe(200);
     expect(me.body.user).toMatchObject({ email: t.email, isOwner: true, permissions: ["*"] });
@@ -40,7 +54,7 @@ describe("self-service signup", () => {
   });
 
   it("refuses a duplicate slug with 409 and leaves the first tenant alone", async () => {
-    const t = await signupTenant(stack);
+    const t = await anyTenant();
     const res = await stack.request("POST", "/api/signup", { body: body(t.slug) });
     expect(res.status).toBe(409);
     expect(res.body.error).toMatchObject({ code: "slug_taken" });
@@ -85,7 +99,7 @@ describe("self-service signup", () => {
   });
 
   it("tells the form whether a workspace name is free, with the reason when it is not", async () => {
-    const taken = await signupTenant(stack);
+    const taken = await anyTenant();
     const check = async (slug: string) =>
       (await stack.request("GET", `/api/signup/slug?slug=${encodeURIComponent(slug)}`)).body;
     expect(await check("ab")).toMatchObject({ available: false, reason: expect.stringContaining("3–40") });
@@ -107,7 +121,7 @@ describe("self-service signup", () => {
     // Not a session token: no route takes it as one.
     expect((await stack.request("GET", "/api/auth/me", { host, token: handoff })).status).toBe(401);
     // Not for another workspace.
-    const other = await signupTenant(stack);
+    const other = await anyTenant();
     const elsewhere = await stack.request("POST", "/api/auth/handoff", { host: other.host, body: { token: handoff } });
     expect(elsewhere.status).toBe(401);
     const tampered = await stack.request("POST", "/api/auth/handoff", { host, body: { token: `${handoff}x` } });
@@ -119,7 +133,7 @@ describe("self-service signup", () => {
   });
 
   it("is only offered on the apex", async () => {
-    const t = await signupTenant(stack);
+    const t = await anyTenant();
     const res = await stack.request("POST", "/api/signup", { host: t.host, body: body(uniqueSlug()) });
     expect(res.status).toBe(404);
   });
