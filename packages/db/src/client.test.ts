@@ -21,3 +21,31 @@ describe("connect without the driver's array-type read (db:migrate)", () => {
     }
   });
 });
+
+describe("connect: the catalog's array types are read once per pool", () => {
+  it("parses and sends arrays on connections opened after the first, and sql.reserve() on a new connection settles", async () => {
+    const database = connect(url, { max: 4 });
+    const { sql } = database;
+    try {
+      // Whether the pool's next connection will read pg_type (the driver checks it per connection).
+      const fetchTypes = () => (sql.options as unknown as { fetch_types: boolean }).fetch_types;
+      expect(fetchTypes()).toBe(true);
+      const first = await sql.reserve(); // handed over once open, i.e. after its read
+      expect(fetchTypes()).toBe(false);
+      // Two more connections while the first is held: one from a query, one from a reserve.
+      const held = sql.begin(async (tx) => {
+        const [row] = await tx<{ t: string[]; p: number[] }[]>`
+          select array['x', 'y']::text[] as t, ${sql.array([3, 4])}::int4[] as p`;
+        return row;
+      });
+      const second = await sql.reserve();
+      const [row] = await second<{ n: number[] }[]>`select array[1, 2]::int4[] as n`;
+      expect(row).toEqual({ n: [1, 2] });
+      expect(await held).toEqual({ t: ["x", "y"], p: [3, 4] });
+      second.release();
+      first.release();
+    } finally {
+      await database.close();
+    }
+  });
+});
