@@ -10,6 +10,7 @@ import { tenantRateLimit } from "./middleware/rate-limit.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { siteResolution } from "./middleware/site.ts";
 import { tenantConcurrency } from "./middleware/tenant-concurrency.ts";
+import { jsonResponse, openapiDocument } from "./openapi.ts";
 import { auditRoutes } from "./routes/audit/index.ts";
 import { tenantAuthRoutes } from "./routes/auth/index.ts";
 import { authLogRoutes } from "./routes/auth-logs/index.ts";
@@ -80,7 +81,11 @@ export function createApp(deps: AppDeps) {
   app.use("/metrics", (c) => Promise.resolve(c.json(errorBody(c, ErrorCode.notFound, "Not found"), 404)));
   app.route("/internal/tls/ask", tlsAskRoutes(deps));
   // Registered before the host checks so every host (apex or tenant) can fetch the document.
-  app.get("/api/openapi.json", openAPIRouteHandler(app, OPENAPI_OPTIONS));
+  app.get(
+    "/api/openapi.json",
+    jsonResponse(openapiDocument, "This document (OpenAPI 3.1)", { security: [] }),
+    openAPIRouteHandler(app, OPENAPI_OPTIONS),
+  );
 
   const jsonBodyLimit = bodyLimit({
     maxSize: 1024 * 1024,

@@ -129,3 +129,15 @@ export const fileResponse = (mediaType: string | string[], description: string, 
 
 /** `{ ok: true }`, the answer of actions that have nothing else to report. */
 export const okBody = z.object({ ok: z.literal(true) });
+
+/**
+ * GET /api/openapi.json itself. Its shape is the OpenAPI 3.1 standard's, not ours to restate: the
+ * top level and the operations by path and method are named, the rest is any JSON.
+ */
+export const openapiDocument = z
+  .object({
+    openapi: z.string(),
+    info: z.object({ title: z.string(), version: z.string() }).catchall(z.json()),
+    paths: z.record(z.string(), z.record(z.string(), z.json())),
+  })
+  .catchall(z.json());

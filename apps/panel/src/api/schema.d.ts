@@ -2808,6 +2808,24 @@ export interface components {
       | {
           [key: string]: components["schemas"]["__schema0"];
         };
+    __schema1:
+      | string
+      | number
+      | boolean
+      | null
+      | components["schemas"]["__schema1"][]
+      | {
+          [key: string]: components["schemas"]["__schema1"];
+        };
+    __schema2:
+      | string
+      | number
+      | boolean
+      | null
+      | components["schemas"]["__schema2"][]
+      | {
+          [key: string]: components["schemas"]["__schema2"];
+        };
   };
   responses: never;
   parameters: never;
@@ -2899,11 +2917,29 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description This document (OpenAPI 3.1) */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            openapi: string;
+            info: {
+              title: string;
+              version: string;
+            } & {
+              [key: string]: components["schemas"]["__schema0"];
+            };
+            paths: {
+              [key: string]: {
+                [key: string]: components["schemas"]["__schema1"];
+              };
+            };
+          } & {
+            [key: string]: components["schemas"]["__schema2"];
+          };
+        };
       };
     };
   };
@@ -8216,11 +8252,41 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description A page of subscribers, each with whether a session is open */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              /** Format: uuid */
+              id: string;
+              username: string;
+              /** @enum {string} */
+              status: "active" | "disabled" | "expired";
+              planId: string | null;
+              expiresAt: string | null;
+              staticIp: string | null;
+              macAddress: string | null;
+              fullName: string;
+              phone: string | null;
+              email: string | null;
+              balanceCents: number;
+              resellerId: string | null;
+              bytesIn: number;
+              bytesOut: number;
+              lastSeenAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              online: boolean;
+              framedIp: string | null;
+            }[];
+            total: number;
+            page: number;
+            limit: number;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -8276,11 +8342,52 @@ export interface operations {
       };
     };
     responses: {
-      200: {
+      /** @description The new subscriber */
+      201: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            subscriber: {
+              /** Format: uuid */
+              id: string;
+              username: string;
+              /** @enum {string} */
+              status: "active" | "disabled" | "expired";
+              planId: string | null;
+              expiresAt: string | null;
+              staticIp: string | null;
+              ipPoolId: string | null;
+              staticIpv6Prefix: string | null;
+              delegatedIpv6Prefix: string | null;
+              simultaneousUse: number | null;
+              macAddress: string | null;
+              macLockOnFirstLogin: boolean;
+              fullName: string;
+              email: string | null;
+              phone: string | null;
+              address: string | null;
+              notes: string;
+              balanceCents: number;
+              resellerId: string | null;
+              bytesIn: number;
+              bytesOut: number;
+              usageResetAt: string | null;
+              lastSeenAt: string | null;
+              portalSessionVersion: number;
+              notifyEmail: boolean;
+              notifySms: boolean;
+              /** @enum {string} */
+              billingMode: "prepaid" | "postpaid";
+              billingSuspendedAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -8329,11 +8436,43 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The check of every row (dry run, 200) or the import done (201) */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            rows: number;
+            valid: number;
+            errors: {
+              line: number;
+              username?: string;
+              errors: string[];
+            }[];
+            dryRun: boolean;
+            imported: number;
+          };
+        };
+      };
+      /** @description The check of every row (dry run, 200) or the import done (201) */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            rows: number;
+            valid: number;
+            errors: {
+              line: number;
+              username?: string;
+              errors: string[];
+            }[];
+            dryRun: boolean;
+            imported: number;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -8362,11 +8501,52 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The subscriber */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            subscriber: {
+              /** Format: uuid */
+              id: string;
+              username: string;
+              /** @enum {string} */
+              status: "active" | "disabled" | "expired";
+              planId: string | null;
+              expiresAt: string | null;
+              staticIp: string | null;
+              ipPoolId: string | null;
+              staticIpv6Prefix: string | null;
+              delegatedIpv6Prefix: string | null;
+              simultaneousUse: number | null;
+              macAddress: string | null;
+              macLockOnFirstLogin: boolean;
+              fullName: string;
+              email: string | null;
+              phone: string | null;
+              address: string | null;
+              notes: string;
+              balanceCents: number;
+              resellerId: string | null;
+              bytesIn: number;
+              bytesOut: number;
+              usageResetAt: string | null;
+              lastSeenAt: string | null;
+              portalSessionVersion: number;
+              notifyEmail: boolean;
+              notifySms: boolean;
+              /** @enum {string} */
+              billingMode: "prepaid" | "postpaid";
+              billingSuspendedAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -8395,7 +8575,8 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      200: {
+      /** @description Deleted (its addresses and IPv6 prefixes go back to their pools) */
+      204: {
         headers: {
           [name: string]: unknown;
         };
@@ -8452,11 +8633,52 @@ export interface operations {
       };
     };
     responses: {
+      /** @description The subscriber as changed */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            subscriber: {
+              /** Format: uuid */
+              id: string;
+              username: string;
+              /** @enum {string} */
+              status: "active" | "disabled" | "expired";
+              planId: string | null;
+              expiresAt: string | null;
+              staticIp: string | null;
+              ipPoolId: string | null;
+              staticIpv6Prefix: string | null;
+              delegatedIpv6Prefix: string | null;
+              simultaneousUse: number | null;
+              macAddress: string | null;
+              macLockOnFirstLogin: boolean;
+              fullName: string;
+              email: string | null;
+              phone: string | null;
+              address: string | null;
+              notes: string;
+              balanceCents: number;
+              resellerId: string | null;
+              bytesIn: number;
+              bytesOut: number;
+              usageResetAt: string | null;
+              lastSeenAt: string | null;
+              portalSessionVersion: number;
+              notifyEmail: boolean;
+              notifySms: boolean;
+              /** @enum {string} */
+              billingMode: "prepaid" | "postpaid";
+              billingSuspendedAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -8485,11 +8707,25 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The subscriber's traffic per day of the tenant's calendar, last 30 days */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            /** Format: uuid */
+            subscriberId: string;
+            days: number;
+            usage: {
+              /** Format: date */
+              day: string;
+              inputOctets: number;
+              outputOctets: number;
+              sessions: number;
+            }[];
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -8518,11 +8754,16 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The subscriber's PPPoE password (the reveal is audited) */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            password: string;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -8559,11 +8800,26 @@ export interface operations {
       };
     };
     responses: {
+      /** @description Each selected subscriber's outcome */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            results: {
+              /** Format: uuid */
+              id: string;
+              ok: boolean;
+              error?: {
+                code: string;
+                message: string;
+              };
+            }[];
+            succeeded: number;
+            failed: number;
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -8660,11 +8916,52 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The subscriber, disabled (live sessions are disconnected) */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            subscriber: {
+              /** Format: uuid */
+              id: string;
+              username: string;
+              /** @enum {string} */
+              status: "active" | "disabled" | "expired";
+              planId: string | null;
+              expiresAt: string | null;
+              staticIp: string | null;
+              ipPoolId: string | null;
+              staticIpv6Prefix: string | null;
+              delegatedIpv6Prefix: string | null;
+              simultaneousUse: number | null;
+              macAddress: string | null;
+              macLockOnFirstLogin: boolean;
+              fullName: string;
+              email: string | null;
+              phone: string | null;
+              address: string | null;
+              notes: string;
+              balanceCents: number;
+              resellerId: string | null;
+              bytesIn: number;
+              bytesOut: number;
+              usageResetAt: string | null;
+              lastSeenAt: string | null;
+              portalSessionVersion: number;
+              notifyEmail: boolean;
+              notifySms: boolean;
+              /** @enum {string} */
+              billingMode: "prepaid" | "postpaid";
+              billingSuspendedAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -8693,11 +8990,52 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The subscriber, enabled */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            subscriber: {
+              /** Format: uuid */
+              id: string;
+              username: string;
+              /** @enum {string} */
+              status: "active" | "disabled" | "expired";
+              planId: string | null;
+              expiresAt: string | null;
+              staticIp: string | null;
+              ipPoolId: string | null;
+              staticIpv6Prefix: string | null;
+              delegatedIpv6Prefix: string | null;
+              simultaneousUse: number | null;
+              macAddress: string | null;
+              macLockOnFirstLogin: boolean;
+              fullName: string;
+              email: string | null;
+              phone: string | null;
+              address: string | null;
+              notes: string;
+              balanceCents: number;
+              resellerId: string | null;
+              bytesIn: number;
+              bytesOut: number;
+              usageResetAt: string | null;
+              lastSeenAt: string | null;
+              portalSessionVersion: number;
+              notifyEmail: boolean;
+              notifySms: boolean;
+              /** @enum {string} */
+              billingMode: "prepaid" | "postpaid";
+              billingSuspendedAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -8726,11 +9064,109 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The subscriber's new expiry, the invoice issued and the charge that paid it */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            subscriber: {
+              /** Format: uuid */
+              id: string;
+              username: string;
+              /** @enum {string} */
+              status: "active" | "disabled" | "expired";
+              planId: string | null;
+              expiresAt: string | null;
+              staticIp: string | null;
+              ipPoolId: string | null;
+              staticIpv6Prefix: string | null;
+              delegatedIpv6Prefix: string | null;
+              simultaneousUse: number | null;
+              macAddress: string | null;
+              macLockOnFirstLogin: boolean;
+              fullName: string;
+              email: string | null;
+              phone: string | null;
+              address: string | null;
+              notes: string;
+              balanceCents: number;
+              resellerId: string | null;
+              bytesIn: number;
+              bytesOut: number;
+              usageResetAt: string | null;
+              lastSeenAt: string | null;
+              portalSessionVersion: number;
+              notifyEmail: boolean;
+              notifySms: boolean;
+              /** @enum {string} */
+              billingMode: "prepaid" | "postpaid";
+              billingSuspendedAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+            invoice: {
+              /** Format: uuid */
+              id: string;
+              number: number;
+              subscriberId: string | null;
+              resellerId: string | null;
+              amountCents: number;
+              subtotalCents: number;
+              taxCents: number;
+              taxName: string | null;
+              taxBasisPoints: number | null;
+              taxInclusive: boolean | null;
+              lines: {
+                description: string;
+                quantity: number;
+                unitCents: number;
+                amountCents: number;
+              }[];
+              amountPaidCents: number;
+              creditedCents: number;
+              cycleKey: string | null;
+              /** @enum {string} */
+              status: "unpaid" | "paid" | "void";
+              description: string;
+              periodStart: string | null;
+              periodEnd: string | null;
+              dueAt: string | null;
+              paidAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+            transaction: {
+              id: number;
+              /** @enum {string} */
+              type:
+                | "renewal"
+                | "payment"
+                | "invoice_charge"
+                | "adjustment"
+                | "reseller_topup"
+                | "reseller_charge"
+                | "credit_note";
+              subscriberId: string | null;
+              resellerId: string | null;
+              invoiceId: string | null;
+              amountCents: number;
+              balanceAfterCents: number;
+              description: string;
+              actorUserId: string | null;
+              method: ("cash" | "bank_transfer" | "mobile_money" | "card" | "cheque" | "online" | "other") | null;
+              reference: string | null;
+              receivedAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+            };
+          };
+        };
       };
       /** @description Validation Error */
       400: {
@@ -8766,11 +9202,60 @@ export interface operations {
       };
     };
     responses: {
+      /** @description The subscriber on its new plan, and the pro-rating billed (null: none) */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            subscriber: {
+              /** Format: uuid */
+              id: string;
+              username: string;
+              /** @enum {string} */
+              status: "active" | "disabled" | "expired";
+              planId: string | null;
+              expiresAt: string | null;
+              staticIp: string | null;
+              ipPoolId: string | null;
+              staticIpv6Prefix: string | null;
+              delegatedIpv6Prefix: string | null;
+              simultaneousUse: number | null;
+              macAddress: string | null;
+              macLockOnFirstLogin: boolean;
+              fullName: string;
+              email: string | null;
+              phone: string | null;
+              address: string | null;
+              notes: string;
+              balanceCents: number;
+              resellerId: string | null;
+              bytesIn: number;
+              bytesOut: number;
+              usageResetAt: string | null;
+              lastSeenAt: string | null;
+              portalSessionVersion: number;
+              notifyEmail: boolean;
+              notifySms: boolean;
+              /** @enum {string} */
+              billingMode: "prepaid" | "postpaid";
+              billingSuspendedAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+            proration: {
+              daysLeft: number;
+              periodDays: number;
+              creditNoteId: string | null;
+              creditCents: number;
+              invoiceId: string | null;
+              chargeCents: number;
+            } | null;
+          };
+        };
       };
       /** @description Validation Error */
       400: {

@@ -17,38 +17,11 @@ export type Plan = Omit<ApiItem<"/api/plans">, "subscribers" | "rateLimit"> & {
   rateLimit?: string;
 };
 
-/** Written out until the subscriber routes declare their answers. */
-export interface Subscriber {
-  id: string;
-  username: string;
-  fullName: string | null;
-  email: string | null;
-  phone: string | null;
-  /** Opt-outs: false means no notifications on that channel. */
-  notifyEmail: boolean;
-  notifySms: boolean;
-  status: string;
-  planId: string;
-  expiresAt: string | null;
-  createdAt: string;
-  address: string | null;
-  notes: string;
-  staticIp: string | null;
-  ipPoolId: string | null;
-  macAddress: string | null;
-  macLockOnFirstLogin: boolean;
-  /** Overrides the plan's limit; null follows the plan. */
-  simultaneousUse: number | null;
-  staticIpv6Prefix: string | null;
-  delegatedIpv6Prefix: string | null;
-  balanceCents: number;
-  lastSeenAt: string | null;
-  bytesIn: number;
-  bytesOut: number;
-  /** List rows: whether a session is open, and its address. */
-  online?: boolean;
-  framedIp?: string | null;
-}
+/** A subscriber as read alone: every column but the password. */
+export type Subscriber = ApiData<"/api/subscribers/{id}", "get">["subscriber"];
+
+/** A subscriber as listed: the list's columns, whether a session is open and its address. */
+export type SubscriberRow = ApiItem<"/api/subscribers">;
 
 /** A NAS as listed; its health is absent where a change answers the NAS alone. */
 export type Nas = Omit<ApiItem<"/api/nas">, "health"> & { health?: NasHealth };

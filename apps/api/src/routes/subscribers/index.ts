@@ -5,12 +5,23 @@ import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
 import { AppError, ErrorCode } from "../../errors.ts";
 import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
+import { jsonResponse, noContent } from "../../openapi.ts";
 import { pageQuery } from "../../pagination.ts";
 import { renewSubscriber } from "../../services/billing.ts";
 import { serviceCtx } from "../../services/context.ts";
 import { isoDate, validate } from "../../validate.ts";
 import { ipv6Prefix } from "../ipv6-pools/schemas.ts";
+import { subscriberUsageBody } from "../sessions/responses.ts";
 import { subscriberUsage } from "../sessions/sessions.ts";
+import {
+  bulkReport,
+  importReport,
+  passwordBody,
+  planChanged,
+  renewed,
+  subscriberBody,
+  subscriberPage,
+} from "./responses.ts";
 import { BULK_ACTIONS, bulkSubscriberAction } from "./subscriber-bulk.ts";
 import { exportSubscribers, importSubscribers } from "./subscriber-csv.ts";
 import { messageBody, messageDoc, messageSubscribers } from "./subscriber-message.ts";
@@ -130,8 +141,12 @@ export function subscriberRoutes(deps: AppDeps) {
   return new Hono<AppEnv>()
     .use(requireTenantAuth(deps))
     .use(publishRadiusChange(deps))
-    .get("/", requirePermission("subscribers.view"), validate("query", listQuery), async (c) =>
-      c.json(await listSubscribers({ ctx: serviceCtx(c), input: c.req.valid("query") })),
+    .get(
+      "/",
+      jsonResponse(subscriberPage, "A page of subscribers, each with whether a session is open"),
+      requirePermission("subscribers.view"),
+      validate("query", listQuery),
+      async (c) => c.json(await listSubscribers({ ctx: serviceCtx(c), input: c.req.valid("query") })),
     )
     .get(
       "/export.csv",
@@ -148,6 +163,9 @@ export function subscriberRoutes(deps: AppDeps) {
     )
     .post(
       "/import",
+      jsonResponse(importReport, "The check of every row (dry run, 200) or the import done (201)", {
+        status: [200, 201],
+      }),
       requirePermission("subscribers.create"),
       validate("query", z.object({ dryRun: z.enum(["true", "false"]).default("true") })),
       async (c) => {
@@ -164,25 +182,48 @@ export function subscriberRoutes(deps: AppDeps) {
         return c.json(report, report.dryRun ? 200 : 201);
       },
     )
-    .post("/", requirePermission("subscribers.create"), validate("json", createBody), async (c) => {
-      const ctx = serviceCtx(c);
-      return c.json(
-        { subscriber: await createSubscriber(await key(ctx.tenant.id), { ctx, input: c.req.valid("json") }) },
-        201,
-      );
-    })
-    .get("/:id", requirePermission("subscribers.view"), validate("param", idParam), async (c) =>
-      c.json({ subscriber: await getSubscriber({ ctx: serviceCtx(c), input: c.req.valid("param") }) }),
+    .post(
+      "/",
+      jsonResponse(subscriberBody, "The new subscriber", { status: 201 }),
+      requirePermission("subscribers.create"),
+      validate("json", createBody),
+      async (c) => {
+        const ctx = serviceCtx(c);
+        return c.json(
+          { subscriber: await createSubscriber(await key(ctx.tenant.id), { ctx, input: c.req.valid("json") }) },
+          201,
+        );
+      },
     )
-    .get("/:id/usage", requirePermission("subscribers.view"), validate("param", idParam), async (c) =>
-      c.json(await subscriberUsage({ ctx: serviceCtx(c), input: { ...c.req.valid("param"), days: 30 } })),
+    .get(
+      "/:id",
+      jsonResponse(subscriberBody, "The subscriber"),
+      requirePermission("subscribers.view"),
+      validate("param", idParam),
+      async (c) => c.json({ subscriber: await getSubscriber({ ctx: serviceCtx(c), input: c.req.valid("param") }) }),
     )
-    .post("/:id/reveal-password", requirePermission("subscribers.edit"), validate("param", idParam), async (c) => {
-      const ctx = serviceCtx(c);
-      return c.json({ password: await revealPassword(await key(ctx.tenant.id), { ctx, input: c.req.valid("param") }) });
-    })
+    .get(
+      "/:id/usage",
+      jsonResponse(subscriberUsageBody, "The subscriber's traffic per day of the tenant's calendar, last 30 days"),
+      requirePermission("subscribers.view"),
+      validate("param", idParam),
+      async (c) => c.json(await subscriberUsage({ ctx: serviceCtx(c), input: { ...c.req.valid("param"), days: 30 } })),
+    )
+    .post(
+      "/:id/reveal-password",
+      jsonResponse(passwordBody, "The subscriber's PPPoE password (the reveal is audited)"),
+      requirePermission("subscribers.edit"),
+      validate("param", idParam),
+      async (c) => {
+        const ctx = serviceCtx(c);
+        return c.json({
+          password: await revealPassword(await key(ctx.tenant.id), { ctx, input: c.req.valid("param") }),
+        });
+      },
+    )
     .patch(
       "/:id",
+      jsonResponse(subscriberBody, "The subscriber as changed"),
       requirePermission("subscribers.edit"),
       validate("param", idParam),
       validate("json", updateBody),
@@ -196,33 +237,53 @@ export function subscriberRoutes(deps: AppDeps) {
         });
       },
     )
-    .post("/bulk", requirePermission("subscribers.edit"), validate("json", bulkBody), async (c) =>
-      c.json(await bulkSubscriberAction({ ctx: serviceCtx(c), input: c.req.valid("json") })),
+    .post(
+      "/bulk",
+      jsonResponse(bulkReport, "Each selected subscriber's outcome"),
+      requirePermission("subscribers.edit"),
+      validate("json", bulkBody),
+      async (c) => c.json(await bulkSubscriberAction({ ctx: serviceCtx(c), input: c.req.valid("json") })),
     )
     .post("/messages", requirePermission("notifications.edit"), messageDoc, validate("json", messageBody), async (c) =>
       c.json(await messageSubscribers({ ctx: serviceCtx(c), input: c.req.valid("json") })),
     )
-    .post("/:id/disable", requirePermission("subscribers.edit"), validate("param", idParam), async (c) =>
-      c.json({
-        subscriber: await setSubscriberStatus({
-          ctx: serviceCtx(c),
-          input: { id: c.req.valid("param").id, status: "disabled" },
+    .post(
+      "/:id/disable",
+      jsonResponse(subscriberBody, "The subscriber, disabled (live sessions are disconnected)"),
+      requirePermission("subscribers.edit"),
+      validate("param", idParam),
+      async (c) =>
+        c.json({
+          subscriber: await setSubscriberStatus({
+            ctx: serviceCtx(c),
+            input: { id: c.req.valid("param").id, status: "disabled" },
+          }),
         }),
-      }),
     )
-    .post("/:id/enable", requirePermission("subscribers.edit"), validate("param", idParam), async (c) =>
-      c.json({
-        subscriber: await setSubscriberStatus({
-          ctx: serviceCtx(c),
-          input: { id: c.req.valid("param").id, status: "active" },
+    .post(
+      "/:id/enable",
+      jsonResponse(subscriberBody, "The subscriber, enabled"),
+      requirePermission("subscribers.edit"),
+      validate("param", idParam),
+      async (c) =>
+        c.json({
+          subscriber: await setSubscriberStatus({
+            ctx: serviceCtx(c),
+            input: { id: c.req.valid("param").id, status: "active" },
+          }),
         }),
-      }),
     )
-    .post("/:id/renew", requirePermission("subscribers.edit"), validate("param", idParam), async (c) =>
-      c.json(await renewSubscriber({ ctx: serviceCtx(c), input: { subscriberId: c.req.valid("param").id } })),
+    .post(
+      "/:id/renew",
+      jsonResponse(renewed, "The subscriber's new expiry, the invoice issued and the charge that paid it"),
+      requirePermission("subscribers.edit"),
+      validate("param", idParam),
+      async (c) =>
+        c.json(await renewSubscriber({ ctx: serviceCtx(c), input: { subscriberId: c.req.valid("param").id } })),
     )
     .post(
       "/:id/change-plan",
+      jsonResponse(planChanged, "The subscriber on its new plan, and the pro-rating billed (null: none)"),
       requirePermission("subscribers.edit"),
       validate("param", idParam),
       validate("json", z.object({ planId: z.string().uuid() })),
@@ -234,8 +295,14 @@ export function subscriberRoutes(deps: AppDeps) {
           }),
         ),
     )
-    .delete("/:id", requirePermission("subscribers.delete"), validate("param", idParam), async (c) => {
-      await deleteSubscriber({ ctx: serviceCtx(c), input: c.req.valid("param") });
-      return c.body(null, 204);
-    });
+    .delete(
+      "/:id",
+      noContent("Deleted (its addresses and IPv6 prefixes go back to their pools)"),
+      requirePermission("subscribers.delete"),
+      validate("param", idParam),
+      async (c) => {
+        await deleteSubscriber({ ctx: serviceCtx(c), input: c.req.valid("param") });
+        return c.body(null, 204);
+      },
+    );
 }

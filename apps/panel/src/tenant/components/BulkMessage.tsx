@@ -1,21 +1,13 @@
 import { createSignal, For, Show } from "solid-js";
 import { api, unwrap } from "../../api/client";
+import type { ApiData } from "../../api/types";
 import { ErrorBanner } from "../../ui/ErrorBanner";
 import { CheckboxField, SelectField, TextAreaField, TextField } from "../../ui/Field";
 import { createSubmit } from "../../ui/submit";
 import { toast } from "../../ui/Toast";
 
-interface MessageReport {
-  queued: number;
-  skipped: number;
-  failed: number;
-  results: {
-    id: string;
-    ok: boolean;
-    skipped?: { channel: string; reason: string }[];
-    error?: { message: string };
-  }[];
-}
+/** Per subscriber: messages queued, channels skipped (opt-out, no address), or why it failed. */
+type MessageReport = ApiData<"/api/subscribers/messages", "post">;
 
 /**
  * The "Message" bulk action: the operator's text (with the templates' subscriber variables) on SMS
@@ -36,7 +28,7 @@ export function BulkMessage(props: { ids: string[]; onDone: () => void }) {
         kind() === "text"
           ? { ids: props.ids, channels, text: text(), ...(email() ? { subject: subject() } : {}) }
           : { ids: props.ids, template: "expiry_reminder" as const };
-      const res = await unwrap<MessageReport>(api.POST("/api/subscribers/messages", { body }));
+      const res = await unwrap(api.POST("/api/subscribers/messages", { body }));
       setReport(res);
       toast(
         `${res.queued} message${res.queued === 1 ? "" : "s"} queued${res.skipped ? `, ${res.skipped} skipped` : ""}${res.failed ? `, ${res.failed} refused` : ""}`,

@@ -1,12 +1,8 @@
 import { For, Show } from "solid-js";
+import type { ApiData } from "../../api/types";
 
-export interface ImportReportData {
-  rows: number;
-  valid: number;
-  imported: number;
-  dryRun: boolean;
-  errors: { line: number; username?: string; errors: string[] }[];
-}
+/** A subscriber import's check or result (also the details of its 422 when rows have problems). */
+export type ImportReportData = ApiData<"/api/subscribers/import", "post">;
 
 /** What a CSV import found: a summary, then every bad row with its line number and problems. */
 export function ImportReport(props: { report: ImportReportData }) {

@@ -1,19 +1,15 @@
 import { createResource, createSignal, Show } from "solid-js";
 import { api, unwrap } from "../../api/client";
+import type { ApiData } from "../../api/types";
 import { BarChart } from "../../ui/BarChart";
 import { ErrorBanner } from "../../ui/ErrorBanner";
 import { SelectField } from "../../ui/Field";
 import { formatBytes, formatDate, formatRate } from "../../ui/format";
 
-export interface TrafficSeries {
-  range: "hours" | "days";
-  bucketSeconds: number;
-  timezone: string;
-  points: { at: string; bytesIn: number; bytesOut: number }[];
-  live: { sessions: number; rateIn: number; rateOut: number };
-}
+/** A subscriber's or a NAS's traffic: both routes answer the same series. */
+export type TrafficSeries = ApiData<"/api/traffic/subscribers/{id}", "get"> | ApiData<"/api/traffic/nas/{id}", "get">;
 
-type Range = "hours" | "days";
+type Range = TrafficSeries["range"];
 
 /** Bytes per second as the operator reads bandwidth: bits per second. */
 export const formatBps = (bytesPerSecond: number) => formatRate((bytesPerSecond * 8) / 1000);

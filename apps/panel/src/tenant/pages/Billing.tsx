@@ -13,7 +13,6 @@ import { Table } from "../../ui/Table";
 import { toast } from "../../ui/Toast";
 import { CreditNotes } from "../components/CreditNotes";
 import { session } from "../session";
-import type { Page, Subscriber } from "../types";
 
 type Invoice = ApiItem<"/api/invoices">;
 type InvoiceStatus = "" | "unpaid" | "paid" | "void";
@@ -21,9 +20,7 @@ type InvoiceStatus = "" | "unpaid" | "paid" | "void";
 function InvoiceForm(props: { onDone: () => void; onClose: () => void }) {
   const [search, setSearch] = createSignal("");
   const [subs] = createResource(search, (s) =>
-    unwrap<Page<Subscriber>>(
-      api.GET("/api/subscribers", { params: { query: { search: s.trim() || undefined, limit: 20 } } }),
-    ),
+    unwrap(api.GET("/api/subscribers", { params: { query: { search: s.trim() || undefined, limit: 20 } } })),
   );
   const [subscriberId, setSubscriberId] = createSignal("");
   const [amount, setAmount] = createSignal("");

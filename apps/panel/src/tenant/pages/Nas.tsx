@@ -15,7 +15,7 @@ import { LiveTraffic } from "../components/LiveTraffic";
 import { NasHealthFacts, NasStatusBadge, probeText } from "../components/NasHealth";
 import { createList, listParams } from "../list";
 import { session } from "../session";
-import type { Nas, NasEvent, Page } from "../types";
+import type { Nas, NasEvent } from "../types";
 
 type NasSort = "name" | "address" | "created";
 
@@ -60,7 +60,7 @@ function NasForm(props: { nas?: Nas; onSaved: (secret?: string, name?: string) =
       await unwrap(api.PATCH("/api/nas/{id}", { params: { path: { id: n.id } }, body }));
       props.onSaved();
     } else {
-      const res = await unwrap<{ nas: Nas; secret: string }>(api.POST("/api/nas", { body }));
+      const res = await unwrap(api.POST("/api/nas", { body }));
       props.onSaved(res.secret, res.nas.name);
     }
   };
@@ -101,9 +101,7 @@ const EVENT_LABEL: Record<NasEvent["kind"], string> = {
 /** One NAS's live traffic and its health events (newest first), times in the tenant's zone. */
 function NasDetail(props: { nas: Nas; onClose: () => void }) {
   const [events] = createResource(() =>
-    unwrap<{ items: NasEvent[] }>(
-      api.GET("/api/traffic/nas-events", { params: { query: { nasId: props.nas.id, limit: 20 } } }),
-    ),
+    unwrap(api.GET("/api/traffic/nas-events", { params: { query: { nasId: props.nas.id, limit: 20 } } })),
   );
   return (
     <Modal title={`${props.nas.name}: traffic and health`} onClose={props.onClose}>
@@ -127,10 +125,10 @@ function NasDetail(props: { nas: Nas; onClose: () => void }) {
 }
 
 export default function NasPage() {
-  const list = createList<Nas>(
-    (q) => unwrap<Page<Nas>>(api.GET("/api/nas", { params: { query: listParams<NasSort>(q) } })),
-    { key: "name", order: "asc" },
-  );
+  const list = createList<Nas>((q) => unwrap(api.GET("/api/nas", { params: { query: listParams<NasSort>(q) } })), {
+    key: "name",
+    order: "asc",
+  });
   const [editing, setEditing] = createSignal<Nas | "new">();
   const [secret, setSecret] = createSignal<{ name: string; secret: string }>();
   const [deleting, setDeleting] = createSignal<Nas>();
@@ -221,7 +219,7 @@ export default function NasPage() {
             onClose={() => setRotating(undefined)}
             onConfirm={() =>
               actions.run(async () => {
-                const res = await unwrap<{ secret: string }>(
+                const res = await unwrap(
                   api.POST("/api/nas/{id}/rotate-secret", { params: { path: { id: n().id } }, body: {} }),
                 );
                 setRotating(undefined);

@@ -1,6 +1,7 @@
 import { A } from "@solidjs/router";
 import { createResource, createSignal, Show } from "solid-js";
 import { ApiError, api, downloadFile, unwrap } from "../../api/client";
+import type { ApiData } from "../../api/types";
 import { createActionError } from "../../ui/action-error";
 import { Badge, type BadgeTone } from "../../ui/Badge";
 import { ConfirmAction } from "../../ui/ConfirmAction";
@@ -28,7 +29,7 @@ import { asImportReport, ImportReport, type ImportReportData } from "../componen
 import { LiveTraffic } from "../components/LiveTraffic";
 import { createList, listParams } from "../list";
 import { session } from "../session";
-import type { Page, Plan, Subscriber } from "../types";
+import type { Page, Plan, Subscriber, SubscriberRow } from "../types";
 
 type SubscriberSort = "username" | "created" | "expires" | "status";
 type StatusFilter = "" | "active" | "disabled" | "expired";
@@ -87,9 +88,7 @@ function SubscriberForm(props: { subscriber?: Subscriber; plans: Plan[]; onDone:
   const [simUse, setSimUse] = createSignal(s?.simultaneousUse == null ? "" : String(s.simultaneousUse));
   const [v6Prefix, setV6Prefix] = createSignal(s?.staticIpv6Prefix ?? "");
   const [pdPrefix, setPdPrefix] = createSignal(s?.delegatedIpv6Prefix ?? "");
-  const [pools] = createResource(() =>
-    unwrap<Page<{ id: string; name: string }>>(api.GET("/api/ip-pools", { params: { query: { limit: 100 } } })),
-  );
+  const [pools] = createResource(() => unwrap(api.GET("/api/ip-pools", { params: { query: { limit: 100 } } })));
   const [errors, setErrors] = createSignal<Errors<SubscriberField>>({});
   const submit = async () => {
     const errs: Errors<SubscriberField> = {
@@ -274,7 +273,7 @@ function SubscriberForm(props: { subscriber?: Subscriber; plans: Plan[]; onDone:
 function SubscriberEditor(props: { id?: string | undefined; plans: Plan[]; onDone: () => void; onClose: () => void }) {
   const [full] = createResource(
     () => props.id,
-    (id) => unwrap<{ subscriber: Subscriber }>(api.GET("/api/subscribers/{id}", { params: { path: { id } } })),
+    (id) => unwrap(api.GET("/api/subscribers/{id}", { params: { path: { id } } })),
   );
   return (
     <Show
@@ -295,11 +294,7 @@ function SubscriberEditor(props: { id?: string | undefined; plans: Plan[]; onDon
   );
 }
 
-interface BulkReport {
-  succeeded: number;
-  failed: number;
-  results: { id: string; ok: boolean; error?: { message: string } }[];
-}
+type BulkReport = ApiData<"/api/subscribers/bulk", "post">;
 
 /** One action on the selected rows; each row succeeds or fails on its own, and failures are listed. */
 function BulkBar(props: { ids: string[]; plans: Plan[]; onDone: () => void }) {
@@ -314,7 +309,7 @@ function BulkBar(props: { ids: string[]; plans: Plan[]; onDone: () => void }) {
         action: action() as "renew" | "disable" | "enable" | "change_plan",
         ...(action() === "change_plan" ? { planId: planId() } : {}),
       };
-      const res = await unwrap<BulkReport>(api.POST("/api/subscribers/bulk", { body }));
+      const res = await unwrap(api.POST("/api/subscribers/bulk", { body }));
       setReport(res);
       toast(`${res.succeeded} done${res.failed ? `, ${res.failed} refused` : ""}`, res.failed ? "error" : "ok");
       if (!res.failed) props.onDone();
@@ -367,8 +362,8 @@ function BulkBar(props: { ids: string[]; plans: Plan[]; onDone: () => void }) {
   );
 }
 
-function ChangePlan(props: { subscriber: Subscriber; plans: Plan[]; onDone: () => void; onClose: () => void }) {
-  const [planId, setPlanId] = createSignal(props.subscriber.planId);
+function ChangePlan(props: { subscriber: SubscriberRow; plans: Plan[]; onDone: () => void; onClose: () => void }) {
+  const [planId, setPlanId] = createSignal(props.subscriber.planId ?? "");
   const submit = async () => {
     await unwrap(
       api.POST("/api/subscribers/{id}/change-plan", {
@@ -396,13 +391,9 @@ function ChangePlan(props: { subscriber: Subscriber; plans: Plan[]; onDone: () =
   );
 }
 
-interface Usage {
-  usage: { day: string; inputOctets: number; outputOctets: number; sessions: number }[];
-}
-
-function UsageDialog(props: { subscriber: Subscriber; onClose: () => void }) {
+function UsageDialog(props: { subscriber: SubscriberRow; onClose: () => void }) {
   const [usage] = createResource(() =>
-    unwrap<Usage>(api.GET("/api/subscribers/{id}/usage", { params: { path: { id: props.subscriber.id } } })),
+    unwrap(api.GET("/api/subscribers/{id}/usage", { params: { path: { id: props.subscriber.id } } })),
   );
   return (
     <Modal title={`Usage of ${props.subscriber.username} (30 days)`} onClose={props.onClose}>
@@ -424,7 +415,7 @@ function ImportDialog(props: { onDone: () => void; onClose: () => void }) {
     setError(undefined);
     setBusy(true);
     try {
-      const res = await unwrap<ImportReportData>(
+      const res = await unwrap(
         api.POST("/api/subscribers/import", {
           params: { query: { dryRun: dryRun ? "true" : "false" } },
           body: csv() as never,
@@ -488,9 +479,9 @@ export default function SubscribersPage() {
   const plans = usePlans();
   const [status, setStatus] = createSignal<StatusFilter>("");
   const [planFilter, setPlanFilter] = createSignal("");
-  const list = createList<Subscriber>(
+  const list = createList<SubscriberRow>(
     (q) =>
-      unwrap<Page<Subscriber>>(
+      unwrap(
         api.GET("/api/subscribers", {
           params: {
             query: {
@@ -503,10 +494,10 @@ export default function SubscribersPage() {
       ),
     { key: "username", order: "asc" },
   );
-  const [editing, setEditing] = createSignal<Subscriber | "new">();
-  const [changing, setChanging] = createSignal<Subscriber>();
-  const [usageOf, setUsageOf] = createSignal<Subscriber>();
-  const [deleting, setDeleting] = createSignal<Subscriber>();
+  const [editing, setEditing] = createSignal<SubscriberRow | "new">();
+  const [changing, setChanging] = createSignal<SubscriberRow>();
+  const [usageOf, setUsageOf] = createSignal<SubscriberRow>();
+  const [deleting, setDeleting] = createSignal<SubscriberRow>();
   const [importing, setImporting] = createSignal(false);
   const [selected, setSelected] = createSignal(new Set<string>());
   const toggle = (id: string, on: boolean) => {
@@ -516,7 +507,7 @@ export default function SubscribersPage() {
     setSelected(next);
   };
   const actions = createActionError();
-  const planName = (id: string) => plans().find((p) => p.id === id)?.name ?? "—";
+  const planName = (id: string | null) => plans().find((p) => p.id === id)?.name ?? "—";
   const sortable = new Set(["username", "created", "expires", "status"]);
 
   const act = (fn: () => Promise<unknown>, message: string) =>
@@ -525,7 +516,7 @@ export default function SubscribersPage() {
       toast(message);
       list.reload();
     });
-  const path = (s: Subscriber) => ({ params: { path: { id: s.id } } });
+  const path = (s: SubscriberRow) => ({ params: { path: { id: s.id } } });
 
   return (
     <section>
@@ -598,7 +589,7 @@ export default function SubscribersPage() {
                 {
                   key: "select",
                   label: "",
-                  render: (s: Subscriber) => (
+                  render: (s: SubscriberRow) => (
                     <input
                       type="checkbox"
                       aria-label={`Select ${s.username}`}
@@ -734,7 +725,7 @@ export default function SubscribersPage() {
       <Show when={editing()}>
         {(e) => (
           <SubscriberEditor
-            id={e() === "new" ? undefined : (e() as Subscriber).id}
+            id={e() === "new" ? undefined : (e() as SubscriberRow).id}
             plans={plans()}
             onClose={() => setEditing(undefined)}
             onDone={() => {

@@ -1,5 +1,6 @@
 import { createResource, createSignal, Show } from "solid-js";
 import { api, downloadFile, unwrap } from "../../api/client";
+import type { ApiItem } from "../../api/types";
 import { createActionError } from "../../ui/action-error";
 import { Badge, type BadgeTone } from "../../ui/Badge";
 import { ConfirmAction } from "../../ui/ConfirmAction";
@@ -15,42 +16,13 @@ import { BatchCharge, canPickReseller, createResellerAccount, ResellerPicker } f
 import { VoucherSettings } from "../components/VoucherSettings";
 import { createList, searchParam } from "../list";
 import { session } from "../session";
-import type { Page } from "../types";
 
-type State = "unused" | "active" | "used_up" | "expired" | "disabled";
+/** A batch as listed, with how many of its vouchers are in each state. */
+type Batch = ApiItem<"/api/vouchers/batches">;
 
-interface Batch {
-  id: string;
-  name: string;
-  count: number;
-  planName: string | null;
-  resellerName: string | null;
-  timeLimitS: number | null;
-  dataLimitBytes: number | null;
-  validityS: number | null;
-  priceCents: number;
-  chargedCents: number;
-  unused: number;
-  active: number;
-  usedUp: number;
-  expired: number;
-  disabled: number;
-  createdAt: string;
-}
+type Voucher = ApiItem<"/api/vouchers">;
 
-interface Voucher {
-  id: string;
-  batchId: string;
-  code: string;
-  state: State;
-  firstUsedAt: string | null;
-  expiresAt: string | null;
-  usedSeconds: number;
-  usedBytes: number;
-  timeLimitS: number | null;
-  dataLimitBytes: number | null;
-  priceCents: number;
-}
+type State = Voucher["state"];
 
 const TONES: Record<State, BadgeTone> = {
   unused: "neutral",
@@ -106,9 +78,7 @@ function GenerateDialog(props: {
   onDone: () => void;
   onClose: () => void;
 }) {
-  const [plans] = createResource(() =>
-    unwrap<Page<{ id: string; name: string }>>(api.GET("/api/plans", { params: { query: { limit: 100 } } })),
-  );
+  const [plans] = createResource(() => unwrap(api.GET("/api/plans", { params: { query: { limit: 100 } } })));
   const [name, setName] = createSignal("");
   const [count, setCount] = createSignal("50");
   const [planId, setPlanId] = createSignal("");
@@ -143,7 +113,7 @@ function GenerateDialog(props: {
     }
     setErrors(errs);
     if (hasErrors(errs)) return;
-    const batch = await unwrap<{ batch: Batch }>(
+    const batch = await unwrap(
       api.POST("/api/vouchers/batches", {
         body: {
           name: name().trim() || undefined,
@@ -247,7 +217,7 @@ export default function VouchersPage() {
   const canEdit = () => session.can("vouchers.edit");
   const batches = createList<Batch>(
     (q) =>
-      unwrap<Page<Batch>>(
+      unwrap(
         api.GET("/api/vouchers/batches", {
           params: { query: { page: q.page, limit: q.limit, search: searchParam(q.search) } },
         }),
@@ -259,7 +229,7 @@ export default function VouchersPage() {
   const [stateFilter, setStateFilter] = createSignal<State | "">("");
   const vouchers = createList<Voucher>(
     (q) =>
-      unwrap<Page<Voucher>>(
+      unwrap(
         api.GET("/api/vouchers", {
           params: {
             query: {
