@@ -7,6 +7,7 @@ import type { Db, Executor } from "../client.ts";
 import { tenants } from "../public/tenants.ts";
 import { assertSchemaName } from "../tenant/factory.ts";
 import { forSchema, latestTenantVersion, tenantMigrations } from "./files.ts";
+import { templateFor, tenantTemplate } from "./template.ts";
 
 /**
  * The one statement to run before `create schema` of a tenant (or restore staging) schema. On a Citus
@@ -68,10 +69,33 @@ export function tenantSchemaScript(schemaName: string, upTo?: number): string[] 
  * caller's transaction rolls everything back. Returns the version built.
  */
 async function buildTenantSchema(raw: postgres.TransactionSql, schemaName: string, upTo?: number): Promise<number> {
-  const stmts = tenantSchemaScript(schemaName, upTo);
-  await Promise.all(stmts.map((stmt) => raw.unsafe(stmt)));
   const latest = latestTenantVersion();
-  return upTo === undefined ? latest : Math.min(upTo, latest);
+  const version = upTo === undefined ? latest : Math.min(upTo, latest);
+  const template = version === latest ? await templateScript(raw, schemaName) : undefined;
+  const stmts = template ?? tenantSchemaScript(schemaName, upTo);
+  await Promise.all(stmts.map((stmt) => raw.unsafe(stmt)));
+  return version;
+}
+
+/**
+ * The new schema from the generated template (`template.ts`) when it is at the latest version, on plain
+ * PostgreSQL only: on Citus the migrations' statements are the ones its tests cover (a distributed
+ * schema's tables, sequences and constraints are propagated statement by statement), so it keeps them.
+ */
+async function templateScript(raw: postgres.TransactionSql, schemaName: string): Promise<string[] | undefined> {
+  const template = tenantTemplate();
+  if (!template || template.version !== latestTenantVersion()) return undefined;
+  const [citus] = await raw<
+    { on: boolean }[]
+  >`select exists (select 1 from pg_extension where extname = 'citus') as on`;
+  if (citus?.on) return undefined;
+  const q = `"${schemaName}"`;
+  const rows = tenantMigrations().map((m) => `(${literal(m.id)}, ${m.version})`);
+  return [
+    `create schema ${q}`,
+    ...template.statements.map((s) => templateFor(s, schemaName)),
+    `insert into ${q}."__migrations" (id, version) values ${rows.join(", ")}`,
+  ];
 }
 
 /**
@@ -81,7 +105,7 @@ async function buildTenantSchema(raw: postgres.TransactionSql, schemaName: strin
  * into the tables as they were when it was taken, then migrated forward like any other schema.
  *
  * `create` makes the schema first and, inside a transaction, builds it pipelined (`buildTenantSchema`:
- * ≈ 170 statements without a round trip each; onboarding's main cost). `stepwise` keeps the old
+ * every statement without a round trip each, from the generated template at the latest version). `stepwise` keeps the old
  * statement-at-a-time path for that case too: the onboarding bench's "before" figure.
  */
 export async function migrateTenantSchema(
