@@ -140,15 +140,19 @@ describe("network fields in Chromium", { timeout: 120_000 }, () => {
     await dlg.getByLabel("Plan").selectOption({ label: "Dual stack" });
     await dlg.getByLabel("Sessions at once (empty = no override)").fill("3");
     // The right shape, but host bits set: only the server can say so, and it says it beside the field.
-    await dlg.getByLabel("Static prefix (IPv6)").fill("2001:db8:100:5::1/64");
-    await dlg.getByLabel("Delegated prefix (IPv6)").fill("2001:db8:2ff:100::/56");
+    await dlg.getByLabel("Static prefix (IPv6)").fill("2001:db8:900:5::1/64");
+    await dlg.getByLabel("Delegated prefix (IPv6)").fill("2001:db8:a00:100::/56");
     await dlg.getByRole("button", { name: "Create subscriber" }).click();
     const field = dlg.locator(".field", { has: page.getByLabel("Static prefix (IPv6)") });
     await expect.poll(() => field.locator(".field-error").textContent(), { timeout: 10_000 }).toContain("host bits");
     expect(await dlg.getByLabel("Static prefix (IPv6)").getAttribute("aria-invalid")).toBe("true");
     expect(await dlg.getByLabel("Delegated prefix (IPv6)").getAttribute("aria-invalid")).toBeNull();
     await screenshot(page, "subscriber-ipv6-error-1280");
-    await dlg.getByLabel("Static prefix (IPv6)").fill("2001:DB8:100:5::/64");
+    // Inside the "Town v6" pool, which RADIUS hands out dynamically: refused beside the field too.
+    await dlg.getByLabel("Static prefix (IPv6)").fill("2001:db8:100:5::/64");
+    await dlg.getByRole("button", { name: "Create subscriber" }).click();
+    await expect.poll(() => field.locator(".field-error").textContent(), { timeout: 10_000 }).toContain("Town v6");
+    await dlg.getByLabel("Static prefix (IPv6)").fill("2001:DB8:900:5::/64");
     await dlg.getByRole("button", { name: "Create subscriber" }).click();
     await row(page, "v6.home").waitFor();
 
@@ -156,8 +160,8 @@ describe("network fields in Chromium", { timeout: 120_000 }, () => {
     const sub = (await get(`/api/subscribers/${list.items[0].id}`)).subscriber;
     expect(sub).toMatchObject({
       simultaneousUse: 3,
-      staticIpv6Prefix: "2001:db8:100:5::/64",
-      delegatedIpv6Prefix: "2001:db8:2ff:100::/56",
+      staticIpv6Prefix: "2001:db8:900:5::/64",
+      delegatedIpv6Prefix: "2001:db8:a00:100::/56",
     });
 
     await page.reload();
@@ -166,8 +170,8 @@ describe("network fields in Chromium", { timeout: 120_000 }, () => {
     dlg = page.getByRole("dialog");
     await expect
       .poll(() => dlg.getByLabel("Static prefix (IPv6)").inputValue(), { timeout: 10_000 })
-      .toBe("2001:db8:100:5::/64");
-    expect(await dlg.getByLabel("Delegated prefix (IPv6)").inputValue()).toBe("2001:db8:2ff:100::/56");
+      .toBe("2001:db8:900:5::/64");
+    expect(await dlg.getByLabel("Delegated prefix (IPv6)").inputValue()).toBe("2001:db8:a00:100::/56");
     expect(await dlg.getByLabel("Sessions at once (empty = no override)").inputValue()).toBe("3");
     await dlg.getByLabel("Sessions at once (empty = no override)").fill("");
     await dlg.getByLabel("Delegated prefix (IPv6)").fill("");
@@ -175,7 +179,7 @@ describe("network fields in Chromium", { timeout: 120_000 }, () => {
     await dlg.waitFor({ state: "detached" });
     expect((await get(`/api/subscribers/${sub.id}`)).subscriber).toMatchObject({
       simultaneousUse: null,
-      staticIpv6Prefix: "2001:db8:100:5::/64",
+      staticIpv6Prefix: "2001:db8:900:5::/64",
       delegatedIpv6Prefix: null,
     });
   });
