@@ -174,6 +174,23 @@ describe("IPv6 pools", () => {
       expect(r.body.error.message).toMatch(message);
     }
     expect((await api("GET", "/api/subscribers?search=v6csv")).body.total).toBe(0);
+
+    // The pool side: a new pool around a subscriber's static prefix (either column) is refused.
+    for (const [prefix, assignLength, n] of [
+      ["2001:db8:8000::/40", 56, 2], // around both subscribers' prefixes
+      ["2001:db8:8001::/48", 64, 1], // around the second one's static /64
+    ] as const) {
+      const r = await api("POST", "/api/ipv6-pools", { name: "Around", prefix, assignLength });
+      expectError(r, 409, "conflict");
+      expect(r.body.error.message).toContain(`static IPv6 prefix of ${n} subscriber(s)`);
+    }
+    expect((await api("GET", "/api/ipv6-pools?search=around")).body.total).toBe(0);
+    const beside = await api("POST", "/api/ipv6-pools", {
+      name: "Beside",
+      prefix: "2001:db8:8200::/48",
+      assignLength: 64,
+    });
+    expect(beside.status).toBe(201);
   });
 
   it("imports and exports IPv6 prefixes and Simultaneous-Use in the subscriber CSV", async () => {

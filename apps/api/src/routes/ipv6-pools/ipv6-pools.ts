@@ -110,6 +110,20 @@ export async function createV6Pool({
       .where(sql`${t.ipv6Pools.prefix} && ${prefix}::cidr`)
       .limit(1);
     if (overlap) throw new AppError(409, ErrorCode.conflict, `${prefix} overlaps the IPv6 pool "${overlap.name}".`);
+    // The other side of the subscribers' rule (subscribers/static-ipv6.ts), under its lock: a pool
+    // around a subscriber's static prefix would hand that prefix, or one around it, to someone else.
+    await tx.db.execute(sql`select pg_advisory_xact_lock(hashtext(${`static-ipv6:${tx.tenant.id}`}))`);
+    const s = t.subscribers;
+    const [held] = await tx.db.execute<{ n: number }>(sql`
+      select count(*)::int as n from ${s}
+      where ${s.staticIpv6Prefix} && ${prefix}::cidr or ${s.delegatedIpv6Prefix} && ${prefix}::cidr`);
+    if (held?.n) {
+      throw new AppError(
+        409,
+        ErrorCode.conflict,
+        `${prefix} overlaps the static IPv6 prefix of ${held.n} subscriber(s); change theirs or choose another prefix.`,
+      );
+    }
     await tx.db
       .insert(t.ipv6Pools)
       .values({ id, name: input.name, prefix, assignLength: input.assignLength })
