@@ -2,14 +2,12 @@
 // mail) and the API (health in the NAS list, events), with radclient and a fake NAS: a UDP socket
 // that answers RFC 5997 Status-Server while it is "up".
 
-import { createSocket, type Socket } from "node:dgram";
-import type { AddressInfo } from "node:net";
 import { alerts, mailOutbox, nasHealth, tenants } from "@proxpanel/db";
 import { tenantTables } from "@proxpanel/db/tenant/factory";
 import { createMailTransport, deliverDueMail } from "@proxpanel/mail";
-import { Code, decodePacket, encodeResponse } from "@proxpanel/radius";
 import { probeStatusServer } from "@proxpanel/radius/status-probe";
 import { radclient, requireRadclient } from "@proxpanel/radius/testing/radclient";
+import { StatusServerNas } from "@proxpanel/radius/testing/status-server-nas";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSmtp } from "../apps/api/src/services/mail-test-smtp.ts";
@@ -25,8 +23,7 @@ describe("NAS health: last seen, Status-Server probes, silent and back alerts", 
   let daemon: Awaited<ReturnType<typeof startTestDaemon>>;
   let tenant: TestTenant;
   let smtp: Awaited<ReturnType<typeof startSmtp>>;
-  let fake: Socket;
-  let answering = true;
+  let fake: StatusServerNas;
   let nasId = "";
   const identifier = uniqueSlug("probe-nas");
 
@@ -35,22 +32,9 @@ describe("NAS health: last seen, Status-Server probes, silent and back alerts", 
     stack = await startStack();
     tenant = await signupTenant(stack);
     smtp = await startSmtp();
-    // The fake NAS: answers a correctly signed Status-Server with a signed Access-Accept.
-    fake = createSocket("udp4");
-    fake.on("message", (msg, rinfo) => {
-      const p = decodePacket(msg);
-      if (!answering || !p || p.code !== Code.StatusServer) return;
-      const reply = encodeResponse({
-        code: Code.AccessAccept,
-        identifier: p.identifier,
-        requestAuthenticator: p.authenticator,
-        secret: SECRET,
-        attributes: [],
-      });
-      fake.send(reply, rinfo.port, rinfo.address);
-    });
-    await new Promise<void>((r) => fake.bind(0, "127.0.0.1", r));
-    const port = (fake.address() as AddressInfo).port;
+    // The fake NAS: answers a Status-Server with a signed Access-Accept while it is "up".
+    fake = await StatusServerNas.start(SECRET);
+    const port = fake.port;
     const res = await stack.request("POST", "/api/nas", {
       host: tenant.host,
       token: tenant.token,
@@ -119,7 +103,7 @@ describe("NAS health: last seen, Status-Server probes, silent and back alerts", 
   });
 
   it("goes silent once after two unanswered probes and comes back once, with one alert and one mail each way", async () => {
-    answering = false;
+    fake.answering = false;
     const later = Date.now() + 3 * INTERIM * 1000;
     // One lost probe is not silence.
     expect(await check(new Date(later))).toEqual([]);
@@ -142,7 +126,7 @@ describe("NAS health: last seen, Status-Server probes, silent and back alerts", 
     const silentNas = await stack.request("GET", `/api/nas/${nasId}`, { host: tenant.host, token: tenant.token });
     expect(silentNas.body.nas.health).toMatchObject({ status: "silent", silentReason: "no_packets" });
 
-    answering = true;
+    fake.answering = true;
     const up = await check(new Date(later + 180_000));
     expect(up.map((t) => t.kind)).toEqual(["back"]);
     expect(await check(new Date(later + 240_000))).toEqual([]);

@@ -6,11 +6,10 @@
  * silent; the prefix the daemon handed out is listed with its subscriber. A limited admin sees
  * health and prefixes but none of the controls.
  */
-import { createSocket, type Socket } from "node:dgram";
-import type { AddressInfo } from "node:net";
-import { Code, decodePacket, encodeResponse } from "@proxpanel/radius";
+import type { Socket } from "node:dgram";
 import { probeStatusServer } from "@proxpanel/radius/status-probe";
 import { radclient, requireRadclient } from "@proxpanel/radius/testing/radclient";
+import { StatusServerNas } from "@proxpanel/radius/testing/status-server-nas";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestDaemon } from "../../apps/radius/src/testing.ts";
@@ -41,25 +40,6 @@ function onTenantClock(iso: string): string {
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
 }
 
-/** A NAS's Status-Server listener: answers a signed request with a signed Access-Accept, or nothing. */
-async function statusServerSocket(answer: boolean): Promise<{ socket: Socket; port: number }> {
-  const socket = createSocket("udp4");
-  socket.on("message", (msg, rinfo) => {
-    const p = decodePacket(msg);
-    if (!answer || !p || p.code !== Code.StatusServer) return;
-    const reply = encodeResponse({
-      code: Code.AccessAccept,
-      identifier: p.identifier,
-      requestAuthenticator: p.authenticator,
-      secret: SECRET,
-      attributes: [],
-    });
-    socket.send(reply, rinfo.port, rinfo.address);
-  });
-  await new Promise<void>((r) => socket.bind(0, "127.0.0.1", r));
-  return { socket, port: (socket.address() as AddressInfo).port };
-}
-
 const nav = (page: Page, label: string) =>
   page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: label, exact: true });
 const row = (page: Page, text: string) => page.locator("tbody tr", { hasText: text });
@@ -81,8 +61,8 @@ beforeAll(async () => {
   bs = await startBrowserStack();
   tenant = await signupTenant(bs.stack);
   await api("PATCH", "/api/settings/timezone", { timezone: ZONE });
-  const up = await statusServerSocket(true);
-  const down = await statusServerSocket(false);
+  const up = await StatusServerNas.start(SECRET);
+  const down = await StatusServerNas.start(SECRET, false);
   sockets.push(up.socket, down.socket);
   for (const [name, identifier, port] of [
     ["Tower Live", live, up.port],
