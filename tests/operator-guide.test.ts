@@ -3,11 +3,10 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { migratePublic } from "@proxpanel/db";
-import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStandalone } from "../apps/api/src/standalone.ts";
 import { BASE, type Stack, signupTenant, startStack, superAdminSession, TEST_SECRETS, uniqueSlug } from "./harness.ts";
+import { ScratchDatabases } from "./scratch-databases.ts";
 
 /**
  * The operator guide's moves between standalone and SaaS (infra/README.md), run as written: every
@@ -45,9 +44,8 @@ function guideSteps(markdown: string, title: string): Step[] {
 }
 
 let work: string;
-let admin: postgres.Sql;
 const stacks: Stack[] = [];
-const databases: string[] = [];
+const scratch = new ScratchDatabases("proxpanel_guide");
 
 /** Keys of a standalone install: nothing in common with the cluster's TEST_SECRETS. */
 const STANDALONE_SECRETS = {
@@ -65,15 +63,7 @@ const saasEnv = (dataDir: string) => ({
   ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
 });
 
-async function newDatabase(migrate: boolean): Promise<string> {
-  const name = `proxpanel_guide_${Date.now()}_${process.pid}_${databases.length}`;
-  await admin.unsafe(`create database "${name}"`);
-  databases.push(name);
-  const url = new URL(process.env.TEST_SERVER_URL ?? "");
-  url.pathname = `/${name}`;
-  if (migrate) await migratePublic(url.toString());
-  return url.toString();
-}
+const newDatabase = (migrate: boolean) => scratch.create({ migrate });
 
 /**
  * A folder that stands for an install: the project's files linked in, so `npm run` works there and
@@ -145,12 +135,10 @@ async function login(stack: Stack, host: string, email: string, password: string
 
 beforeAll(async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), "proxpanel-guide-"));
-  admin = postgres(process.env.TEST_SERVER_URL ?? "", { max: 1, onnotice: () => {} });
 });
 afterAll(async () => {
   for (const s of stacks) await s.close();
-  for (const name of databases) await admin.unsafe(`drop database if exists "${name}" with (force)`);
-  await admin.end();
+  await scratch.dropAll();
   await fs.rm(work, { recursive: true, force: true });
 });
 

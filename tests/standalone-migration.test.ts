@@ -4,12 +4,12 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { main as backupCli } from "@proxpanel/backup/cli";
-import { migratePublic, nasRoutes, tenants } from "@proxpanel/db";
+import { nasRoutes, tenants } from "@proxpanel/db";
 import { eq } from "drizzle-orm";
-import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStandalone } from "../apps/api/src/standalone.ts";
 import { BASE, type Stack, signupTenant, startStack, TEST_SECRETS, uniqueSlug } from "./harness.ts";
+import { ScratchDatabases } from "./scratch-databases.ts";
 
 /**
  * Both directions end to end on real PostgreSQL: a standalone install and a SaaS cluster live in two
@@ -18,9 +18,8 @@ import { BASE, type Stack, signupTenant, startStack, TEST_SECRETS, uniqueSlug } 
  */
 const run = promisify(execFile);
 let work: string;
-const databases: string[] = [];
+const scratch = new ScratchDatabases("proxpanel_sa");
 const stacks: Stack[] = [];
-let admin: postgres.Sql;
 
 /** Keys of a standalone install: nothing in common with the cluster's TEST_SECRETS. */
 const STANDALONE_SECRETS = {
@@ -30,15 +29,7 @@ const STANDALONE_SECRETS = {
   BACKUP_LICENSE_KEY: "standalone-license-0123456789abcdef",
 };
 
-async function newDatabase(): Promise<string> {
-  const name = `proxpanel_sa_${Date.now()}_${process.pid}_${databases.length}`;
-  await admin.unsafe(`create database "${name}"`);
-  databases.push(name);
-  const url = new URL(process.env.TEST_SERVER_URL ?? "");
-  url.pathname = `/${name}`;
-  await migratePublic(url.toString());
-  return url.toString();
-}
+const newDatabase = () => scratch.create();
 
 async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string[] }> {
   const out: string[] = [];
@@ -99,12 +90,10 @@ async function observe(stack: Stack, host: string, token: string, ids: string[],
 
 beforeAll(async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), "proxpanel-migration-"));
-  admin = postgres(process.env.TEST_SERVER_URL ?? "", { max: 1, onnotice: () => {} });
 });
 afterAll(async () => {
   for (const s of stacks) await s.close();
-  for (const name of databases) await admin.unsafe(`drop database if exists "${name}" with (force)`);
-  await admin.end();
+  await scratch.dropAll();
   await fs.rm(work, { recursive: true, force: true });
 });
 

@@ -8,11 +8,12 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { main as backupCli } from "@proxpanel/backup/cli";
-import { migratePublic, tenants } from "@proxpanel/db";
+import { tenants } from "@proxpanel/db";
 import { eq } from "drizzle-orm";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BASE, type Stack, signupTenant, startStack, TEST_SECRETS, type TestTenant, uniqueSlug } from "../harness.ts";
+import { ScratchDatabases } from "../scratch-databases.ts";
 
 const run = promisify(execFile);
 let work: string;
@@ -23,8 +24,7 @@ let schema: string;
 let data: { subscriberIds: string[]; nasId: string };
 const stacks: Stack[] = [];
 const citusDatabases: string[] = [];
-const plainDatabases: string[] = [];
-let plainAdmin: postgres.Sql;
+const plain = new ScratchDatabases("proxpanel_plain_xfer");
 
 const citusUrl = () => process.env.TEST_DATABASE_URL ?? "";
 const redis = process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {};
@@ -37,15 +37,7 @@ async function newCitusDatabase(): Promise<string> {
   return stdout.trim().split("\n").at(-1) ?? "";
 }
 
-async function newPlainDatabase(): Promise<string> {
-  const name = `proxpanel_plain_xfer_${Date.now()}_${process.pid}_${plainDatabases.length}`;
-  await plainAdmin.unsafe(`create database "${name}"`);
-  plainDatabases.push(name);
-  const url = new URL(process.env.TEST_SERVER_URL ?? "");
-  url.pathname = `/${name}`;
-  await migratePublic(url.toString());
-  return url.toString();
-}
+const newPlainDatabase = () => plain.create();
 
 async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string[] }> {
   const out: string[] = [];
@@ -154,7 +146,6 @@ async function login(stack: Stack, host: string, email: string, password: string
 
 beforeAll(async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), "proxpanel-citus-xfer-"));
-  plainAdmin = postgres(process.env.TEST_SERVER_URL ?? "", { max: 1, onnotice: () => {} });
   citusDir = path.join(work, "citus");
   citus = await startStack({ DATA_DIR: citusDir });
   stacks.push(citus);
@@ -166,8 +157,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const s of stacks) await s.close();
   for (const name of citusDatabases) await run("bash", ["infra/citus/cluster.sh", "drop-database", name]);
-  for (const name of plainDatabases) await plainAdmin.unsafe(`drop database if exists "${name}" with (force)`);
-  await plainAdmin?.end();
+  await plain.dropAll();
   await fs.rm(work, { recursive: true, force: true });
 });
 
