@@ -118,6 +118,9 @@ export async function startStack(env: Record<string, string> = {}, opts: { state
     // Every test connects from 127.0.0.1 and Redis outlives a run: a per-address budget would
     // spill between files and runs. Tests of the per-address limit set their own.
     LOGIN_MAX_FAILURES_PER_IP: "1000000",
+    // Tests fire dozens of requests at one tenant at once (races, parallel creations): the minute's
+    // budget alone counts for them. Tests of the short windows set their own burst.
+    TENANT_RATE_LIMIT_BURST: "1000000",
     ...TEST_SECRETS,
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...(STANDALONE_TEST_MODE ? { PROXPANEL_MODE: "standalone" } : {}),

@@ -11,8 +11,10 @@ let two: Stack;
 let tenant: TestTenant;
 beforeAll(async () => {
   redis = await startRedisServer();
-  // Two API instances on one private Redis (never the machine's own: this test stops it).
-  [one, two] = await Promise.all([startStack({ REDIS_URL: redis.url }), startStack({ REDIS_URL: redis.url })]);
+  // Two API instances on one private Redis (never the machine's own: this test stops it), with the
+  // signed-in budget's short windows on (30 at once), so both of its counters fall back too.
+  const env = { REDIS_URL: redis.url, TENANT_RATE_LIMIT_BURST: "30" };
+  [one, two] = await Promise.all([startStack(env), startStack(env)]);
   tenant = await signupTenant(one);
 });
 afterAll(async () => {

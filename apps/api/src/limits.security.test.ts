@@ -1,6 +1,8 @@
 import { randomInt } from "node:crypto";
+import { loadConfig } from "@proxpanel/config";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, signupTenant, startStack, superAdminSession } from "../../../tests/harness.ts";
+import { tenantBurstWindow } from "./limiters.ts";
 
 let stack: Stack;
 beforeAll(async () => {
@@ -53,6 +55,90 @@ describe("per-tenant rate limit", () => {
     for (let i = 0; i < 10; i++) {
       expect((await stack.request("GET", "/api/saas/tenants", { token: op.token })).status).toBe(200);
     }
+  });
+});
+
+describe("short windows of the signed-in budget (TENANT_RATE_LIMIT_BURST)", () => {
+  // 4 a minute, at most 3 at once: windows of 3 requests per 45 s (long enough that none lapses
+  // during the test on a loaded machine), the minute's 4 capping the total.
+  let spread: Stack;
+  beforeAll(async () => {
+    spread = await startStack({ TENANT_RATE_LIMIT_PER_MIN: "4", TENANT_RATE_LIMIT_BURST: "3" });
+  });
+  afterAll(() => spread?.close());
+
+  const spent = async (key: string) => {
+    const { tenantRequests, tenantBurst } = spread.runtime.deps.limiters;
+    const [minute, burst] = await Promise.all([
+      tenantRequests.get(`${key}:ratelimit`),
+      tenantBurst?.limiter.get(`${key}:ratelimit_burst`),
+    ]);
+    return { minute: minute?.consumedPoints ?? 0, burst: burst?.consumedPoints ?? 0 };
+  };
+
+  it("derives the window from the minute's budget and the burst", () => {
+    const window = (perMin: number, burst: number) =>
+      tenantBurstWindow({ TENANT_RATE_LIMIT_PER_MIN: perMin, TENANT_RATE_LIMIT_BURST: burst });
+    // The defaults: 60 of the minute's 300 per 12 s.
+    const defaults = loadConfig({ DATABASE_URL: "postgres://x@127.0.0.1/x" });
+    expect(window(defaults.TENANT_RATE_LIMIT_PER_MIN, defaults.TENANT_RATE_LIMIT_BURST)).toEqual({
+      points: 60,
+      duration: 12,
+    });
+    expect(window(4, 3)).toEqual({ points: 3, duration: 45 });
+    // Never below a second, nor below a second's share of the minute.
+    expect(window(6000, 20)).toEqual({ points: 100, duration: 1 });
+    // A burst of the whole minute (or more) leaves the minute alone, as before.
+    expect(window(300, 300)).toBeUndefined();
+  });
+
+  it("refuses a burst past the allowance with the stable 429, without spending the minute", async () => {
+    const [a, b] = await Promise.all([signupTenant(spread), signupTenant(spread)]);
+    const me = (t: typeof a) => spread.request("GET", "/api/auth/me", { host: t.host, token: t.token });
+    const first = await me(a);
+    expect(first.status).toBe(200);
+    // The tighter of the two budgets is the one the headers describe.
+    expect(first.headers["ratelimit-limit"]).toBe("3");
+    expect(first.headers["ratelimit-remaining"]).toBe("2");
+    expect((await me(a)).status).toBe(200);
+    expect((await me(a)).status).toBe(200);
+
+    const refused = await me(a);
+    expect(refused.status).toBe(429);
+    expect(refused.body.error).toMatchObject({
+      code: "rate_limited",
+      message: "Too many requests for this workspace; slow down.",
+    });
+    expect(Number(refused.headers["retry-after"])).toBeGreaterThanOrEqual(1);
+    expect(Number(refused.headers["retry-after"])).toBeLessThanOrEqual(45);
+    expect(refused.headers["ratelimit-limit"]).toBe("3");
+    expect(refused.headers["ratelimit-remaining"]).toBe("0");
+    // The refusal did not spend the minute: its fourth request is still there when the window ends.
+    expect(await spent(`tenant_${a.id}`)).toEqual({ minute: 3, burst: 4 });
+
+    // Refused early from then on (the memo follows the short window), the counters untouched.
+    const early = await me(a);
+    expect(early.status).toBe(429);
+    expect(early.body.error.code).toBe("rate_limited");
+    expect(early.headers["ratelimit-limit"]).toBe("3");
+    expect(Number(early.headers["retry-after"])).toBeLessThanOrEqual(45);
+    expect(await spent(`tenant_${a.id}`)).toEqual({ minute: 3, burst: 4 });
+
+    // Another tenant's budget is its own.
+    const other = await me(b);
+    expect(other.status).toBe(200);
+    expect(other.headers["ratelimit-remaining"]).toBe("2");
+  });
+
+  it("still enforces the minute's total when the short window has room", async () => {
+    const t = await signupTenant(spread);
+    // The minute's 4 already spent (as by three earlier windows), the short window fresh.
+    await spread.runtime.deps.limiters.tenantRequests.penalty(`tenant_${t.id}:ratelimit`, 4);
+    const res = await spread.request("GET", "/api/auth/me", { host: t.host, token: t.token });
+    expect(res.status).toBe(429);
+    expect(res.body.error.code).toBe("rate_limited");
+    expect(res.headers["ratelimit-limit"]).toBe("4");
+    expect(Number(res.headers["retry-after"])).toBeLessThanOrEqual(60);
   });
 });
 

@@ -80,6 +80,11 @@ const schema = z
     // budgets of their own (per client address, and per tenant), so anonymous floods cannot lock
     // the tenant's staff out.
     TENANT_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(1).default(300),
+    // The most of that budget a tenant may spend at once: it is handed out in short windows of
+    // this many requests (each window its share of the minute, whole seconds), so a tenant cannot
+    // spend the whole minute in a burst at the window's start. At or above the minute's budget,
+    // the minute alone counts.
+    TENANT_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(60),
     ANON_RATE_LIMIT_PER_MIN_PER_IP: z.coerce.number().int().min(1).default(120),
     ANON_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(1).default(1200),
     LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),

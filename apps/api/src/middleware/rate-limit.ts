@@ -18,6 +18,9 @@ function setHeaders(c: Context<AppEnv>, limit: number, res: RateLimiterRes) {
   c.header("RateLimit-Reset", String(Math.ceil(res.msBeforeNext / 1000)));
 }
 
+/** A limiter, its key, its points (for the headers) and the budget's name (for the refusal metric). */
+type Budget = [RateLimiterAbstract, string, number, string];
+
 /** Whether the request carries a token this tenant signed (its session is checked later, by auth). */
 async function signedIn(deps: AppDeps, c: Context<AppEnv>, tenantId: string): Promise<boolean> {
   const token = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
@@ -28,7 +31,7 @@ async function signedIn(deps: AppDeps, c: Context<AppEnv>, tenantId: string): Pr
 
 /**
  * Three budgets a minute, counted in shared state: signed-in requests per tenant
- * (TENANT_RATE_LIMIT_PER_MIN), and for requests without a valid token of the tenant one per
+ * (TENANT_RATE_LIMIT_PER_MIN, handed out in short windows of TENANT_RATE_LIMIT_BURST), and for requests without a valid token of the tenant one per
  * client address (ANON_RATE_LIMIT_PER_MIN_PER_IP) and one for the tenant as a whole
  * (ANON_RATE_LIMIT_PER_MIN). An anonymous flood spends only the anonymous budgets: the tenant's
  * staff, once signed in, keep being answered.
@@ -37,9 +40,15 @@ export function tenantRateLimit(deps: AppDeps) {
   const { config, limiters } = deps;
   return createMiddleware<AppEnv>(async (c, next) => {
     const tenant = c.get("tenant");
-    // The last element names the budget for the refusal metric.
-    const budgets: [RateLimiterAbstract, string, number, string][] = (await signedIn(deps, c, tenant.id))
-      ? [[limiters.tenantRequests, `tenant_${tenant.id}:ratelimit`, config.TENANT_RATE_LIMIT_PER_MIN, "tenant"]]
+    const burst: Budget[] = limiters.tenantBurst
+      ? [[limiters.tenantBurst.limiter, `tenant_${tenant.id}:ratelimit_burst`, limiters.tenantBurst.points, "tenant"]]
+      : [];
+    const budgets: Budget[] = (await signedIn(deps, c, tenant.id))
+      ? [
+          // The short window first: a request it refuses does not spend the minute's budget.
+          ...burst,
+          [limiters.tenantRequests, `tenant_${tenant.id}:ratelimit`, config.TENANT_RATE_LIMIT_PER_MIN, "tenant"],
+        ]
       : [
           [
             limiters.anonymousPerIp,
@@ -57,8 +66,9 @@ export function tenantRateLimit(deps: AppDeps) {
       } catch (err) {
         if (!isLimiterRes(err)) throw err;
         rateLimitRefusals.inc({ budget, tenant: apiTenantLabel(tenant.id) });
-        // The shared counter says the signed-in budget is spent until its window ends: the node
-        // handler refuses the rest of this window's signed-in requests before the app.
+        // The shared counter says the signed-in budget (its short window or the minute) is spent
+        // until that window ends: the node handler refuses the tenant's signed-in requests
+        // before the app until then.
         if (budget === "tenant") limiters.tenantBlocks.block(c.get("host"), tenant.id, err.msBeforeNext, limit);
         const retry = String(Math.ceil(err.msBeforeNext / 1000));
         throw new AppError(429, ErrorCode.rateLimited, TENANT_RATE_LIMIT_MESSAGE, undefined, {
