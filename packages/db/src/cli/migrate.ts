@@ -1,4 +1,5 @@
-// `npm run db:migrate`: registry migrations, then every tenant schema.
+// The full `npm run db:migrate` (registry migrations, then every tenant schema), loaded through tsx by
+// migrate.mjs when there is something to apply or its one-query check cannot tell.
 import { loadConfig } from "@proxpanel/config";
 import { migratePublic } from "../migrate/public.ts";
 import { migrateAllTenants } from "../migrate/tenant.ts";
