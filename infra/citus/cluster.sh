@@ -116,6 +116,36 @@ psql_at() {
 
 running() { as_pg "$PG_BIN/pg_ctl" -D "$1" status >/dev/null 2>&1; }
 
+# The settings this script owns, in a file of their own that postgresql.conf includes last, so
+# every `start` brings a node made by an older version of the script up to date (a setting that
+# needs a restart restarts it; see start_node). wal_level = logical with room for replication slots,
+# WAL senders and background workers: citus_schema_move copies a tenant by logical replication while
+# its writes go on (one slot and sender per move on the source, one subscription worker per move on
+# the target, plus Citus's maintenance daemon per database: test runs make many databases).
+node_settings() {
+  cat <<EOF
+# Written by infra/citus/cluster.sh on every start: edit the script, not this file.
+port = $1
+listen_addresses = '127.0.0.1'
+unix_socket_directories = ''
+shared_preload_libraries = 'citus'
+citus.node_conninfo = 'sslmode=disable'
+max_connections = 300
+max_prepared_transactions = 300
+max_locks_per_transaction = 256
+wal_level = logical
+max_replication_slots = 32
+max_wal_senders = 32
+max_worker_processes = 64
+max_logical_replication_workers = 16
+max_sync_workers_per_subscription = 4
+# A throw-away local cluster: durability traded for speed (it holds only test and trial data).
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+EOF
+}
+
 start_node() {
   local name=$1 port=$2
   local dir="$state/$name"
@@ -124,22 +154,22 @@ start_node() {
     [ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
     chmod 700 "$dir"
     as_pg "$PG_BIN/initdb" -D "$dir" -U postgres --auth=trust --encoding=UTF8 --locale=C >/dev/null
-    # A throw-away local cluster: durability traded for speed (it holds only test and trial data).
-    cat >>"$dir/postgresql.conf" <<EOF
-port = $port
-listen_addresses = '127.0.0.1'
-unix_socket_directories = ''
-shared_preload_libraries = 'citus'
-citus.node_conninfo = 'sslmode=disable'
-max_connections = 300
-max_prepared_transactions = 300
-max_locks_per_transaction = 256
-fsync = off
-synchronous_commit = off
-full_page_writes = off
-EOF
   fi
-  if running "$dir"; then return 0; fi
+  node_settings "$port" | as_pg tee "$dir/proxpanel.conf" >/dev/null
+  grep -qx "include 'proxpanel.conf'" "$dir/postgresql.conf" ||
+    echo "include 'proxpanel.conf'" | as_pg tee -a "$dir/postgresql.conf" >/dev/null
+  if running "$dir"; then
+    # Reload, then restart only if a setting that needs one (wal_level, ...) differs from the
+    # running server's: a node started by an older script gets wal_level = logical this way.
+    psql_at "$port" postgres -c "SELECT pg_reload_conf()" >/dev/null
+    sleep 1
+    if [ -n "$(psql_at "$port" postgres -c "SELECT name FROM pg_settings WHERE pending_restart LIMIT 1")" ]; then
+      say "$name: restarting for changed settings ($(psql_at "$port" postgres -c "SELECT string_agg(name, ', ') FROM pg_settings WHERE pending_restart"))"
+      as_pg "$PG_BIN/pg_ctl" -D "$dir" -m fast -w -t 60 restart -l "$state/log/$name.log" >/dev/null 9>&- ||
+        { tail -n 20 "$state/log/$name.log" >&2; die "$name did not restart"; }
+    fi
+    return 0
+  fi
   # The server writes its log itself, as the postgres user.
   local log="$state/log/$name.log"
   mkdir -p "$state/log"

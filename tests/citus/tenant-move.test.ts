@@ -1,7 +1,8 @@
 // Runs only in the citus project: a tenant is moved to the other worker and back through the console
 // API while its API writes and its RADIUS accounting (a real daemon, radclient as the NAS) keep
-// running. Writes may wait while Citus copies the schema; none may fail and none may be lost:
-// every acknowledged write is counted and found afterwards.
+// running. The local cluster runs wal_level = logical, so the move copies by logical replication
+// (`auto`): writes go on during the copy and wait only for the final switch; none may fail and none
+// may be lost: every acknowledged write is counted and found afterwards.
 import { superAdminAudit, tenants } from "@proxpanel/db";
 import { requireRadclient } from "@proxpanel/radius/testing/radclient";
 import { and, eq } from "drizzle-orm";
@@ -59,15 +60,22 @@ describe("moving a tenant between Citus workers under traffic", () => {
     const apiFailures: string[] = [];
     const createdIds: string[] = [];
     let reads = 0;
+    // Writes that began after a move was asked for and were answered before it was: with logical
+    // replication they go on during the copy (with block_writes they would all wait for its end).
+    let moving = false;
+    let writesDuringMoves = 0;
     const api = (async () => {
       for (let i = 0; running; i++) {
+        const startedMoving = moving;
         const res = await stack.request("POST", "/api/subscribers", {
           host: tenant.host,
           token: tenant.token,
           body: { username: `mv${i}`, password: "pw-123456", planId },
         });
-        if (res.status === 201) createdIds.push(res.body.subscriber.id);
-        else apiFailures.push(`POST ${res.status} ${JSON.stringify(res.body)}`);
+        if (res.status === 201) {
+          createdIds.push(res.body.subscriber.id);
+          if (startedMoving && moving) writesDuringMoves++;
+        } else apiFailures.push(`POST ${res.status} ${JSON.stringify(res.body)}`);
         const list = await stack.request("GET", "/api/subscribers?limit=5", { host: tenant.host, token: tenant.token });
         if (list.status === 200) reads++;
         else apiFailures.push(`GET ${list.status} ${JSON.stringify(list.body)}`);
@@ -91,27 +99,31 @@ describe("moving a tenant between Citus workers under traffic", () => {
     })();
 
     const settle = () => new Promise((r) => setTimeout(r, 1500));
+    const move = async (node: string) => {
+      moving = true;
+      try {
+        return await stack.request("POST", `/api/saas/tenants/${tenant.id}/move`, { token: op.token, body: { node } });
+      } finally {
+        moving = false;
+      }
+    };
     await settle();
-    const there = await stack.request("POST", `/api/saas/tenants/${tenant.id}/move`, {
-      token: op.token,
-      body: { node: to },
-    });
+    const there = await move(to);
     expect(there.status, JSON.stringify(there.body)).toBe(200);
-    expect(there.body).toMatchObject({ moved: true, from, to });
+    // The default mode where every worker runs wal_level = logical and every table has a key.
+    expect(there.body).toMatchObject({ moved: true, from, to, mode: "auto" });
     expect(there.body.placement.node).toBe(to);
     await settle();
-    const back = await stack.request("POST", `/api/saas/tenants/${tenant.id}/move`, {
-      token: op.token,
-      body: { node: from },
-    });
+    const back = await move(from);
     expect(back.status, JSON.stringify(back.body)).toBe(200);
-    expect(back.body).toMatchObject({ moved: true, from: to, to: from });
+    expect(back.body).toMatchObject({ moved: true, from: to, to: from, mode: "auto" });
     await settle();
     running = false;
     await Promise.all([api, acct]);
 
     expect(apiFailures).toEqual([]);
     expect(createdIds.length).toBeGreaterThan(0);
+    expect(writesDuringMoves, "API writes begun and answered while a move ran").toBeGreaterThan(0);
     expect(reads).toBeGreaterThan(0);
     expect(acked.size).toBe(sent);
 
@@ -136,7 +148,10 @@ describe("moving a tenant between Citus workers under traffic", () => {
       .select({ details: superAdminAudit.details })
       .from(superAdminAudit)
       .where(and(eq(superAdminAudit.tenantId, tenant.id), eq(superAdminAudit.action, "tenant.move")));
-    expect(audited.map((a) => (a.details as { to: string }).to)).toEqual([to, from]);
+    expect(audited.map((a) => a.details as { to: string; mode: string })).toEqual([
+      expect.objectContaining({ to, mode: "auto" }),
+      expect.objectContaining({ to: from, mode: "auto" }),
+    ]);
   });
 
   it("refuses an unknown node (400 naming node) and a move to where it is changes nothing", async () => {

@@ -33,7 +33,9 @@ export interface TenantPlacement {
 /**
  * How Citus copies the schema. `block_writes` holds writes to the tenant (they wait, none fail)
  * while its tables are copied; `auto` uses logical replication and pauses writes only for the final
- * switch, which needs `wal_level = logical` on the workers and a replica identity on every table.
+ * switch, which needs `wal_level = logical` on the workers and a replica identity on every table
+ * (the default when both hold: see defaultMode). `force_logical` is `auto` that also copies tables
+ * without a replica identity (their updates and deletes then fail during the move).
  */
 export type TransferMode = "auto" | "block_writes" | "force_logical";
 
@@ -107,13 +109,25 @@ export async function tenantPlacement(db: Db, id: string): Promise<TenantPlaceme
   return { distributed: here.length > 0, node: here[0] ?? null, nodes };
 }
 
-/** `logical` when every worker could use logical replication for the copy. */
-async function defaultMode(db: Reader): Promise<TransferMode> {
-  const [row] = await rows<{ logical: boolean | null }>(
+/**
+ * `auto` (logical replication: writes go on during the copy and pause only for the switch) when
+ * every worker runs `wal_level = logical` and every table of the schema has a replica identity
+ * (primary key); else `block_writes` (writes wait for the whole copy; none fails). Citus's `auto`
+ * would refuse a table without one rather than fall back, so that is checked here first.
+ */
+async function defaultMode(db: Reader, schemaName: string): Promise<TransferMode> {
+  const [row] = await rows<{ logical: boolean | null; identified: boolean }>(
     db,
-    sql`select bool_and(success and result = 'logical') as logical from run_command_on_workers('show wal_level')`,
+    sql`select (select bool_and(success and result = 'logical') from run_command_on_workers('show wal_level')) as logical,
+               not exists (
+                 select 1 from pg_class c
+                  where c.relnamespace = ${schemaName}::regnamespace and c.relkind in ('r', 'p')
+                    and not (c.relreplident = 'f'
+                      or (c.relreplident = 'd' and exists (select 1 from pg_index i where i.indrelid = c.oid and i.indisprimary))
+                      or (c.relreplident = 'i' and exists (select 1 from pg_index i where i.indrelid = c.oid and i.indisreplident)))
+               ) as identified`,
   );
-  return row?.logical ? "auto" : "block_writes";
+  return row?.logical && row.identified ? "auto" : "block_writes";
 }
 
 /**
@@ -150,8 +164,9 @@ export interface MoveResult {
 /**
  * Moves the tenant's schema to `node` (host:port of an active worker). Synchronous: returns once
  * Citus has copied the tables, switched the coordinator's routing to the new placement and
- * dropped the old one. Requests meanwhile keep working (writes wait during the copy with
- * `block_writes`). Moving to where it already is changes nothing. Audited once done.
+ * dropped the old one. Requests meanwhile keep working: with `auto` writes go on during the copy
+ * and wait only for the switch; with `block_writes` they wait for the whole copy. Moving to where
+ * it already is changes nothing. Audited once done.
  */
 export async function moveTenant(
   db: Db,
@@ -190,7 +205,7 @@ export async function moveTenant(
       `node: ${target.node} does not take tenants (Citus shouldhaveshards is off for it).`,
     );
   }
-  const mode = input.mode ?? (await defaultMode(db));
+  const mode = input.mode ?? (await defaultMode(db, schemaName));
   const at = target.node.lastIndexOf(":");
   const host = target.node.slice(0, at);
   const port = Number(target.node.slice(at + 1));

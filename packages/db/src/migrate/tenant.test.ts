@@ -132,6 +132,27 @@ describe("tenant migrations", () => {
     expect(row?.schemaVersion).toBe(latestTenantVersion());
   });
 
+  it("gives every tenant table a primary key (or another replica identity), which moving a tenant by logical replication needs", async () => {
+    // Citus's `auto` move (wal_level = logical) copies a tenant while its writes go on and replays
+    // them on the new node by replica identity: a table without one would make every move fail
+    // (or fall back to holding writes). A new tenant table must come with a primary key.
+    const [schema] = schemas;
+    if (!schema) throw new Error("setup");
+    const without = await database.db.execute<{ table: string }>(
+      sql`select c.relname as "table" from pg_class c
+           where c.relnamespace = ${schema}::regnamespace and c.relkind in ('r', 'p')
+             and not (c.relreplident = 'f'
+               or (c.relreplident = 'd' and exists (select 1 from pg_index i where i.indrelid = c.oid and i.indisprimary))
+               or (c.relreplident = 'i' and exists (select 1 from pg_index i where i.indrelid = c.oid and i.indisreplident)))
+           order by 1`,
+    );
+    expect(without.map((r) => r.table)).toEqual([]);
+    const tables = await database.db.execute<{ n: number }>(
+      sql`select count(*)::int as n from pg_class where relnamespace = ${schema}::regnamespace and relkind in ('r', 'p')`,
+    );
+    expect(tables[0]?.n).toBe(tenantTableNames().length + 1);
+  });
+
   it("has the generated template at the latest version", () => {
     // After adding a tenant migration: DATABASE_URL=… npx tsx packages/db/src/cli/tenant-template.ts
     expect(tenantTemplate()?.version, "drizzle/tenant-template.sql is stale: regenerate it").toBe(
