@@ -94,6 +94,64 @@ describe("every tenant page in Chromium", { timeout: 120_000 }, () => {
     expect(list.body.items.map((s: { username: string }) => s.username).sort()).toEqual(["csv.one", "csv.two"]);
   });
 
+  it("reports IPv6 prefixes that overlap a pool, another subscriber or an earlier line when checking the file", async () => {
+    const call = async (method: string, p: string, body: unknown) => {
+      const res = await bs.stack.request(method, p, { host: tenant.host, token: tenant.token, body });
+      if (res.status !== 201) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(res.body)}`);
+    };
+    await call("POST", "/api/ipv6-pools", { name: "Dynamic v6", prefix: "2001:db8:7000::/48", assignLength: 64 });
+    const planId = (await bs.stack.request("GET", "/api/plans", { host: tenant.host, token: tenant.token })).body
+      .items[0].id;
+    await call("POST", "/api/subscribers", {
+      username: "v6.holder",
+      password: "secret-1",
+      planId,
+      delegatedIpv6Prefix: "2001:db8:8000::/56",
+    });
+    await page
+      .getByRole("navigation", { name: "Main" })
+      .getByRole("link", { name: "Subscribers", exact: true })
+      .click();
+    await page.getByRole("button", { name: "Import CSV" }).click();
+    const dlg = page.getByRole("dialog", { name: "Import subscribers from CSV" });
+    const csv = [
+      "username,password,plan,static_ipv6_prefix,delegated_ipv6_prefix",
+      "v6.pool,secret-1,Basic,2001:db8:7000:9::/64,",
+      "v6.other,secret-1,Basic,2001:db8:8000:20::/64,",
+      "v6.first,secret-1,Basic,,2001:db8:9000::/56",
+      "v6.second,secret-1,Basic,2001:db8:9000:1::/64,",
+      "v6.free,secret-1,Basic,2001:db8:a000::/64,2001:db8:a000::/56",
+    ].join("\n");
+    await dlg.getByLabel("CSV file").setInputFiles({ name: "v6.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+    await dlg.getByRole("button", { name: "Check file" }).click();
+    const report = dlg.getByTestId("import-report");
+    await report.getByText("Checked 5 rows: 2 valid, 3 with problems.").waitFor();
+    const rows = await report
+      .locator("tbody tr")
+      .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)));
+    expect(rows).toEqual([
+      [
+        "2",
+        "v6.pool",
+        'static_ipv6_prefix: 2001:db8:7000:9::/64 overlaps the IPv6 pool "Dynamic v6" (2001:db8:7000::/48), whose prefixes are handed out dynamically',
+      ],
+      ["3", "v6.other", "static_ipv6_prefix: 2001:db8:8000:20::/64 overlaps another subscriber's static IPv6 prefix"],
+      [
+        "5",
+        "v6.second",
+        "static_ipv6_prefix: 2001:db8:9000:1::/64 overlaps line 4's delegated_ipv6_prefix (2001:db8:9000::/56)",
+      ],
+    ]);
+    expect(await dlg.getByRole("button", { name: "Import" }).isDisabled()).toBe(true);
+    await screenshot(page, "csv-import-ipv6-overlaps");
+    await dlg.getByRole("button", { name: "Close" }).click();
+    const list = await bs.stack.request("GET", "/api/subscribers?search=v6.", {
+      host: tenant.host,
+      token: tenant.token,
+    });
+    expect(list.body.items.map((s: { username: string }) => s.username)).toEqual(["v6.holder"]);
+  });
+
   it("shows the server's own message when the API refuses a request", async () => {
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Plans", exact: true }).click();
     await page.getByRole("button", { name: "New plan" }).click();

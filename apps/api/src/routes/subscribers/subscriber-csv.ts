@@ -9,6 +9,7 @@ import { writeAudit } from "../../services/audit.ts";
 import { inTransaction, type ServiceCtx } from "../../services/context.ts";
 import { isoDate } from "../../validate.ts";
 import { ipv6Prefix } from "../ipv6-pools/schemas.ts";
+import { type ImportedPrefix, ipv6Overlaps, takenIpv6 } from "./import-ipv6.ts";
 import { assertImportedIpv6Free } from "./static-ipv6.ts";
 import { assertUnderCap } from "./subscribers.ts";
 
@@ -67,9 +68,12 @@ export interface RowError {
 const MAX_ROWS = 20_000;
 
 /**
- * Checks every row (shape, plan, duplicates in the file and in the tenant) and, unless it is a dry
- * run, inserts them all in one transaction under the subscriber cap. Any bad row means nothing
- * is imported: the report lists every problem so the file can be fixed in one go.
+ * Checks every row (shape, plan, duplicates in the file and in the tenant, IPv6 prefixes overlapping
+ * a pool, another subscriber's or an earlier line's) and, unless it is a dry run, inserts them all
+ * in one transaction under the subscriber cap. Any bad row means nothing is imported: the report
+ * lists every problem so the file can be fixed in one go. The dry run and the real import report
+ * the same problems; the overlap check runs again inside the import's transaction, under the lock,
+ * against what changed in between.
  */
 export async function importSubscribers(
   deps: { key: Buffer },
@@ -109,9 +113,7 @@ export async function importSubscribers(
       : [],
   );
   const seen = new Map<string, number>();
-  const errors: RowError[] = [];
-  const valid: { line: number; data: z.infer<typeof row>; planId: string; validityDays: number }[] = [];
-  records.forEach((rec, i) => {
+  const checked = records.map((rec, i) => {
     const line = i + 2; // header is line 1
     const parsed = row.safeParse(rec);
     const problems: string[] = [];
@@ -125,12 +127,28 @@ export async function importSubscribers(
     const plan = planByName.get((rec.plan ?? "").toLowerCase());
     if (rec.plan && !plan) problems.push(`plan: no plan named "${rec.plan}"`);
     else if (plan && !plan.active) problems.push(`plan: "${plan.name}" is not active`);
+    return { line, rec, parsed, problems, plan };
+  });
+  // IPv6 overlaps (pools, other subscribers, earlier lines), for every prefix that is well formed
+  // even on a line with other problems, so the file can be fixed in one go.
+  const prefixes: ImportedPrefix[] = [];
+  for (const { line, rec } of checked) {
+    for (const column of ["static_ipv6_prefix", "delegated_ipv6_prefix"] as const) {
+      const p = rec[column] ? ipv6Prefix.safeParse(rec[column]) : undefined;
+      if (p?.success) prefixes.push({ line, column, prefix: p.data });
+    }
+  }
+  const overlaps = prefixes.length ? ipv6Overlaps(prefixes, await takenIpv6(ctx)) : new Map<number, string[]>();
+  const errors: RowError[] = [];
+  const valid: { line: number; data: z.infer<typeof row>; planId: string; validityDays: number }[] = [];
+  for (const { line, rec, parsed, problems, plan } of checked) {
+    problems.push(...(overlaps.get(line) ?? []));
     if (problems.length || !parsed.success || !plan) {
       errors.push({ line, ...(rec.username ? { username: rec.username } : {}), errors: problems });
-      return;
+      continue;
     }
     valid.push({ line, data: parsed.data, planId: plan.id, validityDays: plan.validityDays });
-  });
+  }
   const report = { rows: records.length, valid: valid.length, errors, dryRun: input.dryRun, imported: 0 };
   if (input.dryRun || records.length === 0) return report;
   if (errors.length) {

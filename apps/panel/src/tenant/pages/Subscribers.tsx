@@ -440,8 +440,9 @@ function ImportDialog(props: { onDone: () => void; onClose: () => void }) {
   return (
     <Modal title="Import subscribers from CSV" onClose={props.onClose}>
       <p class="muted">
-        Columns: username, password, plan, status, expires_at, full_name, email, phone, address, static_ip, mac_address,
-        notes. Check first; nothing is imported while any row has a problem.
+        Columns: username, password, plan, status, expires_at, full_name, email, phone, address, static_ip,
+        static_ipv6_prefix, delegated_ipv6_prefix, simultaneous_use, mac_address, notes. Check first; nothing is
+        imported while any row has a problem (an IPv6 prefix inside a pool or another subscriber's prefix is one).
       </p>
       <div class="field">
         <label for="csv-file">CSV file</label>
