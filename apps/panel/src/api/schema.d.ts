@@ -14423,7 +14423,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Deleted with its vouchers */
+      /** @description Deleted with its vouchers (refused once one was used). A reseller's login with vouchers.create may delete its own batches; the price of the unused vouchers goes back to the buying reseller's balance */
       204: {
         headers: {
           [name: string]: unknown;
@@ -14632,7 +14632,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Deleted */
+      /** @description Deleted; an unused voucher's price goes back to the buying reseller's balance. A reseller's login with vouchers.create may delete its own unused vouchers (a used one is 409) */
       204: {
         headers: {
           [name: string]: unknown;

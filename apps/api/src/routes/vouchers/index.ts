@@ -1,7 +1,10 @@
+import { hasPermission } from "@proxpanel/auth";
 import { Hono } from "hono";
+import { createMiddleware } from "hono/factory";
 import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import type { AppEnv } from "../../env.ts";
+import { forbidden } from "../../errors.ts";
 import { requirePermission, requireTenantAuth } from "../../middleware/auth.ts";
 import { fileResponse, jsonResponse, noContent } from "../../openapi.ts";
 import { pageQuery } from "../../pagination.ts";
@@ -74,6 +77,18 @@ const voucherQuery = z.object({
 });
 const idParam = z.object({ id: z.uuid() });
 const patchBody = z.object({ disabled: z.boolean() }).strict();
+
+/**
+ * Deleting vouchers: staff with vouchers.edit, or a reseller's login that may buy them
+ * (vouchers.create), for its own unused vouchers only (checked in the service), refunded to its balance.
+ */
+const mayDeleteVouchers = createMiddleware<AppEnv>(async (c, next) => {
+  const auth = c.get("auth");
+  const reseller = auth.resellerId && hasPermission(auth.permissions, "vouchers.create");
+  if (!reseller && !hasPermission(auth.permissions, "vouchers.edit"))
+    throw forbidden("Missing permission vouchers.edit");
+  await next();
+});
 
 /** /api/vouchers: hotspot voucher batches (prepaid cards), their codes, CSV and printable cards. */
 export function voucherRoutes(deps: AppDeps) {
@@ -156,8 +171,10 @@ export function voucherRoutes(deps: AppDeps) {
     )
     .delete(
       "/batches/:id",
-      noContent("Deleted with its vouchers"),
-      requirePermission("vouchers.edit"),
+      noContent(
+        "Deleted with its vouchers (refused once one was used). A reseller's login with vouchers.create may delete its own batches; the price of the unused vouchers goes back to the buying reseller's balance",
+      ),
+      mayDeleteVouchers,
       validate("param", idParam),
       async (c) => {
         await deleteBatch({ ctx: serviceCtx(c), input: c.req.valid("param") });
@@ -185,8 +202,16 @@ export function voucherRoutes(deps: AppDeps) {
           }),
         }),
     )
-    .delete("/:id", noContent("Deleted"), requirePermission("vouchers.edit"), validate("param", idParam), async (c) => {
-      await deleteVoucher({ ctx: serviceCtx(c), input: c.req.valid("param") });
-      return c.body(null, 204);
-    });
+    .delete(
+      "/:id",
+      noContent(
+        "Deleted; an unused voucher's price goes back to the buying reseller's balance. A reseller's login with vouchers.create may delete its own unused vouchers (a used one is 409)",
+      ),
+      mayDeleteVouchers,
+      validate("param", idParam),
+      async (c) => {
+        await deleteVoucher({ ctx: serviceCtx(c), input: c.req.valid("param") });
+        return c.body(null, 204);
+      },
+    );
 }

@@ -175,4 +175,84 @@ describe("voucher isolation", () => {
     expect(mine?.balanceCents).toBe(1000);
     expect(await stateB()).toEqual(before);
   });
+
+  it("a reseller deletes only its own vouchers: never another reseller's, the tenant's own, or another tenant's", async () => {
+    const tenantDb = async (t: TestTenant) => {
+      const row = (await stack.runtime.deps.db.select().from(tenants).where(eq(tenants.id, t.id)))[0];
+      return stack.runtime.deps.tenantClients.get(row?.schemaName ?? "");
+    };
+    const [da, dbB] = [await tenantDb(a), await tenantDb(b)];
+    const mk = async (t: TestTenant, name: string) => {
+      const email = `${name}@delete.vouchers.example`;
+      const id = (await as(t)("POST", "/api/resellers", { name, email, password: "reseller-password" })).body.reseller
+        .id as string;
+      await as(t)("POST", `/api/resellers/${id}/topup`, { amountCents: 1000 });
+      const l = await stack.request("POST", "/api/auth/login", {
+        host: t.host,
+        body: { email, password: "reseller-password" },
+      });
+      const call = (method: string, p: string, body?: unknown) =>
+        stack.request(method, p, { host: t.host, token: l.body.token as string, body });
+      const batch = (await call("POST", "/api/vouchers/batches", { count: 2, priceCents: 200, validityS: 3600 })).body
+        .batch.id as string;
+      const voucher = (await call("GET", `/api/vouchers?batchId=${batch}`)).body.items[0].id as string;
+      return { id, token: l.body.token as string, call, batch, voucher };
+    };
+    const resA = await mk(a, "del-a");
+    const resA2 = await mk(a, "del-a2");
+    const resB = await mk(b, "del-b");
+    const ownerVoucher = (await as(a)("GET", `/api/vouchers?batchId=${ids.batchA}`)).body.items[0].id as string;
+    const snapshot = async () => ({
+      balances: (await da.db.select().from(da.t.resellers)).map((r) => [r.name, r.balanceCents]).sort(),
+      balancesB: (await dbB.db.select().from(dbB.t.resellers)).map((r) => [r.name, r.balanceCents]).sort(),
+      vouchers: (await da.db.select().from(da.t.vouchers)).length,
+      vouchersB: (await dbB.db.select().from(dbB.t.vouchers)).length,
+      moves:
+        (await da.db.select().from(da.t.transactions)).length + (await dbB.db.select().from(dbB.t.transactions)).length,
+    });
+    const before = await snapshot();
+    // Reseller A: another reseller's voucher and batch, the tenant's own, and tenant B's, all 404.
+    for (const p of [
+      `/api/vouchers/${resA2.voucher}`,
+      `/api/vouchers/batches/${resA2.batch}`,
+      `/api/vouchers/${ownerVoucher}`,
+      `/api/vouchers/batches/${ids.batchA}`,
+      `/api/vouchers/${resB.voucher}`,
+      `/api/vouchers/batches/${resB.batch}`,
+      `/api/vouchers/${ids.voucherB}`,
+    ]) {
+      expectError(await resA.call("DELETE", p), 404, "not_found");
+    }
+    // Its token on tenant B's host is no token there.
+    const cross = await stack.request("DELETE", `/api/vouchers/${resB.voucher}`, { host: b.host, token: resA.token });
+    expect(cross.status).toBe(401);
+    // A view-only user may not delete at all, even vouchers it can see.
+    const [group] = await da.db
+      .insert(da.t.permissionGroups)
+      .values({ name: "Voucher viewers (delete)", permissions: ["vouchers.view"] })
+      .returning();
+    await da.db.insert(da.t.users).values({
+      email: "viewer-delete@vouchers.example",
+      passwordHash: await hashPassword("viewer-password-1"),
+      permissionGroupId: group?.id ?? null,
+    });
+    const viewer = await stack.request("POST", "/api/auth/login", {
+      host: a.host,
+      body: { email: "viewer-delete@vouchers.example", password: "viewer-password-1" },
+    });
+    for (const p of [`/api/vouchers/${resA.voucher}`, `/api/vouchers/batches/${resA.batch}`]) {
+      const res = await stack.request("DELETE", p, { host: a.host, token: viewer.body.token });
+      expectError(res, 403, "forbidden");
+    }
+    expect(await snapshot()).toEqual(before);
+
+    // Its own: refunded to itself only.
+    expect((await resA.call("DELETE", `/api/vouchers/batches/${resA.batch}`)).status).toBe(204);
+    const after = await snapshot();
+    expect(after.balances).toEqual(
+      before.balances.map(([name, cents]) => [name, name === "del-a" ? (cents as number) + 400 : cents]),
+    );
+    expect([after.balancesB, after.vouchersB]).toEqual([before.balancesB, before.vouchersB]);
+    expect(after.vouchers).toBe(before.vouchers - 2);
+  });
 });

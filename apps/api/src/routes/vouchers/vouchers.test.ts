@@ -282,4 +282,63 @@ describe("resellers buying vouchers", () => {
       .where(eq(tenant.t.voucherBatches.id, first.id as string));
     expect(stillFirst?.chargedCents).toBe(750);
   });
+
+  it("lets a reseller delete its own unused vouchers and batches, refunded in the same transaction with audit; a used one stays", async () => {
+    const email = "self-refund@resellers.example";
+    const rid = (await op("POST", "/api/resellers", { name: "Self refunds", email, password: "reseller-password" }))
+      .body.reseller.id as string;
+    const login = await stack.request("POST", "/api/auth/login", {
+      host: a.host,
+      body: { email, password: "reseller-password" },
+    });
+    const r = (method: string, p: string, body?: unknown) =>
+      stack.request(method, p, { host: a.host, token: login.body.token, body });
+    await op("POST", `/api/resellers/${rid}/topup`, { amountCents: 1000 });
+    const balance = async () =>
+      (await tenant.db.select().from(tenant.t.resellers).where(eq(tenant.t.resellers.id, rid)))[0]?.balanceCents;
+    const kept = (await r("POST", "/api/vouchers/batches", { count: 3, priceCents: 100, timeLimitS: 3600 })).body.batch;
+    const gone = (await r("POST", "/api/vouchers/batches", { count: 2, priceCents: 150, timeLimitS: 3600 })).body.batch;
+    expect(await balance()).toBe(400);
+    const items = async (batchId: string) =>
+      (await r("GET", `/api/vouchers?batchId=${batchId}&limit=100`)).body.items as { id: string }[];
+    const [used, unused] = await items(kept.id);
+    await tenant.db
+      .update(tenant.t.vouchers)
+      .set({ firstUsedAt: new Date(), status: "active" })
+      .where(eq(tenant.t.vouchers.id, used?.id ?? ""));
+
+    // One unused voucher: refunded; the used one: refused, kept, nothing refunded.
+    expect((await r("DELETE", `/api/vouchers/${unused?.id}`)).status).toBe(204);
+    expect(await balance()).toBe(500);
+    const refused = await r("DELETE", `/api/vouchers/${used?.id}`);
+    expectError(refused, 409, "conflict");
+    expect(refused.body.error.message).toContain("only unused vouchers");
+    expect((await items(kept.id)).map((v) => v.id)).toContain(used?.id);
+    expectError(await r("DELETE", `/api/vouchers/batches/${kept.id}`), 409, "conflict");
+    expect(await balance()).toBe(500);
+    // A whole batch of unused vouchers.
+    expect((await r("DELETE", `/api/vouchers/batches/${gone.id}`)).status).toBe(204);
+    expect(await balance()).toBe(800);
+    expect((await r("GET", `/api/vouchers/batches/${gone.id}`)).status).toBe(404);
+
+    const moves = await tenant.db.select().from(tenant.t.transactions).where(eq(tenant.t.transactions.resellerId, rid));
+    expect(moves.filter((m) => m.type === "adjustment").map((m) => [m.amountCents, m.balanceAfterCents])).toEqual([
+      [100, 500],
+      [300, 800],
+    ]);
+    const audit = await tenant.db
+      .select()
+      .from(tenant.t.auditLogs)
+      .where(eq(tenant.t.auditLogs.entityId, gone.id as string));
+    const entry = audit.find((x) => x.action === "voucher_batch.delete");
+    expect(entry?.details).toMatchObject({ vouchers: 2, refundedCents: 300, refundedTo: rid });
+    expect(entry?.actorUserId).toBe(login.body.user.id);
+    const one = await tenant.db
+      .select()
+      .from(tenant.t.auditLogs)
+      .where(eq(tenant.t.auditLogs.entityId, unused?.id ?? ""));
+    expect(one.map((x) => [x.action, (x.details as { refundedCents?: number }).refundedCents])).toEqual([
+      ["voucher.delete", 100],
+    ]);
+  });
 });

@@ -341,7 +341,8 @@ export async function setVoucherDisabled({
 
 /**
  * Deletes one voucher. Never used (no first login) and bought by a reseller: its price goes back
- * to that reseller's balance in the same transaction; a used one is not refunded.
+ * to that reseller's balance in the same transaction; a used one is not refunded. A reseller's
+ * login reaches only its own vouchers (404 otherwise) and may delete only unused ones.
  */
 export async function deleteVoucher({ ctx, input }: { ctx: ServiceCtx; input: { id: string } }) {
   const { t } = ctx.tenant;
@@ -359,6 +360,11 @@ export async function deleteVoucher({ ctx, input }: { ctx: ServiceCtx; input: { 
       .where(and(eq(t.vouchers.id, input.id), voucherScope(tx)))
       .returning();
     if (!before) throw notFound("Voucher not found");
+    // A reseller returns only what it has not sold: a used voucher's use is history (staff may
+    // still delete it, unrefunded). The delete is undone with the transaction.
+    if (tx.actor.resellerId && before.firstUsedAt) {
+      throw new AppError(409, ErrorCode.conflict, "This voucher was used; only unused vouchers can be deleted.");
+    }
     const refund = before.firstUsedAt ? null : await refundUnused(tx, batch, 1);
     await writeAudit(tx, {
       action: "voucher.delete",
@@ -422,7 +428,7 @@ export async function disableBatch({ ctx, input }: { ctx: ServiceCtx; input: { i
 /**
  * Deletes a batch and its vouchers. Refused once any of them has been used: its usage is history
  * (disable the batch instead). A reseller that bought it gets the price of the vouchers deleted
- * back on its balance, in the same transaction.
+ * back on its balance, in the same transaction. A reseller's login may delete its own batches only.
  */
 export async function deleteBatch({ ctx, input }: { ctx: ServiceCtx; input: { id: string } }) {
   const { t } = ctx.tenant;
