@@ -9,9 +9,9 @@ import { spawn } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { Code, encodeRequest, verifyResponse } from "@proxpanel/radius";
+import { Code, encodeRequest } from "@proxpanel/radius";
 import { secretBytes } from "@proxpanel/radius/hashes";
-import { HmacMd5Key, hmacMd5With, md5Concat } from "@proxpanel/radius/md5";
+import { equal16, HmacMd5Key, hmacMd5With, md5Concat } from "@proxpanel/radius/md5";
 
 export interface AcctServer {
   pid: number;
@@ -25,10 +25,17 @@ export async function startAcctServer(opts: {
   clusterKey: string;
   rollups: boolean;
   nodeFlags?: string[];
+  /** The server script; another checkout's for a before/after comparison. */
+  script?: string;
 }): Promise<AcctServer> {
   const server = spawn(
     process.execPath,
-    [...(opts.nodeFlags ?? []), "--import", "tsx", fileURLToPath(new URL("./radius-acct-server.ts", import.meta.url))],
+    [
+      ...(opts.nodeFlags ?? []),
+      "--import",
+      "tsx",
+      opts.script ?? fileURLToPath(new URL("./radius-acct-server.ts", import.meta.url)),
+    ],
     {
       stdio: ["pipe", "pipe", "inherit"],
       env: {
@@ -88,7 +95,7 @@ export class AcctBlaster {
   private readonly secret: Buffer;
 
   constructor(
-    private readonly secretText: string,
+    secretText: string,
     private readonly sockets = 16,
     private readonly window = 128,
   ) {
@@ -105,41 +112,71 @@ export class AcctBlaster {
     md5Concat([buf, this.secret], buf, 4);
   }
 
-  /** Resolves when every packet is answered (what is not answered in 2 s is sent again). */
+  /**
+   * Resolves when every packet is answered (what is not answered in 2 s is sent again). An answer
+   * counts only with the Response Authenticator of the request now holding its identifier
+   * (RFC 2866: MD5 over code, identifier, length, that Request Authenticator, the attributes and
+   * the secret), checked in place on the received buffer with the plain-JS MD5: a full decode
+   * per answer cost more client CPU than signing the request.
+   */
   async blast(list: Buffer[], port: number, source: string): Promise<{ answered: number; seconds: number }> {
     const count = list.length;
     let next = 0;
     let answered = 0;
     const t0 = process.hrtime.bigint();
     const sockets: Socket[] = [];
+    const timers: NodeJS.Timeout[] = [];
+    const secret = this.secret;
+    const got = Buffer.alloc(16);
+    const want = Buffer.alloc(16);
     await new Promise<void>((done) => {
       for (let s = 0; s < this.sockets; s++) {
         const socket = createSocket("udp4");
         sockets.push(socket);
-        // Per identifier: the retransmission timer and the Request Authenticator the answer must match.
-        const inflight = new Map<number, { timer: NodeJS.Timeout; auth: Buffer }>();
+        // Per identifier: the packet waiting for its answer, when it was last sent, and the
+        // Request Authenticator its answer must be signed over.
+        const inflight: (Buffer | undefined)[] = new Array(256).fill(undefined);
+        const sentAt = new Float64Array(256);
+        const auths = Buffer.alloc(256 * 16);
         let id = 0;
         const sendOne = () => {
           if (next >= count) return;
           const buf = list[next++] as Buffer;
           // An identifier still waiting for its answer (retransmitting) is skipped.
           let identifier = id++ & 0xff;
-          while (inflight.has(identifier)) identifier = id++ & 0xff;
+          while (inflight[identifier]) identifier = id++ & 0xff;
           this.resign(buf, identifier);
-          inflight.set(identifier, {
-            timer: setInterval(() => socket.send(buf, port, "127.0.0.1"), 2000),
-            auth: Buffer.from(buf.subarray(4, 20)),
-          });
+          inflight[identifier] = buf;
+          sentAt[identifier] = performance.now();
+          buf.copy(auths, identifier * 16, 4, 20);
           socket.send(buf, port, "127.0.0.1");
         };
+        // One sweep per socket instead of a timer per packet: resend what waited 2 s.
+        timers.push(
+          setInterval(() => {
+            const now = performance.now();
+            for (let i = 0; i < 256; i++) {
+              const buf = inflight[i];
+              if (buf && now - (sentAt[i] as number) >= 2000) {
+                sentAt[i] = now;
+                socket.send(buf, port, "127.0.0.1");
+              }
+            }
+          }, 250),
+        );
         socket.on("message", (msg) => {
-          const entry = inflight.get(msg[1] ?? -1);
-          if (!entry || msg[0] !== Code.AccountingResponse) return;
+          if (msg.length < 20 || msg[0] !== Code.AccountingResponse) return;
+          const identifier = msg[1] as number;
+          if (!inflight[identifier]) return;
+          const length = msg.readUInt16BE(2);
+          if (length < 20 || length > msg.length) return;
           // A late answer to an earlier packet that had this identifier (a retransmission answered
           // twice) must not count for the packet now using it: it was signed over the other request.
-          if (!verifyResponse(msg, entry.auth, this.secretText)) return;
-          clearInterval(entry.timer);
-          inflight.delete(msg[1] ?? -1);
+          msg.copy(got, 0, 4, 20);
+          auths.copy(msg, 4, identifier * 16, identifier * 16 + 16);
+          md5Concat([length === msg.length ? msg : msg.subarray(0, length), secret], want);
+          if (!equal16(want, 0, got, 0)) return;
+          inflight[identifier] = undefined;
           answered++;
           if (answered === count) done();
           else sendOne();
@@ -149,6 +186,7 @@ export class AcctBlaster {
         });
       }
     });
+    for (const t of timers) clearInterval(t);
     for (const s of sockets) s.close();
     return { answered, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
   }

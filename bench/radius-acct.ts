@@ -16,7 +16,11 @@
  * then on (session rates + 5-minute and hourly buckets). Besides rows = sessions, "none lost"
  * then means the 5-minute buckets hold exactly the octets the sessions reported.
  *
- *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/radius-acct.ts [--packets 50000] [--rounds 3] [--no-freeradius] [--sockets 16] [--window 128] [--profile DIR] [--rollups]
+ * Each round prints CPU per packet of the daemon, its PostgreSQL backends and this client; with
+ * --rollups, each phase's updates per table, the share that were HOT and how much the tables grew.
+ * --baseline DIR adds a roll-ups-on phase from another checkout, for before/after in one run.
+ *
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/radius-acct.ts [--packets 50000] [--rounds 3] [--no-freeradius] [--sockets 16] [--window 128] [--profile DIR] [--rollups] [--baseline DIR]
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -52,9 +56,16 @@ const { url, dbName, admin, clusterKey, schema, sql } = bench;
 const profileAt = process.argv.indexOf("--profile");
 const profileFlags = profileAt >= 0 ? ["--cpu-prof", `--cpu-prof-dir=${process.argv[profileAt + 1]}`] : [];
 const ROLLUPS = process.argv.includes("--rollups");
+const STAT_TABLES = ["radacct", "traffic_5m", "traffic_1h", "subscribers"];
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 
-const startServer = (rollups: boolean) => startAcctServer({ url, clusterKey, rollups, nodeFlags: profileFlags });
+// --baseline DIR: with --rollups, also a roll-ups-on daemon from another checkout (e.g. a git worktree of
+// the previous commit whose node_modules/@proxpanel points into that worktree), in the same run.
+const baselineAt = process.argv.indexOf("--baseline");
+const baselineScript =
+  baselineAt >= 0 ? join(process.argv[baselineAt + 1] ?? ".", "bench", "radius-acct-server.ts") : undefined;
+const startServer = (rollups: boolean, script?: string) =>
+  startAcctServer({ url, clusterKey, rollups, nodeFlags: profileFlags, script });
 
 const withFreeradius = !ROLLUPS && !process.argv.includes("--no-freeradius") && freeradiusInstalled();
 
@@ -108,9 +119,11 @@ async function measure(
       rows: n,
       sent: PACKETS,
     });
+    const us = (s: number) => ((s / answered) * 1e6).toFixed(1);
     console.log(
       `  ${name} round ${r}: ${PACKETS} sent, ${answered} answered, ${n} rows, ${seconds.toFixed(2)} s wall, ` +
-        `${cpu.toFixed(2)} s server CPU + ${pg.toFixed(2)} s PostgreSQL backends (client ${clientCpu.toFixed(2)} s)`,
+        `${cpu.toFixed(2)} s server CPU + ${pg.toFixed(2)} s PostgreSQL backends (client ${clientCpu.toFixed(2)} s); ` +
+        `per packet ${us(cpu)} + ${us(pg)} µs, client ${us(clientCpu)} µs`,
     );
   }
   return results;
@@ -230,11 +243,17 @@ async function rollupComparison(): Promise<void> {
     select 'user' || i, 'unused' from generate_series(0, 999) i`;
   const results: Record<string, RoundResult[]> = {};
   const lost: Record<string, string> = {};
-  for (const [tag, on] of [
-    ["off", false],
-    ["on", true],
-  ] as const) {
-    const srv = await startServer(on);
+  const phases: [string, boolean, string | undefined][] = [
+    ["off", false, undefined],
+    ...(baselineScript ? [["base", true, baselineScript] as [string, boolean, string]] : []),
+    ["on", true, undefined],
+  ];
+  // Sessions whose octets the buckets must hold: every roll-ups-on phase so far.
+  const rolled: string[] = [];
+  const hot: Record<string, string> = {};
+  for (const [tag, on, script] of phases) {
+    const stats0 = await tableStats();
+    const srv = await startServer(on, script);
     const make = interims(tag);
     results[tag] = await measure(
       `roll-ups ${tag}`,
@@ -251,10 +270,14 @@ async function rollupComparison(): Promise<void> {
       make,
     );
     await srv.stop();
+    // A backend flushes its table statistics when it exits; give the daemon's a moment.
+    await new Promise((r) => setTimeout(r, 1000));
+    hot[tag] = statsDelta(stats0, await tableStats());
+    if (on) rolled.push(tag);
     const [acct] = await sql<{ i: number; o: number; rates: number }[]>`
       select coalesce(sum(input_octets), 0)::float8 as i, coalesce(sum(output_octets), 0)::float8 as o,
-        count(rate_in)::int as rates
-      from ${sql(schema)}.radacct where acct_session_id like ${`${tag}-%`}`;
+        count(rate_in) filter (where acct_session_id like ${`${tag}-%`})::int as rates
+      from ${sql(schema)}.radacct where split_part(acct_session_id, '-', 1) = any(${rolled})`;
     const [five] = await sql<{ i: number; o: number; n: number }[]>`
       select coalesce(sum(bytes_in), 0)::float8 as i, coalesce(sum(bytes_out), 0)::float8 as o, count(*)::int as n
       from ${sql(schema)}.traffic_5m`;
@@ -271,7 +294,7 @@ async function rollupComparison(): Promise<void> {
     "\n| accounting (Interim-Update, 10,000 open sessions) | packets/s | per server CPU-s | per CPU-s incl. PostgreSQL backends | sessions = rows | octets in buckets = reported |",
   );
   console.log("|---|---|---|---|---|---|");
-  for (const tag of ["off", "on"] as const) {
+  for (const [tag] of phases) {
     const rs = results[tag] ?? [];
     console.log(
       `| roll-ups ${tag} (median of ${ROUNDS} x ${PACKETS}) | ${fmt(median(rs.map((r) => r.perSec)))} | ${fmt(
@@ -287,4 +310,34 @@ async function rollupComparison(): Promise<void> {
       (r) => r.perCpu,
     )}x, incl. PostgreSQL ${ratio((r) => r.perCpuWithPg)}x; target >= 10,000 packets/s with roll-ups on, none lost`,
   );
+  if (baselineScript) {
+    const base = results.base ?? [];
+    const vs = (f: (r: RoundResult) => number) => (median(on.map(f)) / median(base.map(f))).toFixed(2);
+    console.log(
+      `ratios this checkout / baseline (${process.argv[baselineAt + 1]}), roll-ups on, same run: packets/s ${vs(
+        (r) => r.perSec,
+      )}x, per server CPU-s ${vs((r) => r.perCpu)}x, incl. PostgreSQL ${vs((r) => r.perCpuWithPg)}x`,
+    );
+  }
+  console.log("\nper phase (warm-up included): updates, HOT share, growth of table + indexes");
+  for (const [tag] of phases) console.log(`  ${tag}: ${hot[tag]}`);
+}
+
+type TableStats = Map<string, { upd: number; hot: number; bytes: number }>;
+
+async function tableStats(): Promise<TableStats> {
+  const rows = await sql<{ relname: string; upd: string; hot: string; bytes: string }[]>`
+    select relname, n_tup_upd as upd, n_tup_hot_upd as hot, pg_total_relation_size(relid) as bytes
+    from pg_stat_user_tables where schemaname = ${schema} and relname = any(${STAT_TABLES})`;
+  return new Map(rows.map((r) => [r.relname, { upd: Number(r.upd), hot: Number(r.hot), bytes: Number(r.bytes) }]));
+}
+
+function statsDelta(a: TableStats, b: TableStats): string {
+  return STAT_TABLES.map((t) => {
+    const x = a.get(t) ?? { upd: 0, hot: 0, bytes: 0 };
+    const y = b.get(t) ?? x;
+    const upd = y.upd - x.upd;
+    const share = upd ? Math.round(((y.hot - x.hot) / upd) * 100) : 0;
+    return `${t} ${fmt(upd)} (${share} % HOT, +${fmt((y.bytes - x.bytes) / 1024)} KiB)`;
+  }).join(", ");
 }
