@@ -6,13 +6,16 @@
  *     at concurrency 8 for BENCH_SECONDS, straight to the database (no HTTP);
  *   - backup and restore of the anchor tenant (1,000 subscribers, 180,000 radacct, 6,000 invoices; the
  *     fixture of packages/backup/bench/tenant.ts) with our archive (packages/backup/bench/run-one.ts);
- *   - Citus only: moving that tenant to the other worker and back (citus_schema_move, block_writes);
+ *   - Citus only: moving that tenant to the other worker and back (citus_schema_move), in both
+ *     transfer modes one after the other: `auto` (logical replication; the local cluster runs
+ *     wal_level = logical) and `block_writes`;
  *   - RADIUS accounting packets/s: Starts from the production daemon into the same tenant in both
  *     databases (on a worker in Citus), rounds alternating between the two, none lost
  *     (bench/citus-acct.ts; BENCH_ACCT_ROUNDS x BENCH_ACCT_PACKETS, default 3 x 20,000).
  *
- *   npm run bench:citus [-- --acct-only]   (DATABASE_URL = the plain server, default postgres://postgres@127.0.0.1:5432/postgres)
- * --acct-only: only the accounting figure (the databases are made and migrated, nothing else measured).
+ *   npm run bench:citus [-- --acct-only | --no-acct]   (DATABASE_URL = the plain server, default postgres://postgres@127.0.0.1:5432/postgres)
+ * --acct-only: only the accounting figure (the databases are made and migrated, nothing else measured);
+ * --no-acct: everything but the accounting figure.
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs/promises";
@@ -31,6 +34,7 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const acctRounds = Number(process.env.BENCH_ACCT_ROUNDS ?? 3);
 const acctPackets = Number(process.env.BENCH_ACCT_PACKETS ?? 20_000);
 const acctOnly = process.argv.includes("--acct-only");
+const noAcct = process.argv.includes("--no-acct");
 const dbName = "proxpanel_bench_citus";
 const anchor = "tenant_bench_anchor";
 const dir = await fs.mkdtemp(path.join(os.tmpdir(), "proxpanel-citus-bench-"));
@@ -46,8 +50,7 @@ interface Figures {
   listRps: number;
   backupS: number;
   restoreS: number;
-  moveS?: number;
-  moveBackS?: number;
+  moves?: Record<Mode, { there: Move; back: Move }>;
 }
 
 async function plainDatabase(): Promise<string> {
@@ -144,8 +147,26 @@ function archive(op: "backup" | "restore", url: string, schema: string, file: st
   return (JSON.parse(out.trim().split("\n").at(-1) as string) as { seconds: number }).seconds;
 }
 
-async function moves(url: string): Promise<{ there: number; back: number }> {
+type Mode = "auto" | "block_writes";
+
+interface Move {
+  /** Seconds the move took. */
+  s: number;
+  /** Writes to the tenant (one connection, one after another) answered while it ran. */
+  writes: number;
+  /** The longest any of them waited, in seconds. */
+  maxWaitS: number;
+}
+
+/**
+ * Moves the anchor to the other worker and back, in each mode, while one connection updates a
+ * subscriber of it over and over (no statement timeout): how long each move takes, how many writes
+ * went through meanwhile, and the longest a write waited (the whole copy with block_writes, the
+ * switch with auto).
+ */
+async function moves(url: string): Promise<Record<Mode, { there: Move; back: Move }>> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
+  const writer = postgres(url, { max: 1, onnotice: () => {} });
   const [from] = await sql<{ host: string; port: number }[]>`
     select distinct n.nodename as host, n.nodeport as port from citus_shards s join pg_dist_node n
       on n.nodename = s.nodename and n.nodeport = s.nodeport where s.table_name = ${`${anchor}.radacct`}::regclass`;
@@ -153,21 +174,41 @@ async function moves(url: string): Promise<{ there: number; back: number }> {
     select nodename as host, nodeport as port from pg_dist_node
      where groupid <> 0 and noderole = 'primary' and nodeport <> ${from?.port ?? 0} limit 1`;
   if (!from || !to) throw new Error("need two workers");
-  const time = async (n: { host: string; port: number }) => {
+  const s = writer(anchor);
+  const time = async (n: { host: string; port: number }, mode: Mode): Promise<Move> => {
+    let moving = true;
+    let writes = 0;
+    let maxWait = 0;
+    const writing = (async () => {
+      while (moving) {
+        const w0 = performance.now();
+        await writer`update ${s}.subscribers set balance_cents = balance_cents + 1 where username = 'user1'`;
+        maxWait = Math.max(maxWait, performance.now() - w0);
+        if (moving) writes++;
+      }
+    })();
     const t0 = performance.now();
-    await sql`select citus_schema_move(${anchor}::regnamespace, ${n.host}, ${n.port}, 'block_writes')`;
-    return (performance.now() - t0) / 1000;
+    try {
+      await sql`select citus_schema_move(${anchor}::regnamespace, ${n.host}, ${n.port}, ${mode}::citus.shard_transfer_mode)`;
+    } finally {
+      moving = false;
+    }
+    const took = (performance.now() - t0) / 1000;
+    await writing;
+    return { s: took, writes, maxWaitS: maxWait / 1000 };
   };
-  const there = await time(to);
-  const back = await time(from);
+  const auto = { there: await time(to, "auto"), back: await time(from, "auto") };
+  const block = { there: await time(to, "block_writes"), back: await time(from, "block_writes") };
   await sql.end();
-  return { there, back };
+  await writer.end();
+  return { auto, block_writes: block };
 }
 
 async function measure(label: string, url: string, citus: boolean): Promise<Figures> {
   await migratePublic(url);
   const t0 = performance.now();
   await anchorFixture(url);
+  console.log(`${label}: load ${loadavg()} at start`);
   console.log(`${label}: anchor fixture in ${fmt((performance.now() - t0) / 1000)} s`);
   const onb = await onboarding(url);
   const listRps = await listRate(url);
@@ -182,11 +223,9 @@ async function measure(label: string, url: string, citus: boolean): Promise<Figu
     restoreS,
   };
   if (citus) {
-    const m = await moves(url);
-    f.moveS = m.there;
-    f.moveBackS = m.back;
+    f.moves = await moves(url);
   }
-  console.log(`${label}: ${JSON.stringify(f)}`);
+  console.log(`${label}: ${JSON.stringify(f)} (load ${loadavg()})`);
   return f;
 }
 
@@ -209,7 +248,9 @@ try {
     citus = await measure("citus", citusUrl, true);
   }
   const loadBefore = loadavg();
-  const acct = await accountingSideBySide(plainUrl, citusUrl, { rounds: acctRounds, packets: acctPackets });
+  const acct = noAcct
+    ? undefined
+    : await accountingSideBySide(plainUrl, citusUrl, { rounds: acctRounds, packets: acctPackets });
   const row = (name: string, a: number | undefined, b: number | undefined, digits = 1) =>
     console.log(
       `| ${name.padEnd(38)} | ${a === undefined ? "—".padStart(10) : fmt(a, digits).padStart(10)} | ${b === undefined ? "—".padStart(10) : fmt(b, digits).padStart(10)} | ${a && b ? `${fmt(b / a, 2)}×` : ""}`,
@@ -224,16 +265,28 @@ try {
     row("subscriber list page (req/s, 8 conc.)", plain.listRps, citus.listRps, 0);
     row("anchor backup (s)", plain.backupS, citus.backupS, 2);
     row("anchor restore (s)", plain.restoreS, citus.restoreS, 2);
-    row("anchor move to other worker (s)", undefined, citus.moveS, 2);
-    row("anchor move back (s)", undefined, citus.moveBackS, 2);
   }
-  row(`accounting Starts (packets/s, median of ${acctRounds})`, acct.plain.packetsPerSec, acct.citus.packetsPerSec, 0);
-  row("accounting per daemon CPU-s", acct.plain.perDaemonCpu, acct.citus.perDaemonCpu, 0);
-  console.log(
-    `accounting: ${acctRounds} x ${acctPackets} Starts each side; rows = sent: plain ${acct.plain.noneLost ? "yes" : "NO"}, ` +
-      `citus ${acct.citus.noneLost ? "yes" : "NO"}; tenant's radacct on ${acct.citus.placement} (Citus worker)`,
-  );
-  if (!acct.plain.noneLost || !acct.citus.noneLost) process.exitCode = 1;
+  for (const [mode, m] of Object.entries(citus?.moves ?? {})) {
+    for (const [way, x] of Object.entries(m)) {
+      console.log(
+        `anchor move ${way.padEnd(5)} ${mode.padEnd(12)}: ${fmt(x.s, 2)} s; ${x.writes} writes answered meanwhile, longest wait ${fmt(x.maxWaitS, 2)} s`,
+      );
+    }
+  }
+  if (acct) {
+    row(
+      `accounting Starts (packets/s, median of ${acctRounds})`,
+      acct.plain.packetsPerSec,
+      acct.citus.packetsPerSec,
+      0,
+    );
+    row("accounting per daemon CPU-s", acct.plain.perDaemonCpu, acct.citus.perDaemonCpu, 0);
+    console.log(
+      `accounting: ${acctRounds} x ${acctPackets} Starts each side; rows = sent: plain ${acct.plain.noneLost ? "yes" : "NO"}, ` +
+        `citus ${acct.citus.noneLost ? "yes" : "NO"}; tenant's radacct on ${acct.citus.placement} (Citus worker)`,
+    );
+    if (!acct.plain.noneLost || !acct.citus.noneLost) process.exitCode = 1;
+  }
 } finally {
   await fs.rm(dir, { recursive: true, force: true });
   const admin = postgres(plainServer, { max: 1, onnotice: () => {} });
