@@ -1,8 +1,9 @@
 /**
  * The Vouchers page's settings form (password mode, hotspot login address) saves what the API
  * stores and shows it again after a reload; staff can sell a batch to a reseller; a reseller buys
- * a batch and sees its balance fall by count × price in the tenant's currency; a user who may only
- * look sees none of the controls.
+ * a batch and sees its balance fall by count × price in the tenant's currency, then deletes unused
+ * vouchers and sees it rise again; the generate dialog's code characters (preset or custom) are
+ * the ones the codes use; a user who may only look sees none of the controls.
  */
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,6 +23,9 @@ const batchRow = (page: Page, name: string) =>
   page
     .locator("table", { has: page.locator("caption", { hasText: "Voucher batches" }) })
     .locator("tbody tr", { hasText: name });
+
+const voucherCodes = (page: Page) =>
+  page.locator("table", { has: page.locator("caption", { hasText: /^Vouchers$/ }) }).locator("tbody code");
 
 let shop = { id: "", email: "", password: "shop-password-1" };
 
@@ -130,6 +134,92 @@ describe("voucher settings and reseller batches in Chromium", { timeout: 180_000
     await page.reload();
     await expect.poll(() => balance.textContent(), { timeout: 10_000 }).toBe("€38.00");
     await screenshot(page, "vouchers-reseller-1280");
+  });
+
+  it("lets a reseller delete its unused vouchers, one and then a batch, its shown balance going back up", async () => {
+    const page = await bs.newPage();
+    await loginTenant(bs, page, { ...tenant, email: shop.email, password: shop.password });
+    await nav(page, "Vouchers").click();
+    const balance = page.getByTestId("voucher-balance");
+    await expect.poll(() => balance.textContent(), { timeout: 10_000 }).toBe("€38.00");
+    await page.getByRole("button", { name: "Generate vouchers" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Batch name").fill("Return me");
+    await dialog.getByLabel("Number of vouchers").fill("2");
+    await dialog.getByLabel("Time online (hours)").fill("1");
+    await dialog.getByLabel("Price per voucher").fill("3");
+    await dialog.getByLabel("Code characters").selectOption({ label: "Digits only (0–9)" });
+    await dialog.getByRole("button", { name: "Generate", exact: true }).click();
+    await dialog.waitFor({ state: "detached" });
+    await expect.poll(() => balance.textContent(), { timeout: 10_000 }).toBe("€32.00");
+
+    await batchRow(page, "Return me").getByRole("button", { name: "Show vouchers of Return me" }).click();
+    await page.getByRole("heading", { name: "Vouchers of Return me" }).waitFor();
+    const codes = voucherCodes(page);
+    await expect.poll(() => codes.allTextContents(), { timeout: 10_000 }).toHaveLength(2);
+    const [first] = await codes.allTextContents();
+    for (const c of await codes.allTextContents()) expect(c).toMatch(/^[0-9]{10}$/);
+
+    // One voucher: its price back.
+    await page.getByRole("button", { name: `Delete ${first}`, exact: true }).click();
+    const confirm = page.getByRole("dialog", { name: "Delete voucher" });
+    expect(await confirm.textContent()).toContain("€3.00 goes back to your balance.");
+    await confirm.getByRole("button", { name: "Delete", exact: true }).click();
+    await expect.poll(() => balance.textContent(), { timeout: 10_000 }).toBe("€35.00");
+    await expect.poll(() => codes.allTextContents(), { timeout: 10_000 }).toHaveLength(1);
+
+    // The rest of the batch.
+    await batchRow(page, "Return me").getByRole("button", { name: "Delete Return me" }).click();
+    const confirmBatch = page.getByRole("dialog", { name: "Delete batch" });
+    expect(await confirmBatch.textContent()).toContain("€3.00 goes back to your balance.");
+    await confirmBatch.getByRole("button", { name: "Delete", exact: true }).click();
+    await expect.poll(() => balance.textContent(), { timeout: 10_000 }).toBe("€38.00");
+    await expect.poll(() => batchRow(page, "Return me").count(), { timeout: 10_000 }).toBe(0);
+    expect((await api("GET", `/api/resellers/${shop.id}`)).reseller.balanceCents).toBe(3_800);
+    await screenshot(page, "vouchers-reseller-deleted-1280");
+  });
+
+  it("draws codes from the characters picked in the generate dialog, refusing a bad or too small set", async () => {
+    const page = await bs.newPage();
+    await loginTenant(bs, page, tenant);
+    await nav(page, "Vouchers").click();
+    await page.getByRole("button", { name: "Generate vouchers" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Batch name").fill("Own letters");
+    await dialog.getByLabel("Number of vouchers").fill("6");
+    await dialog.getByLabel("Valid from first use (days)").fill("1");
+    await dialog.getByLabel("Code characters").selectOption("custom");
+    const custom = dialog.getByLabel("Custom characters");
+    const generate = dialog.getByRole("button", { name: "Generate", exact: true });
+    // The message beside a field, once it is marked invalid.
+    const errorOf = (label: string) => async () => {
+      const field = dialog.getByLabel(label);
+      if ((await field.getAttribute("aria-invalid")) !== "true") return "";
+      return dialog.locator(`[id="${await field.getAttribute("aria-describedby")}"]`).textContent();
+    };
+    await custom.fill("AB-C");
+    await generate.click();
+    await expect.poll(errorOf("Custom characters"), { timeout: 10_000 }).toContain("letters and digits");
+    await custom.fill("XYZx");
+    await generate.click();
+    await expect.poll(errorOf("Custom characters"), { timeout: 10_000 }).toContain('"X" appears twice');
+    // Six characters need 13 of them for 32 bits.
+    await custom.fill("XYZ789");
+    await generate.click();
+    await expect.poll(errorOf("Code length"), { timeout: 10_000 }).toContain("at least 13");
+    expect(await errorOf("Custom characters")()).toBe("");
+    await dialog.getByLabel("Code length").fill("13");
+    await generate.click();
+    await dialog.waitFor({ state: "detached" });
+    expect((await api("GET", "/api/vouchers/batches?search=own")).items[0]).toMatchObject({
+      alphabet: "XYZ789",
+      codeLength: 13,
+    });
+    await batchRow(page, "Own letters").getByRole("button", { name: "Show vouchers of Own letters" }).click();
+    await page.getByRole("heading", { name: "Vouchers of Own letters" }).waitFor();
+    const codes = voucherCodes(page);
+    await expect.poll(() => codes.allTextContents(), { timeout: 10_000 }).toHaveLength(6);
+    for (const c of await codes.allTextContents()) expect(c).toMatch(/^[XYZ789]{13}$/);
   });
 
   it("shows a user with vouchers.view alone the vouchers but no control", async () => {

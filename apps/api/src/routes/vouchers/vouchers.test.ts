@@ -156,6 +156,27 @@ describe("voucher batches", () => {
     expect(short.body.error.message).toContain("codeLength");
     const rep = await op("POST", "/api/vouchers/batches", { count: 1, validityS: 3600, alphabet: "AABBCCDDEEFF" });
     expect(rep.body.error.message).toContain("alphabet");
+    // A login finds a code whatever its case: "aA" would count one character twice.
+    const cased = await op("POST", "/api/vouchers/batches", {
+      count: 1,
+      validityS: 3600,
+      alphabet: "abcdefghABCDEFGH",
+      codeLength: 12,
+    });
+    expectError(cased, 400, "validation_error");
+    expect(cased.body.error.message).toMatch(/^alphabet: .*both cases/);
+    const digits = await op("POST", "/api/vouchers/batches", {
+      count: 5,
+      validityS: 3600,
+      alphabet: "0123456789",
+      codeLength: 10,
+    });
+    expect(digits.status).toBe(201);
+    const codes = (await op("GET", `/api/vouchers?batchId=${digits.body.batch.id}`)).body.items.map(
+      (v: { code: string }) => v.code,
+    );
+    expect(codes).toHaveLength(5);
+    for (const c of codes) expect(c).toMatch(/^[0-9]{10}$/);
     expectError(await op("POST", "/api/vouchers/batches", { count: 0, validityS: 60 }), 400, "validation_error");
     expectError(
       await op("POST", "/api/vouchers/batches", { count: 1, validityS: 60, rateLimit: "fast" }),

@@ -120,7 +120,10 @@ export async function createBatch({ ctx, input }: { ctx: ServiceCtx; input: Batc
   const codeLength = input.codeLength ?? DEFAULT_CODE_LENGTH;
   const prefix = input.prefix ?? "";
   const priceCents = input.priceCents ?? 0;
-  if (new Set(alphabet).size !== alphabet.length) throw bad("alphabet: characters must not repeat");
+  // Codes are unique and looked up case-insensitively: "a" and "A" are one character at login.
+  if (new Set(alphabet.toLowerCase()).size !== alphabet.length) {
+    throw bad("alphabet: characters must not repeat (a letter in both cases counts as a repeat)");
+  }
   if (codeBits(alphabet, codeLength) < MIN_CODE_BITS) {
     throw bad(
       `codeLength: ${codeLength} characters from ${alphabet.length} give fewer than ${MIN_CODE_BITS} bits; make the codes longer or the alphabet larger`,

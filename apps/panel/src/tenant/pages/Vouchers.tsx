@@ -12,6 +12,14 @@ import { type Errors, hasErrors, intInRange, optionalIntInRange, toCents } from 
 import { SearchToolbar } from "../../ui/SearchToolbar";
 import { Table } from "../../ui/Table";
 import { toast } from "../../ui/Toast";
+import {
+  type AlphabetPreset,
+  alphabetOf,
+  CodeAlphabetField,
+  customAlphabetError,
+  MIN_CODE_BITS,
+  minCodeLength,
+} from "../components/VoucherAlphabet";
 import { BatchCharge, canPickReseller, createResellerAccount, ResellerPicker } from "../components/VoucherReseller";
 import { VoucherSettings } from "../components/VoucherSettings";
 import { createList, searchParam } from "../list";
@@ -89,10 +97,12 @@ function GenerateDialog(props: {
   const [price, setPrice] = createSignal("");
   const [length, setLength] = createSignal("10");
   const [prefix, setPrefix] = createSignal("");
+  const [preset, setPreset] = createSignal<AlphabetPreset>("clear");
+  const [customChars, setCustomChars] = createSignal("");
   const [resellerId, setResellerId] = createSignal("");
   const [resellerName, setResellerName] = createSignal("");
   const cents = () => (price().trim() ? (toCents(price()) ?? 0) : 0);
-  type F = "count" | "hours" | "gigabytes" | "days" | "price" | "length" | "prefix";
+  type F = "count" | "hours" | "gigabytes" | "days" | "price" | "length" | "prefix" | "alphabet";
   const [errors, setErrors] = createSignal<Errors<F>>({});
   const submit = async () => {
     const h = positive(hours());
@@ -107,7 +117,14 @@ function GenerateDialog(props: {
       price: cents === undefined ? "Price must be like 2.50." : undefined,
       length: optionalIntInRange(length(), "Code length", 4, 32),
       prefix: /^[A-Za-z0-9-]{0,16}$/.test(prefix()) ? undefined : "Up to 16 letters, digits and dashes.",
+      alphabet: preset() === "custom" ? customAlphabetError(customChars()) : undefined,
     };
+    const alphabet = alphabetOf(preset(), customChars());
+    // As the server: a short code from few characters could be found by trying at the hotspot.
+    const len = length().trim() ? Number(length()) : 10;
+    if (!errs.length && !errs.alphabet && alphabet && len < minCodeLength(alphabet.length)) {
+      errs.length = `Too easy to guess with ${alphabet.length} characters: at least ${minCodeLength(alphabet.length)} (${MIN_CODE_BITS} bits).`;
+    }
     if (!errs.hours && !errs.gigabytes && !errs.days && h === null && gb === null && d === null) {
       errs.hours = "Give a time limit, a data limit or a validity.";
     }
@@ -126,6 +143,7 @@ function GenerateDialog(props: {
           priceCents: cents ?? 0,
           codeLength: length().trim() ? Number(length()) : undefined,
           prefix: prefix() || undefined,
+          alphabet,
           resellerId: resellerId() || undefined,
         },
       }),
@@ -191,6 +209,13 @@ function GenerateDialog(props: {
         error={errors().price}
       />
       <TextField label="Code length" inputmode="numeric" value={length()} onValue={setLength} error={errors().length} />
+      <CodeAlphabetField
+        preset={preset()}
+        custom={customChars()}
+        onPreset={setPreset}
+        onCustom={setCustomChars}
+        error={errors().alphabet}
+      />
       <TextField label="Code prefix" value={prefix()} onValue={setPrefix} error={errors().prefix} />
       <Show when={props.account === null && canPickReseller()}>
         <ResellerPicker
@@ -244,12 +269,30 @@ export default function VouchersPage() {
       ),
     { key: "created", order: "desc" },
   );
+  // The filters are read inside the fetcher, not tracked by the list: back to page 1 and fetch again
+  // (setPage(1) alone changes nothing when already on page 1).
+  const refilter = () => {
+    vouchers.setPage(1);
+    vouchers.reload();
+  };
   const [generating, setGenerating] = createSignal(false);
   const reseller = createResellerAccount();
   const [deleting, setDeleting] = createSignal<Batch>();
+  const [deletingVoucher, setDeletingVoucher] = createSignal<Voucher>();
+  // Staff with vouchers.edit, or a reseller returning its own unused vouchers (refunded).
+  const canDelete = () => canEdit() || Boolean(reseller.account() && canCreate());
+  /** What deleting a batch gives back: the unused vouchers' price, at most what was charged. */
+  const refundOf = (b: Batch) => (b.resellerId ? Math.min(b.priceCents * (b.unused + b.disabled), b.chargedCents) : 0);
+  const payee = (b: Batch) => (reseller.account() ? "your balance" : `${b.resellerName ?? "the reseller"}'s balance`);
   const reload = () => {
     batches.reload();
     vouchers.reload();
+  };
+  const afterDelete = (what: string) => {
+    toast(what);
+    reload();
+    // A refund moved the reseller's balance shown above.
+    if (reseller.account()) reseller.refetch();
   };
   const stem = (b: Batch) => `vouchers-${b.name || b.id.slice(0, 8)}`;
   return (
@@ -294,7 +337,10 @@ export default function VouchersPage() {
               <div class="actions">
                 <button
                   type="button"
-                  onClick={() => setBatchFilter(b)}
+                  onClick={() => {
+                    setBatchFilter(b);
+                    refilter();
+                  }}
                   aria-label={`Show vouchers of ${b.name || "batch"}`}
                 >
                   Show
@@ -332,7 +378,9 @@ export default function VouchersPage() {
                   >
                     Disable
                   </button>
-                  <button type="button" onClick={() => setDeleting(b)}>
+                </Show>
+                <Show when={canDelete()}>
+                  <button type="button" onClick={() => setDeleting(b)} aria-label={`Delete ${b.name || "batch"}`}>
                     Delete
                   </button>
                 </Show>
@@ -350,7 +398,13 @@ export default function VouchersPage() {
             <>
               {" "}
               of {b().name || "batch"}{" "}
-              <button type="button" onClick={() => setBatchFilter(undefined)}>
+              <button
+                type="button"
+                onClick={() => {
+                  setBatchFilter(undefined);
+                  refilter();
+                }}
+              >
                 All batches
               </button>
             </>
@@ -372,7 +426,7 @@ export default function VouchersPage() {
           options={(Object.keys(STATE_LABEL) as State[]).map((s) => ({ value: s, label: STATE_LABEL[s] }))}
           onChange={(e) => {
             setStateFilter(e.currentTarget.value as State | "");
-            vouchers.setPage(1);
+            refilter();
           }}
         />
       </SearchToolbar>
@@ -395,25 +449,32 @@ export default function VouchersPage() {
             key: "actions",
             label: "Actions",
             render: (v) => (
-              <Show when={canEdit()}>
-                <button
-                  type="button"
-                  aria-label={`${v.state === "disabled" ? "Enable" : "Disable"} ${v.code}`}
-                  onClick={() =>
-                    actions.run(async () => {
-                      await unwrap(
-                        api.PATCH("/api/vouchers/{id}", {
-                          params: { path: { id: v.id } },
-                          body: { disabled: v.state !== "disabled" },
-                        }),
-                      );
-                      reload();
-                    })
-                  }
-                >
-                  {v.state === "disabled" ? "Enable" : "Disable"}
-                </button>
-              </Show>
+              <div class="actions">
+                <Show when={canEdit()}>
+                  <button
+                    type="button"
+                    aria-label={`${v.state === "disabled" ? "Enable" : "Disable"} ${v.code}`}
+                    onClick={() =>
+                      actions.run(async () => {
+                        await unwrap(
+                          api.PATCH("/api/vouchers/{id}", {
+                            params: { path: { id: v.id } },
+                            body: { disabled: v.state !== "disabled" },
+                          }),
+                        );
+                        reload();
+                      })
+                    }
+                  >
+                    {v.state === "disabled" ? "Enable" : "Disable"}
+                  </button>
+                </Show>
+                <Show when={canDelete() && v.state === "unused"}>
+                  <button type="button" aria-label={`Delete ${v.code}`} onClick={() => setDeletingVoucher(v)}>
+                    Delete
+                  </button>
+                </Show>
+              </div>
             ),
           },
         ]}
@@ -434,17 +495,40 @@ export default function VouchersPage() {
       <ConfirmAction
         item={deleting()}
         title="Delete batch"
-        message={(b) => `Delete ${b.name || "this batch"} and its ${b.count} vouchers? Printed cards stop working.`}
+        message={(b) =>
+          `Delete ${b.name || "this batch"} and its ${b.count} vouchers? Printed cards stop working.${
+            refundOf(b) > 0 ? ` ${session.money(refundOf(b))} goes back to ${payee(b)}.` : ""
+          }`
+        }
         confirmLabel="Delete"
         danger
         action={(b) =>
           actions.run(async () => {
             await unwrap(api.DELETE("/api/vouchers/batches/{id}", { params: { path: { id: b.id } } }));
-            toast("Batch deleted");
-            reload();
+            afterDelete("Batch deleted");
           })
         }
         onClose={() => setDeleting(undefined)}
+      />
+      <ConfirmAction
+        item={deletingVoucher()}
+        title="Delete voucher"
+        message={(v) =>
+          `Delete voucher ${v.code}? Its card stops working.${
+            v.resellerId && v.priceCents > 0
+              ? ` ${session.money(v.priceCents)} goes back to ${reseller.account() ? "your balance" : "the reseller's balance"}.`
+              : ""
+          }`
+        }
+        confirmLabel="Delete"
+        danger
+        action={(v) =>
+          actions.run(async () => {
+            await unwrap(api.DELETE("/api/vouchers/{id}", { params: { path: { id: v.id } } }));
+            afterDelete(`Voucher ${v.code} deleted`);
+          })
+        }
+        onClose={() => setDeletingVoucher(undefined)}
       />
       <Show when={canEdit()}>
         <VoucherSettings />
