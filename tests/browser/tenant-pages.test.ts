@@ -223,17 +223,41 @@ describe("every tenant page in Chromium", { timeout: 120_000 }, () => {
     await page.getByText("No traffic yet: it appears once your NAS devices send accounting").waitFor();
     const [row] = await bs.stack.runtime.deps.db.select().from(tenants).where(eq(tenants.id, tenant.id));
     const { db, t } = bs.stack.runtime.deps.tenantClients.get(row?.schemaName ?? "");
+    const [nas] = await db
+      .insert(t.nasDevices)
+      .values({ name: "Chart edge", ipAddress: "192.0.2.1", secretEnc: "x" })
+      .returning();
+    const [sub] = await db.insert(t.subscribers).values({ username: "chart.user", passwordEnc: "x" }).returning();
+    if (!nas || !sub) throw new Error("fixture not inserted");
     await db.insert(t.radacct).values({
       acctSessionId: "chart-sess",
       acctUniqueId: `${tenant.slug}-chart-sess`,
       username: "chart.user",
+      subscriberId: sub.id,
+      nasId: nas.id,
       nasIpAddress: "192.0.2.1",
       startTime: new Date(),
       inputOctets: 5_000_000,
       outputOctets: 50_000_000,
     });
+    // The chart sums the RADIUS daemon's traffic roll-ups: the same octets, as its batch writes them.
+    const now = Date.now();
+    const traffic = { subscriberId: sub.id, nasId: nas.id, bytesIn: 5_000_000, bytesOut: 50_000_000 };
+    await db.insert(t.traffic5m).values({ ...traffic, bucket: new Date(now - (now % 300_000)) });
+    await db.insert(t.traffic1h).values({ ...traffic, bucket: new Date(now - (now % 3_600_000)) });
+    const usage = await bs.stack.request("GET", "/api/sessions/usage?days=30", {
+      host: tenant.host,
+      token: tenant.token,
+    });
+    const today: string = usage.body.usage.at(-1).day;
     await page.reload();
-    await page.getByRole("img", { name: "Traffic per day, last 30 days" }).waitFor();
+    const chart = page.getByRole("img", { name: "Traffic per day, last 30 days" });
+    await chart.waitFor();
+    // Today's bars carry the figures (formatBytes: 50,000,000 B is 48 MiB, 5,000,000 B is 4.8 MiB).
+    const titles = await chart.locator("title").allTextContents();
+    expect(titles).toContain(`${today} Download: 48 MiB`);
+    expect(titles).toContain(`${today} Upload: 4.8 MiB`);
+    await page.getByText("1 sessions started; days in").waitFor();
   });
 
   it("disconnects an online session through its NAS and shows the server's message when the NAS is silent", async () => {

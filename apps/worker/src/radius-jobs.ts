@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 import { checkNasHealth } from "./nas-health.ts";
 import { disconnectExpired } from "./radius-expiry.ts";
 import { closeStaleSessions } from "./radius-stale.ts";
-import { pruneTraffic } from "./traffic-retention.ts";
+import { pruneTraffic, refreshUsage } from "./traffic-retention.ts";
 
 export interface RadiusJobDeps {
   db: Db;
@@ -53,6 +53,7 @@ export function radiusJobs(deps: RadiusJobDeps, job: Job): Cron[] {
       for (const c of changes) log.info(c, "nas health changed");
     }),
     job("traffic-retention", "7 * * * *", async () => {
+      await refreshUsage(deps);
       const pruned = await pruneTraffic(deps);
       for (const p of pruned) log.info(p, "traffic roll-ups pruned");
     }),

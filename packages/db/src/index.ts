@@ -38,6 +38,7 @@ export { PAYMENT_PROVIDERS, PAYMENT_PURPOSES, PAYMENT_STATUSES } from "./tenant/
 export { FUP_ACTIONS, QUOTA_PERIODS } from "./tenant/plans.ts";
 export { AUTH_RESULTS } from "./tenant/radius-log.ts";
 export { BILLING_MODES, SUBSCRIBER_STATUSES } from "./tenant/subscribers.ts";
+export { materialiseUsage, USAGE_KEEP_DAYS, usageSealedAt } from "./tenant/usage.ts";
 export { USER_STATUSES } from "./tenant/users.ts";
 export { VOUCHER_STATUSES } from "./tenant/vouchers.ts";
 export type { BoundTenantClient, TenantDb } from "./tenant-clients.ts";

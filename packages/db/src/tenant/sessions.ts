@@ -85,4 +85,20 @@ const trafficTable = (s: PgSchema, name: "traffic_5m" | "traffic_1h") =>
   );
 
 export const traffic5mTable = (s: PgSchema) => trafficTable(s, "traffic_5m");
+/**
+ * The whole tenant's traffic and sessions per 15 minutes (every zone's midnight falls on a quarter
+ * hour, so any tenant-local day is a whole number of rows), for the dashboard's daily chart: a
+ * month is 2,880 rows whatever the tenant's size, where the per-subscriber roll-ups hold one row
+ * per subscriber and hour. Written from the roll-ups (and, for time before them, from `radacct`)
+ * by `materialiseUsage` (`@proxpanel/db`); every bucket up to the last written one has a row,
+ * zeros included, so the newest bucket says how far it has got.
+ */
+export const usage15mTable = (s: PgSchema) =>
+  s.table("usage_15m", {
+    bucket: timestamp("bucket", { withTimezone: true }).primaryKey(),
+    bytesIn: bigint("bytes_in", { mode: "number" }).notNull().default(0),
+    bytesOut: bigint("bytes_out", { mode: "number" }).notNull().default(0),
+    /** Sessions started in the bucket (all of `radacct`, unknown usernames included). */
+    sessions: integer("sessions").notNull().default(0),
+  });
 export const traffic1hTable = (s: PgSchema) => trafficTable(s, "traffic_1h");

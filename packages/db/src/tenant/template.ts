@@ -21,6 +21,7 @@ export const {
   radacct,
   traffic5m,
   traffic1h,
+  usage15m,
   nasEvents,
   resellers,
   invoices,

@@ -32,12 +32,20 @@ beforeAll(async () => {
   });
   if (nas.status !== 201) throw new Error(`nas: ${nas.status} ${JSON.stringify(nas.body)}`);
   const { db, t } = await bound(a);
+  const [sub] = await db.insert(t.subscribers).values({ username: "a-user", passwordEnc: "x" }).returning();
+  if (!sub) throw new Error("subscriber not inserted");
+  // The session's traffic as the RADIUS daemon rolls it up (what the usage chart sums).
+  const now = Date.now();
+  const traffic = { subscriberId: sub.id, nasId: nas.body.nas.id, bytesIn: 7_000, bytesOut: 9_000 };
+  await db.insert(t.traffic5m).values({ ...traffic, bucket: new Date(now - (now % 300_000)) });
+  await db.insert(t.traffic1h).values({ ...traffic, bucket: new Date(now - (now % 3_600_000)) });
   const [row] = await db
     .insert(t.radacct)
     .values({
       acctSessionId: "a-session",
       acctUniqueId: `${a.slug}-a-session`,
       username: "a-user",
+      subscriberId: sub.id,
       nasId: nas.body.nas.id,
       nasIpAddress: "127.0.0.1",
       startTime: new Date(),
@@ -121,8 +129,8 @@ describe("sessions across tenants and permissions", () => {
       status: 404,
     });
     const usage = await tenantUsage({ ctx, input: { days: 1 } });
-    expect(usage.usage.map((d) => d.sessions)).toEqual([0]);
+    expect(usage.usage.map((d) => [d.sessions, d.inputOctets, d.outputOctets])).toEqual([[0, 0, 0]]);
     const owner = await tenantUsage({ ctx: { ...ctx, actor: { ...ctx.actor, resellerId: null } }, input: { days: 1 } });
-    expect(owner.usage.map((d) => d.sessions)).toEqual([1]);
+    expect(owner.usage.map((d) => [d.sessions, d.inputOctets, d.outputOctets])).toEqual([[1, 7_000, 9_000]]);
   });
 });

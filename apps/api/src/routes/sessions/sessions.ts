@@ -1,3 +1,4 @@
+import { materialiseUsage } from "@proxpanel/db";
 import { isValidTimezone } from "@proxpanel/tenancy";
 import { and, asc, count, desc, eq, isNull, type SQL, sql } from "drizzle-orm";
 import { notFound } from "../../errors.ts";
@@ -50,17 +51,25 @@ export async function subscriberUsage({ ctx, input }: { ctx: ServiceCtx; input: 
     .where(and(eq(s.id, input.id), ctx.actor.resellerId ? eq(s.resellerId, ctx.actor.resellerId) : undefined))
     .limit(1);
   if (!owner.length) throw notFound("Subscriber not found");
-  const { usage } = await dailyUsage(ctx, input.days, eq(t.radacct.subscriberId, input.id));
+  const { usage } = await subscribersUsage(ctx, input.days, sql`= ${input.id}::uuid`);
   return { subscriberId: input.id, days: input.days, usage };
 }
 
-/** Daily traffic and session count of the whole tenant (a reseller: its own subscribers), for the dashboard. */
+/**
+ * Daily traffic and session count of the whole tenant, for the dashboard: from the tenant-wide
+ * 15-minute table (`usage_15m`, brought up to date here) and, for the last minutes it does not hold
+ * yet, the 5-minute roll-ups and `radacct`. A reseller sees its own subscribers' traffic only,
+ * summed from their hourly roll-ups.
+ */
 export async function tenantUsage({ ctx, input }: { ctx: ServiceCtx; input: { days: number } }) {
   const { t } = ctx.tenant;
-  const scope = ctx.actor.resellerId
-    ? sql`${t.radacct.subscriberId} in (select ${t.subscribers.id} from ${t.subscribers} where ${t.subscribers.resellerId} = ${ctx.actor.resellerId})`
-    : undefined;
-  const { timezone, usage } = await dailyUsage(ctx, input.days, scope);
+  const { timezone, usage } = ctx.actor.resellerId
+    ? await subscribersUsage(
+        ctx,
+        input.days,
+        sql`in (select ${t.subscribers.id} from ${t.subscribers} where ${t.subscribers.resellerId} = ${ctx.actor.resellerId})`,
+      )
+    : await wholeTenantUsage(ctx, input.days);
   return { days: input.days, timezone, usage };
 }
 
@@ -82,30 +91,83 @@ export async function tenantTimezone(ctx: ServiceCtx): Promise<string> {
 }
 
 /**
- * Totals per local calendar day over the last `days` days, today included, counted by session
- * start. Every day is listed (zeros included) so a chart's bars line up with the calendar.
+ * Every day of the period (zeros included, so a chart's bars line up with the calendar), from
+ * `agg`: rows of (day, input_octets, output_octets, sessions), several per day allowed.
  */
-async function dailyUsage(ctx: ServiceCtx, days: number, filter: SQL | undefined) {
-  const timezone = await tenantTimezone(ctx);
-  const r = ctx.tenant.t.radacct;
+async function perDay(ctx: ServiceCtx, timezone: string, days: number, agg: (since: SQL) => SQL) {
   const firstDay = sql`(now() at time zone ${timezone})::date - ${days - 1}::int`;
+  const since = sql`((${firstDay})::timestamp at time zone ${timezone})`;
   const rows = await ctx.db.execute<DailyUsage>(sql`
-    with agg as (
-      select (${r.startTime} at time zone ${timezone})::date as day,
-             sum(${r.inputOctets})::float8 as input_octets,
-             sum(${r.outputOctets})::float8 as output_octets,
-             count(*)::int as sessions
-      from ${r}
-      where ${r.startTime} >= (${firstDay})::timestamp at time zone ${timezone}
-        ${filter ? sql`and ${filter}` : sql``}
-      group by 1
+    with agg as (${agg(since)}),
+    per_day as (
+      select day, sum(input_octets)::float8 as i, sum(output_octets)::float8 as o, sum(sessions)::int as n
+      from agg group by day
     )
     select to_char(d, 'YYYY-MM-DD') as "day",
-           coalesce(agg.input_octets, 0)::float8 as "inputOctets",
-           coalesce(agg.output_octets, 0)::float8 as "outputOctets",
-           coalesce(agg.sessions, 0)::int as "sessions"
+           coalesce(per_day.i, 0)::float8 as "inputOctets",
+           coalesce(per_day.o, 0)::float8 as "outputOctets",
+           coalesce(per_day.n, 0)::int as "sessions"
     from generate_series((${firstDay})::timestamp, (now() at time zone ${timezone})::date::timestamp, interval '1 day') d
-    left join agg on agg.day = d::date
+    left join per_day on per_day.day = d::date
     order by d`);
-  return { timezone, usage: [...rows] };
+  return [...rows];
+}
+
+/**
+ * The whole tenant per local day. Quarter hours group exactly by any zone's day (half-hour and
+ * 45-minute zones included); the tail after the newest written bucket comes from the 5-minute
+ * roll-ups (exact too) and `radacct`'s start times, both a few minutes long.
+ */
+async function wholeTenantUsage(ctx: ServiceCtx, days: number) {
+  const { t } = ctx.tenant;
+  const timezone = await tenantTimezone(ctx);
+  await materialiseUsage(ctx.db, t);
+  const u = t.usage15m;
+  const five = t.traffic5m;
+  const r = t.radacct;
+  const usage = await perDay(
+    ctx,
+    timezone,
+    days,
+    (since) => sql`
+      select (${u.bucket} at time zone ${timezone})::date as day, ${u.bytesIn} as input_octets,
+             ${u.bytesOut} as output_octets, ${u.sessions} as sessions
+      from ${u} where ${u.bucket} >= ${since}
+      union all
+      select (${five.bucket} at time zone ${timezone})::date, ${five.bytesIn}, ${five.bytesOut}, 0
+      from ${five}
+      where ${five.bucket} >= greatest(${since}, (select max(${u.bucket}) + interval '15 minutes' from ${u}))
+      union all
+      select (${r.startTime} at time zone ${timezone})::date, 0, 0, 1
+      from ${r}
+      where ${r.startTime} >= greatest(${since}, (select max(${u.bucket}) + interval '15 minutes' from ${u}))`,
+  );
+  return { timezone, usage };
+}
+
+/**
+ * Some subscribers (`subscriberIds`: `= id` or `in (…)`) per local day, from their hourly roll-ups
+ * and their sessions' start times (both by subscriber index). An hour counts to the day holding
+ * most of it: exact in whole-hour zones; in a half-hour or 45-minute zone (Asia/Kolkata,
+ * Asia/Kathmandu) the hour around midnight goes whole to the new day, up to 30 minutes early.
+ */
+async function subscribersUsage(ctx: ServiceCtx, days: number, subscriberIds: SQL) {
+  const { t } = ctx.tenant;
+  const timezone = await tenantTimezone(ctx);
+  const h = t.traffic1h;
+  const r = t.radacct;
+  const usage = await perDay(
+    ctx,
+    timezone,
+    days,
+    (since) => sql`
+      select ((${h.bucket} + interval '30 minutes') at time zone ${timezone})::date as day,
+             ${h.bytesIn} as input_octets, ${h.bytesOut} as output_octets, 0 as sessions
+      from ${h}
+      where ${h.subscriberId} ${subscriberIds} and ${h.bucket} >= ${since} - interval '30 minutes'
+      union all
+      select (${r.startTime} at time zone ${timezone})::date, 0, 0, 1
+      from ${r} where ${r.subscriberId} ${subscriberIds} and ${r.startTime} >= ${since}`,
+  );
+  return { timezone, usage };
 }
