@@ -1,6 +1,8 @@
 // `npm run tenant:move -- <slug> [host:port] [--mode auto|block_writes|force_logical]`: on a Citus
 // cluster, moves the tenant's schema to that worker while it stays in use; with no node, prints where
 // it is and the cluster's nodes. Same configuration as the API (DATABASE_URL = the coordinator).
+// Without --mode: auto (logical replication, writes held only for the switch) where every worker
+// runs wal_level = logical, else block_writes (writes wait for the whole copy); see placement.ts.
 import { loadConfig } from "@proxpanel/config";
 import { openDatabase, tenants } from "@proxpanel/db";
 import { eq } from "drizzle-orm";
