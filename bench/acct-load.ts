@@ -119,7 +119,13 @@ export class AcctBlaster {
    * the secret), checked in place on the received buffer with the plain-JS MD5: a full decode
    * per answer cost more client CPU than signing the request.
    */
-  async blast(list: Buffer[], port: number, source: string): Promise<{ answered: number; seconds: number }> {
+  async blast(
+    list: Buffer[],
+    port: number,
+    source: string,
+    /** Called with each packet just before it is signed and first sent (e.g. to set a time in it). */
+    onSend?: (buf: Buffer) => void,
+  ): Promise<{ answered: number; seconds: number }> {
     const count = list.length;
     let next = 0;
     let answered = 0;
@@ -145,6 +151,7 @@ export class AcctBlaster {
           // An identifier still waiting for its answer (retransmitting) is skipped.
           let identifier = id++ & 0xff;
           while (inflight[identifier]) identifier = id++ & 0xff;
+          onSend?.(buf);
           this.resign(buf, identifier);
           inflight[identifier] = buf;
           sentAt[identifier] = performance.now();
