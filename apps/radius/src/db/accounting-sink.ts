@@ -5,7 +5,7 @@ import { sql } from "drizzle-orm";
 import type { SessionChange } from "./open-sessions.ts";
 import { mergeRow, type SessionRow, toRow } from "./session-rows.ts";
 import type { TenantCache, TenantSnapshot } from "./tenant-cache.ts";
-import { type PriorSession, type SessionTraffic, sessionTraffic, upsertTraffic } from "./traffic.ts";
+import { type PriorSession, type SessionTraffic, sessionTraffic, trafficBuckets, trafficCtes } from "./traffic.ts";
 import { applyVoucherUse, recordVoucherUse, type VoucherUse } from "./vouchers.ts";
 
 interface Pending {
@@ -328,7 +328,6 @@ async function upsertSessions(
       delegated_ipv6_prefix = coalesce(excluded.delegated_ipv6_prefix, radacct.delegated_ipv6_prefix),
       framed_interface_id = coalesce(excluded.framed_interface_id, radacct.framed_interface_id)
     returning acct_unique_id as key, subscriber_id, stop_time is null as open, start_time, update_time`);
-  if (rollups) await upsertTraffic(tx, snap.t, rows, traffic);
   const usage = new Map<string, Usage>();
   for (const r of rows) {
     if (!r.subscriberId) continue;
@@ -342,13 +341,16 @@ async function upsertSessions(
   if (usage.size) {
     // JSON again rather than four bound parameters per subscriber. The time goes as epoch seconds:
     // to_timestamp(float8) is immutable where a text-to-timestamptz cast is only stable, and Citus
-    // refuses a stable function next to column references in an UPDATE.
+    // refuses a stable function next to column references in an UPDATE. The traffic buckets ride
+    // in the same statement (every delta there belongs to a subscriber here).
     const deltas = JSON.stringify([...usage].map(([id, u]) => [id, u.bytesIn, u.bytesOut, u.seen.getTime() / 1000]));
+    const { five, hour } = rollups ? trafficBuckets(rows, traffic) : { five: [], hour: [] };
     await tx.execute(sql`
+      with ${trafficCtes(snap.t, five, hour)} d as (select jsonb_array_elements(${deltas}::jsonb) as v)
       update ${snap.t.subscribers} as s
       set bytes_in = s.bytes_in + (v->>1)::bigint, bytes_out = s.bytes_out + (v->>2)::bigint,
           last_seen_at = greatest(s.last_seen_at, to_timestamp((v->>3)::float8))
-      from jsonb_array_elements(${deltas}::jsonb) as v where s.id = (v->>0)::uuid`);
+      from d where s.id = (v->>0)::uuid`);
   }
   const stops = rows.filter((r) => r.stopTime && r.subscriberId && r.framedIpAddress);
   for (const r of stops) {

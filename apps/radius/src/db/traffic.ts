@@ -37,46 +37,62 @@ export function sessionTraffic(row: SessionRow, prior: PriorSession | undefined)
   return { deltaIn, deltaOut, rateIn: Math.round(deltaIn / seconds), rateOut: Math.round(deltaOut / seconds) };
 }
 
-type Tx = { execute: (query: ReturnType<typeof sql>) => Promise<unknown> };
+/** One bucket row's increment: bucket start (ISO), subscriber, NAS, octets in, octets out. */
+export type BucketDelta = [string, string, string, number, number];
 
 /**
- * Adds each session's deltas to the 5-minute and hourly buckets of its latest record, both tables
- * in one statement. Rows are summed per key in SQL first: an upsert may not touch one row twice.
+ * The batch's deltas summed per 5-minute and per hourly bucket of (subscriber, NAS), in the daemon:
+ * a batch of 2,000 interims from 1,000 subscribers becomes about 900 rows per table, so PostgreSQL
+ * parses and groups nothing and each bucket row is updated once (an upsert may not touch a row twice).
  */
-export async function upsertTraffic(
-  tx: Tx,
-  t: Pick<TenantTables, "traffic5m" | "traffic1h">,
+export function trafficBuckets(
   rows: SessionRow[],
   traffic: Map<string, SessionTraffic>,
-): Promise<void> {
-  const entries: Array<[string, string, string, string, number, number]> = [];
+): { five: BucketDelta[]; hour: BucketDelta[] } {
+  const five = new Map<string, BucketDelta>();
+  const hour = new Map<string, BucketDelta>();
   for (const r of rows) {
     const d = traffic.get(r.acctUniqueId);
     if (!r.subscriberId || !d || (d.deltaIn === 0 && d.deltaOut === 0)) continue;
     const at = r.updateTime.getTime();
-    entries.push([
-      new Date(at - (at % FIVE_MINUTES)).toISOString(),
-      new Date(at - (at % HOUR)).toISOString(),
-      r.subscriberId,
-      r.nasId,
-      d.deltaIn,
-      d.deltaOut,
-    ]);
+    add(five, at - (at % FIVE_MINUTES), r.subscriberId, r.nasId, d);
+    add(hour, at - (at % HOUR), r.subscriberId, r.nasId, d);
   }
-  if (!entries.length) return;
-  await tx.execute(sql`
-    with d as (
-      select (e->>0)::timestamptz as b5, (e->>1)::timestamptz as b1, (e->>2)::uuid as sub, (e->>3)::uuid as nas,
-        (e->>4)::bigint as i, (e->>5)::bigint as o
-      from jsonb_array_elements(${JSON.stringify(entries)}::jsonb) as e
-    ), five as (
+  return { five: [...five.values()], hour: [...hour.values()] };
+}
+
+function add(into: Map<string, BucketDelta>, bucket: number, sub: string, nas: string, d: SessionTraffic): void {
+  const key = `${bucket}/${sub}/${nas}`;
+  const row = into.get(key);
+  if (row) {
+    row[3] += d.deltaIn;
+    row[4] += d.deltaOut;
+  } else into.set(key, [new Date(bucket).toISOString(), sub, nas, d.deltaIn, d.deltaOut]);
+}
+
+/**
+ * Upserts of the 5-minute and hourly buckets as data-modifying CTEs, to run in front of the
+ * subscribers' usage update: one statement and one round trip per batch for all three tables.
+ * Empty when there is nothing to add.
+ */
+export function trafficCtes(
+  t: Pick<TenantTables, "traffic5m" | "traffic1h">,
+  five: BucketDelta[],
+  hour: BucketDelta[],
+) {
+  if (!five.length) return sql``;
+  return sql`
+    five as (
       insert into ${t.traffic5m} as x (bucket, subscriber_id, nas_id, bytes_in, bytes_out)
-      select b5, sub, nas, sum(i), sum(o) from d group by b5, sub, nas
+      select (e->>0)::timestamptz, (e->>1)::uuid, (e->>2)::uuid, (e->>3)::bigint, (e->>4)::bigint
+      from jsonb_array_elements(${JSON.stringify(five)}::jsonb) as e
       on conflict (subscriber_id, bucket, nas_id) do update
         set bytes_in = x.bytes_in + excluded.bytes_in, bytes_out = x.bytes_out + excluded.bytes_out
-    )
-    insert into ${t.traffic1h} as x (bucket, subscriber_id, nas_id, bytes_in, bytes_out)
-    select b1, sub, nas, sum(i), sum(o) from d group by b1, sub, nas
-    on conflict (subscriber_id, bucket, nas_id) do update
-      set bytes_in = x.bytes_in + excluded.bytes_in, bytes_out = x.bytes_out + excluded.bytes_out`);
+    ), hour as (
+      insert into ${t.traffic1h} as x (bucket, subscriber_id, nas_id, bytes_in, bytes_out)
+      select (e->>0)::timestamptz, (e->>1)::uuid, (e->>2)::uuid, (e->>3)::bigint, (e->>4)::bigint
+      from jsonb_array_elements(${JSON.stringify(hour)}::jsonb) as e
+      on conflict (subscriber_id, bucket, nas_id) do update
+        set bytes_in = x.bytes_in + excluded.bytes_in, bytes_out = x.bytes_out + excluded.bytes_out
+    ),`;
 }
