@@ -9,6 +9,7 @@ import { systemJobs } from "./mail-jobs.ts";
 import { notifyJobs } from "./notify-jobs.ts";
 import { paymentJobs } from "./payment-jobs.ts";
 import { radiusJobs } from "./radius-jobs.ts";
+import { spareSchemaJobs } from "./spare-schemas.ts";
 import { checkStagingSpace } from "./staging.ts";
 import { runDueSchedules } from "./tick.ts";
 
@@ -68,6 +69,8 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     ...notifyJobs({ ...deps, keys: deps.notifyKeys ?? deps.keys }, job),
     // Online payments left pending (lost callbacks): an API instance asks the provider and settles.
     ...paymentJobs(deps, job),
+    // Spare tenant schemas for onboarding to rename into place (TENANT_SPARE_SCHEMAS, plain PostgreSQL).
+    ...spareSchemaJobs(deps, job),
   ];
   return {
     stop: () => {

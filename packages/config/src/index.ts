@@ -94,6 +94,9 @@ const schema = z
     RESOLVER_MAX_ENTRIES: z.coerce.number().int().min(1).default(10_000),
     TENANT_CLIENT_CACHE_MAX: z.coerce.number().int().min(1).default(1_000),
     MIGRATE_CONCURRENCY: z.coerce.number().int().min(1).default(4),
+    // Whole tenant schemas the worker keeps built ahead, so a signup renames one into place instead of
+    // building ≈ 30 tables in its transaction (plain PostgreSQL; ignored on Citus). 0: always build.
+    TENANT_SPARE_SCHEMAS: z.coerce.number().int().min(0).max(50).default(0),
     // `START_TLS=true npm start` puts a local Caddy (internal CA) in front of the API.
     START_TLS: z
       .enum(["true", "false"])

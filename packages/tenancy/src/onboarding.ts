@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { ALL, hashPassword } from "@proxpanel/auth";
 import {
   type Db,
+  latestTenantVersion,
   migrateTenantSchema,
   PG_UNIQUE_VIOLATION,
   pgError,
@@ -10,6 +11,7 @@ import {
   type Tx,
   tenants,
 } from "@proxpanel/db";
+import { claimSpareSchema } from "@proxpanel/db/migrate/spares";
 import { tenantTables } from "@proxpanel/db/tenant/factory";
 import { eq, sql } from "drizzle-orm";
 import { type Actor, isValidTimezone, recordSuperAdminAudit } from "./actor.ts";
@@ -35,10 +37,18 @@ export interface OnboardingDeps {
   resolver?: TenantResolver;
   /** Test hook: throwing from it at a stage must leave nothing behind. */
   failpoint?: (stage: OnboardingStage) => void | Promise<void>;
-  /** Runs inside the signup transaction (e.g. queueing the welcome e-mail): it commits with the tenant or not at all. */
-  onCreated?: (tx: Tx, tenant: Tenant) => Promise<void>;
+  /**
+   * Runs inside the signup transaction (e.g. queueing the welcome e-mail): it commits with the tenant
+   * or not at all. `owner` is the new owner user, for a caller that signs it in (the signup's handoff).
+   */
+  onCreated?: (tx: Tx, tenant: Tenant, owner: { id: string; sessionVersion: number }) => Promise<void>;
   /** Builds the schema one statement at a time, as before it was pipelined: the bench's "before". */
   stepwiseSchema?: boolean;
+  /**
+   * Take a spare schema the worker built ahead (`TENANT_SPARE_SCHEMAS`) when one is ready, instead of
+   * building the schema here. Default true; false builds it always (the bench's other paths).
+   */
+  useSpareSchema?: boolean;
 }
 
 export const DEFAULT_BRANDING = {
@@ -100,10 +110,11 @@ export async function onboardTenant(deps: OnboardingDeps, input: OnboardingInput
       if (!row) throw new Error("tenant insert returned nothing");
       await deps.failpoint?.("registry");
 
-      const version = await migrateTenantSchema(tx, schemaName, {
-        create: true,
-        stepwise: deps.stepwiseSchema ?? false,
-      });
+      // A ready spare is renamed into place (one catalog row); without one the schema is built here.
+      const spare = (deps.useSpareSchema ?? !deps.stepwiseSchema) && (await claimSpareSchema(tx, schemaName));
+      const version = spare
+        ? latestTenantVersion()
+        : await migrateTenantSchema(tx, schemaName, { create: true, stepwise: deps.stepwiseSchema ?? false });
       await tx.update(tenants).set({ schemaVersion: version }).where(eq(tenants.id, row.id));
       row.schemaVersion = version;
       await deps.failpoint?.("schema");
@@ -122,7 +133,8 @@ export async function onboardTenant(deps: OnboardingDeps, input: OnboardingInput
           isOwner: true,
           permissionGroupId: group?.id ?? null,
         })
-        .returning({ id: t.users.id });
+        .returning({ id: t.users.id, sessionVersion: t.users.sessionVersion });
+      if (!owner) throw new Error("owner insert returned nothing");
       await tx.insert(t.systemPreferences).values([
         { key: "company_name", value: input.companyName },
         { key: "timezone", value: timezone },
@@ -134,12 +146,12 @@ export async function onboardTenant(deps: OnboardingDeps, input: OnboardingInput
         action: "tenant.created",
         entityType: "tenant",
         entityId: row.id,
-        details: { slug, plan: plan.code, ownerId: owner?.id },
+        details: { slug, plan: plan.code, ownerId: owner.id },
         ip: actor.ip ?? null,
         requestId: actor.requestId ?? null,
       });
       await recordSuperAdminAudit(tx, actor, "tenant.create", row.id, { slug, plan: plan.code });
-      await deps.onCreated?.(tx, row);
+      await deps.onCreated?.(tx, row, owner);
       await deps.failpoint?.("admin");
       return row;
     });

@@ -142,11 +142,14 @@ export interface TenantMigrateReport {
   pending: number;
   migrated: string[];
   failed: { schemaName: string; error: string }[];
+  /** Spare schemas (`spares.ts`) brought to the latest version, and those dropped because they failed. */
+  spares: { migrated: string[]; dropped: string[] };
 }
 
 /**
- * Applies pending tenant migrations to every schema, several at a time. With nothing to apply it
- * costs one indexed query, whatever the number of tenants.
+ * Applies pending tenant migrations to every schema, several at a time, then to the spare schemas
+ * kept for onboarding. With nothing to apply it costs two indexed queries, whatever the number of
+ * tenants.
  */
 export async function migrateAllTenants(db: Db, opts: { concurrency?: number } = {}): Promise<TenantMigrateReport> {
   const latest = latestTenantVersion();
@@ -155,7 +158,13 @@ export async function migrateAllTenants(db: Db, opts: { concurrency?: number } =
     .from(tenants)
     .where(lt(tenants.schemaVersion, latest));
   const limit = pLimit(opts.concurrency ?? 4);
-  const report: TenantMigrateReport = { latest, pending: pending.length, migrated: [], failed: [] };
+  const report: TenantMigrateReport = {
+    latest,
+    pending: pending.length,
+    migrated: [],
+    failed: [],
+    spares: { migrated: [], dropped: [] },
+  };
   await Promise.all(
     pending.map((t) =>
       limit(async () => {
@@ -171,5 +180,46 @@ export async function migrateAllTenants(db: Db, opts: { concurrency?: number } =
       }),
     ),
   );
+  report.spares = await migrateSpareSchemas(db);
   return report;
+}
+
+/** Spare tenant schemas built ahead for onboarding (`spares.ts`): `tenant__spare_<hex>`, never a slug's. */
+export const SPARE_SCHEMA_PREFIX = "tenant__spare_";
+export const SPARE_LIKE = "tenant\\_\\_spare\\_%";
+
+/** The spare schemas present now (committed ones), by name. */
+export async function listSpareSchemas(db: Executor): Promise<string[]> {
+  const rows = await db.execute<{ name: string }>(
+    sql`select nspname::text as name from pg_namespace where nspname like ${SPARE_LIKE} order by nspname`,
+  );
+  return rows.map((r) => r.name);
+}
+
+/**
+ * Brings every spare schema to the latest version (`db:migrate`, after the tenants). A spare that
+ * fails is dropped rather than left behind: the worker builds a new one. One taken by a signup
+ * meanwhile (renamed) fails here and is gone already.
+ */
+export async function migrateSpareSchemas(db: Db): Promise<{ migrated: string[]; dropped: string[] }> {
+  const migrated: string[] = [];
+  const dropped: string[] = [];
+  const latest = latestTenantVersion();
+  for (const name of await listSpareSchemas(db)) {
+    assertSchemaName(name);
+    try {
+      const [row] = await db.execute<{ version: number | null }>(
+        sql.raw(`select max(version) as version from "${name}"."__migrations"`),
+      );
+      if (Number(row?.version) === latest) continue;
+      await db.transaction(async (tx) => {
+        await migrateTenantSchema(tx, name);
+      });
+      migrated.push(name);
+    } catch {
+      await db.execute(sql.raw(`drop schema if exists "${name}" cascade`));
+      dropped.push(name);
+    }
+  }
+  return { migrated, dropped };
 }

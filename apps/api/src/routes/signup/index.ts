@@ -96,7 +96,9 @@ export function signupRoutes(deps: AppDeps) {
         async (c) => {
           const input = c.req.valid("json");
           // The welcome e-mail is queued in the signup transaction: no tenant without it, no mail without a tenant.
-          const onCreated = async (tx: Tx, t: Tenant) => {
+          let owner: { id: string; sessionVersion: number } | undefined;
+          const onCreated = async (tx: Tx, t: Tenant, o: { id: string; sessionVersion: number }) => {
+            owner = o;
             const url = workspaceUrl(deps, t.slug);
             await enqueueMail(
               tx,
@@ -110,13 +112,9 @@ export function signupRoutes(deps: AppDeps) {
             requestId: c.get("requestId"),
           });
           // The owner goes on to its own host signed in: a two-minute handoff token, exchanged there
-          // (POST /api/auth/handoff) for a session. It is not a session token itself.
-          const client = deps.tenantClients.get(tenant.schemaName);
-          const [owner] = await client.db
-            .select({ id: client.t.users.id, sessionVersion: client.t.users.sessionVersion })
-            .from(client.t.users)
-            .where(eq(client.t.users.isOwner, true))
-            .limit(1);
+          // (POST /api/auth/handoff) for a session. It is not a session token itself. The owner comes
+          // from the onboarding itself: reading it back would build the new tenant's client (its
+          // ≈ 30 table objects and a Drizzle instance) in the signup, for one row.
           const handoff = owner
             ? await deps.tokens.signHandoff({ sub: owner.id, tenantId: tenant.id, sv: owner.sessionVersion })
             : null;
