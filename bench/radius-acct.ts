@@ -18,9 +18,10 @@
  *
  * Each round prints CPU per packet of the daemon, its PostgreSQL backends and this client; with
  * --rollups, each phase's updates per table, the share that were HOT and how much the tables grew.
- * --baseline DIR adds a roll-ups-on phase from another checkout, for before/after in one run.
+ * --baseline DIR adds a roll-ups-on phase from another checkout, for before/after in one run;
+ * --radacct-fillfactor N sets radacct's fillfactor on the throw-away tenant first.
  *
- *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/radius-acct.ts [--packets 50000] [--rounds 3] [--no-freeradius] [--sockets 16] [--window 128] [--profile DIR] [--rollups] [--baseline DIR]
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/radius-acct.ts [--packets 50000] [--rounds 3] [--no-freeradius] [--sockets 16] [--window 128] [--profile DIR] [--rollups] [--baseline DIR] [--radacct-fillfactor N]
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -257,6 +258,10 @@ function interims(tag: string) {
 
 /** Roll-ups off, then on, same load, same run; both tables must hold every reported octet. */
 async function rollupComparison(): Promise<void> {
+  // --radacct-fillfactor N: radacct keeps (100 - N) % of each new page free, to weigh a migration
+  // (HOT share and growth are printed per phase).
+  const ff = arg("radacct-fillfactor", 0);
+  if (ff) await sql.unsafe(`alter table "${schema}".radacct set (fillfactor = ${Math.min(100, Math.max(10, ff))})`);
   await sql`
     insert into ${sql(schema)}.subscribers (username, password_enc)
     select 'user' || i, 'unused' from generate_series(0, 999) i`;
