@@ -26,6 +26,7 @@ const daemon = await startDbDaemon({
     if (line.level === "error") process.stderr.write(`${JSON.stringify(line)}\n`);
   },
 });
+await daemon.ready;
 process.stdout.write(`${JSON.stringify({ authPort: daemon.authPort, acctPort: daemon.acctPort })}\n`);
 process.stdin.resume();
 process.stdin.on("end", () => {

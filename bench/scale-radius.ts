@@ -1,5 +1,7 @@
 // Child process of bench/scale.ts: the production RADIUS daemon (startDbDaemon) on the scale
-// database. Reports its start-up, then caches every tenant and reports time and memory; then
+// database. Prints {authPort, listeningMs} as soon as its sockets are open (the NAS routes load after
+// that, packets held meanwhile), then caches every tenant and reports time, memory and when the
+// routes were ready (readyMs); then
 // answers commands on stdin with one JSON line each:
 //   edits <full|one> <tenantId> <ms>   edit loop on one tenant for <ms>: "full" reloads the whole
 //                                      tenant per edit (what every subscriber event did before),
@@ -29,6 +31,10 @@ const daemon = await startDbDaemon({
   log: () => {},
 });
 const listening = performance.now() - t0;
+const out = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
+out({ authPort: daemon.authPort, listeningMs: listening });
+await daemon.ready;
+const ready = performance.now() - t0;
 const mib = (n: number) => Math.round(n / 1048576);
 const ids = (await database.db.execute<{ id: string }>(sql`select id from public.tenants where status = 'active'`)).map(
   (r) => r.id,
@@ -42,11 +48,11 @@ const cached = performance.now() - t1;
 const cpu1 = process.cpuUsage(cpu0);
 global.gc?.();
 const mem = process.memoryUsage();
-const out = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
 out({
   authPort: daemon.authPort,
   nas: daemon.source.nas.size,
   listeningMs: listening,
+  readyMs: ready,
   tenants: ids.length,
   cacheAllMs: cached,
   cacheAllCpuMs: (cpu1.user + cpu1.system) / 1000,

@@ -51,6 +51,12 @@ const daemon = await startDbDaemon({
 
 const metrics = await startRadiusMetrics(config, { server: daemon.server, db: database.db, state });
 if (metrics) console.log(JSON.stringify({ level: "info", msg: "metrics listening", port: metrics.port }));
+// The sockets are open and hold packets until every tenant's NAS routes are loaded ("radius ready",
+// /readyz 200). If that load fails the daemon exits, as it did when the load came first.
+daemon.ready.catch((err: unknown) => {
+  console.error(JSON.stringify({ level: "fatal", msg: "loading the NAS routes failed", err: String(err) }));
+  process.exit(1);
+});
 
 let closing = false;
 // Sockets close first (nothing new arrives), then queued accounting batches are written: a record

@@ -4,13 +4,14 @@ import { type DbDaemonOptions, startDbDaemon } from "./daemon.ts";
 
 /**
  * The daemon as the RADIUS tests run it, on the database of a test's API: loopback, ports the
- * kernel picks, no periodic refresh (a test drives reloads through events) and no log lines.
+ * kernel picks, no periodic refresh (a test drives reloads through events), no log lines, and
+ * resolved once the NAS routes are loaded.
  */
-export function startTestDaemon(
+export async function startTestDaemon(
   deps: { db: Db; keys: TenantKeyRing; state: SharedState },
   options: Partial<DbDaemonOptions> = {},
 ) {
-  return startDbDaemon({
+  const daemon = await startDbDaemon({
     db: deps.db,
     keys: deps.keys,
     state: deps.state,
@@ -21,4 +22,7 @@ export function startTestDaemon(
     log: () => {},
     ...options,
   });
+  // The tests expect routing from their first packet: wait for the NAS routes (the sockets open first).
+  await daemon.ready;
+  return daemon;
 }

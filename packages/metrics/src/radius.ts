@@ -8,6 +8,10 @@ export interface RadiusReadings {
   queueDepths(): Map<string, number>;
   /** Packets dropped because the tenant's queue was full, per tenant (monotonic). */
   tenantQueueDrops: ReadonlyMap<string, number>;
+  /** False while the daemon is starting (NAS routes loading, packets held). */
+  ready?: () => boolean;
+  /** Packets held until the daemon is ready. */
+  heldPackets?: () => number;
 }
 
 /** Counter field → reason label of proxpanel_radius_dropped_total. */
@@ -19,6 +23,7 @@ const DROPS: Record<string, string> = {
   droppedMissingMessageAuthenticator: "missing_message_authenticator",
   droppedUnsupportedCode: "unsupported_code",
   droppedQueueFull: "queue_full",
+  droppedStarting: "starting",
   duplicates: "duplicate",
   duplicatesInFlight: "duplicate_in_flight",
   accountingIgnored: "accounting_ignored",
@@ -54,6 +59,25 @@ export function registerRadiusMetrics(r: RadiusReadings, topN = 20): void {
     for (const [field, reason] of Object.entries(DROPS)) m.inc({ reason }, c[field] ?? 0);
     m.inc({ reason: "accounting_not_stored" }, c.accountingSinkFailures ?? 0);
   });
+  const { ready, heldPackets } = r;
+  if (ready) {
+    new Gauge({
+      name: fresh("proxpanel_radius_ready"),
+      help: "1 once every tenant's NAS routes are loaded and packets are answered; 0 while starting (packets held)",
+      collect() {
+        this.set(ready() ? 1 : 0);
+      },
+    });
+  }
+  if (heldPackets) {
+    new Gauge({
+      name: fresh("proxpanel_radius_held_packets"),
+      help: "Packets received while starting, held until the NAS routes are loaded",
+      collect() {
+        this.set(heldPackets());
+      },
+    });
+  }
   mirrored("proxpanel_radius_errors_total", "RADIUS handling errors", [], (m) => m.inc(c.errors ?? 0));
   // Top N by what matters here (queued + dropped), recomputed at every scrape: nothing to evict.
   const top = (values: Map<string, number>) => {

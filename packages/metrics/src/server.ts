@@ -9,12 +9,25 @@ export interface MetricsServer {
 
 /**
  * The scrape endpoint: its own listener (METRICS_HOST, 127.0.0.1 by default), never the public
- * one, so no tenant host can reach it whatever the edge forwards. Only GET /metrics answers.
+ * one, so no tenant host can reach it whatever the edge forwards. Only GET /metrics answers, and
+ * GET /readyz when the process gives a `ready` probe (200 `ready`, else 503 `starting`).
  */
-export function startMetricsServer(opts: { host: string; port: number }): Promise<MetricsServer> {
+export function startMetricsServer(opts: {
+  host: string;
+  port: number;
+  ready?: () => boolean;
+}): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? "").split("?")[0];
-    if (path !== "/metrics" || (req.method !== "GET" && req.method !== "HEAD")) {
+    const read = req.method === "GET" || req.method === "HEAD";
+    if (path === "/readyz" && opts.ready && read) {
+      const ready = opts.ready();
+      res
+        .writeHead(ready ? 200 : 503, { "content-type": "application/json" })
+        .end(req.method === "HEAD" ? "" : `${JSON.stringify({ status: ready ? "ready" : "starting" })}\n`);
+      return;
+    }
+    if (path !== "/metrics" || !read) {
       res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
       return;
     }

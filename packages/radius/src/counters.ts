@@ -18,6 +18,8 @@ export interface RadiusCounters {
   droppedUnsupportedCode: number;
   /** dropped because the sending tenant's fair-queue share was full (see RadiusServer.tenantQueueDrops) */
   droppedQueueFull: number;
+  /** dropped at start-up: held too long, or past the hold's bound, before the NAS routes were loaded */
+  droppedStarting: number;
   statusServer: number;
   errors: number;
 }
@@ -41,6 +43,7 @@ export function newCounters(): RadiusCounters {
     droppedMissingMessageAuthenticator: 0,
     droppedUnsupportedCode: 0,
     droppedQueueFull: 0,
+    droppedStarting: 0,
     statusServer: 0,
     errors: 0,
   };

@@ -41,6 +41,14 @@ export interface RadiusServerOptions {
    * Called on the hot path: it must only note the time in memory.
    */
   onNasSeen?: (nas: NasRecord, kind: "auth" | "acct") => void;
+  /**
+   * Open the sockets before the data source can route packets (the daemon's start-up, while every
+   * tenant's NAS routes load): packets are then held, raw, until `release()`, instead of being dropped
+   * as from an unknown NAS. See `hold` for the bounds.
+   */
+  startHeld?: boolean;
+  /** Bounds of the start-up hold: packets held at most (default 4096) and for how long (ms, default 5000). */
+  hold?: { maxPackets?: number; maxAgeMs?: number };
 }
 
 type Kind = "auth" | "acct";
@@ -67,6 +75,14 @@ const DRAIN_BATCH = 4;
  */
 const SOURCE_TTL_MS = 5000;
 
+interface Held {
+  kind: Kind;
+  socket: Socket;
+  msg: Buffer;
+  rinfo: RemoteInfo;
+  at: number;
+}
+
 interface SourceTenant {
   tenant: string;
   at: number;
@@ -86,12 +102,70 @@ export class RadiusServer {
   private readonly sockets: Partial<Record<Kind, Socket>> = {};
   private readonly source: RadiusDataSource;
   private readonly interim: number;
+  /** Packets received before `release()` (startHeld), oldest first from `heldHead`; undefined once released. */
+  private held: (Held | undefined)[] | undefined;
+  private heldHead = 0;
+  private stopped = false;
+  private readonly holdMax: number;
+  private readonly holdMaxAge: number;
 
   constructor(private readonly options: RadiusServerOptions) {
     this.source = options.dataSource;
     this.dedup = new DuplicateCache(options.dedupWindowMs ?? 5000);
     this.interim = options.defaultInterimInterval ?? 300;
     this.queue = new FairQueue(options.perTenantQueue ?? 2048);
+    this.held = options.startHeld ? [] : undefined;
+    this.holdMax = options.hold?.maxPackets ?? 4096;
+    this.holdMaxAge = options.hold?.maxAgeMs ?? 5000;
+  }
+
+  /** Packets waiting for `release()` right now. */
+  get heldPackets(): number {
+    return this.held ? this.held.length - this.heldHead : 0;
+  }
+
+  /** False while packets are being held for the data source (startHeld, before `release()`). */
+  get ready(): boolean {
+    return this.held === undefined;
+  }
+
+  /**
+   * The data source can route now: every held packet young enough that its NAS may still be waiting
+   * goes through as if it had just arrived (older ones are dropped: the NAS has retransmitted it,
+   * and the retransmission is held too, or given up), then packets are handled as they come.
+   */
+  release(): void {
+    const held = this.held;
+    if (!held) return;
+    this.held = undefined;
+    if (this.stopped) return;
+    const now = Date.now();
+    for (let i = this.heldHead; i < held.length; i++) {
+      const h = held[i];
+      if (!h) continue;
+      if (now - h.at > this.holdMaxAge) this.counters.droppedStarting++;
+      else this.handle(h.kind, h.socket, h.msg, h.rinfo, true);
+    }
+  }
+
+  /**
+   * Holds one packet for `release()`. Bounded in number and age: a full hold drops its oldest
+   * packet (the newest is the one a NAS is most likely still waiting for), and packets past the
+   * age limit are dropped as new ones arrive, so a long start-up keeps only what can still be answered.
+   */
+  private holdPacket(held: (Held | undefined)[], kind: Kind, socket: Socket, msg: Buffer, rinfo: RemoteInfo): void {
+    const now = Date.now();
+    while (this.heldHead < held.length) {
+      const oldest = held[this.heldHead];
+      if (oldest && now - oldest.at <= this.holdMaxAge && held.length - this.heldHead < this.holdMax) break;
+      held[this.heldHead++] = undefined;
+      this.counters.droppedStarting++;
+    }
+    if (this.heldHead > 1024 && this.heldHead * 2 > held.length) {
+      held.splice(0, this.heldHead);
+      this.heldHead = 0;
+    }
+    held.push({ kind, socket, msg, rinfo, at: now });
   }
 
   async start(): Promise<{ authPort: number; acctPort: number }> {
@@ -106,6 +180,7 @@ export class RadiusServer {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await Promise.all(Object.values(this.sockets).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   }
 
@@ -149,10 +224,14 @@ export class RadiusServer {
    * Synchronous as long as the data source answers synchronously: no promise per packet on the
    * in-memory path. Nothing thrown here may reach the socket's event emitter.
    */
-  private handle(kind: Kind, socket: Socket, msg: Buffer, rinfo: RemoteInfo): void {
+  private handle(kind: Kind, socket: Socket, msg: Buffer, rinfo: RemoteInfo, replay = false): void {
     try {
       const c = this.counters;
-      c.received++;
+      if (!replay) c.received++;
+      if (this.held) {
+        this.holdPacket(this.held, kind, socket, msg, rinfo);
+        return;
+      }
       // A flooding NAS whose tenant's queue is already full is dropped here, before decoding, NAS
       // lookup and allocation: under overflow, reading stays cheap enough to empty the kernel's
       // socket buffer, where a neighbour's packets would otherwise wait behind the flood or be lost.
