@@ -24,7 +24,7 @@ import { onlinePaymentsTable, paymentProvidersTable } from "./payments.ts";
 import { servicePlansTable } from "./plans.ts";
 import { systemPreferencesTable } from "./preferences.ts";
 import { authLogsTable } from "./radius-log.ts";
-import { radacctTable, traffic1hTable, traffic5mTable, usage15mTable } from "./sessions.ts";
+import { radacctTable, traffic1hTable, traffic5mTable, usage15mTable, usageReseller15mTable } from "./sessions.ts";
 import { subscribersTable } from "./subscribers.ts";
 import { permissionGroupsTable, usersTable } from "./users.ts";
 import { voucherBatchesTable, vouchersTable } from "./vouchers.ts";
@@ -62,6 +62,7 @@ export function tenantTables(schemaName: string) {
     traffic5m: traffic5mTable(schema),
     traffic1h: traffic1hTable(schema),
     usage15m: usage15mTable(schema),
+    usageReseller15m: usageReseller15mTable(schema),
     nasEvents: nasEventsTable(schema),
     resellers: resellersTable(schema),
     invoices: invoicesTable(schema),

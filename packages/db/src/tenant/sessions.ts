@@ -101,4 +101,22 @@ export const usage15mTable = (s: PgSchema) =>
     /** Sessions started in the bucket (all of `radacct`, unknown usernames included). */
     sessions: integer("sessions").notNull().default(0),
   });
+
+/**
+ * The same per reseller (its subscribers' traffic and sessions), written with `usage_15m` for the
+ * same buckets; only buckets with something in them have a row. A subscriber's traffic counts to
+ * the reseller it had when its bucket was written.
+ */
+export const usageReseller15mTable = (s: PgSchema) =>
+  s.table(
+    "usage_reseller_15m",
+    {
+      resellerId: uuid("reseller_id").notNull(),
+      bucket: timestamp("bucket", { withTimezone: true }).notNull(),
+      bytesIn: bigint("bytes_in", { mode: "number" }).notNull().default(0),
+      bytesOut: bigint("bytes_out", { mode: "number" }).notNull().default(0),
+      sessions: integer("sessions").notNull().default(0),
+    },
+    (t) => [primaryKey({ name: "usage_reseller_15m_pkey", columns: [t.resellerId, t.bucket] })],
+  );
 export const traffic1hTable = (s: PgSchema) => trafficTable(s, "traffic_1h");

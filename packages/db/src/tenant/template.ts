@@ -22,6 +22,7 @@ export const {
   traffic5m,
   traffic1h,
   usage15m,
+  usageReseller15m,
   nasEvents,
   resellers,
   invoices,

@@ -17,7 +17,10 @@ export const USAGE_GRACE_MS = 5 * 60_000;
 const FIVE_MINUTE_HOURS = 47;
 
 type Executor = { execute: (query: ReturnType<typeof sql>) => PromiseLike<ArrayLike<unknown> & Iterable<unknown>> };
-type Tables = Pick<TenantTables, "usage15m" | "traffic5m" | "traffic1h" | "radacct">;
+type Tables = Pick<
+  TenantTables,
+  "usage15m" | "usageReseller15m" | "traffic5m" | "traffic1h" | "radacct" | "subscribers"
+>;
 
 const floorTo = (ms: number, step: number) => ms - (((ms % step) + step) % step);
 
@@ -36,8 +39,9 @@ export function usageSealedAt(now: Date): Date {
  * quarter, so only a first fill or a worker stopped for two days uses them); and, before the
  * roll-ups' first hour (an install upgraded from before them), the sessions of `radacct` that had
  * ended by then, their octets at their start, as the dashboard counted before. Session counts
- * always come from `radacct` (start time, its BRIN index). Concurrent calls write the same rows:
- * the first one wins, the others change nothing.
+ * always come from `radacct` (start time, its BRIN index). `usage_reseller_15m` gets the same per
+ * reseller, written first. Concurrent calls write the same rows: the first one wins, the others
+ * change nothing.
  */
 export async function materialiseUsage(
   db: Executor,
@@ -75,27 +79,37 @@ export async function materialiseUsage(
   const fiveFrom = Math.max(from, fiveFloor);
   const hourTo = Math.min(to, fiveFloor);
   const acctTo = Math.min(to, rollupStart);
-  const conflict = opts.recomputeHours
-    ? sql`do update set bytes_in = excluded.bytes_in, bytes_out = excluded.bytes_out, sessions = excluded.sessions`
-    : sql`do nothing`;
+  const update = sql`do update set bytes_in = excluded.bytes_in, bytes_out = excluded.bytes_out, sessions = excluded.sessions`;
+  const conflict = opts.recomputeHours ? update : sql`do nothing`;
+  const sub = t.subscribers;
+  /** Each source row with its subscriber's reseller (null: none, or an unknown username). */
+  const sources = sql`
+      select date_bin('15 minutes', ${five.bucket}, ${origin}) as b, ${five.subscriberId} as sub,
+        ${five.bytesIn} as i, ${five.bytesOut} as o, 0 as n
+      from ${five} where ${five.bucket} >= ${iso(fiveFrom)}::timestamptz and ${five.bucket} < ${iso(to)}::timestamptz
+      union all
+      select ${hour.bucket}, ${hour.subscriberId}, ${hour.bytesIn}, ${hour.bytesOut}, 0
+      from ${hour} where ${hour.bucket} >= ${iso(from)}::timestamptz and ${hour.bucket} < ${iso(hourTo)}::timestamptz
+      union all
+      select date_bin('15 minutes', ${r.startTime}, ${origin}), ${r.subscriberId}, ${r.inputOctets}, ${r.outputOctets}, 0
+      from ${r} where ${r.startTime} >= ${iso(from)}::timestamptz and ${r.startTime} < ${iso(acctTo)}::timestamptz
+        and coalesce(${r.stopTime}, ${r.updateTime}, ${r.startTime}) < ${iso(acctTo)}::timestamptz
+      union all
+      select date_bin('15 minutes', ${r.startTime}, ${origin}), ${r.subscriberId}, 0, 0, 1
+      from ${r} where ${r.startTime} >= ${iso(from)}::timestamptz and ${r.startTime} < ${iso(to)}::timestamptz`;
+  // Resellers first: usage_15m's newest bucket is what says both are written.
+  await db.execute(sql`
+    insert into ${t.usageReseller15m} as u (reseller_id, bucket, bytes_in, bytes_out, sessions)
+    select x.reseller_id, s.b, sum(s.i), sum(s.o), sum(s.n)::int
+    from (${sources}) s join ${sub} x on x.id = s.sub
+    where x.reseller_id is not null
+    group by x.reseller_id, s.b
+    on conflict (reseller_id, bucket) ${conflict}`);
   await db.execute(sql`
     insert into ${t.usage15m} as u (bucket, bytes_in, bytes_out, sessions)
     select g.b, coalesce(sum(s.i), 0), coalesce(sum(s.o), 0), coalesce(sum(s.n), 0)::int
     from generate_series(${iso(from)}::timestamptz, ${iso(to - QUARTER)}::timestamptz, interval '15 minutes') g(b)
-    left join (
-      select date_bin('15 minutes', ${five.bucket}, ${origin}) as b, ${five.bytesIn} as i, ${five.bytesOut} as o, 0 as n
-      from ${five} where ${five.bucket} >= ${iso(fiveFrom)}::timestamptz and ${five.bucket} < ${iso(to)}::timestamptz
-      union all
-      select ${hour.bucket}, ${hour.bytesIn}, ${hour.bytesOut}, 0
-      from ${hour} where ${hour.bucket} >= ${iso(from)}::timestamptz and ${hour.bucket} < ${iso(hourTo)}::timestamptz
-      union all
-      select date_bin('15 minutes', ${r.startTime}, ${origin}), ${r.inputOctets}, ${r.outputOctets}, 0
-      from ${r} where ${r.startTime} >= ${iso(from)}::timestamptz and ${r.startTime} < ${iso(acctTo)}::timestamptz
-        and coalesce(${r.stopTime}, ${r.updateTime}, ${r.startTime}) < ${iso(acctTo)}::timestamptz
-      union all
-      select date_bin('15 minutes', ${r.startTime}, ${origin}), 0, 0, 1
-      from ${r} where ${r.startTime} >= ${iso(from)}::timestamptz and ${r.startTime} < ${iso(to)}::timestamptz
-    ) s on s.b = g.b
+    left join (${sources}) s on s.b = g.b
     group by g.b
     on conflict (bucket) ${conflict}`);
   return { from: new Date(from), to: new Date(to) };

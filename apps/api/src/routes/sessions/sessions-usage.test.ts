@@ -210,6 +210,8 @@ describe("GET /api/sessions/usage", () => {
     const res = await tenantUsage({ ctx, input: { days: 3 } });
     expect(res.usage).toEqual(expected(3, (who) => who === "other", { beforeRollups: false }));
     expect(res.usage.reduce((s, d) => s + d.inputOctets, 0)).toBe(8);
+    const month = await tenantUsage({ ctx, input: { days: 30 } });
+    expect(month.usage).toEqual(expected(30, (who) => who === "other", { beforeRollups: true }));
   });
 
   it("the per-subscriber usage shares the same days, counting only that subscriber", async () => {

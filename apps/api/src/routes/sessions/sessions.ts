@@ -1,6 +1,6 @@
 import { materialiseUsage } from "@proxpanel/db";
 import { isValidTimezone } from "@proxpanel/tenancy";
-import { and, asc, count, desc, eq, isNull, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, isNull, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import { notFound } from "../../errors.ts";
 import { likeEscape } from "../../pagination.ts";
 import type { ServiceCtx } from "../../services/context.ts";
@@ -56,20 +56,12 @@ export async function subscriberUsage({ ctx, input }: { ctx: ServiceCtx; input: 
 }
 
 /**
- * Daily traffic and session count of the whole tenant, for the dashboard: from the tenant-wide
- * 15-minute table (`usage_15m`, brought up to date here) and, for the last minutes it does not hold
- * yet, the 5-minute roll-ups and `radacct`. A reseller sees its own subscribers' traffic only,
- * summed from their hourly roll-ups.
+ * Daily traffic and session count of the whole tenant, for the dashboard, or of a reseller's own
+ * subscribers: from the 15-minute tables (`usage_15m`, `usage_reseller_15m`, brought up to date
+ * here) and, for the last minutes they do not hold yet, the 5-minute roll-ups and `radacct`.
  */
 export async function tenantUsage({ ctx, input }: { ctx: ServiceCtx; input: { days: number } }) {
-  const { t } = ctx.tenant;
-  const { timezone, usage } = ctx.actor.resellerId
-    ? await subscribersUsage(
-        ctx,
-        input.days,
-        sql`in (select ${t.subscribers.id} from ${t.subscribers} where ${t.subscribers.resellerId} = ${ctx.actor.resellerId})`,
-      )
-    : await wholeTenantUsage(ctx, input.days);
+  const { timezone, usage } = await quarterHourUsage(ctx, input.days, ctx.actor.resellerId);
   return { days: input.days, timezone, usage };
 }
 
@@ -114,39 +106,51 @@ async function perDay(ctx: ServiceCtx, timezone: string, days: number, agg: (sin
 }
 
 /**
- * The whole tenant per local day. Quarter hours group exactly by any zone's day (half-hour and
- * 45-minute zones included); the tail after the newest written bucket comes from the 5-minute
- * roll-ups (exact too) and `radacct`'s start times, both a few minutes long.
+ * The whole tenant (or one reseller's subscribers) per local day. Quarter hours group exactly by
+ * any zone's day (half-hour and 45-minute zones included); the tail after the newest written bucket
+ * comes from the 5-minute roll-ups (exact too) and `radacct`'s start times, a few minutes of each.
  */
-async function wholeTenantUsage(ctx: ServiceCtx, days: number) {
+async function quarterHourUsage(ctx: ServiceCtx, days: number, resellerId: string | null) {
   const { t } = ctx.tenant;
   const timezone = await tenantTimezone(ctx);
   await materialiseUsage(ctx.db, t);
   const u = t.usage15m;
+  const ur = t.usageReseller15m;
   const five = t.traffic5m;
   const r = t.radacct;
+  const subs = t.subscribers;
+  const written = sql`(select max(${u.bucket}) + interval '15 minutes' from ${u})`;
+  const own = (column: SQLWrapper) =>
+    resellerId
+      ? sql`and ${column} in (select ${subs.id} from ${subs} where ${subs.resellerId} = ${resellerId}::uuid)`
+      : sql``;
   const usage = await perDay(
     ctx,
     timezone,
     days,
     (since) => sql`
-      select (${u.bucket} at time zone ${timezone})::date as day, ${u.bytesIn} as input_octets,
-             ${u.bytesOut} as output_octets, ${u.sessions} as sessions
-      from ${u} where ${u.bucket} >= ${since}
+      ${
+        resellerId
+          ? sql`select (${ur.bucket} at time zone ${timezone})::date as day, ${ur.bytesIn} as input_octets,
+                 ${ur.bytesOut} as output_octets, ${ur.sessions} as sessions
+               from ${ur} where ${ur.resellerId} = ${resellerId}::uuid and ${ur.bucket} >= ${since}
+                 and ${ur.bucket} < ${written}`
+          : sql`select (${u.bucket} at time zone ${timezone})::date as day, ${u.bytesIn} as input_octets,
+                 ${u.bytesOut} as output_octets, ${u.sessions} as sessions
+               from ${u} where ${u.bucket} >= ${since}`
+      }
       union all
       select (${five.bucket} at time zone ${timezone})::date, ${five.bytesIn}, ${five.bytesOut}, 0
-      from ${five}
-      where ${five.bucket} >= greatest(${since}, (select max(${u.bucket}) + interval '15 minutes' from ${u}))
+      from ${five} where ${five.bucket} >= greatest(${since}, ${written}) ${own(five.subscriberId)}
       union all
       select (${r.startTime} at time zone ${timezone})::date, 0, 0, 1
-      from ${r}
-      where ${r.startTime} >= greatest(${since}, (select max(${u.bucket}) + interval '15 minutes' from ${u}))`,
+      from ${r} where ${r.startTime} >= greatest(${since}, ${written}) ${own(r.subscriberId)}`,
   );
   return { timezone, usage };
 }
 
 /**
- * Some subscribers (`subscriberIds`: `= id` or `in (…)`) per local day, from their hourly roll-ups
+ * One subscriber (`subscriberIds`: `= id`) per local day, from its hourly roll-ups
  * and their sessions' start times (both by subscriber index). An hour counts to the day holding
  * most of it: exact in whole-hour zones; in a half-hour or 45-minute zone (Asia/Kolkata,
  * Asia/Kathmandu) the hour around midnight goes whole to the new day, up to 30 minutes early.
