@@ -45,10 +45,12 @@ async function tenant(slug: string) {
 const a = await tenant("noisy-a");
 const b = await tenant("noisy-b");
 
-function serve(deps: typeof runtime.deps): Promise<ReturnType<typeof serveApp>> {
+function serve(deps: typeof runtime.deps, refusalDelayMs = 0): Promise<ReturnType<typeof serveApp>> {
   const app = createApp(deps);
   const gate =
-    process.env.NOISY_EARLY === "0" ? undefined : earlyRefusal({ ...deps, blocks: deps.limiters.tenantBlocks });
+    process.env.NOISY_EARLY === "0"
+      ? undefined
+      : earlyRefusal({ ...deps, blocks: deps.limiters.tenantBlocks, refusalDelayMs });
   return new Promise((resolve) => {
     const s = serveApp({ fetch: app.fetch, port: 0, hostname: "127.0.0.1", gate }, () => resolve(s));
   });
@@ -65,6 +67,12 @@ const minuteServer =
         }),
       })
     : undefined;
+// NOISY_TARPIT_MS: a third port, short windows as the first, whose early 429s are held that long.
+const tarpit = Number(process.env.NOISY_TARPIT_MS ?? 0);
+const tarpitServer =
+  tarpit > 0
+    ? await serve({ ...runtime.deps, limiters: createLimiters(runtime.deps.state, config) }, tarpit)
+    : undefined;
 {
   const port = (server.address() as AddressInfo).port;
   const token = async (t: { host: string; email: string }) => {
@@ -78,6 +86,7 @@ const minuteServer =
   const out = {
     port,
     minutePort: minuteServer ? (minuteServer.address() as AddressInfo).port : undefined,
+    tarpitPort: tarpitServer ? (tarpitServer.address() as AddressInfo).port : undefined,
     window: tenantBurstWindow(config) ?? { points: config.TENANT_RATE_LIMIT_PER_MIN, duration: 60 },
     a: { host: a.host, token: await token(a) },
     b: { host: b.host, token: await token(b) },
@@ -87,6 +96,7 @@ const minuteServer =
 process.on("SIGTERM", async () => {
   server.close();
   minuteServer?.close();
+  tarpitServer?.close();
   await runtime.close();
   await bench.stop();
   process.exit(0);

@@ -12,7 +12,10 @@
  * over-limit tenants (apps/api/src/early-refusal.ts), to compare. `--burst N` sets
  * TENANT_RATE_LIMIT_BURST; `--compare-burst` measures, in every round, both the signed-in budget
  * in short windows (`spread`, the configured burst) and as one fixed minute (`minute`, as before
- * TENANT_RATE_LIMIT_BURST), on two ports of the same API process, alternating which goes first. Each round also prints the CPU
+ * TENANT_RATE_LIMIT_BURST), on two ports of the same API process, alternating which goes first.
+ * `--tarpit MS` adds a port like the first whose early 429s are held MS ms (refusalDelayMs of
+ * early-refusal.ts, off in `npm start`): a flood that ignores Retry-After then sends one request
+ * per connection per MS. Each round also prints the CPU
  * share (of one core, from /proc/PID/stat) of the API process and of A's HTTP flood client while A
  * floods, and A's refusals per API CPU-second.
  *
@@ -204,21 +207,29 @@ const api = await child("bench/noisy-neighbour-api.ts", {
   NOISY_EARLY: EARLY ? "1" : "0",
   NOISY_COMPARE: COMPARE ? "1" : "0",
   ...(process.argv.includes("--burst") ? { NOISY_BURST: String(arg("burst", 60)) } : {}),
+  NOISY_TARPIT_MS: String(arg("tarpit", 0)),
   ...(process.argv.includes("--tenant-concurrency")
     ? { NOISY_TENANT_CONCURRENCY: String(arg("tenant-concurrency", 6)) }
     : {}),
 });
-const { port, minutePort, window, a, b } = JSON.parse(api.first) as {
+const { port, minutePort, tarpitPort, window, a, b } = JSON.parse(api.first) as {
   port: number;
   minutePort?: number;
+  tarpitPort?: number;
   window: { points: number; duration: number };
   a: { host: string; token: string };
   b: { host: string; token: string };
 };
 const spreadName = `spread (${window.points} per ${window.duration} s)`;
-const modes = [{ name: COMPARE ? spreadName : "", port, flood: await httpFlooder(port, a) }];
+const modes = [{ name: COMPARE || tarpitPort ? spreadName : "", port, flood: await httpFlooder(port, a) }];
 if (COMPARE && minutePort)
   modes.push({ name: "minute (one fixed 60 s window)", port: minutePort, flood: await httpFlooder(minutePort, a) });
+if (tarpitPort)
+  modes.push({
+    name: `${spreadName}, early 429s held ${arg("tarpit", 0)} ms`,
+    port: tarpitPort,
+    flood: await httpFlooder(tarpitPort, a),
+  });
 console.log(
   `signed-in budget: ${window.points} per ${window.duration} s${COMPARE ? ", compared with one fixed minute" : ""}`,
 );

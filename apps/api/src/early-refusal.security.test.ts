@@ -1,5 +1,7 @@
+import { createServer, get } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Stack, signupTenant, startStack, type TestTenant } from "../../../tests/harness.ts";
+import { httpRequest, type Stack, signupTenant, startStack, type TestTenant } from "../../../tests/harness.ts";
+import { earlyRefusal, TenantBlocks } from "./early-refusal.ts";
 
 // Once the shared counter refuses a tenant's signed-in request, the node handler refuses that
 // tenant's further signed-in requests itself (early-refusal.ts) until the window ends. These tests
@@ -76,5 +78,47 @@ describe("early refusal of a tenant past its rate limit", () => {
       headers: { "x-forwarded-host": a.host },
     });
     expect(res.status).toBe(200);
+  });
+});
+
+describe("early refusal held back (refusalDelayMs, off by default)", () => {
+  it("still answers the standard 429 when held, and a client gone meanwhile does not disturb it", async () => {
+    const blocks = new TenantBlocks();
+    blocks.block("held.example", "tenant-held", 30_000, 7);
+    const gate = earlyRefusal({
+      config: { TRUSTED_PROXIES: [], TRUSTED_PROXY_SECRET: undefined },
+      tokens: { verifyTenant: async () => ({ tenantId: "tenant-held" }) } as never,
+      blocks,
+      refusalDelayMs: 200,
+    });
+    let seen = 0;
+    const server = createServer(async (req, res) => {
+      seen += 1;
+      if (!(await gate(req, res))) res.end("app");
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as { port: number };
+    try {
+      // One client gives up while its refusal is held: its timer is dropped, the server keeps serving.
+      const abandoned = get({
+        port,
+        host: "127.0.0.1",
+        path: "/api/users",
+        headers: { host: "held.example", authorization: "Bearer t" },
+      });
+      const closed = new Promise((r) => abandoned.once("close", r));
+      abandoned.on("error", () => {});
+      await expect.poll(() => seen, { timeout: 10_000 }).toBe(1);
+      abandoned.destroy();
+      await closed;
+      const res = await httpRequest(port, "GET", "/api/users", { host: "held.example", token: "t" });
+      expect(res.status).toBe(429);
+      expect(res.body.error.code).toBe("rate_limited");
+      expect(res.headers["ratelimit-limit"]).toBe("7");
+      const other = await httpRequest(port, "GET", "/api/users", { host: "other.example", token: "t" });
+      expect(other.status).toBe(200);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });

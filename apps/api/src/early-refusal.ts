@@ -75,6 +75,12 @@ export interface EarlyRefusalDeps {
   config: Pick<Config, "TRUSTED_PROXIES" | "TRUSTED_PROXY_SECRET">;
   tokens: Pick<TokenService, "verifyTenant">;
   blocks: TenantBlocks;
+  /**
+   * Hold each early 429 this long (capped at the block's end) before answering: a client that
+   * ignores Retry-After then sends at most one request per connection per delay. 0 (the default,
+   * and what `npm start` uses) answers at once; bench/noisy-neighbour.ts --tarpit measures it.
+   */
+  refusalDelayMs?: number;
 }
 
 /**
@@ -84,6 +90,7 @@ export interface EarlyRefusalDeps {
 export function earlyRefusal(deps: EarlyRefusalDeps) {
   const trustedAddress = proxyaddr.compile(deps.config.TRUSTED_PROXIES);
   const secret = deps.config.TRUSTED_PROXY_SECRET;
+  const delayMs = deps.refusalDelayMs ?? 0;
 
   /** The host the app will resolve: X-Forwarded-Host only from a trusted proxy carrying the edge secret. */
   const hostOf = (req: IncomingMessage): string => {
@@ -124,7 +131,13 @@ export function earlyRefusal(deps: EarlyRefusalDeps) {
     return deps.tokens.verifyTenant(token).then(
       (claims) => {
         if (claims.tenantId !== block.tenantId) return false;
-        refuse(req, res, block, Date.now());
+        const now = Date.now();
+        const wait = Math.min(delayMs, block.until - now);
+        if (wait <= 0) refuse(req, res, block, now);
+        else {
+          const timer = setTimeout(() => refuse(req, res, block, Date.now()), wait);
+          res.once("close", () => clearTimeout(timer));
+        }
         return true;
       },
       () => false,
