@@ -40,6 +40,22 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
+/** A reseller made by the owner and topped up, its signed-in requests, and a reader of its balance. */
+async function toppedUpReseller(name: string, email: string, amountCents: number) {
+  const rid = (await op("POST", "/api/resellers", { name, email, password: "reseller-password" })).body.reseller
+    .id as string;
+  const login = await stack.request("POST", "/api/auth/login", {
+    host: a.host,
+    body: { email, password: "reseller-password" },
+  });
+  const r = (method: string, p: string, body?: unknown) =>
+    stack.request(method, p, { host: a.host, token: login.body.token, body });
+  await op("POST", `/api/resellers/${rid}/topup`, { amountCents });
+  const balance = async () =>
+    (await tenant.db.select().from(tenant.t.resellers).where(eq(tenant.t.resellers.id, rid)))[0]?.balanceCents;
+  return { rid, r, balance, userId: login.body.user.id as string };
+}
+
 describe("voucher codes", () => {
   it("draws distinct codes of the asked shape from the alphabet, with the prefix", () => {
     const codes = freshCodes(500, "HS-", DEFAULT_ALPHABET, 8);
@@ -242,18 +258,7 @@ describe("resellers buying vouchers", () => {
   });
 
   it("refunds the reseller the price of unused vouchers deleted, one or a whole batch, and nothing for a used one", async () => {
-    const email = "refund@resellers.example";
-    const rid = (await op("POST", "/api/resellers", { name: "Refunds", email, password: "reseller-password" })).body
-      .reseller.id as string;
-    const login = await stack.request("POST", "/api/auth/login", {
-      host: a.host,
-      body: { email, password: "reseller-password" },
-    });
-    const r = (method: string, p: string, body?: unknown) =>
-      stack.request(method, p, { host: a.host, token: login.body.token, body });
-    await op("POST", `/api/resellers/${rid}/topup`, { amountCents: 2000 });
-    const balance = async () =>
-      (await tenant.db.select().from(tenant.t.resellers).where(eq(tenant.t.resellers.id, rid)))[0]?.balanceCents;
+    const { rid, r, balance } = await toppedUpReseller("Refunds", "refund@resellers.example", 2000);
 
     const first = (await r("POST", "/api/vouchers/batches", { count: 4, priceCents: 250, timeLimitS: 3600 })).body
       .batch;
@@ -274,8 +279,8 @@ describe("resellers buying vouchers", () => {
     expect((await op("DELETE", `/api/vouchers/${used?.id}`)).status).toBe(204);
     expect(await balance()).toBe(950);
 
-    // The operator deletes (a reseller's login may not); one voucher of the second batch alone, then
-    // the batch: each unused voucher is refunded once.
+    // The operator deletes one voucher of the second batch alone, then the batch: each unused
+    // voucher is refunded once.
     const [one] = await codes(second.id);
     expect((await op("DELETE", `/api/vouchers/${one?.id}`)).status).toBe(204);
     expect(await balance()).toBe(1050);
@@ -305,18 +310,7 @@ describe("resellers buying vouchers", () => {
   });
 
   it("lets a reseller delete its own unused vouchers and batches, refunded in the same transaction with audit; a used one stays", async () => {
-    const email = "self-refund@resellers.example";
-    const rid = (await op("POST", "/api/resellers", { name: "Self refunds", email, password: "reseller-password" }))
-      .body.reseller.id as string;
-    const login = await stack.request("POST", "/api/auth/login", {
-      host: a.host,
-      body: { email, password: "reseller-password" },
-    });
-    const r = (method: string, p: string, body?: unknown) =>
-      stack.request(method, p, { host: a.host, token: login.body.token, body });
-    await op("POST", `/api/resellers/${rid}/topup`, { amountCents: 1000 });
-    const balance = async () =>
-      (await tenant.db.select().from(tenant.t.resellers).where(eq(tenant.t.resellers.id, rid)))[0]?.balanceCents;
+    const { rid, r, balance, userId } = await toppedUpReseller("Self refunds", "self-refund@resellers.example", 1000);
     const kept = (await r("POST", "/api/vouchers/batches", { count: 3, priceCents: 100, timeLimitS: 3600 })).body.batch;
     const gone = (await r("POST", "/api/vouchers/batches", { count: 2, priceCents: 150, timeLimitS: 3600 })).body.batch;
     expect(await balance()).toBe(400);
@@ -353,7 +347,7 @@ describe("resellers buying vouchers", () => {
       .where(eq(tenant.t.auditLogs.entityId, gone.id as string));
     const entry = audit.find((x) => x.action === "voucher_batch.delete");
     expect(entry?.details).toMatchObject({ vouchers: 2, refundedCents: 300, refundedTo: rid });
-    expect(entry?.actorUserId).toBe(login.body.user.id);
+    expect(entry?.actorUserId).toBe(userId);
     const one = await tenant.db
       .select()
       .from(tenant.t.auditLogs)
