@@ -12,8 +12,9 @@ import type { AddressInfo } from "node:net";
 import { loadavg } from "node:os";
 import { serve } from "@hono/node-server";
 import { hashPassword } from "@proxpanel/auth";
-import { migrateTenantSchema, tenants } from "@proxpanel/db";
+import { latestTenantVersion, migrateTenantSchema, tenants } from "@proxpanel/db";
 import { buildSpareSchema, listSpareSchemas } from "@proxpanel/db/migrate/spares";
+import { tenantTemplate } from "@proxpanel/db/migrate/template";
 import { type OnboardingStage, onboardTenant, purgeTenant, SYSTEM_ACTOR, setTenantStatus } from "@proxpanel/tenancy";
 import { count, like, sql } from "drizzle-orm";
 import pLimit from "p-limit";
@@ -67,6 +68,14 @@ if (have < PRESENT) {
 for (const spare of await listSpareSchemas(db)) await db.execute(sql.raw(`drop schema "${spare}" cascade`));
 const [{ n: total } = { n: 0 }] = await db.select({ n: count() }).from(tenants);
 const loadBefore = load();
+// A stale drizzle/tenant-template.sql (a migration added, the template not regenerated) makes every
+// build fall back to the migration files: say so, the figures would not be the template's.
+const template = tenantTemplate();
+if (template?.version !== latestTenantVersion()) {
+  console.log(
+    `NOTE: drizzle/tenant-template.sql is not at version ${latestTenantVersion()}: schemas are built from the migration files`,
+  );
+}
 
 const run = Date.now().toString(36);
 let seq = 0;
