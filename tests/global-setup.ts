@@ -112,6 +112,9 @@ async function open(): Promise<Shared> {
  * fall back and skip what the suite is meant to prove.
  */
 export default async function setup() {
+  // Every suite's workers share the test database: none keeps spare tenant schemas built ahead
+  // (the spare tests call the functions themselves). Set before the test processes are forked.
+  process.env.TENANT_SPARE_SCHEMAS ??= "0";
   registry[KEY] ??= open();
   const shared = await registry[KEY];
   shared.users++;

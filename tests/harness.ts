@@ -35,6 +35,8 @@ export const STANDALONE_TEST_MODE = process.env.PROXPANEL_TEST_MODE === "standal
 // OpenAPI document (apps/api/src/openapi.ts): a wrong type or an undocumented field is a 500 that
 // names it, so the document and the panel's generated types cannot drift from the services.
 process.env.PROXPANEL_CHECK_RESPONSES ??= "1";
+// Workers of every suite share one database: none builds spare tenant schemas (see global-setup.ts).
+process.env.TENANT_SPARE_SCHEMAS ??= "0";
 
 interface StandaloneApps {
   byHost: Map<string, Hono<AppEnv>>;

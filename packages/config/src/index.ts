@@ -96,7 +96,8 @@ const schema = z
     MIGRATE_CONCURRENCY: z.coerce.number().int().min(1).default(4),
     // Whole tenant schemas the worker keeps built ahead, so a signup renames one into place instead of
     // building ≈ 30 tables in its transaction (plain PostgreSQL; ignored on Citus). 0: always build.
-    TENANT_SPARE_SCHEMAS: z.coerce.number().int().min(0).max(50).default(0),
+    // The test suites set 0 (tests/global-setup.ts): their workers share one database.
+    TENANT_SPARE_SCHEMAS: z.coerce.number().int().min(0).max(50).default(2),
     // `START_TLS=true npm start` puts a local Caddy (internal CA) in front of the API.
     START_TLS: z
       .enum(["true", "false"])

@@ -3,7 +3,13 @@ import { sql } from "drizzle-orm";
 import type { Db, Executor } from "../client.ts";
 import { assertSchemaName } from "../tenant/factory.ts";
 import { latestTenantVersion } from "./files.ts";
-import { listSpareSchemas, migrateTenantSchema, SPARE_LIKE, SPARE_SCHEMA_PREFIX } from "./tenant.ts";
+import {
+  listSpareSchemas,
+  migrateSpareSchemas,
+  migrateTenantSchema,
+  SPARE_LIKE,
+  SPARE_SCHEMA_PREFIX,
+} from "./tenant.ts";
 
 /*
  * Spare tenant schemas: whole tenant schemas built ahead of time by the worker, so that onboarding
@@ -45,6 +51,10 @@ export async function buildSpareSchema(db: Db): Promise<string | null> {
  */
 export async function ensureSpareSchemas(db: Db, want: number): Promise<string[]> {
   if (want <= 0 || (await onCitus(db))) return [];
+  // Spares left behind by a release are brought up (or dropped) here too, not only by a full
+  // `db:migrate`: its quick no-op path (cli/migrate.mjs) looks at tenants only, and a stale
+  // spare is never handed out, so without this the pool could stay useless until the API restarts.
+  await migrateSpareSchemas(db);
   const have = (await listSpareSchemas(db)).length;
   const built: string[] = [];
   for (let i = have; i < want; i++) {

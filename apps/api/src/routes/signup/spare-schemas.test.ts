@@ -131,6 +131,19 @@ describe("spare tenant schemas", () => {
     expect(await listSpareSchemas(database.db)).toEqual([]);
   });
 
+  it("has the worker's top-up bring a spare left at an older version to the latest before counting it", async () => {
+    const old = `${SPARE_SCHEMA_PREFIX}old0000000b`;
+    const latest = latestTenantVersion();
+    await database.db.transaction((tx) => migrateTenantSchema(tx, old, { create: true, upTo: latest - 1 }));
+    const oldOid = await oidOf(old);
+
+    // One wanted and one present: nothing new is built, the stale one is migrated in place.
+    expect(await ensureSpareSchemas(database.db, 1)).toEqual([]);
+    expect(await listSpareSchemas(database.db)).toEqual([old]);
+    const taken = await onboard();
+    expect(await oidOf(taken.schemaName)).toBe(oldOid);
+  });
+
   it("builds one on request, each with a name no slug can produce", async () => {
     const name = await buildSpareSchema(database.db);
     expect(name).toMatch(/^tenant__spare_[0-9a-f]{12}$/);
