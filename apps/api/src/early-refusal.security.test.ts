@@ -121,4 +121,45 @@ describe("early refusal held back (refusalDelayMs, off by default)", () => {
       await new Promise((r) => server.close(r));
     }
   });
+
+  it("holds no more refusals at once than its cap: past it they are answered at once", async () => {
+    const blocks = new TenantBlocks();
+    blocks.block("capped.example", "tenant-capped", 60_000, 7);
+    const gate = earlyRefusal({
+      config: { TRUSTED_PROXIES: [], TRUSTED_PROXY_SECRET: undefined },
+      tokens: { verifyTenant: async () => ({ tenantId: "tenant-capped" }) } as never,
+      blocks,
+      // Long enough that the first refusal is still held when the second one arrives.
+      refusalDelayMs: 30_000,
+      maxHeld: 1,
+    });
+    const server = createServer(async (req, res) => {
+      if (!(await gate(req, res))) res.end("app");
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as { port: number };
+    let firstAnswered = false;
+    const first = get({
+      port,
+      host: "127.0.0.1",
+      path: "/api/users",
+      headers: { host: "capped.example", authorization: "Bearer t" },
+    });
+    first.on("response", () => {
+      firstAnswered = true;
+    });
+    first.on("error", () => {});
+    try {
+      await new Promise((r) => first.once("socket", r));
+      // The second is over the cap: its 429 comes now, while the first is still held.
+      const second = await httpRequest(port, "GET", "/api/users", { host: "capped.example", token: "t" });
+      expect(second.status).toBe(429);
+      expect(second.body.error.code).toBe("rate_limited");
+      expect(firstAnswered).toBe(false);
+    } finally {
+      first.destroy();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
 });

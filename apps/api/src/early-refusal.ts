@@ -77,10 +77,16 @@ export interface EarlyRefusalDeps {
   blocks: TenantBlocks;
   /**
    * Hold each early 429 this long (capped at the block's end) before answering: a client that
-   * ignores Retry-After then sends at most one request per connection per delay. 0 (the default,
-   * and what `npm start` uses) answers at once; bench/noisy-neighbour.ts --tarpit measures it.
+   * ignores Retry-After then sends at most one request per connection per delay, instead of
+   * thousands a second that cost the event loop other tenants share. 0 answers at once.
+   * `npm start` uses RATE_LIMIT_REFUSAL_HOLD_MS (1 s); bench/noisy-neighbour.ts --tarpit measures it.
    */
   refusalDelayMs?: number;
+  /**
+   * At most this many refusals held at once (default 1,024); past it they are answered at once, so
+   * a flood over very many connections cannot make the process keep an unbounded set of them open.
+   */
+  maxHeld?: number;
 }
 
 /**
@@ -91,6 +97,8 @@ export function earlyRefusal(deps: EarlyRefusalDeps) {
   const trustedAddress = proxyaddr.compile(deps.config.TRUSTED_PROXIES);
   const secret = deps.config.TRUSTED_PROXY_SECRET;
   const delayMs = deps.refusalDelayMs ?? 0;
+  const maxHeld = deps.maxHeld ?? 1_024;
+  let held = 0;
 
   /** The host the app will resolve: X-Forwarded-Host only from a trusted proxy carrying the edge secret. */
   const hostOf = (req: IncomingMessage): string => {
@@ -133,10 +141,14 @@ export function earlyRefusal(deps: EarlyRefusalDeps) {
         if (claims.tenantId !== block.tenantId) return false;
         const now = Date.now();
         const wait = Math.min(delayMs, block.until - now);
-        if (wait <= 0) refuse(req, res, block, now);
+        if (wait <= 0 || held >= maxHeld) refuse(req, res, block, now);
         else {
+          held += 1;
           const timer = setTimeout(() => refuse(req, res, block, Date.now()), wait);
-          res.once("close", () => clearTimeout(timer));
+          res.once("close", () => {
+            clearTimeout(timer);
+            held -= 1;
+          });
         }
         return true;
       },

@@ -67,7 +67,12 @@ function startTls(apiPort: number): string {
   return started.banner;
 }
 // A tenant past its signed-in rate limit is refused before the app (early-refusal.ts).
-const gate = earlyRefusal({ config, tokens: deps.tokens, blocks: deps.limiters.tenantBlocks });
+const gate = earlyRefusal({
+  config,
+  tokens: deps.tokens,
+  blocks: deps.limiters.tenantBlocks,
+  refusalDelayMs: config.RATE_LIMIT_REFUSAL_HOLD_MS,
+});
 const server = serveApp({ fetch: app.fetch, port: config.PORT, hostname: config.HOST, gate }, (info) => {
   const port = info.port;
   const base = config.BASE_DOMAIN;

@@ -85,6 +85,10 @@ const schema = z
     // spend the whole minute in a burst at the window's start. At or above the minute's budget,
     // the minute alone counts.
     TENANT_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(60),
+    // A tenant past its budget gets its 429s this much later (at most 1,024 held at once): a client
+    // that ignores Retry-After then costs one refusal per connection per hold, not thousands a second
+    // on the event loop its neighbours share (README, Benchmarks: noisy neighbour). 0: at once.
+    RATE_LIMIT_REFUSAL_HOLD_MS: z.coerce.number().int().min(0).max(10_000).default(1_000),
     ANON_RATE_LIMIT_PER_MIN_PER_IP: z.coerce.number().int().min(1).default(120),
     ANON_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(1).default(1200),
     LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
