@@ -9,7 +9,7 @@
 // the CLI's line and exit. In every other case (something pending, DATABASE_URL unset so the
 // embedded server is needed, an error of any kind) it loads tsx and runs `migrate.ts`, which
 // validates the configuration, takes the locks and does the work, exactly as before.
-import { readFileSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import postgres from "postgres";
 
@@ -59,7 +59,10 @@ export async function nothingToApply(url) {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+// Run as the script (not imported by its test). Compared through realpath: node gives this module
+// its real path, while argv[1] keeps the path it was started by, which differs when the install
+// reaches the project through a symbolic link (and then nothing at all would run).
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
   const started = performance.now();
   // As the config reads it: empty means unset (then the full CLI starts the embedded server).
   const url = process.env.DATABASE_URL || undefined;
