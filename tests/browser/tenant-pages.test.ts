@@ -60,13 +60,18 @@ describe("every tenant page in Chromium", { timeout: 120_000 }, () => {
     }
   });
 
-  it("imports subscribers from CSV: a bad row is reported by line and nothing is imported until fixed", async () => {
+  /** The Subscribers page's CSV import dialog, opened from the main navigation. */
+  async function openImportDialog() {
     await page
       .getByRole("navigation", { name: "Main" })
       .getByRole("link", { name: "Subscribers", exact: true })
       .click();
     await page.getByRole("button", { name: "Import CSV" }).click();
-    const dlg = page.getByRole("dialog", { name: "Import subscribers from CSV" });
+    return page.getByRole("dialog", { name: "Import subscribers from CSV" });
+  }
+
+  it("imports subscribers from CSV: a bad row is reported by line and nothing is imported until fixed", async () => {
+    const dlg = await openImportDialog();
     const bad = "username,password,plan\ncsv.one,secret-1,Basic\ncsv two,x,NoSuchPlan\n";
     await dlg
       .getByLabel("CSV file")
@@ -108,12 +113,7 @@ describe("every tenant page in Chromium", { timeout: 120_000 }, () => {
       planId,
       delegatedIpv6Prefix: "2001:db8:8000::/56",
     });
-    await page
-      .getByRole("navigation", { name: "Main" })
-      .getByRole("link", { name: "Subscribers", exact: true })
-      .click();
-    await page.getByRole("button", { name: "Import CSV" }).click();
-    const dlg = page.getByRole("dialog", { name: "Import subscribers from CSV" });
+    const dlg = await openImportDialog();
     const csv = [
       "username,password,plan,static_ipv6_prefix,delegated_ipv6_prefix",
       "v6.pool,secret-1,Basic,2001:db8:7000:9::/64,",
