@@ -141,8 +141,13 @@ max_logical_replication_workers = 16
 max_sync_workers_per_subscription = 4
 # A throw-away local cluster: durability traded for speed (it holds only test and trial data).
 fsync = off
-synchronous_commit = off
 full_page_writes = off
+# Not off: a move by logical replication waits until the target has applied the source's WAL up
+# to pg_current_wal_lsn(), which is the WAL *written* so far; an asynchronous commit can return
+# before its record is written, and a write acknowledged in the last moment before the switch
+# was then left behind on the old node and dropped with it (1 of ~300 writes, every other move).
+# With fsync off, a synchronous commit costs a write() to the kernel, not a disk flush.
+synchronous_commit = on
 EOF
 }
 

@@ -34,7 +34,7 @@ export interface TenantPlacement {
  * How Citus copies the schema. `block_writes` holds writes to the tenant (they wait, none fail)
  * while its tables are copied; `auto` uses logical replication and pauses writes only for the final
  * switch, which needs `wal_level = logical` on the workers and a replica identity on every table
- * (the default when both hold: see defaultMode). `force_logical` is `auto` that also copies tables
+ * (the default when all hold: see chooseMode). `force_logical` is `auto` that also copies tables
  * without a replica identity (their updates and deletes then fail during the move).
  */
 export type TransferMode = "auto" | "block_writes" | "force_logical";
@@ -110,15 +110,17 @@ export async function tenantPlacement(db: Db, id: string): Promise<TenantPlaceme
 }
 
 /**
- * `auto` (logical replication: writes go on during the copy and pause only for the switch) when
- * every worker runs `wal_level = logical` and every table of the schema has a replica identity
- * (primary key); else `block_writes` (writes wait for the whole copy; none fails). Citus's `auto`
- * would refuse a table without one rather than fall back, so that is checked here first.
+ * What decides between the modes. A logical move waits until the target has applied the source's
+ * WAL up to `pg_current_wal_lsn()`, the WAL written so far. With `synchronous_commit = off` on a
+ * worker a commit is acknowledged before its record is written, so a write acknowledged in the
+ * last moment before the switch can miss that wait and stay behind on the old node, which is then
+ * dropped: measured on the local cluster, 1 write in ≈ 300 lost in about every other move.
  */
-async function defaultMode(db: Reader, schemaName: string): Promise<TransferMode> {
-  const [row] = await rows<{ logical: boolean | null; identified: boolean }>(
+async function moveConditions(db: Reader, schemaName: string) {
+  const [row] = await rows<{ logical: boolean | null; durable: boolean | null; identified: boolean }>(
     db,
     sql`select (select bool_and(success and result = 'logical') from run_command_on_workers('show wal_level')) as logical,
+               (select bool_and(success and result <> 'off') from run_command_on_workers('show synchronous_commit')) as durable,
                not exists (
                  select 1 from pg_class c
                   where c.relnamespace = ${schemaName}::regnamespace and c.relkind in ('r', 'p')
@@ -127,7 +129,30 @@ async function defaultMode(db: Reader, schemaName: string): Promise<TransferMode
                       or (c.relreplident = 'i' and exists (select 1 from pg_index i where i.indrelid = c.oid and i.indisreplident)))
                ) as identified`,
   );
-  return row?.logical && row.identified ? "auto" : "block_writes";
+  return { logical: row?.logical === true, durable: row?.durable === true, identified: row?.identified === true };
+}
+
+/**
+ * `auto` (logical replication: writes go on during the copy and pause only for the switch) when
+ * every worker runs `wal_level = logical` and commits synchronously, and every table of the schema
+ * has a replica identity (primary key); else `block_writes` (writes wait for the whole copy; none
+ * fails, none is lost). Citus's `auto` would refuse a table without a key rather than fall back, so
+ * that is checked here first.
+ */
+export async function chooseMode(
+  db: Reader,
+  schemaName: string,
+  asked: TransferMode | undefined,
+): Promise<TransferMode> {
+  const c = await moveConditions(db, schemaName);
+  if (asked === undefined) return c.logical && c.durable && c.identified ? "auto" : "block_writes";
+  if (asked !== "block_writes" && c.logical && !c.durable) {
+    throw new TenancyError(
+      "invalid_state",
+      `mode: ${asked} copies by logical replication, which can lose a write acknowledged just before the switch while a worker runs synchronous_commit = off; set it to on (or local) on every worker, or use block_writes.`,
+    );
+  }
+  return asked;
 }
 
 /**
@@ -205,7 +230,7 @@ export async function moveTenant(
       `node: ${target.node} does not take tenants (Citus shouldhaveshards is off for it).`,
     );
   }
-  const mode = input.mode ?? (await defaultMode(db, schemaName));
+  const mode = await chooseMode(db, schemaName, input.mode);
   const at = target.node.lastIndexOf(":");
   const host = target.node.slice(0, at);
   const port = Number(target.node.slice(at + 1));
