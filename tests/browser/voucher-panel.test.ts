@@ -2,9 +2,12 @@
  * The Vouchers page's settings form (password mode, hotspot login address) saves what the API
  * stores and shows it again after a reload; staff can sell a batch to a reseller; a reseller buys
  * a batch and sees its balance fall by count × price in the tenant's currency, then deletes unused
- * vouchers and sees it rise again; the generate dialog's code characters (preset or custom) are
+ * vouchers and sees it rise again, Delete offered on every voucher never used (disabled ones
+ * included) and on no used one; the generate dialog's code characters (preset or custom) are
  * the ones the codes use; a user who may only look sees none of the controls.
  */
+import { tenants } from "@proxpanel/db";
+import { eq, inArray } from "drizzle-orm";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signupTenant, type TestTenant, uniqueSlug } from "../harness.ts";
@@ -177,6 +180,73 @@ describe("voucher settings and reseller batches in Chromium", { timeout: 180_000
     await expect.poll(() => batchRow(page, "Return me").count(), { timeout: 10_000 }).toBe(0);
     expect((await api("GET", `/api/resellers/${shop.id}`)).reseller.balanceCents).toBe(3_800);
     await screenshot(page, "vouchers-reseller-deleted-1280");
+  });
+
+  it("offers Delete on every voucher never used, disabled ones included, and on no used one, as the API allows", async () => {
+    // Staff sells 4 × €1.00 to the shop: one stays unused, one is disabled before any use, one is
+    // used, and one is used and then disabled.
+    const batch = (
+      await api("POST", "/api/vouchers/batches", {
+        name: "Withdrawn",
+        count: 4,
+        timeLimitS: 3600,
+        priceCents: 100,
+        resellerId: shop.id,
+      })
+    ).batch;
+    const ids = (await api("GET", `/api/vouchers?batchId=${batch.id}`)).items.map((v: { id: string }) => v.id);
+    const [unused, disabled, used, usedDisabled] = ids as string[];
+    const [row] = await bs.stack.runtime.deps.db.select().from(tenants).where(eq(tenants.id, tenant.id));
+    const { db, t } = bs.stack.runtime.deps.tenantClients.get(row?.schemaName ?? "");
+    await db
+      .update(t.vouchers)
+      .set({ firstUsedAt: new Date(), status: "active" })
+      .where(inArray(t.vouchers.id, [used ?? "", usedDisabled ?? ""]));
+    for (const id of [disabled, usedDisabled]) await api("PATCH", `/api/vouchers/${id}`, { disabled: true });
+    const codeOf = new Map<string, string>(
+      (await api("GET", `/api/vouchers?batchId=${batch.id}`)).items.map((v: { id: string; code: string }) => [
+        v.id,
+        v.code,
+      ]),
+    );
+    const code = (id: string | undefined) => codeOf.get(id ?? "") ?? "";
+    const deleteButtons = async (page: Page) => {
+      const shown: Record<string, number> = {};
+      for (const [name, id] of Object.entries({ unused, disabled, used, usedDisabled })) {
+        shown[name] = await page.getByRole("button", { name: `Delete ${code(id)}`, exact: true }).count();
+      }
+      return shown;
+    };
+    const expected = { unused: 1, disabled: 1, used: 0, usedDisabled: 0 };
+
+    // Staff sees the same rule as the shop.
+    const staff = await bs.newPage();
+    await loginTenant(bs, staff, tenant);
+    await nav(staff, "Vouchers").click();
+    await batchRow(staff, "Withdrawn").getByRole("button", { name: "Show vouchers of Withdrawn" }).click();
+    await staff.getByRole("heading", { name: "Vouchers of Withdrawn" }).waitFor();
+    await expect.poll(() => voucherCodes(staff).allTextContents(), { timeout: 10_000 }).toHaveLength(4);
+    expect(await deleteButtons(staff)).toEqual(expected);
+
+    const page = await bs.newPage();
+    await loginTenant(bs, page, { ...tenant, email: shop.email, password: shop.password });
+    await nav(page, "Vouchers").click();
+    const balance = page.getByTestId("voucher-balance");
+    await expect.poll(() => balance.textContent(), { timeout: 10_000 }).toBe("€34.00");
+    await batchRow(page, "Withdrawn").getByRole("button", { name: "Show vouchers of Withdrawn" }).click();
+    await page.getByRole("heading", { name: "Vouchers of Withdrawn" }).waitFor();
+    await expect.poll(() => voucherCodes(page).allTextContents(), { timeout: 10_000 }).toHaveLength(4);
+    expect(await deleteButtons(page)).toEqual(expected);
+
+    // The disabled one never used: its price back, once.
+    await page.getByRole("button", { name: `Delete ${code(disabled)}`, exact: true }).click();
+    const confirm = page.getByRole("dialog", { name: "Delete voucher" });
+    expect(await confirm.textContent()).toContain("€1.00 goes back to your balance.");
+    await confirm.getByRole("button", { name: "Delete", exact: true }).click();
+    await expect.poll(() => balance.textContent(), { timeout: 10_000 }).toBe("€35.00");
+    await expect.poll(() => voucherCodes(page).allTextContents(), { timeout: 10_000 }).toHaveLength(3);
+    expect((await api("GET", `/api/resellers/${shop.id}`)).reseller.balanceCents).toBe(3_500);
+    await screenshot(page, "vouchers-reseller-disabled-deleted-1280");
   });
 
   it("draws codes from the characters picked in the generate dialog, refusing a bad or too small set", async () => {

@@ -14632,7 +14632,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Deleted; an unused voucher's price goes back to the buying reseller's balance. A reseller's login with vouchers.create may delete its own unused vouchers (a used one is 409) */
+      /** @description Deleted: only a voucher never used, disabled or not (a used one is 409 for everyone); its price goes back to the buying reseller's balance. A reseller's login with vouchers.create may delete its own */
       204: {
         headers: {
           [name: string]: unknown;

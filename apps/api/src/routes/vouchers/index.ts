@@ -80,7 +80,8 @@ const patchBody = z.object({ disabled: z.boolean() }).strict();
 
 /**
  * Deleting vouchers: staff with vouchers.edit, or a reseller's login that may buy them
- * (vouchers.create), for its own unused vouchers only (checked in the service), refunded to its balance.
+ * (vouchers.create), for its own vouchers only (checked in the service). Either may delete only vouchers
+ * never used, disabled or not (a used one is 409), refunded to the reseller that paid for them.
  */
 const mayDeleteVouchers = createMiddleware<AppEnv>(async (c, next) => {
   const auth = c.get("auth");
@@ -205,7 +206,7 @@ export function voucherRoutes(deps: AppDeps) {
     .delete(
       "/:id",
       noContent(
-        "Deleted; an unused voucher's price goes back to the buying reseller's balance. A reseller's login with vouchers.create may delete its own unused vouchers (a used one is 409)",
+        "Deleted: only a voucher never used, disabled or not (a used one is 409 for everyone); its price goes back to the buying reseller's balance. A reseller's login with vouchers.create may delete its own",
       ),
       mayDeleteVouchers,
       validate("param", idParam),

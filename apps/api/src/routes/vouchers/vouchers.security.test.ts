@@ -176,7 +176,7 @@ describe("voucher isolation", () => {
     expect(await stateB()).toEqual(before);
   });
 
-  it("a reseller deletes only its own vouchers: never another reseller's, the tenant's own, or another tenant's", async () => {
+  it("a reseller deletes only its own vouchers, disabled ones included: never another reseller's, the tenant's own, or another tenant's", async () => {
     const tenantDb = async (t: TestTenant) => {
       const row = (await stack.runtime.deps.db.select().from(tenants).where(eq(tenants.id, t.id)))[0];
       return stack.runtime.deps.tenantClients.get(row?.schemaName ?? "");
@@ -202,6 +202,9 @@ describe("voucher isolation", () => {
     const resA2 = await mk(a, "del-a2");
     const resB = await mk(b, "del-b");
     const ownerVoucher = (await as(a)("GET", `/api/vouchers?batchId=${ids.batchA}`)).body.items[0].id as string;
+    // A disabled voucher never used is deletable (and refunded) too, but only by its own reseller.
+    const disabledA2 = (await resA2.call("GET", `/api/vouchers?batchId=${resA2.batch}`)).body.items[1].id as string;
+    expect((await as(a)("PATCH", `/api/vouchers/${disabledA2}`, { disabled: true })).status).toBe(200);
     const snapshot = async () => ({
       balances: (await da.db.select().from(da.t.resellers)).map((r) => [r.name, r.balanceCents]).sort(),
       balancesB: (await dbB.db.select().from(dbB.t.resellers)).map((r) => [r.name, r.balanceCents]).sort(),
@@ -214,6 +217,7 @@ describe("voucher isolation", () => {
     // Reseller A: another reseller's voucher and batch, the tenant's own, and tenant B's, all 404.
     for (const p of [
       `/api/vouchers/${resA2.voucher}`,
+      `/api/vouchers/${disabledA2}`,
       `/api/vouchers/batches/${resA2.batch}`,
       `/api/vouchers/${ownerVoucher}`,
       `/api/vouchers/batches/${ids.batchA}`,
@@ -254,5 +258,10 @@ describe("voucher isolation", () => {
     );
     expect([after.balancesB, after.vouchersB]).toEqual([before.balancesB, before.vouchersB]);
     expect(after.vouchers).toBe(before.vouchers - 2);
+    // The disabled one: its own reseller deletes it and gets its price back, nobody else does.
+    expect((await resA2.call("DELETE", `/api/vouchers/${disabledA2}`)).status).toBe(204);
+    expect((await snapshot()).balances).toEqual(
+      after.balances.map(([name, cents]) => [name, name === "del-a2" ? (cents as number) + 200 : cents]),
+    );
   });
 });

@@ -257,7 +257,7 @@ describe("resellers buying vouchers", () => {
     expect((await op("GET", "/api/vouchers?limit=100")).body.total).toBeGreaterThan(4);
   });
 
-  it("refunds the reseller the price of unused vouchers deleted, one or a whole batch, and nothing for a used one", async () => {
+  it("refunds the reseller the price of unused vouchers deleted, one or a whole batch; a used one is 409 for staff too", async () => {
     const { rid, r, balance } = await toppedUpReseller("Refunds", "refund@resellers.example", 2000);
 
     const first = (await r("POST", "/api/vouchers/batches", { count: 4, priceCents: 250, timeLimitS: 3600 })).body
@@ -276,7 +276,11 @@ describe("resellers buying vouchers", () => {
 
     expect((await op("DELETE", `/api/vouchers/${unused?.id}`)).status).toBe(204);
     expect(await balance()).toBe(950);
-    expect((await op("DELETE", `/api/vouchers/${used?.id}`)).status).toBe(204);
+    // Its use is history, and it was sold: the owner cannot delete it either (as a batch with one).
+    const refused = await op("DELETE", `/api/vouchers/${used?.id}`);
+    expectError(refused, 409, "conflict");
+    expect(refused.body.error.message).toContain("This voucher has been used");
+    expect((await codes(first.id)).map((v) => v.id)).toContain(used?.id);
     expect(await balance()).toBe(950);
 
     // The operator deletes one voucher of the second batch alone, then the batch: each unused
@@ -327,7 +331,7 @@ describe("resellers buying vouchers", () => {
     expect(await balance()).toBe(500);
     const refused = await r("DELETE", `/api/vouchers/${used?.id}`);
     expectError(refused, 409, "conflict");
-    expect(refused.body.error.message).toContain("only unused vouchers");
+    expect(refused.body.error.message).toContain("only vouchers never used can be");
     expect((await items(kept.id)).map((v) => v.id)).toContain(used?.id);
     expectError(await r("DELETE", `/api/vouchers/batches/${kept.id}`), 409, "conflict");
     expect(await balance()).toBe(500);
@@ -355,5 +359,100 @@ describe("resellers buying vouchers", () => {
     expect(one.map((x) => [x.action, (x.details as { refundedCents?: number }).refundedCents])).toEqual([
       ["voucher.delete", 100],
     ]);
+  });
+
+  it("deletes a disabled voucher never used and refunds it once, for the reseller and for staff; a used one stays, disabled or not", async () => {
+    const { rid, r, balance } = await toppedUpReseller("Disabled refunds", "disabled-refund@resellers.example", 1000);
+    const batch = (await r("POST", "/api/vouchers/batches", { count: 5, priceCents: 100, timeLimitS: 3600 })).body
+      .batch;
+    expect(await balance()).toBe(500);
+    const [mine, staffs, usedOn, usedOff, spare] = (await r("GET", `/api/vouchers?batchId=${batch.id}&limit=100`)).body
+      .items as { id: string }[];
+    const used = [usedOn?.id ?? "", usedOff?.id ?? ""];
+    for (const id of used) {
+      await tenant.db
+        .update(tenant.t.vouchers)
+        .set({ firstUsedAt: new Date(), status: "active" })
+        .where(eq(tenant.t.vouchers.id, id));
+    }
+    // Disabling refunds nothing: the refund comes once, at the deletion.
+    for (const v of [mine, staffs, usedOff]) {
+      expect((await op("PATCH", `/api/vouchers/${v?.id}`, { disabled: true })).body.voucher.status).toBe("disabled");
+    }
+    expect(await balance()).toBe(500);
+
+    expect((await r("DELETE", `/api/vouchers/${mine?.id}`)).status).toBe(204);
+    expect(await balance()).toBe(600);
+    expectError(await r("DELETE", `/api/vouchers/${mine?.id}`), 404, "not_found");
+    expectError(await op("DELETE", `/api/vouchers/${mine?.id}`), 404, "not_found");
+    // Staff deleting a reseller's disabled voucher: refunded to the reseller that paid, the same way.
+    expect((await op("DELETE", `/api/vouchers/${staffs?.id}`)).status).toBe(204);
+    expect(await balance()).toBe(700);
+    // Used, active or disabled: 409 for both, nothing refunded, the voucher kept.
+    for (const id of used) {
+      for (const call of [r, op]) {
+        const res = await call("DELETE", `/api/vouchers/${id}`);
+        expectError(res, 409, "conflict");
+        expect(res.body.error.message).toBe(
+          "This voucher has been used, so it cannot be deleted or refunded; only vouchers never used can be. Disable it instead.",
+        );
+      }
+    }
+    expect(await balance()).toBe(700);
+    const left = (await r("GET", `/api/vouchers?batchId=${batch.id}&limit=100`)).body.items as { id: string }[];
+    expect(left.map((v) => v.id).sort()).toEqual([...used, spare?.id].sort());
+
+    const moves = await tenant.db.select().from(tenant.t.transactions).where(eq(tenant.t.transactions.resellerId, rid));
+    expect(moves.filter((m) => m.type === "adjustment").map((m) => [m.amountCents, m.balanceAfterCents])).toEqual([
+      [100, 600],
+      [100, 700],
+    ]);
+    const [row] = await tenant.db
+      .select()
+      .from(tenant.t.voucherBatches)
+      .where(eq(tenant.t.voucherBatches.id, batch.id as string));
+    expect(row?.chargedCents).toBe(300);
+    for (const v of [mine, staffs]) {
+      const audit = await tenant.db
+        .select()
+        .from(tenant.t.auditLogs)
+        .where(eq(tenant.t.auditLogs.entityId, v?.id ?? ""));
+      expect(audit.filter((x) => x.action === "voucher.delete").map((x) => x.details)).toMatchObject([
+        { before: { status: "disabled", firstUsedAt: null }, refundedCents: 100, refundedTo: rid },
+      ]);
+    }
+  });
+
+  it("refunds a voucher deleted several times at once, or with its batch at once, exactly once", async () => {
+    const { rid, r, balance } = await toppedUpReseller("Races", "races@resellers.example", 2000);
+    const batch = (await r("POST", "/api/vouchers/batches", { count: 3, priceCents: 250, timeLimitS: 3600 })).body
+      .batch;
+    expect(await balance()).toBe(1250);
+    const [one, two] = (await r("GET", `/api/vouchers?batchId=${batch.id}&limit=100`)).body.items as { id: string }[];
+    await op("PATCH", `/api/vouchers/${one?.id}`, { disabled: true });
+
+    // The reseller and the owner, four requests each, at the same time: one deletion, one refund.
+    const all = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => (i % 2 ? op : r)("DELETE", `/api/vouchers/${one?.id}`)),
+    );
+    expect(all.map((x) => x.status).sort()).toEqual([204, 404, 404, 404, 404, 404, 404, 404]);
+    expect(await balance()).toBe(1500);
+    const refunds = async () =>
+      (await tenant.db.select().from(tenant.t.transactions).where(eq(tenant.t.transactions.resellerId, rid))).filter(
+        (m) => m.type === "adjustment",
+      );
+    expect((await refunds()).map((m) => m.amountCents)).toEqual([250]);
+
+    // One voucher and its whole batch at once: the two left are refunded once between them.
+    const both = await Promise.all([
+      r("DELETE", `/api/vouchers/${two?.id}`),
+      op("DELETE", `/api/vouchers/batches/${batch.id}`),
+      r("DELETE", `/api/vouchers/batches/${batch.id}`),
+    ]);
+    expect(both.filter((x) => x.status === 204).length).toBeGreaterThanOrEqual(1);
+    for (const x of both) expect([204, 404]).toContain(x.status);
+    expect(await balance()).toBe(2000);
+    expect((await refunds()).reduce((sum, m) => sum + m.amountCents, 0)).toBe(750);
+    expect((await r("GET", `/api/vouchers?batchId=${batch.id}`)).body.total).toBe(0);
   });
 });

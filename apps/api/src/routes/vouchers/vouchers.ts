@@ -343,32 +343,44 @@ export async function setVoucherDisabled({
 }
 
 /**
- * Deletes one voucher. Never used (no first login) and bought by a reseller: its price goes back
- * to that reseller's balance in the same transaction; a used one is not refunded. A reseller's
- * login reaches only its own vouchers (404 otherwise) and may delete only unused ones.
+ * Deletes one voucher never used, disabled or not, for staff and a reseller's login alike (the
+ * login reaches only its own vouchers, 404 otherwise). "Used" is `first_used_at`: the first
+ * accepted login sets it, and accounting sets it in the transaction that records any session, so
+ * a voucher with a session has it too (radacct itself has no username index to look in). A
+ * voucher bought by a reseller goes back to that reseller's balance in the same transaction. A
+ * used voucher is 409, as a batch with one is: its use is history, and it was sold (disable it
+ * instead). Disabling refunds nothing, so a disabled voucher is refunded once, when deleted.
  */
 export async function deleteVoucher({ ctx, input }: { ctx: ServiceCtx; input: { id: string } }) {
   const { t } = ctx.tenant;
+  const v = t.vouchers;
   await inTransaction(ctx, async (tx) => {
     const [found] = await tx.db
-      .select({ batchId: t.vouchers.batchId })
-      .from(t.vouchers)
-      .where(and(eq(t.vouchers.id, input.id), voucherScope(tx)))
+      .select({ batchId: v.batchId })
+      .from(v)
+      .where(and(eq(v.id, input.id), voucherScope(tx)))
       .limit(1);
     if (!found) throw notFound("Voucher not found");
-    // The batch first, as deleteBatch locks it: a parallel batch deletion cannot refund it twice.
+    // The batch first, as deleteBatch locks it: a parallel deletion of the batch or of this
+    // voucher waits here, and then finds the voucher gone (404) instead of refunding it again.
     const batch = await lockBatch(tx, found.batchId);
+    // Locked too, so a first use written meanwhile (RADIUS updates the row) is seen before the refund.
     const [before] = await tx.db
-      .delete(t.vouchers)
-      .where(and(eq(t.vouchers.id, input.id), voucherScope(tx)))
-      .returning();
+      .select()
+      .from(v)
+      .where(and(eq(v.id, input.id), voucherScope(tx)))
+      .for("update")
+      .limit(1);
     if (!before) throw notFound("Voucher not found");
-    // A reseller returns only what it has not sold: a used voucher's use is history (staff may
-    // still delete it, unrefunded). The delete is undone with the transaction.
-    if (tx.actor.resellerId && before.firstUsedAt) {
-      throw new AppError(409, ErrorCode.conflict, "This voucher was used; only unused vouchers can be deleted.");
+    if (before.firstUsedAt) {
+      throw new AppError(
+        409,
+        ErrorCode.conflict,
+        "This voucher has been used, so it cannot be deleted or refunded; only vouchers never used can be. Disable it instead.",
+      );
     }
-    const refund = before.firstUsedAt ? null : await refundUnused(tx, batch, 1);
+    await tx.db.delete(v).where(eq(v.id, input.id));
+    const refund = await refundUnused(tx, batch, 1);
     await writeAudit(tx, {
       action: "voucher.delete",
       entityType: "voucher",
@@ -379,8 +391,8 @@ export async function deleteVoucher({ ctx, input }: { ctx: ServiceCtx; input: { 
 }
 
 /**
- * Gives a reseller back the price of `unused` vouchers of a batch it paid for (they can no longer
- * be sold), as a balance transaction, and lowers the batch's charged amount to match, so the same
+ * Gives a reseller back the price of `unused` vouchers of a batch it paid for (never used, disabled
+ * or not: they can no longer be sold), as a balance transaction, and lowers the batch's charged amount to match, so the same
  * voucher is never refunded twice. Nothing for a batch nobody was charged for.
  */
 async function refundUnused(
@@ -431,7 +443,7 @@ export async function disableBatch({ ctx, input }: { ctx: ServiceCtx; input: { i
 /**
  * Deletes a batch and its vouchers. Refused once any of them has been used: its usage is history
  * (disable the batch instead). A reseller that bought it gets the price of the vouchers deleted
- * back on its balance, in the same transaction. A reseller's login may delete its own batches only.
+ * (all never used, disabled ones included, as for one voucher) back on its balance, in the same transaction. A reseller's login may delete its own batches only.
  */
 export async function deleteBatch({ ctx, input }: { ctx: ServiceCtx; input: { id: string } }) {
   const { t } = ctx.tenant;

@@ -279,7 +279,7 @@ export default function VouchersPage() {
   const reseller = createResellerAccount();
   const [deleting, setDeleting] = createSignal<Batch>();
   const [deletingVoucher, setDeletingVoucher] = createSignal<Voucher>();
-  // Staff with vouchers.edit, or a reseller returning its own unused vouchers (refunded).
+  // Staff with vouchers.edit, or a reseller returning its own vouchers never used (refunded).
   const canDelete = () => canEdit() || Boolean(reseller.account() && canCreate());
   /** What deleting a batch gives back: the unused vouchers' price, at most what was charged. */
   const refundOf = (b: Batch) => (b.resellerId ? Math.min(b.priceCents * (b.unused + b.disabled), b.chargedCents) : 0);
@@ -469,7 +469,8 @@ export default function VouchersPage() {
                     {v.state === "disabled" ? "Enable" : "Disable"}
                   </button>
                 </Show>
-                <Show when={canDelete() && v.state === "unused"}>
+                {/* As the API: any voucher never used (unused, or disabled before its first login). */}
+                <Show when={canDelete() && !v.firstUsedAt}>
                   <button type="button" aria-label={`Delete ${v.code}`} onClick={() => setDeletingVoucher(v)}>
                     Delete
                   </button>
