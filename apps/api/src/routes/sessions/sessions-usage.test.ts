@@ -228,12 +228,43 @@ describe("usage in a 45-minute zone (Asia/Kathmandu, UTC+5:45: midnight at 18:15
   const NPT = "Asia/Kathmandu";
   let npt: TestTenant;
   let sub: string;
+  let nasId: string;
   // The latest local midnight at least 10 minutes old (so both rows below lie in the past).
   const todayNpt = localDay(new Date(), NPT);
   let midnight = Date.parse(`${todayNpt}T00:00:00+05:45`);
   if (Date.now() - midnight < 10 * MINUTE) midnight -= DAY;
   const before = new Date(midnight - 10 * MINUTE);
   const after = new Date(midnight + 5 * MINUTE);
+  // A midnight 3 days back, beyond the 5-minute roll-ups' 47 hours: only hourly rows are read there.
+  const old = midnight - 3 * DAY;
+  const oldHourBefore = new Date(old - 30 * MINUTE); // its hour (22:45-23:45 local) lies in one day
+  const oldBefore = new Date(old - 10 * MINUTE); // its hour (23:45-00:45) is mostly the new day
+  const oldAfter = new Date(old + 5 * MINUTE);
+  const get = async (path: string) => {
+    const res = await stack.request("GET", path, { host: npt.host, token: npt.token });
+    expect(res.status).toBe(200);
+    return res.body;
+  };
+  /** The subscriber's chart and the traffic days series, as {day: [in, out]} over the last 30 days. */
+  const bothRoutes = async () => {
+    const usage = (await get(`/api/subscribers/${sub}/usage`)).usage as Array<{
+      day: string;
+      inputOctets: number;
+      outputOctets: number;
+    }>;
+    const series = (await get(`/api/traffic/subscribers/${sub}?range=days&span=30`)).points as Array<{
+      at: string;
+      bytesIn: number;
+      bytesOut: number;
+    }>;
+    const nas = (await get(`/api/traffic/nas/${nasId}?range=days&span=30`)).points as typeof series;
+    return {
+      usage: Object.fromEntries(usage.map((d) => [d.day, [d.inputOctets, d.outputOctets]])),
+      // A day's point starts at its local midnight.
+      series: Object.fromEntries(series.map((p) => [localDay(new Date(p.at), NPT), [p.bytesIn, p.bytesOut]])),
+      nas: Object.fromEntries(nas.map((p) => [localDay(new Date(p.at), NPT), [p.bytesIn, p.bytesOut]])),
+    };
+  };
 
   beforeAll(async () => {
     npt = await signupTenant(stack);
@@ -246,15 +277,26 @@ describe("usage in a 45-minute zone (Asia/Kathmandu, UTC+5:45: midnight at 18:15
     const [s] = await db.insert(t.subscribers).values({ username: "npt-sub", passwordEnc: "x" }).returning();
     if (!nas || !s) throw new Error("fixture not inserted");
     sub = s.id;
+    nasId = nas.id;
     await rollUp(db, t, [
       { at: before, subscriberId: s.id, nasId: nas.id, input: 10, output: 100 },
       { at: after, subscriberId: s.id, nasId: nas.id, input: 1, output: 1_000 },
     ]);
+    // 3 days back the retention job has deleted the 5-minute rows: hourly rows only.
+    await db.insert(t.traffic1h).values([
+      { bucket: floor(oldHourBefore.getTime(), HOUR), subscriberId: s.id, nasId: nas.id, bytesIn: 2, bytesOut: 20 },
+      // oldBefore's 100 and oldAfter's 1,000 octets in, 3 and 3 out: one hour's row.
+      { bucket: floor(oldBefore.getTime(), HOUR), subscriberId: s.id, nasId: nas.id, bytesIn: 1_100, bytesOut: 6 },
+    ]);
   });
 
-  it("the premise: both rows lie in one UTC hour, on two local days", () => {
+  it("the premise: the rows around each midnight lie in one UTC hour, on two local days", () => {
     expect(floor(before.getTime(), HOUR).getTime()).toBe(floor(after.getTime(), HOUR).getTime());
     expect(localDay(before, NPT)).not.toBe(localDay(after, NPT));
+    expect(floor(oldBefore.getTime(), HOUR).getTime()).toBe(floor(oldAfter.getTime(), HOUR).getTime());
+    expect(localDay(oldBefore, NPT)).not.toBe(localDay(oldAfter, NPT));
+    expect(localDay(oldHourBefore, NPT)).toBe(localDay(oldBefore, NPT));
+    expect(floor(oldHourBefore.getTime(), HOUR).getTime()).toBeLessThan(floor(oldBefore.getTime(), HOUR).getTime());
   });
 
   it("the tenant's chart splits that hour at local midnight exactly", async () => {
@@ -265,13 +307,19 @@ describe("usage in a 45-minute zone (Asia/Kathmandu, UTC+5:45: midnight at 18:15
     expect(byDay.get(localDay(after, NPT))).toMatchObject({ inputOctets: 1, outputOctets: 1_000 });
   });
 
-  it("a subscriber's chart, from hourly roll-ups, counts that hour to the day holding most of it", async () => {
-    const res = await stack.request("GET", `/api/subscribers/${sub}/usage`, {
-      host: npt.host,
-      token: npt.token,
-    });
-    const byDay = new Map(res.body.usage.map((d: { day: string }) => [d.day, d]));
-    expect(byDay.get(localDay(before, NPT))).toMatchObject({ inputOctets: 0, outputOctets: 0 });
-    expect(byDay.get(localDay(after, NPT))).toMatchObject({ inputOctets: 11, outputOctets: 1_100 });
+  it("a subscriber's chart and the traffic days series give the same day totals, split exactly while the 5-minute rows last", async () => {
+    const { usage, series, nas } = await bothRoutes();
+    expect(Object.keys(usage)).toHaveLength(30);
+    expect(series).toEqual(usage);
+    expect(nas).toEqual(usage);
+    const expected = Object.fromEntries(Object.keys(usage).map((day) => [day, [0, 0]]));
+    // Recent midnight: the 5-minute rows split its hour exactly.
+    expected[localDay(before, NPT)] = [10, 100];
+    expected[localDay(after, NPT)] = [1, 1_000];
+    // 3 days back, hourly rows only: an hour within one day counts to it; the hour holding
+    // midnight counts whole to the day holding most of it (45 of its 60 minutes: the new day).
+    expected[localDay(oldHourBefore, NPT)] = [2, 20];
+    expected[localDay(oldAfter, NPT)] = [1_100, 6];
+    expect(usage).toEqual(expected);
   });
 });

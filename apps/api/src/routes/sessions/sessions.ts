@@ -4,6 +4,7 @@ import { and, asc, count, desc, eq, isNull, type SQL, type SQLWrapper, sql } fro
 import { notFound } from "../../errors.ts";
 import { likeEscape } from "../../pagination.ts";
 import type { ServiceCtx } from "../../services/context.ts";
+import { localDayTraffic } from "../../services/local-day-traffic.ts";
 
 export interface ListSessionsInput {
   page: number;
@@ -150,25 +151,21 @@ async function quarterHourUsage(ctx: ServiceCtx, days: number, resellerId: strin
 }
 
 /**
- * One subscriber (`subscriberIds`: `= id`) per local day, from its hourly roll-ups
- * and their sessions' start times (both by subscriber index). An hour counts to the day holding
- * most of it: exact in whole-hour zones; in a half-hour or 45-minute zone (Asia/Kolkata,
- * Asia/Kathmandu) the hour around midnight goes whole to the new day, up to 30 minutes early.
+ * One subscriber (`subscriberIds`: `= id`) per local day, from its traffic roll-ups (by the rule of
+ * `localDayTraffic`, shared with the traffic days series) and its sessions' start times (both by
+ * subscriber index).
  */
 async function subscribersUsage(ctx: ServiceCtx, days: number, subscriberIds: SQL) {
   const { t } = ctx.tenant;
   const timezone = await tenantTimezone(ctx);
-  const h = t.traffic1h;
   const r = t.radacct;
   const usage = await perDay(
     ctx,
     timezone,
     days,
     (since) => sql`
-      select ((${h.bucket} + interval '30 minutes') at time zone ${timezone})::date as day,
-             ${h.bytesIn} as input_octets, ${h.bytesOut} as output_octets, 0 as sessions
-      from ${h}
-      where ${h.subscriberId} ${subscriberIds} and ${h.bucket} >= ${since} - interval '30 minutes'
+      select day, bytes_in as input_octets, bytes_out as output_octets, 0 as sessions
+      from (${localDayTraffic(t, { timezone, since, by: "subscriberId", match: subscriberIds })}) traffic
       union all
       select (${r.startTime} at time zone ${timezone})::date, 0, 0, 1
       from ${r} where ${r.subscriberId} ${subscriberIds} and ${r.startTime} >= ${since}`,

@@ -2,6 +2,7 @@ import { alerts, type NAS_HEALTH_STATUSES, nasHealth } from "@proxpanel/db";
 import { and, desc, eq, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { notFound } from "../../errors.ts";
 import type { ServiceCtx } from "../../services/context.ts";
+import { localDayTraffic } from "../../services/local-day-traffic.ts";
 import { tenantTimezone } from "../sessions/sessions.ts";
 
 export const TRAFFIC_RANGES = ["hours", "days"] as const;
@@ -32,15 +33,14 @@ export interface TrafficInput {
 }
 
 /**
- * Series from the roll-ups: 5-minute buckets for the last hours, the hourly table summed per
- * tenant-local day for the last days. Every bucket is listed (zeros included) so the bars line
- * up with the clock.
+ * Series from the roll-ups: 5-minute buckets for the last hours; for the last days, per tenant-local
+ * day as `localDayTraffic` counts them (the same totals as the subscriber usage chart). Every
+ * bucket is listed (zeros included) so the bars line up with the clock.
  */
 async function series(ctx: ServiceCtx, input: TrafficInput, filter: "subscriber" | "nas"): Promise<TrafficSeries> {
   const { t } = ctx.tenant;
   const timezone = await tenantTimezone(ctx);
   const five = t.traffic5m;
-  const hour = t.traffic1h;
   const live = await ctx.db.execute<{ sessions: number; rate_in: number; rate_out: number }>(sql`
     select count(*)::int as sessions, coalesce(sum(rate_in), 0)::float8 as rate_in,
       coalesce(sum(rate_out), 0)::float8 as rate_out
@@ -72,14 +72,16 @@ async function series(ctx: ServiceCtx, input: TrafficInput, filter: "subscriber"
     };
   }
   const days = input.span ?? 30;
-  const by = filter === "nas" ? sql`${hour.nasId}` : sql`${hour.subscriberId}`;
   const firstDay = sql`(now() at time zone ${timezone})::date - ${days - 1}::int`;
+  const traffic = localDayTraffic(t, {
+    timezone,
+    since: sql`((${firstDay})::timestamp at time zone ${timezone})`,
+    by: filter === "nas" ? "nasId" : "subscriberId",
+    match: sql`= ${input.id}::uuid`,
+  });
   const rows = await ctx.db.execute<{ at: string; bytes_in: number; bytes_out: number }>(sql`
     with b as (
-      select (bucket at time zone ${timezone})::date as day, sum(bytes_in)::float8 as i, sum(bytes_out)::float8 as o
-      from ${hour}
-      where ${by} = ${input.id}::uuid and bucket >= (${firstDay})::timestamp at time zone ${timezone}
-      group by 1
+      select day, sum(bytes_in)::float8 as i, sum(bytes_out)::float8 as o from (${traffic}) traffic group by day
     )
     select to_char(d::timestamp at time zone ${timezone} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as at,
       coalesce(b.i, 0)::float8 as bytes_in, coalesce(b.o, 0)::float8 as bytes_out
