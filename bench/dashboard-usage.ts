@@ -15,7 +15,6 @@
  * month) and traffic_5m rows for the last 48 hours, as the RADIUS daemon writes them. The tenant's
  * zone is Asia/Kathmandu (UTC+5:45).
  */
-import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { TenantClientCache } from "@proxpanel/db";
 import { sql } from "drizzle-orm";
@@ -23,7 +22,7 @@ import postgres from "postgres";
 import { subscriberUsage, tenantUsage } from "../apps/api/src/routes/sessions/sessions.ts";
 import type { ServiceCtx } from "../apps/api/src/services/context.ts";
 import { createBenchTenant } from "./bench-tenant.ts";
-import { fmt, median, percentile } from "./lib.ts";
+import { fmt, loadText, median, percentile, seedSubscribers } from "./lib.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -36,22 +35,14 @@ const { values: args } = parseArgs({
 const ACTIVE = Number(args.active);
 const ROUNDS = Number(args.rounds);
 const TZ = "Asia/Kathmandu";
-const load = () =>
-  loadavg()
-    .map((l) => l.toFixed(1))
-    .join(" / ");
 
 const server = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const bench = await createBenchTenant({ serverUrl: server, name: "usagebench", nasAddress: "192.0.2.9", secret: "s" });
 const { sql: raw, schema, nasId } = bench;
 try {
-  console.log(`load average at start: ${load()}`);
+  console.log(`load average at start: ${loadText()}`);
   const t0 = performance.now();
-  await raw.unsafe(`
-    insert into "${schema}".subscribers (username, password_enc, status)
-    select 'u' || g, 'x', 'active' from generate_series(1, 1000) g`);
-  await raw.unsafe(`insert into "${schema}".system_preferences (key, value) values ('timezone', '"${TZ}"'::jsonb)
-    on conflict (key) do update set value = excluded.value`);
+  await seedSubscribers(raw, schema, 1000, TZ);
   // A tenth of the subscribers belong to a reseller (its chart is measured too).
   await raw.unsafe(`
     update "${schema}".subscribers set reseller_id = '00000000-0000-4000-8000-0000000000bb'
@@ -150,7 +141,7 @@ try {
   // hourly roll-ups, 5-minute roll-ups for the last 47 hours): a one-off per tenant.
   const first = await measure(() => tenantUsage({ ctx: owner, input: { days: 30 } }));
   console.log(
-    `first call after the upgrade (fills 92 days of usage_15m): ${fmt(first.ms)} ms, ${first.pages} pages; load ${load()}`,
+    `first call after the upgrade (fills 92 days of usage_15m): ${fmt(first.ms)} ms, ${first.pages} pages; load ${loadText()}`,
   );
 
   const cases: Array<[string, () => Promise<unknown>, () => Promise<unknown>]> = [
@@ -177,7 +168,7 @@ try {
       return `p50 ${fmt(median(ms))} ms, p95 ${fmt(percentile(ms, 95))} ms, pages ${median(res[k].map((x) => x.pages))}`;
     };
     console.log(
-      `${name}: before ${line("before")} | after ${line("after")} (${ROUNDS} alternating rounds; load ${load()})`,
+      `${name}: before ${line("before")} | after ${line("after")} (${ROUNDS} alternating rounds; load ${loadText()})`,
     );
   }
   await one.end();

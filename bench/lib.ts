@@ -1,3 +1,4 @@
+import { loadavg } from "node:os";
 import { loadConfig } from "@proxpanel/config";
 import { migratePublic } from "@proxpanel/db";
 import { startEmbeddedPostgres } from "@proxpanel/db/embedded";
@@ -52,4 +53,22 @@ export function benchConfig(url: string, extra: Record<string, string | undefine
     DATA_ENCRYPTION_KEY: "bench-data-key-0123456789abcdef0123456789abcd",
     ...extra,
   });
+}
+
+/** The 1, 5 and 15-minute load averages, for the figures' context ("2.1 / 1.9 / 1.8"). */
+export const loadText = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" / ");
+
+/**
+ * The chart benches' fixture start: `count` subscribers named u0001… and the tenant's timezone
+ * (charts group by its local days).
+ */
+export async function seedSubscribers(raw: postgres.Sql, schema: string, count: number, timezone: string) {
+  await raw.unsafe(`
+    insert into "${schema}".subscribers (username, password_enc, status)
+    select 'u' || lpad(g::text, 4, '0'), 'x', 'active' from generate_series(1, ${count}) g`);
+  await raw.unsafe(`insert into "${schema}".system_preferences (key, value) values ('timezone', '"${timezone}"'::jsonb)
+    on conflict (key) do update set value = excluded.value`);
 }

@@ -16,14 +16,13 @@
  * process uses it; planning and the time-zone lookup included): they do not depend on the machine's
  * load, the times do.
  */
-import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { TenantClientCache } from "@proxpanel/db";
 import postgres from "postgres";
 import { subscriberUsage } from "../apps/api/src/routes/sessions/sessions.ts";
 import type { ServiceCtx } from "../apps/api/src/services/context.ts";
 import { createBenchTenant } from "./bench-tenant.ts";
-import { fmt, median, percentile } from "./lib.ts";
+import { fmt, loadText, median, percentile, seedSubscribers } from "./lib.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -34,23 +33,15 @@ const { values: args } = parseArgs({
 });
 const ROUNDS = Number(args.rounds);
 const TZ = "Asia/Kathmandu";
-const load = () =>
-  loadavg()
-    .map((l) => l.toFixed(1))
-    .join(" / ");
 
 const server = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const bench = await createBenchTenant({ serverUrl: server, name: "subusage", nasAddress: "192.0.2.10", secret: "s" });
 const { sql: raw, schema, nasId } = bench;
 const q = (name: string) => `"${schema}".${name}`;
 try {
-  console.log(`load average at start: ${load()}`);
+  console.log(`load average at start: ${loadText()}`);
   const t0 = performance.now();
-  await raw.unsafe(`
-    insert into ${q("subscribers")} (username, password_enc, status)
-    select 'u' || lpad(g::text, 4, '0'), 'x', 'active' from generate_series(1, 1000) g`);
-  await raw.unsafe(`insert into ${q("system_preferences")} (key, value) values ('timezone', '"${TZ}"'::jsonb)
-    on conflict (key) do update set value = excluded.value`);
+  await seedSubscribers(raw, schema, 1000, TZ);
   // A session every 4 h for 30 days (3 h 55 min each, the newest open) and a roll-up row per hour,
   // both in time order: one subscriber's rows lie on as many pages as a real tenant's would.
   await raw.unsafe(`
@@ -218,7 +209,7 @@ try {
     for (const l of r.plan.lines) console.log(l);
   }
   const pad = Math.max(...results.map((r) => r.name.length)) + 1;
-  console.log(`\none subscriber's chart, 30 days (${ROUNDS} calls each; load ${load()}):`);
+  console.log(`\none subscriber's chart, 30 days (${ROUNDS} calls each; load ${loadText()}):`);
   for (const r of results)
     console.log(
       `  ${`${r.name}:`.padEnd(pad)} p50 ${fmt(r.calls.p50)} ms, p95 ${fmt(r.calls.p95)} ms, ${r.calls.pages} pages per call`,
