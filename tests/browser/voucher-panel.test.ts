@@ -3,8 +3,10 @@
  * stores and shows it again after a reload; staff can sell a batch to a reseller; a reseller buys
  * a batch and sees its balance fall by count × price in the tenant's currency, then deletes unused
  * vouchers and sees it rise again, Delete offered on every voucher never used (disabled ones
- * included) and on no used one; the generate dialog's code characters (preset or custom) are
- * the ones the codes use; a user who may only look sees none of the controls.
+ * included) and on no used one, and batch Delete only on a batch none of whose vouchers was ever
+ * used (a used one disabled since counts), its used count shown with the others; the generate
+ * dialog's code characters (preset or custom) are the ones the codes use; a user who may only look
+ * sees none of the controls.
  */
 import { tenants } from "@proxpanel/db";
 import { eq, inArray } from "drizzle-orm";
@@ -247,6 +249,47 @@ describe("voucher settings and reseller batches in Chromium", { timeout: 180_000
     await expect.poll(() => voucherCodes(page).allTextContents(), { timeout: 10_000 }).toHaveLength(3);
     expect((await api("GET", `/api/resellers/${shop.id}`)).reseller.balanceCents).toBe(3_500);
     await screenshot(page, "vouchers-reseller-disabled-deleted-1280");
+  });
+
+  it("offers batch Delete only on a batch none of whose vouchers was used, a used one disabled since included", async () => {
+    // "Handed back": one voucher never used, one used and then disabled. "Lost cards": both disabled
+    // before any use. A used voucher disabled since is in no count but "disabled", as a never-used
+    // one is: only the used count tells the API's 409 from its 204.
+    const handed = (await api("POST", "/api/vouchers/batches", { name: "Handed back", count: 2, timeLimitS: 3600 }))
+      .batch;
+    const lost = (await api("POST", "/api/vouchers/batches", { name: "Lost cards", count: 2, timeLimitS: 3600 })).batch;
+    const [usedId] = (await api("GET", `/api/vouchers?batchId=${handed.id}`)).items.map((v: { id: string }) => v.id);
+    const [row] = await bs.stack.runtime.deps.db.select().from(tenants).where(eq(tenants.id, tenant.id));
+    const { db, t } = bs.stack.runtime.deps.tenantClients.get(row?.schemaName ?? "");
+    await db
+      .update(t.vouchers)
+      .set({ firstUsedAt: new Date(), status: "active" })
+      .where(eq(t.vouchers.id, usedId ?? ""));
+    await api("PATCH", `/api/vouchers/${usedId}`, { disabled: true });
+    await api("POST", `/api/vouchers/batches/${lost.id}/disable`);
+
+    const page = await bs.newPage();
+    await loginTenant(bs, page, tenant);
+    await nav(page, "Vouchers").click();
+    await batchRow(page, "Handed back").waitFor();
+    await batchRow(page, "Lost cards").waitFor();
+    expect(await batchRow(page, "Handed back").textContent()).toContain(
+      "2 · 1 unused · 0 active · 0 spent · 1 ever used",
+    );
+    expect(await batchRow(page, "Lost cards").textContent()).toContain(
+      "2 · 0 unused · 0 active · 0 spent · 0 ever used",
+    );
+    expect(await batchRow(page, "Handed back").getByRole("button", { name: "Delete Handed back" }).count()).toBe(0);
+    // Disable is still offered: it is what the API says to do instead.
+    expect(await batchRow(page, "Handed back").getByRole("button", { name: "Disable" }).count()).toBe(1);
+    await batchRow(page, "Lost cards").getByRole("button", { name: "Delete Lost cards" }).click();
+    await page
+      .getByRole("dialog", { name: "Delete batch" })
+      .getByRole("button", { name: "Delete", exact: true })
+      .click();
+    await expect.poll(() => batchRow(page, "Lost cards").count(), { timeout: 10_000 }).toBe(0);
+    expect((await api("GET", "/api/vouchers/batches?search=lost")).items).toEqual([]);
+    await screenshot(page, "vouchers-batch-delete-used-1280");
   });
 
   it("draws codes from the characters picked in the generate dialog, refusing a bad or too small set", async () => {

@@ -14242,6 +14242,7 @@ export interface operations {
               usedUp: number;
               expired: number;
               disabled: number;
+              used: number;
             }[];
             total: number;
             page: number;
@@ -14326,6 +14327,7 @@ export interface operations {
               usedUp: number;
               expired: number;
               disabled: number;
+              used: number;
             };
           };
         };
@@ -14392,6 +14394,7 @@ export interface operations {
               usedUp: number;
               expired: number;
               disabled: number;
+              used: number;
             };
           };
         };

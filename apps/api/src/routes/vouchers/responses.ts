@@ -5,7 +5,11 @@ import { VOUCHER_STATES } from "./vouchers.ts";
 
 const count = z.number().int();
 
-/** A batch as stored, with its plan's and reseller's names and how many of its vouchers are in each state. */
+/**
+ * A batch as stored, with its plan's and reseller's names, how many of its vouchers are in each state,
+ * and how many were ever used (`used`: first login set, whatever the state now, so a used voucher
+ * disabled afterwards counts; the batch can be deleted only while it is 0).
+ */
 export const batchView = rowSchema(docTables.voucherBatches).extend({
   planName: z.string().nullable(),
   resellerName: z.string().nullable(),
@@ -14,6 +18,7 @@ export const batchView = rowSchema(docTables.voucherBatches).extend({
   usedUp: count,
   expired: count,
   disabled: count,
+  used: count,
 });
 export const batchPage = pageOf(batchView);
 export const batchBodyOut = z.object({ batch: batchView });

@@ -158,6 +158,36 @@ describe("voucher batches", () => {
     }
   });
 
+  it("counts the vouchers ever used, a used one disabled afterwards included, as deleting the batch judges them", async () => {
+    // One voucher each: never used (the first), used, used and then disabled, disabled before any use.
+    // The two disabled ones look alike in the per-state counts; only `used` tells them apart.
+    const made = await op("POST", "/api/vouchers/batches", { name: "Counted", count: 4, timeLimitS: 3600 });
+    const id = made.body.batch.id;
+    const [, used, usedDisabled, disabled] = (await op("GET", `/api/vouchers?batchId=${id}`)).body.items.map(
+      (v: { id: string }) => v.id,
+    );
+    for (const v of [used, usedDisabled]) {
+      await tenant.db
+        .update(tenant.t.vouchers)
+        .set({ firstUsedAt: new Date(), expiresAt: new Date(Date.now() + 3600_000), status: "active" })
+        .where(eq(tenant.t.vouchers.id, v));
+    }
+    for (const v of [usedDisabled, disabled]) await op("PATCH", `/api/vouchers/${v}`, { disabled: true });
+    const counts = { count: 4, unused: 1, active: 1, usedUp: 0, expired: 0, disabled: 2, used: 2 };
+    const listed = (await op("GET", "/api/vouchers/batches?search=counted")).body.items;
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatchObject({ id, ...counts });
+    expect((await op("GET", `/api/vouchers/batches/${id}`)).body.batch).toMatchObject(counts);
+    expectError(await op("DELETE", `/api/vouchers/batches/${id}`), 409, "conflict");
+
+    // Only disabled never-used vouchers: used 0, and the batch is deleted.
+    const off = (await op("POST", "/api/vouchers/batches", { name: "Counted off", count: 2, timeLimitS: 3600 })).body
+      .batch.id;
+    await op("POST", `/api/vouchers/batches/${off}/disable`);
+    expect((await op("GET", `/api/vouchers/batches/${off}`)).body.batch).toMatchObject({ disabled: 2, used: 0 });
+    expect((await op("DELETE", `/api/vouchers/batches/${off}`)).status).toBe(204);
+  });
+
   it("refuses a batch without any limit, guessable codes and a repeated alphabet, naming the field", async () => {
     const none = await op("POST", "/api/vouchers/batches", { count: 1 });
     expectError(none, 400, "validation_error");

@@ -43,26 +43,41 @@ const batchScope = (ctx: ServiceCtx): SQL | undefined =>
 const voucherScope = (ctx: ServiceCtx): SQL | undefined =>
   ctx.actor.resellerId ? eq(ctx.tenant.t.vouchers.resellerId, ctx.actor.resellerId) : undefined;
 
-const batchColumns = (t: Tables) => {
+/**
+ * How many of each batch's vouchers are in each state, and how many were ever used (first login
+ * set: a used voucher disabled afterwards counts here, not only under "disabled"), in one pass over
+ * the batch's vouchers (one range of vouchers_batch_idx per batch, not one per count).
+ */
+const batchCounts = (ctx: ServiceCtx) => {
+  const v = ctx.tenant.t.vouchers;
+  const n = (where: SQL) => sql<number>`(count(*) filter (where ${where}))::int`;
+  return ctx.db
+    .select({
+      unused: n(stateFilter(v, "unused")).as("unused"),
+      active: n(stateFilter(v, "active")).as("active"),
+      usedUp: n(stateFilter(v, "used_up")).as("used_up"),
+      expired: n(stateFilter(v, "expired")).as("expired"),
+      disabled: n(stateFilter(v, "disabled")).as("disabled"),
+      used: n(sql`${v.firstUsedAt} is not null`).as("used"),
+    })
+    .from(v)
+    .where(eq(v.batchId, ctx.tenant.t.voucherBatches.id))
+    .as("counts");
+};
+
+/** A batch's row, names and counts: select these from voucher_batches cross-joined lateral with batchCounts. */
+const batchColumns = (t: Tables, counts: ReturnType<typeof batchCounts>) => {
   const b = t.voucherBatches;
-  const per = (state: VoucherState) =>
-    // Qualified by hand: Drizzle may leave the outer column unqualified inside the subquery.
-    sql<number>`(select count(*)::int from ${t.vouchers} v where v.batch_id = ${b}.id and ${sql.raw(
-      state === "expired"
-        ? "v.status = 'active' and v.expires_at <= now()"
-        : state === "active"
-          ? "v.status = 'active' and (v.expires_at is null or v.expires_at > now())"
-          : `v.status = '${state}'`,
-    )})`;
   return {
     batch: b,
     planName: sql<string | null>`(select p.name from ${t.servicePlans} p where p.id = ${b}.plan_id)`,
     resellerName: sql<string | null>`(select r.name from ${t.resellers} r where r.id = ${b}.reseller_id)`,
-    unused: per("unused"),
-    active: per("active"),
-    usedUp: per("used_up"),
-    expired: per("expired"),
-    disabled: per("disabled"),
+    unused: counts.unused,
+    active: counts.active,
+    usedUp: counts.usedUp,
+    expired: counts.expired,
+    disabled: counts.disabled,
+    used: counts.used,
   };
 };
 
@@ -82,10 +97,12 @@ export async function listBatches({
   if (input.search) f.push(sql`lower(${b.name}) like ${`%${likeEscape(input.search.toLowerCase())}%`}`);
   if (input.resellerId) f.push(eq(b.resellerId, input.resellerId));
   const where = and(...f);
+  const counts = batchCounts(ctx);
   const [rows, totals] = await Promise.all([
     ctx.db
-      .select(batchColumns(t))
+      .select(batchColumns(t, counts))
       .from(b)
+      .crossJoinLateral(counts)
       .where(where)
       .orderBy(desc(b.createdAt), asc(b.id))
       .limit(input.limit)
@@ -99,9 +116,11 @@ export async function listBatches({
 
 export async function getBatch({ ctx, input }: { ctx: ServiceCtx; input: { id: string } }) {
   const { t } = ctx.tenant;
+  const counts = batchCounts(ctx);
   const [row] = await ctx.db
-    .select(batchColumns(t))
+    .select(batchColumns(t, counts))
     .from(t.voucherBatches)
+    .crossJoinLateral(counts)
     .where(and(eq(t.voucherBatches.id, input.id), batchScope(ctx)))
     .limit(1);
   if (!row) throw notFound("Voucher batch not found");

@@ -25,7 +25,7 @@ import { VoucherSettings } from "../components/VoucherSettings";
 import { createList, searchParam } from "../list";
 import { session } from "../session";
 
-/** A batch as listed, with how many of its vouchers are in each state. */
+/** A batch as listed, with how many of its vouchers are in each state and how many were ever used. */
 type Batch = ApiItem<"/api/vouchers/batches">;
 
 type Voucher = ApiItem<"/api/vouchers">;
@@ -327,7 +327,8 @@ export default function VouchersPage() {
           {
             key: "states",
             label: "Vouchers",
-            render: (b) => `${b.count} · ${b.unused} unused · ${b.active} active · ${b.usedUp + b.expired} spent`,
+            render: (b) =>
+              `${b.count} · ${b.unused} unused · ${b.active} active · ${b.usedUp + b.expired} spent · ${b.used} ever used`,
           },
           { key: "resellerName", label: "Reseller", render: (b) => b.resellerName ?? "—" },
           {
@@ -379,7 +380,8 @@ export default function VouchersPage() {
                     Disable
                   </button>
                 </Show>
-                <Show when={canDelete()}>
+                {/* As the API: a batch none of whose vouchers was ever used (a used one disabled since counts). */}
+                <Show when={canDelete() && b.used === 0}>
                   <button type="button" onClick={() => setDeleting(b)} aria-label={`Delete ${b.name || "batch"}`}>
                     Delete
                   </button>
