@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { tenants } from "@proxpanel/db";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { extractText, getDocumentProxy } from "unpdf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectError } from "../../../../../tests/expect-error.ts";
@@ -186,6 +186,30 @@ describe("voucher batches", () => {
     await op("POST", `/api/vouchers/batches/${off}/disable`);
     expect((await op("GET", `/api/vouchers/batches/${off}`)).body.batch).toMatchObject({ disabled: 2, used: 0 });
     expect((await op("DELETE", `/api/vouchers/batches/${off}`)).status).toBe(204);
+  });
+
+  it("keeps a batch whose voucher's first login commits while the batch is being deleted (409)", async () => {
+    const id = (await op("POST", "/api/vouchers/batches", { name: "Raced", count: 2, timeLimitS: 3600 })).body.batch.id;
+    const first = (await op("GET", `/api/vouchers?batchId=${id}`)).body.items[0].id as string;
+    const db = stack.runtime.deps.db;
+    // The RADIUS daemon's first-use write, held open until the deletion has counted no used voucher
+    // and waits on this row's lock; it commits then, as a login landing in that moment would.
+    const { deletion } = await tenant.db.transaction(async (tx) => {
+      await tx
+        .update(tenant.t.vouchers)
+        .set({ firstUsedAt: new Date(), status: "active" })
+        .where(eq(tenant.t.vouchers.id, first));
+      const deletion = op("DELETE", `/api/vouchers/batches/${id}`);
+      for (let i = 0; i < 200; i++) {
+        const waiting = await db.execute<{ n: number }>(sql`select count(*)::int as n from pg_stat_activity
+          where datname = current_database() and wait_event_type = 'Lock' and query ilike 'delete from%vouchers%'`);
+        if (waiting[0]?.n) break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      return { deletion };
+    });
+    expectError(await deletion, 409, "conflict");
+    expect((await op("GET", `/api/vouchers?batchId=${id}`)).body.total).toBe(2);
   });
 
   it("refuses a batch without any limit, guessable codes and a repeated alphabet, naming the field", async () => {

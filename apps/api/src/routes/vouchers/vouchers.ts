@@ -475,10 +475,16 @@ export async function deleteBatch({ ctx, input }: { ctx: ServiceCtx; input: { id
     if (used?.n) {
       throw new AppError(409, ErrorCode.conflict, `${used.n} vouchers of this batch were used; disable it instead.`);
     }
+    // Only rows still unused: the RADIUS daemon writes a first login before its Accept, without the
+    // batch's lock, so one may commit after the count above. Such a row stays, and the batch with it.
     const removed = await tx.db
       .delete(t.vouchers)
-      .where(eq(t.vouchers.batchId, batch.id))
+      .where(and(eq(t.vouchers.batchId, batch.id), sql`${t.vouchers.firstUsedAt} is null`))
       .returning({ id: t.vouchers.id });
+    const [kept] = await tx.db.select({ n: count() }).from(t.vouchers).where(eq(t.vouchers.batchId, batch.id));
+    if (kept?.n) {
+      throw new AppError(409, ErrorCode.conflict, `${kept.n} vouchers of this batch were used; disable it instead.`);
+    }
     const before = { ...batch };
     const refund = await refundUnused(tx, batch, removed.length);
     await tx.db.delete(t.voucherBatches).where(eq(t.voucherBatches.id, batch.id));
