@@ -31,6 +31,7 @@ describe("hotspot vouchers through the RADIUS daemon (radclient)", () => {
   let planRate = "";
   let timed: string[] = [];
   let spare: string[] = [];
+  let fresh: string[] = [];
 
   const api = async (method: string, path: string, body?: unknown) => {
     const res = await stack.request(method, path, { host: a.host, token: a.token, body });
@@ -103,6 +104,8 @@ describe("hotspot vouchers through the RADIUS daemon (radclient)", () => {
     timed = (await api("GET", `/api/vouchers?batchId=${b1.batch.id}`)).items.map((v: { code: string }) => v.code);
     const b2 = await api("POST", "/api/vouchers/batches", { count: 3, validityS: 600, rateLimit: "1M/2M" });
     spare = (await api("GET", `/api/vouchers?batchId=${b2.batch.id}`)).items.map((v: { code: string }) => v.code);
+    const b3 = await api("POST", "/api/vouchers/batches", { count: 3, validityS: 3600 });
+    fresh = (await api("GET", `/api/vouchers?batchId=${b3.batch.id}`)).items.map((v: { code: string }) => v.code);
     await api("POST", "/api/nas", { name: "Hotspot", ipAddress: "127.0.0.1", identifier: nasId, secret });
     const deps = stack.runtime.deps;
     daemon = await startTestDaemon(deps);
@@ -123,13 +126,69 @@ describe("hotspot vouchers through the RADIUS daemon (radclient)", () => {
     expect(attr(r, "Session-Timeout")).toEqual(["3600"]);
     expect(attr(r, "Mikrotik-Total-Limit")).toEqual([String(5_000_000_000 % 2 ** 32)]);
     expect(attr(r, "Mikrotik-Total-Limit-Gigawords")).toEqual(["1"]);
+    // Written before the Accept went out, not after: no waiting here.
+    const row = await voucher(c);
+    expect(row?.firstUsedAt).not.toBeNull();
+    expect(row?.status).toBe("active");
+    const validity = (row?.expiresAt?.getTime() ?? 0) - (row?.firstUsedAt?.getTime() ?? 0);
+    expect(validity).toBe(86400_000);
+  });
+
+  it("a voucher's first use is stored before its Accept: the API's delete right after it is 409", async () => {
+    const c = fresh[0] ?? "";
+    const id = (await voucher(c))?.id;
+    expect(code(await auth(`User-Name = "${c}"\nUser-Password = "${c}"`))).toBe("Access-Accept");
+    const res = await stack.request("DELETE", `/api/vouchers/${id}`, { host: a.host, token: a.token });
+    expect(res.status).toBe(409);
+    expect((await voucher(c))?.firstUsedAt).not.toBeNull();
+  });
+
+  it("refuses the first login of a voucher deleted in the database while the daemon's snapshot still holds it", async () => {
+    const c = fresh[1] ?? "";
+    // The snapshot is loaded and holds the voucher; deleting the row directly announces nothing.
+    const snap = await daemon.source.tenants.get(a.id);
+    expect(snap?.vouchers.byCode.has(c.toLowerCase())).toBe(true);
+    await stack.runtime.deps.db.delete(t.vouchers).where(eq(t.vouchers.code, c));
+    expect(daemon.source.tenants.loaded(a.id)?.vouchers.byCode.has(c.toLowerCase())).toBe(true);
+    const r = await auth(`User-Name = "${c}"\nUser-Password = "${c}"`);
+    expect(code(r)).toBe("Access-Reject");
+    expect(attr(r, "Reply-Message")).toEqual(["Voucher no longer exists"]);
+    const logged = await eventually(
+      () => rejects(c),
+      (rows) => rows.length > 0,
+    );
+    expect(logged[0]?.reason).toBe("voucher_deleted");
+    // Dropped from the snapshot: a retry is an unknown name, and still refused.
+    expect(code(await auth(`User-Name = "${c}"\nUser-Password = "${c}"`))).toBe("Access-Reject");
+  });
+
+  it("accepts a first login whose write PostgreSQL does not answer in time, and stores it once it can", async () => {
+    const c = fresh[2] ?? "";
+    const db = stack.runtime.deps.db;
+    // A row lock held past the daemon's wait stands in for an unreachable database.
+    await db.transaction(async (tx) => {
+      await tx.select().from(t.vouchers).where(eq(t.vouchers.code, c)).for("update");
+      const started = Date.now();
+      const r = await radclient({
+        port: daemon.authPort,
+        type: "auth",
+        secret,
+        retries: 1,
+        timeoutSeconds: 5,
+        packets: [
+          `NAS-Identifier = "${nasId}"\nMessage-Authenticator = 0x00\nUser-Name = "${c}"\nUser-Password = "${c}"`,
+        ],
+      });
+      expect(code(r)).toBe("Access-Accept");
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+      expect((await tx.select().from(t.vouchers).where(eq(t.vouchers.code, c)))[0]?.firstUsedAt).toBeNull();
+    });
+    // The write went on behind the lock.
     const row = await eventually(
       () => voucher(c),
       (v) => !!v?.firstUsedAt,
     );
     expect(row?.status).toBe("active");
-    const validity = (row?.expiresAt?.getTime() ?? 0) - (row?.firstUsedAt?.getTime() ?? 0);
-    expect(validity).toBe(86400_000);
   });
 
   it("accepts CHAP with the code in any case, and refuses a wrong password", async () => {

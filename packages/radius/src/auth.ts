@@ -48,6 +48,7 @@ const REJECT_MESSAGES: Record<RejectReason, string> = {
   mac_mismatch: "Device not allowed for this account",
   voucher_expired: "Voucher expired",
   voucher_used_up: "Voucher used up",
+  voucher_deleted: "Voucher no longer exists",
   quota: "Data quota exhausted",
   unsupported_method: "Authentication method not supported",
   tenant_inactive: "Service suspended",
@@ -219,16 +220,25 @@ function decide(req: Request, sub: SubscriberRecord | undefined): MaybePromise<A
     !sub.delegatedIpv6Prefix && sub.delegatedIpv6Pool && source.allocateIpv6
       ? source.allocateIpv6(tenantId, sub.delegatedIpv6Pool, username)
       : (sub.delegatedIpv6Prefix ?? undefined);
+  // A voucher's validity starts at its first accepted login. That login is recorded before the
+  // Accept, since an unused voucher may be deleted and refunded in the meantime; only a voucher
+  // never used asks, so its later logins stay free of queries.
+  const started = sub.voucherFirstUse ? source.voucherFirstUse?.(tenantId, username, now) : undefined;
   if (
     !(binding instanceof Promise) &&
     !(pooled instanceof Promise) &&
     !(v6 instanceof Promise) &&
-    !(pd instanceof Promise)
+    !(pd instanceof Promise) &&
+    !(started instanceof Promise)
   ) {
+    if (started === false) return reject(req, "voucher_deleted");
     return accept(req, sub, now, rateLimit, { framedIp: pooled, framedIpv6Prefix: v6, delegatedIpv6Prefix: pd });
   }
-  return Promise.all([binding, pooled, v6, pd]).then(([, framedIp, framedIpv6Prefix, delegatedIpv6Prefix]) =>
-    accept(req, sub, now, rateLimit, { framedIp, framedIpv6Prefix, delegatedIpv6Prefix }),
+  return Promise.all([binding, pooled, v6, pd, started]).then(
+    ([, framedIp, framedIpv6Prefix, delegatedIpv6Prefix, exists]) =>
+      exists === false
+        ? reject(req, "voucher_deleted")
+        : accept(req, sub, now, rateLimit, { framedIp, framedIpv6Prefix, delegatedIpv6Prefix }),
   );
 }
 
@@ -263,8 +273,6 @@ function accept(
   const timeout = sessionTimeout(sub, now);
   if (timeout !== undefined) attributes.push(["Session-Timeout", timeout]);
   if (sub.dataLeft) attributes.push(["Vendor-Specific", MIKROTIK, totalLimit(sub.dataLeft)]);
-  // A voucher's validity starts at its first accepted login.
-  if (sub.voucherFirstUse) req.source.voucherFirstUse?.(req.nas.tenantId, username, now);
   attributes.push(["Acct-Interim-Interval", sub.interimInterval ?? req.options.defaultInterimInterval]);
   if (cred.method === "mschapv2") {
     attributes.push(["Vendor-Specific", MICROSOFT, msChapAccept(cred, sub, username, req.nas, req.packet)]);

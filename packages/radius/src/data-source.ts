@@ -23,8 +23,11 @@ export type SubscriberStatus = "active" | "disabled" | "expired";
 /** Refusals that come from the tenant, not the account: the password is still checked first. */
 export type TenantDenial = "tenant_inactive" | "over_cap";
 
-/** A hotspot voucher past its validity, or with its time or data allowance spent. */
-export type VoucherDenial = "voucher_expired" | "voucher_used_up";
+/**
+ * A hotspot voucher past its validity, or with its time or data allowance spent; or deleted (its
+ * unused row removed and refunded) while the daemon still held it when its first login came.
+ */
+export type VoucherDenial = "voucher_expired" | "voucher_used_up" | "voucher_deleted";
 
 export interface SubscriberRecord {
   username: string;
@@ -177,8 +180,10 @@ export interface RadiusDataSource {
    */
   nasVerified?(nas: NasRecord): void;
   /**
-   * A voucher's first accepted login at `at`: its validity runs from then. Answered from memory
-   * at once (the next request sees it); the write never delays the answer.
+   * A voucher's first login at `at`, once every other check has passed: its validity runs from
+   * then. Asked only while the voucher was never used (later logins cost nothing), and answered
+   * before the Accept goes out, because an unused voucher may be deleted and refunded: false means
+   * it no longer exists, and the login is rejected (`voucher_deleted`).
    */
-  voucherFirstUse?(tenantId: string, username: string, at: Date): void;
+  voucherFirstUse?(tenantId: string, username: string, at: Date): MaybePromise<boolean>;
 }

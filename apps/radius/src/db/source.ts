@@ -40,7 +40,7 @@ type MaybePromise<T> = T | Promise<T>;
 /**
  * RadiusDataSource over PostgreSQL. NAS routes and each tenant's subscribers live in memory and
  * are reloaded when the API announces a change, so auth needs no query per packet; only pool
- * allocation, MAC locking and the batched writes touch the database.
+ * allocation, MAC locking, a voucher's first login and the batched writes touch the database.
  */
 export class DbDataSource implements RadiusDataSource {
   readonly nas: NasTable;
@@ -226,8 +226,9 @@ export class DbDataSource implements RadiusDataSource {
     }
   }
 
-  voucherFirstUse(tenantId: string, username: string, at: Date): void {
-    startVoucher(this.opts.db, this.tenants.loaded(tenantId), username, at, this.onError);
+  /** Only a voucher never used gets here; its first use is stored before the Accept (vouchers.ts). */
+  voucherFirstUse(tenantId: string, username: string, at: Date): MaybePromise<boolean> {
+    return startVoucher(this.opts.db, this.tenants.loaded(tenantId), username, at, this.onError);
   }
 
   /** Lock-on-first-login: only an unbound row is written, so two NAS racing cannot rebind. */

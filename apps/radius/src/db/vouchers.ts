@@ -101,10 +101,32 @@ export function voucherFor(snap: Snap, username: string, now: Date): SubscriberR
   return record;
 }
 
+type MaybePromise<T> = T | Promise<T>;
+
+/** First logins being recorded, so a second login of the same voucher meanwhile waits for the same answer. */
+const starting = new WeakMap<CachedVoucher, Promise<boolean>>();
+
 /**
- * First accepted login: the cached voucher is marked at once, so the next request already sees
- * its expiry; the row is written in the background. Should that write fail, accounting's Start
- * sets the same first use (coalesce keeps whichever came first).
+ * How long a first login waits for PostgreSQL to record it (ms). A write behind a deletion's row
+ * lock takes milliseconds; one that has not answered by then is treated as the database being
+ * unreachable (the driver's connect timeout is 5 s, longer than a NAS waits for its answer).
+ */
+export const VOUCHER_START_WAIT_MS = 1000;
+
+/**
+ * First login of a voucher the snapshot holds as never used, once auth has passed every other
+ * check: its first use is written before the Accept goes out, so an API deletion (which locks the
+ * row and refuses, 409, a voucher with a first use) and this login cannot both succeed. Resolves
+ * true when the row exists (first use now stored, or already stored by another daemon), false when
+ * it is gone: deleted and refunded meanwhile, so the login is refused. Either way the cached
+ * voucher follows, and its later logins make no query.
+ *
+ * PostgreSQL unreachable (an error, or no answer within `waitMs`): the login is accepted and the
+ * first use kept in memory, as before this check existed, because auth keeps answering from the
+ * cached snapshot while the database is down and refusing paying customers would be worse than
+ * the rare refund of a voucher deleted in that window. A write that is only slow goes on in the
+ * background; should it fail, accounting's Start sets the same first use (coalesce keeps whichever
+ * came first), and the Accounting-Response waits until that is committed, so the NAS retries it.
  */
 export function startVoucher(
   db: Db,
@@ -112,17 +134,83 @@ export function startVoucher(
   username: string,
   at: Date,
   onError: (err: unknown, where: string) => void,
-): void {
+  waitMs = VOUCHER_START_WAIT_MS,
+): MaybePromise<boolean> {
   const v = snap?.vouchers.byCode.get(username.toLowerCase());
-  if (!snap || !v || v.firstUsedAt) return;
-  v.firstUsedAt = at;
-  v.expiresAt = v.validityS ? new Date(at.getTime() + v.validityS * 1000) : null;
-  if (v.status === "unused") v.status = "active";
-  db.execute(sql`
-    update ${snap.t.vouchers} set first_used_at = coalesce(first_used_at, ${at.toISOString()}::timestamptz),
-      expires_at = coalesce(expires_at, ${v.expiresAt?.toISOString() ?? null}::timestamptz),
+  if (!snap || !v || v.firstUsedAt) return true;
+  const pending = starting.get(v);
+  if (pending) return pending;
+  const vouchers = snap.vouchers;
+  const table = snap.t.vouchers;
+  const expiresAt = v.validityS ? new Date(at.getTime() + v.validityS * 1000) : null;
+  const write = recordFirstUse(db, table, v.id, at, expiresAt).then(
+    (row) => {
+      if (!row) {
+        // Deleted: later logins are unknown, as after the API's reload event.
+        if (vouchers.byCode.get(v.code.toLowerCase()) === v) vouchers.byCode.delete(v.code.toLowerCase());
+        vouchers.byId.delete(v.id);
+        return false;
+      }
+      v.firstUsedAt = row.first_used_at ? new Date(row.first_used_at) : at;
+      v.expiresAt = row.expires_at ? new Date(row.expires_at) : null;
+      v.status = row.status;
+      return true;
+    },
+    (err: unknown) => {
+      onError(err, "voucher first use");
+      return undefined;
+    },
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const unreachable = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), waitMs);
+    timer.unref();
+  });
+  const answer = Promise.race([write, unreachable]).then((exists) => {
+    clearTimeout(timer);
+    starting.delete(v);
+    if (exists !== undefined) return exists;
+    // Unreachable or too slow: accepted from memory, as the rest of auth answers while PostgreSQL is down.
+    if (!v.firstUsedAt) {
+      v.firstUsedAt = at;
+      v.expiresAt = expiresAt;
+      if (v.status === "unused") v.status = "active";
+    }
+    void write.then((late) => {
+      if (late === false)
+        onError(new Error(`voucher ${v.id} was deleted while its first login was accepted`), "voucher first use");
+    });
+    return true;
+  });
+  starting.set(v, answer);
+  return answer;
+}
+
+type FirstUse = { first_used_at: string | null; expires_at: string | null; status: CachedVoucher["status"] };
+
+/**
+ * The conditional write (never moves a first use already stored), then, when it changed nothing,
+ * whether the row is still there. Each is its own statement, so under READ COMMITTED the second
+ * sees a deletion that committed while the first waited on the row's lock.
+ */
+async function recordFirstUse(
+  db: Db,
+  table: TenantTables["vouchers"],
+  id: string,
+  at: Date,
+  expiresAt: Date | null,
+): Promise<FirstUse | undefined> {
+  const written = await db.execute<FirstUse>(sql`
+    update ${table} set first_used_at = ${at.toISOString()}::timestamptz,
+      expires_at = coalesce(expires_at, ${expiresAt?.toISOString() ?? null}::timestamptz),
       status = case when status = 'unused' then 'active' else status end, updated_at = now()
-    where id = ${v.id}::uuid`).catch((err: unknown) => onError(err, "voucher first use"));
+    where id = ${id}::uuid and first_used_at is null
+    returning first_used_at, expires_at, status`);
+  if (written[0]) return written[0];
+  const stored = await db.execute<FirstUse>(
+    sql`select first_used_at, expires_at, status from ${table} where id = ${id}::uuid`,
+  );
+  return stored[0];
 }
 
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
