@@ -22,7 +22,7 @@ import postgres from "postgres";
 import { subscriberUsage, tenantUsage } from "../apps/api/src/routes/sessions/sessions.ts";
 import type { ServiceCtx } from "../apps/api/src/services/context.ts";
 import { createBenchTenant } from "./bench-tenant.ts";
-import { fmt, loadText, median, percentile, seedSubscribers } from "./lib.ts";
+import { fmt, loadText, median, percentile, seedMonthOfUsage, seedSubscribers } from "./lib.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -48,22 +48,7 @@ try {
     update "${schema}".subscribers set reseller_id = '00000000-0000-4000-8000-0000000000bb'
     where id in (select id from "${schema}".subscribers order by username limit 100)`);
   const active = `(select id, username from "${schema}".subscribers order by username limit ${ACTIVE})`;
-  await raw.unsafe(`
-    insert into "${schema}".radacct (acct_session_id, acct_unique_id, username, subscriber_id, nas_id,
-      nas_ip_address, framed_ip_address, calling_station_id, start_time, update_time, stop_time,
-      session_time, input_octets, output_octets, terminate_cause)
-    select md5(s.id::text || g), md5(s.id::text || ':' || g), s.username, s.id, '${nasId}'::uuid,
-      '192.0.2.9', '10.0.0.1', 'AA:BB:CC:00:00:01',
-      now() - interval '30 days' + g * interval '4 hours',
-      now() - interval '30 days' + g * interval '4 hours' + interval '3 hours',
-      case when g = 179 then null else now() - interval '30 days' + g * interval '4 hours' + interval '3 hours 55 minutes' end,
-      14100, (random() * 1e9)::bigint, (random() * 5e9)::bigint, case when g = 179 then null else 'User-Request' end
-    from ${active} s, generate_series(0, 179) g`);
-  await raw.unsafe(`
-    insert into "${schema}".traffic_1h (bucket, subscriber_id, nas_id, bytes_in, bytes_out)
-    select date_trunc('hour', now() - interval '30 days') + h * interval '1 hour', s.id, '${nasId}'::uuid,
-      (random() * 2.5e8)::bigint, (random() * 1.25e9)::bigint
-    from ${active} s, generate_series(0, 720) h`);
+  await seedMonthOfUsage(raw, schema, { from: active, nasId, nasIp: "192.0.2.9", inTimeOrder: false });
   await raw.unsafe(`
     insert into "${schema}".traffic_5m (bucket, subscriber_id, nas_id, bytes_in, bytes_out)
     select to_timestamp(floor(extract(epoch from now() - interval '48 hours') / 300) * 300) + f * interval '5 minutes',

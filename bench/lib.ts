@@ -72,3 +72,33 @@ export async function seedSubscribers(raw: postgres.Sql, schema: string, count: 
   await raw.unsafe(`insert into "${schema}".system_preferences (key, value) values ('timezone', '"${timezone}"'::jsonb)
     on conflict (key) do update set value = excluded.value`);
 }
+
+/**
+ * A month of one NAS's usage for the subscribers `from` selects (a subquery or table with `id` and
+ * `username`, aliased s): a session every 4 h for 30 days (3 h 55 min each, the newest open) and
+ * an hourly roll-up row per hour. `inTimeOrder` writes them hour by hour across subscribers, so one
+ * subscriber's rows lie on as many pages as a real tenant's would.
+ */
+export async function seedMonthOfUsage(
+  raw: postgres.Sql,
+  schema: string,
+  opts: { from: string; nasId: string; nasIp: string; inTimeOrder: boolean },
+) {
+  const { from, nasId, nasIp, inTimeOrder } = opts;
+  await raw.unsafe(`
+    insert into "${schema}".radacct (acct_session_id, acct_unique_id, username, subscriber_id, nas_id,
+      nas_ip_address, framed_ip_address, calling_station_id, start_time, update_time, stop_time,
+      session_time, input_octets, output_octets, terminate_cause)
+    select md5(s.id::text || g), md5(s.id::text || ':' || g), s.username, s.id, '${nasId}'::uuid,
+      '${nasIp}', '10.0.0.1', 'AA:BB:CC:00:00:01',
+      now() - interval '30 days' + g * interval '4 hours',
+      now() - interval '30 days' + g * interval '4 hours' + interval '3 hours',
+      case when g = 179 then null else now() - interval '30 days' + g * interval '4 hours' + interval '3 hours 55 minutes' end,
+      14100, (random() * 1e9)::bigint, (random() * 5e9)::bigint, case when g = 179 then null else 'User-Request' end
+    from ${from} s, generate_series(0, 179) g ${inTimeOrder ? "order by g, s.username" : ""}`);
+  await raw.unsafe(`
+    insert into "${schema}".traffic_1h (bucket, subscriber_id, nas_id, bytes_in, bytes_out)
+    select date_trunc('hour', now() - interval '30 days') + h * interval '1 hour', s.id, '${nasId}'::uuid,
+      (random() * 2.5e8)::bigint, (random() * 1.25e9)::bigint
+    from ${from} s, generate_series(0, 720) h ${inTimeOrder ? "order by h, s.username" : ""}`);
+}

@@ -22,7 +22,7 @@ import postgres from "postgres";
 import { subscriberUsage } from "../apps/api/src/routes/sessions/sessions.ts";
 import type { ServiceCtx } from "../apps/api/src/services/context.ts";
 import { createBenchTenant } from "./bench-tenant.ts";
-import { fmt, loadText, median, percentile, seedSubscribers } from "./lib.ts";
+import { fmt, loadText, median, percentile, seedMonthOfUsage, seedSubscribers } from "./lib.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -42,24 +42,7 @@ try {
   console.log(`load average at start: ${loadText()}`);
   const t0 = performance.now();
   await seedSubscribers(raw, schema, 1000, TZ);
-  // A session every 4 h for 30 days (3 h 55 min each, the newest open) and a roll-up row per hour,
-  // both in time order: one subscriber's rows lie on as many pages as a real tenant's would.
-  await raw.unsafe(`
-    insert into ${q("radacct")} (acct_session_id, acct_unique_id, username, subscriber_id, nas_id,
-      nas_ip_address, framed_ip_address, calling_station_id, start_time, update_time, stop_time,
-      session_time, input_octets, output_octets, terminate_cause)
-    select md5(s.id::text || g), md5(s.id::text || ':' || g), s.username, s.id, '${nasId}'::uuid,
-      '192.0.2.10', '10.0.0.1', 'AA:BB:CC:00:00:01',
-      now() - interval '30 days' + g * interval '4 hours',
-      now() - interval '30 days' + g * interval '4 hours' + interval '3 hours',
-      case when g = 179 then null else now() - interval '30 days' + g * interval '4 hours' + interval '3 hours 55 minutes' end,
-      14100, (random() * 1e9)::bigint, (random() * 5e9)::bigint, case when g = 179 then null else 'User-Request' end
-    from ${q("subscribers")} s, generate_series(0, 179) g order by g, s.username`);
-  await raw.unsafe(`
-    insert into ${q("traffic_1h")} (bucket, subscriber_id, nas_id, bytes_in, bytes_out)
-    select date_trunc('hour', now() - interval '30 days') + h * interval '1 hour', s.id, '${nasId}'::uuid,
-      (random() * 2.5e8)::bigint, (random() * 1.25e9)::bigint
-    from ${q("subscribers")} s, generate_series(0, 720) h order by h, s.username`);
+  await seedMonthOfUsage(raw, schema, { from: q("subscribers"), nasId, nasIp: "192.0.2.10", inTimeOrder: true });
   await raw.unsafe(`vacuum analyze ${q("radacct")}, ${q("traffic_1h")}, ${q("subscribers")}`);
   const [sizes] = await raw.unsafe(`
     select (select count(*) from ${q("radacct")}) as radacct, (select count(*) from ${q("traffic_1h")}) as traffic_1h,
