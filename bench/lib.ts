@@ -3,6 +3,7 @@ import { loadConfig } from "@proxpanel/config";
 import { migratePublic } from "@proxpanel/db";
 import { startEmbeddedPostgres } from "@proxpanel/db/embedded";
 import postgres from "postgres";
+import type { BenchTenant } from "./bench-tenant.ts";
 
 /**
  * A database kept between benchmark runs (so the 1,000-tenant fixture is built once), on the
@@ -101,4 +102,12 @@ export async function seedMonthOfUsage(
     select date_trunc('hour', now() - interval '30 days') + h * interval '1 hour', s.id, '${nasId}'::uuid,
       (random() * 2.5e8)::bigint, (random() * 1.25e9)::bigint
     from ${from} s, generate_series(0, 720) h ${inTimeOrder ? "order by h, s.username" : ""}`);
+}
+
+/** Drops the bench's database, or with `keep` leaves it (to EXPLAIN by hand) and says its name. */
+export async function endBench(bench: BenchTenant, keep: boolean | undefined): Promise<void> {
+  if (!keep) return bench.drop();
+  console.log(`kept database ${bench.dbName}, schema ${bench.schema}`);
+  await bench.close();
+  await bench.admin.end();
 }

@@ -22,7 +22,7 @@ import postgres from "postgres";
 import { subscriberUsage } from "../apps/api/src/routes/sessions/sessions.ts";
 import type { ServiceCtx } from "../apps/api/src/services/context.ts";
 import { createBenchTenant } from "./bench-tenant.ts";
-import { fmt, loadText, median, percentile, seedMonthOfUsage, seedSubscribers } from "./lib.ts";
+import { endBench, fmt, loadText, median, percentile, seedMonthOfUsage, seedSubscribers } from "./lib.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -201,9 +201,5 @@ try {
   for (const r of results) console.log(`  ${`${r.name}:`.padEnd(pad)} ${r.writes}`);
   await one.end();
 } finally {
-  if (args.keep) {
-    console.log(`kept database ${bench.dbName}, schema ${schema}`);
-    await bench.close();
-    await bench.admin.end();
-  } else await bench.drop();
+  await endBench(bench, args.keep);
 }
