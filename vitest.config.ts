@@ -33,6 +33,10 @@ export default defineConfig({
     pool: "forks",
     testTimeout: 30_000,
     hookTimeout: 120_000,
+    // expect.poll's own default is 1 s: on two loaded cores a page's second request (a tenant's
+    // branding after the first paint) took longer and failed a browser test that was otherwise
+    // right. Every poll without a timeout of its own waits up to 10 s.
+    expect: { poll: { timeout: 10_000 } },
     // Two cores: more workers only add contention with PostgreSQL.
     maxWorkers: 2,
     projects: [
