@@ -11,7 +11,14 @@ import {
   rawValue,
   vendorAttrs,
 } from "./codec.ts";
-import type { AuthMethod, NasRecord, RadiusDataSource, RejectReason, SubscriberRecord } from "./data-source.ts";
+import type {
+  AuthMethod,
+  MaybePromise,
+  NasRecord,
+  RadiusDataSource,
+  RejectReason,
+  SubscriberRecord,
+} from "./data-source.ts";
 import { md5, safeEqual } from "./hashes.ts";
 import { prefixAttribute } from "./ipv6.ts";
 import {
@@ -117,8 +124,6 @@ function subscriberNtHash(sub: SubscriberRecord): Buffer | undefined {
 export function normalizeMac(mac: string): string {
   return mac.toLowerCase().replace(/[^0-9a-f]/g, "");
 }
-
-type MaybePromise<T> = T | Promise<T>;
 
 /**
  * The in-memory PAP/CHAP path runs without a closure or promise per packet (profiles showed

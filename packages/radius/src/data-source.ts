@@ -4,7 +4,8 @@
  * shape and answers from memory too (the hot path must not wait on PostgreSQL per packet).
  */
 
-type MaybePromise<T> = T | Promise<T>;
+/** An answer from memory, or a promise where the database must be asked. */
+export type MaybePromise<T> = T | Promise<T>;
 
 export interface NasRecord {
   nasId: string;

@@ -3,6 +3,7 @@ import {
   type AccountingRecord,
   type AttributeList,
   type AuthResult,
+  type MaybePromise,
   type NasRecord,
   type OpenSessionRef,
   type RadiusDataSource,
@@ -34,8 +35,6 @@ export interface DbSourceOptions {
   /** How often each NAS's last-seen time is written (ms). */
   seenFlushMs?: number;
 }
-
-type MaybePromise<T> = T | Promise<T>;
 
 /**
  * RadiusDataSource over PostgreSQL. NAS routes and each tenant's subscribers live in memory and

@@ -1,15 +1,13 @@
 import { unseal } from "@proxpanel/auth";
 import { type Db, type ServicePlan, type Subscriber, type TenantStatus, tenants } from "@proxpanel/db";
 import { type TenantTables, tenantTables } from "@proxpanel/db/tenant/factory";
-import type { SubscriberRecord, WalledGarden } from "@proxpanel/radius";
+import type { MaybePromise, SubscriberRecord, WalledGarden } from "@proxpanel/radius";
 import type { TenantKeyRing } from "@proxpanel/tenancy";
 import { and, asc, eq, isNotNull, isNull, sql } from "drizzle-orm";
 import { OpenSessions, type SessionChange } from "./open-sessions.ts";
 import { planRateLimit, throttleRateLimit } from "./rate-limit.ts";
 import { loadVouchers, type VoucherSet, voucherFor } from "./vouchers.ts";
 import { readWalledGarden } from "./walled-garden.ts";
-
-type MaybePromise<T> = T | Promise<T>;
 
 type SubscriberRow = Pick<
   Subscriber,

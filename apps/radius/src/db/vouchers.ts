@@ -1,6 +1,6 @@
 import type { Db, ServicePlan, TenantStatus } from "@proxpanel/db";
 import type { TenantTables } from "@proxpanel/db/tenant/factory";
-import type { SubscriberRecord } from "@proxpanel/radius";
+import type { MaybePromise, SubscriberRecord } from "@proxpanel/radius";
 import { eq, sql } from "drizzle-orm";
 import { planRateLimit } from "./rate-limit.ts";
 import type { SessionRow } from "./session-rows.ts";
@@ -100,8 +100,6 @@ export function voucherFor(snap: Snap, username: string, now: Date): SubscriberR
   } else if (v.expiresAt && v.expiresAt.getTime() <= now.getTime()) record.denied = "voucher_expired";
   return record;
 }
-
-type MaybePromise<T> = T | Promise<T>;
 
 /** First logins being recorded, so a second login of the same voucher meanwhile waits for the same answer. */
 const starting = new WeakMap<CachedVoucher, Promise<boolean>>();
