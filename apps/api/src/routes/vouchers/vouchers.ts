@@ -468,22 +468,16 @@ export async function deleteBatch({ ctx, input }: { ctx: ServiceCtx; input: { id
   const { t } = ctx.tenant;
   await inTransaction(ctx, async (tx) => {
     const batch = await lockBatch(tx, input.id);
-    const [used] = await tx.db
-      .select({ n: count() })
-      .from(t.vouchers)
-      .where(and(eq(t.vouchers.batchId, batch.id), sql`${t.vouchers.firstUsedAt} is not null`));
-    if (used?.n) {
-      throw new AppError(409, ErrorCode.conflict, `${used.n} vouchers of this batch were used; disable it instead.`);
-    }
-    // Only rows still unused: the RADIUS daemon writes a first login before its Accept, without the
-    // batch's lock, so one may commit after the count above. Such a row stays, and the batch with it.
+    // Only rows never used go; what is left was used (the RADIUS daemon writes a first login before
+    // its Accept, without the batch's lock, so one may commit at any moment up to this delete), and
+    // then the batch stays and the transaction undoes the delete.
     const removed = await tx.db
       .delete(t.vouchers)
       .where(and(eq(t.vouchers.batchId, batch.id), sql`${t.vouchers.firstUsedAt} is null`))
       .returning({ id: t.vouchers.id });
-    const [kept] = await tx.db.select({ n: count() }).from(t.vouchers).where(eq(t.vouchers.batchId, batch.id));
-    if (kept?.n) {
-      throw new AppError(409, ErrorCode.conflict, `${kept.n} vouchers of this batch were used; disable it instead.`);
+    const [used] = await tx.db.select({ n: count() }).from(t.vouchers).where(eq(t.vouchers.batchId, batch.id));
+    if (used?.n) {
+      throw new AppError(409, ErrorCode.conflict, `${used.n} vouchers of this batch were used; disable it instead.`);
     }
     const before = { ...batch };
     const refund = await refundUnused(tx, batch, removed.length);
